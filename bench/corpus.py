@@ -67,7 +67,9 @@ def fetch_corpus(cache_dir: Path | None = None) -> Path:
     for name, version in missing:
         sdist = _find_sdist(sdists_dir, name, version)
         if sdist is None:
-            raise RuntimeError(f"pip reported success but no sdist for {name}=={version} in {sdists_dir}")
+            raise RuntimeError(
+                f"pip reported success but no sdist for {name}=={version} in {sdists_dir}"
+            )
         _unpack_into(sdist, root / f"{name}-{version}")
     return root
 
