@@ -88,28 +88,18 @@ def run_once(
 
 
 def measure(
-    m: Measurement,
-    cmd: Sequence[str],
-    *,
-    runs: int,
-    cwd: Path,
-    env: dict[str, str],
-    scratch: Path,
-    warmup: bool = True,
+    m: Measurement, cmd: Sequence[str], *, runs: int, cwd: Path, env: dict[str, str], scratch: Path
 ) -> Measurement:
     """Time `runs` runs of `cmd` after one untimed warm-up run (page cache, .pyc files)."""
-    total = runs + (1 if warmup else 0)
-    for i in range(total):
+    for i in range(runs + 1):
         sample, m.stdout, m.stderr = run_once(cmd, cwd, env, scratch)
         if b"Traceback (most recent call last)" in m.stderr:
             m.tracebacks += 1
-        timed = not (warmup and i == 0)
-        if timed:
+        if i > 0:
             m.samples.append(sample)
-        tag = f"run {i + (0 if warmup else 1)}/{runs}" if timed else "warm-up"
         print(
-            f"  {m.name}: {tag} {sample.wall:.2f} s, {sample.maxrss_kib / 1024:.0f} MiB, "
-            f"exit {sample.returncode}",
+            f"  {m.name}: {f'run {i}/{runs}' if i else 'warm-up'} {sample.wall:.2f} s, "
+            f"{sample.maxrss_kib / 1024:.0f} MiB, exit {sample.returncode}",
             file=sys.stderr,
             flush=True,
         )
