@@ -1,0 +1,276 @@
+"""discover → extract (process pool, cache) → index → rules → suppress/select → sorted Report."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from preplint.config import Config
+from preplint.diagnostics import Diagnostic, Report, Severity, Span
+from preplint.facts import frameworks as fw
+from preplint.facts.model import FileFacts
+from preplint.facts.project import ProjectIndex
+from preplint.rules import Rule, all_rules
+from preplint.suppress import Suppressions
+from preplint.suppress import parse as parse_suppressions
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The per-file result of the extract stage (what crosses the process boundary)."""
+
+    path: str
+    facts: FileFacts | None  # None: skipped by the prefilter, or unreadable
+    suppressions: Suppressions
+    problem: Diagnostic | None = None  # SYNTAX or INTERNAL for this file
+
+
+def display_path(path: Path) -> str:
+    """Relative to the current folder when under it, else absolute; '/' separators."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _special(code: str, path: str, message: str, span: Span = Span(1, 1, 1, 1)) -> Diagnostic:
+    severity = Severity.ERROR
+    return Diagnostic(code, code.lower(), severity, message, path, span.line, span.column, span.end_line, span.end_column)
+
+
+def decode_source(data: bytes) -> str:
+    """Source text as Python would read it: a BOM or coding cookie is honoured."""
+    import io
+    import tokenize
+
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)
+
+
+def may_matter(data: bytes) -> bool:
+    """A byte search before parsing: a file that names no ML library cannot match a rule."""
+    return any(needle in data for needle in fw.PREFILTER_NEEDLES)
+
+
+def extract_source(source: str, path: str) -> Parsed:
+    """Parse one file's text and extract its facts; never raises."""
+    import libcst as cst
+
+    from preplint.facts.extract import extract, module_name_for
+
+    suppressions = parse_suppressions(source)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        line = max(1, exc.raw_line)
+        column = max(1, exc.raw_column + 1)
+        message = f"cannot parse: {exc.message}".replace("\n", " ")
+        return Parsed(path, None, suppressions, _special("SYNTAX", path, message, Span(line, column, line, column + 1)))
+    except (RecursionError, MemoryError) as exc:
+        return Parsed(path, None, suppressions, _special("SYNTAX", path, f"cannot parse: {type(exc).__name__} (too deeply nested)"))
+    except Exception as exc:  # libcst raises a few other errors on odd input
+        return Parsed(path, None, suppressions, _special("SYNTAX", path, f"cannot parse: {exc}".replace("\n", " ")[:300]))
+    try:
+        facts = extract(module, path, module_name_for(path))
+    except RecursionError:
+        return Parsed(path, None, suppressions, _special("SYNTAX", path, "cannot analyse: expression nested too deeply"))
+    except Exception as exc:
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return Parsed(path, None, suppressions, _special("INTERNAL", path, f"internal error while extracting facts: {detail}"))
+    return Parsed(path, facts, suppressions)
+
+
+def extract_file(file: Path, shown: str, *, prefilter: bool = True) -> Parsed:
+    empty = Suppressions({}, frozenset())
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return Parsed(shown, None, empty, _special("SYNTAX", shown, f"cannot read file: {exc.strerror or exc}"))
+    if file.suffix == ".ipynb":
+        from preplint.notebook import NotebookError, notebook_source
+
+        try:
+            source, cell_map = notebook_source(data)
+        except NotebookError as exc:
+            return Parsed(shown, None, empty, _special("SYNTAX", shown, f"cannot read notebook: {exc}"))
+        if prefilter and not may_matter(source.encode("utf-8", "replace")):
+            return Parsed(shown, None, parse_suppressions(source))
+        parsed = extract_source(source, shown)
+        return _with_cells(parsed, cell_map)
+    if prefilter and not may_matter(data):
+        return Parsed(shown, None, empty)
+    if b"\x00" in data:
+        return Parsed(shown, None, empty, _special("SYNTAX", shown, "cannot parse: file contains NUL bytes"))
+    try:
+        source = decode_source(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        return Parsed(shown, None, empty, _special("SYNTAX", shown, f"cannot decode file: {reason}"))
+    return extract_source(source, shown)
+
+
+def _with_cells(parsed: Parsed, cell_map: tuple[tuple[int, int], ...]) -> Parsed:
+    if parsed.facts is not None:
+        return replace(parsed, facts=replace(parsed.facts, cell_map=cell_map))
+    return parsed
+
+
+def _extract_job(args: tuple[str, str, bool]) -> Parsed:
+    file, shown, prefilter = args
+    return extract_file(Path(file), shown, prefilter=prefilter)
+
+
+def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> list[Diagnostic]:
+    """Every rule over one file; a rule that raises becomes an INTERNAL diagnostic."""
+    out: list[Diagnostic] = []
+    for rule in rules:
+        try:
+            for finding in rule.check(facts, index):
+                span = finding.span
+                out.append(
+                    Diagnostic(
+                        code=rule.code,
+                        name=rule.name,
+                        severity=finding.severity or rule.severity,
+                        message=finding.message,
+                        path=facts.path,
+                        line=span.line,
+                        column=span.column,
+                        end_line=span.end_line,
+                        end_column=span.end_column,
+                        related=finding.related,
+                        fix=finding.fix,
+                        artifact=finding.artifact,
+                    )
+                )
+        except Exception as exc:
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            out.append(_special("INTERNAL", facts.path, f"internal error in rule {rule.code}: {detail}"))
+    return out
+
+
+def _map_cells(diagnostic: Diagnostic, facts: FileFacts) -> Diagnostic:
+    if not facts.cell_map:
+        return diagnostic
+    from preplint.notebook import map_line
+
+    cell, line = map_line(facts.cell_map, diagnostic.line)
+    _, end_line = map_line(facts.cell_map, diagnostic.end_line)
+    related = tuple(r for r in diagnostic.related)
+    return replace(diagnostic, cell=cell, line=line, end_line=max(line, end_line), related=related)
+
+
+def lint_parsed(
+    parsed: Sequence[Parsed],
+    config: Config,
+    *,
+    targets: set[str] | None = None,
+    dependency_files: dict[str, str] | None = None,
+) -> Report:
+    """Rules over extracted files; only files in `targets` (display paths) are reported."""
+    rules = [r for r in all_rules() if config.selects(r.code)]
+    facts_list = [p.facts for p in parsed if p.facts is not None]
+    index = ProjectIndex(facts_list, dependency_files)
+    diagnostics: list[Diagnostic] = []
+    reported = 0
+    for item in parsed:
+        if targets is not None and item.path not in targets:
+            continue
+        reported += 1
+        found: list[Diagnostic] = []
+        if item.problem is not None:
+            found.append(item.problem)
+        if item.facts is not None:
+            found.extend(_map_cells(d, item.facts) for d in run_rules(item.facts, index, rules))
+        for d in found:
+            if d.code not in ("INTERNAL",) and item.suppressions.hides(d.code, _source_line(d, item)):
+                continue
+            if not config.selects(d.code, d.path):
+                continue
+            diagnostics.append(d)
+    diagnostics.sort(key=lambda d: d.sort_key)
+    return Report(files=reported, diagnostics=tuple(_dedupe(diagnostics)))
+
+
+def _source_line(d: Diagnostic, item: Parsed) -> int:
+    """The line in the (possibly notebook-joined) source the diagnostic points at."""
+    if item.facts is not None and item.facts.cell_map and d.cell is not None:
+        from preplint.notebook import source_line
+
+        return source_line(item.facts.cell_map, d.cell, d.line)
+    return d.line
+
+
+def _dedupe(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[object, ...]] = set()
+    out: list[Diagnostic] = []
+    for d in diagnostics:
+        key = (d.path, d.line, d.column, d.code, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def extract_all(files: Sequence[tuple[Path, str]], *, jobs: int, cache: object | None = None, prefilter: bool = True) -> list[Parsed]:
+    """Extract facts for many files, in a process pool when it pays, from the cache when it can."""
+    from preplint.cache import FactsCache
+
+    results: dict[str, Parsed] = {}
+    todo: list[tuple[Path, str]] = []
+    fc = cache if isinstance(cache, FactsCache) else None
+    for file, shown in files:
+        hit = fc.get(file, shown) if fc is not None else None
+        if hit is not None:
+            results[shown] = hit
+        else:
+            todo.append((file, shown))
+    if jobs > 1 and len(todo) >= 8:
+        args = [(str(f), s, prefilter) for f, s in todo]
+        chunk = max(1, min(16, len(args) // (jobs * 4) or 1))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for parsed in pool.map(_extract_job, args, chunksize=chunk):
+                results[parsed.path] = parsed
+    else:
+        for file, shown in todo:
+            results[shown] = extract_file(file, shown, prefilter=prefilter)
+    if fc is not None:
+        for file, shown in todo:
+            fc.put(file, results[shown])
+    return [results[shown] for _, shown in files]
+
+
+def lint_paths(paths: Sequence[str], config: Config, *, jobs: int | None = None, cache: object | None = None) -> Report:
+    from preplint.discovery import discover
+
+    files = discover(list(paths), config)
+    pairs = [(f, display_path(f)) for f in files]
+    parsed = extract_all(pairs, jobs=jobs or default_jobs(), cache=cache)
+    return lint_parsed(parsed, config)
+
+
+def lint_sources(sources: dict[str, str], config: Config | None = None) -> Report:
+    """Lint in-memory files ({path: source}) as one project: for tests and editors."""
+    parsed = [extract_source(src, path) for path, src in sorted(sources.items()) if path.endswith(".py")]
+    deps = {path: src for path, src in sorted(sources.items()) if is_dependency_file(path)}
+    return lint_parsed(parsed, config or Config(), dependency_files=deps)
+
+
+DEPENDENCY_FILE_NAMES = ("pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml", "Pipfile")
+
+
+def is_dependency_file(path: str) -> bool:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name in DEPENDENCY_FILE_NAMES or (name.startswith("requirements") and name.endswith((".txt", ".in")))

@@ -1,0 +1,1 @@
+"""Facts: what a file does with models and data, extracted by one libcst pass."""

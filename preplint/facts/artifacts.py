@@ -1,0 +1,142 @@
+"""Save and load events of model and preprocessor artifacts, with their resolved paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from preplint.facts import frameworks as fw
+from preplint.facts.model import Call, FileFacts, Value
+from preplint.facts.objects import binding_of
+
+if TYPE_CHECKING:
+    from preplint.facts.project import ProjectIndex
+
+
+@dataclass(frozen=True)
+class ArtifactEvent:
+    action: str  # save | load
+    path: str  # resolved path ('*' for unknown parts), '' when unknown
+    api: str  # keras-save, keras-save-weights, keras-load, torch-save, torch-load, pickle-dump, pickle-load, numpy-save, numpy-load, jit-save, jit-load, load-weights, state-dict-load
+    obj: str  # the saved object's expression, or the name a load is bound to
+    obj_kind: str  # binding kind of the object when known ('keras-model', 'preprocessor', ...)
+    call: int
+    file: str  # FileFacts.path
+
+
+def _path_arg(call: Call, position: int, keyword: str) -> Value | None:
+    arg = call.arg(position, keyword)
+    if arg is None:
+        return None
+    value = arg.value
+    return value
+
+
+def _open_path(facts: FileFacts, value: Value | None) -> Value | None:
+    """For `pickle.dump(obj, open(path, 'wb'))`, the path inside `open`."""
+    if value is None:
+        return None
+    if value.kind == "call":
+        inner = facts.call_by_id[value.call]
+        if inner.callee in ("open", "io.open") or inner.method == "open":
+            if inner.method == "open" and inner.receiver:
+                return Value(kind="name", text=inner.receiver, names=(inner.receiver,))
+            return _path_arg(inner, 0, "file")
+    return value
+
+
+def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEvent, ...]:
+    cached = facts.extra.get("artifact_events")
+    if isinstance(cached, tuple):
+        return cached
+    out: list[ArtifactEvent] = []
+    with_files = {a.targets[0]: a for a in facts.assigns if a.op == "with" and len(a.targets) == 1}
+
+    def resolve(value: Value | None, call: Call) -> str:
+        if value is None:
+            return ""
+        # `with open(path, "wb") as f: pickle.dump(obj, f)`
+        if value.kind == "name" and value.text in with_files:
+            opened = with_files[value.text].value
+            value = _open_path(facts, opened) or value
+        else:
+            value = _open_path(facts, value)
+        return index.resolve_path(facts, value, call.scope, call.stmt) if value is not None else ""
+
+    def kind_of(expr: str, call: Call) -> str:
+        root = expr.split(".", 1)[0].split("(", 1)[0]
+        b = binding_of(facts, root, call.scope, call.stmt, index)
+        return b.kind if b is not None else ""
+
+    def assigned_name(call: Call) -> str:
+        for a in facts.assigns:
+            if a.stmt == call.stmt and a.value.call == call.id and a.targets:
+                return a.targets[0]
+        return ""
+
+    for call in facts.calls:
+        qual = call.qualname
+        event: tuple[str, str, str, Value | None] | None = None  # action, api, obj, path value
+        if qual in fw.KERAS_LOAD_MODEL:
+            event = ("load", "keras-load", assigned_name(call), _path_arg(call, 0, "filepath"))
+        elif qual in fw.KERAS_SAVE_MODEL:
+            obj = call.arg(0, "model")
+            event = ("save", "keras-save", obj.value.text if obj else "", _path_arg(call, 1, "filepath"))
+        elif qual in fw.TORCH_SCRIPT_SAVE:
+            obj = call.arg(0, "m")
+            event = ("save", "jit-save", obj.value.text if obj else "", _path_arg(call, 1, "f"))
+        elif qual in fw.TORCH_SCRIPT_LOAD:
+            event = ("load", "jit-load", assigned_name(call), _path_arg(call, 0, "f"))
+        elif qual == "torch.save":
+            obj = call.arg(0, "obj")
+            event = ("save", "torch-save", obj.value.text if obj else "", _path_arg(call, 1, "f"))
+        elif qual == "torch.load":
+            event = ("load", "torch-load", assigned_name(call), _path_arg(call, 0, "f"))
+        elif qual in fw.PICKLE_DUMP:
+            obj = call.arg(0, "value") or call.arg(0, "obj")
+            event = ("save", "pickle-dump", obj.value.text if obj else "", _path_arg(call, 1, "filename") or _path_arg(call, 1, "file"))
+        elif qual in fw.PICKLE_LOAD:
+            event = ("load", "pickle-load", assigned_name(call), _path_arg(call, 0, "filename") or _path_arg(call, 0, "file"))
+        elif qual in ("numpy.save", "numpy.savez", "numpy.savetxt", "numpy.savez_compressed"):
+            obj = call.arg(1, "arr")
+            event = ("save", "numpy-save", obj.value.text if obj else "", _path_arg(call, 0, "file"))
+        elif qual in ("numpy.load", "numpy.loadtxt"):
+            event = ("load", "numpy-load", assigned_name(call), _path_arg(call, 0, "file"))
+        elif call.method in ("save", "save_weights", "export", "save_pretrained") and call.receiver:
+            kind = kind_of(call.receiver, call)
+            if kind in ("keras-model", "hf-model") or (kind == "" and _looks_like_model_file(call, index, facts)):
+                api = "keras-save-weights" if call.method == "save_weights" else "keras-save"
+                event = ("save", api, call.receiver, _path_arg(call, 0, "filepath"))
+        elif call.method == "load_weights" and call.receiver:
+            event = ("load", "load-weights", call.receiver, _path_arg(call, 0, "filepath"))
+        if event is None:
+            continue
+        action, api, obj, path_value = event
+        out.append(
+            ArtifactEvent(
+                action=action,
+                path=resolve(path_value, call),
+                api=api,
+                obj=obj,
+                obj_kind=kind_of(obj, call) if obj else "",
+                call=call.id,
+                file=facts.path,
+            )
+        )
+    result = tuple(out)
+    facts.extra["artifact_events"] = result
+    return result
+
+
+_MODEL_SUFFIXES = ("keras", "h5", "hdf5", "tf", "savedmodel")
+
+
+def _looks_like_model_file(call: Call, index: ProjectIndex, facts: FileFacts) -> bool:
+    """`model.save(path)` on an unknown object counts when the path names a Keras model file."""
+    from preplint.facts.paths import suffix
+
+    value = _path_arg(call, 0, "filepath")
+    if value is None:
+        return False
+    path = index.resolve_path(facts, value, call.scope, call.stmt)
+    return suffix(path) in _MODEL_SUFFIXES

@@ -1,0 +1,749 @@
+"""The one pass: a libcst module becomes FileFacts (imports, calls, assignments, definitions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from preplint.diagnostics import Span
+from preplint.facts.frameworks import canonical
+from preplint.facts.model import (
+    Arg,
+    Assign,
+    Call,
+    ClassDef,
+    Const,
+    FileFacts,
+    Function,
+    Loop,
+    Value,
+)
+from preplint.facts.positions import spans_for
+
+_TEXT_LIMIT = 200
+_BINOPS: dict[type, str] = {
+    cst.Add: "+",
+    cst.Subtract: "-",
+    cst.Multiply: "*",
+    cst.Divide: "/",
+    cst.FloorDivide: "//",
+    cst.Power: "**",
+    cst.MatrixMultiply: "@",
+    cst.Modulo: "%",
+    cst.BitOr: "|",
+    cst.BitAnd: "&",
+}
+_NO_SPAN = Span(0, 0, 0, 0)
+
+
+def dotted_name(node: cst.BaseExpression) -> str:
+    """`a.b.c` for a Name/Attribute chain, '' for anything else."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def _module_dotted(node: cst.Attribute | cst.Name) -> str:
+    return dotted_name(node)
+
+
+@dataclass
+class _Scope:
+    qualname: str  # "" for module
+    cls: str
+    loops: list[int] = field(default_factory=list)
+    withs: list[str] = field(default_factory=list)
+    returns: list[Value] = field(default_factory=list)
+
+
+class _Extractor:
+    """Walks statements and expressions by hand: cheaper than a generic visitor over every node."""
+
+    def __init__(self, module: cst.Module, path: str, module_name: str) -> None:
+        self.module = module
+        self.path = path
+        self.module_name = module_name
+        self.imports: dict[str, str] = {}
+        self.constants: dict[str, Const] = {}
+        self.calls: list[dict[str, Any]] = []
+        self.call_ids: dict[int, int] = {}  # id(cst.Call) -> call id
+        self.assigns: list[dict[str, Any]] = []
+        self.functions: list[dict[str, Any]] = []
+        self.classes: list[dict[str, Any]] = []
+        self.loops: list[dict[str, Any]] = []
+        self.stmt = 0
+        self.scopes: list[_Scope] = [_Scope("", "")]
+        self.condition_depth = 0
+        self.wanted: dict[int, Any] = {}
+        self.local_functions: set[str] = set()
+
+    # --- helpers ------------------------------------------------------------------------
+
+    @property
+    def scope(self) -> _Scope:
+        return self.scopes[-1]
+
+    def code(self, node: cst.CSTNode) -> str:
+        text = self.module.code_for_node(node)
+        text = " ".join(text.split())
+        return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 3] + "..."
+
+    def qualify(self, dotted: str) -> str:
+        if not dotted:
+            return ""
+        root, _, rest = dotted.partition(".")
+        qual = self.imports.get(root)
+        if qual is None:
+            return ""
+        return canonical(f"{qual}.{rest}" if rest else qual)
+
+    def want(self, node: cst.CSTNode) -> int:
+        self.wanted[id(node)] = node
+        return id(node)
+
+    # --- statements -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.block(self.module.body)
+
+    def block(self, body: Any) -> None:
+        for stmt in body:
+            self.statement(stmt)
+
+    def suite(self, suite: cst.BaseSuite) -> None:
+        self.block(suite.body)
+
+    def statement(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self.stmt += 1
+                self.small_statement(small)
+            return
+        self.stmt += 1
+        if isinstance(node, cst.FunctionDef):
+            self.function_def(node)
+        elif isinstance(node, cst.ClassDef):
+            self.class_def(node)
+        elif isinstance(node, cst.If):
+            self.if_statement(node)
+        elif isinstance(node, (cst.For, cst.While)):
+            self.loop(node)
+        elif isinstance(node, cst.With):
+            self.with_statement(node)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            self.suite(node.body)
+            for handler in node.handlers:
+                self.stmt += 1
+                self.condition_depth += 1
+                self.suite(handler.body)
+                self.condition_depth -= 1
+            if node.orelse is not None:
+                self.suite(node.orelse.body)
+            if node.finalbody is not None:
+                self.suite(node.finalbody.body)
+        elif isinstance(node, cst.Match):
+            self.expr(node.subject)
+            self.condition_depth += 1
+            for case in node.cases:
+                self.stmt += 1
+                self.suite(case.body)
+            self.condition_depth -= 1
+        elif isinstance(node, cst.SimpleStatementSuite):
+            for small in node.body:
+                self.small_statement(small)
+
+    def small_statement(self, node: cst.BaseSmallStatement) -> None:
+        if isinstance(node, cst.Expr):
+            self.expr(node.value)
+        elif isinstance(node, cst.Assign):
+            self.expr(node.value)
+            targets: list[str] = []
+            for target in node.targets:
+                self.expr_targets(target.target, targets)
+            self.record_assign(targets, node.value, "=", node)
+            if len(node.targets) == 1 and not self.scope.qualname:
+                self.maybe_constant(node.targets[0].target, node.value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.expr(node.value)
+                targets = []
+                self.expr_targets(node.target, targets)
+                self.record_assign(targets, node.value, "=", node)
+                if not self.scope.qualname:
+                    self.maybe_constant(node.target, node.value)
+        elif isinstance(node, cst.AugAssign):
+            self.expr(node.value)
+            targets = []
+            self.expr_targets(node.target, targets)
+            op = type(node.operator).__name__
+            self.record_assign(targets, node.value, op, node)
+        elif isinstance(node, cst.Return):
+            if node.value is not None:
+                self.expr(node.value)
+                self.scope.returns.append(self.value(node.value))
+        elif isinstance(node, cst.Import):
+            for alias in node.names:
+                full = _module_dotted(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.imports[alias.asname.name.value] = canonical(full)
+                else:
+                    root = full.split(".", 1)[0]
+                    self.imports.setdefault(root, root)
+                    # `import tensorflow.keras` lets `tensorflow.keras.x` resolve through the root.
+        elif isinstance(node, cst.ImportFrom):
+            self.import_from(node)
+        elif isinstance(node, (cst.Raise, cst.Assert, cst.Del)):
+            for child in node.children:
+                if isinstance(child, cst.BaseExpression):
+                    self.expr(child)
+
+    def import_from(self, node: cst.ImportFrom) -> None:
+        base = _module_dotted(node.module) if node.module is not None else ""
+        if node.relative:
+            # `from .config import X` names a sibling module: keep its own name.
+            base = base or self.module_name.rpartition(".")[0]
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.setdefault(f"*{base}", base)
+            return
+        for alias in node.names:
+            name = _module_dotted(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.imports[local] = canonical(f"{base}.{name}" if base else name)
+
+    def expr_targets(self, node: cst.BaseExpression, out: list[str]) -> None:
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                value = el.value
+                if isinstance(value, cst.StarredElement):
+                    value = value.value
+                self.expr_targets(value, out)
+            return
+        if isinstance(node, cst.StarredElement):
+            self.expr_targets(node.value, out)
+            return
+        name = dotted_name(node)
+        if name:
+            out.append(name)
+        elif isinstance(node, cst.Subscript):
+            base = dotted_name(node.value)
+            if base:
+                out.append(base + "[]")
+            self.expr(node)
+
+    def record_assign(self, targets: list[str], value: cst.BaseExpression, op: str, node: cst.CSTNode) -> None:
+        if not targets:
+            return
+        self.assigns.append(
+            {
+                "targets": tuple(targets),
+                "value": self.value(value),
+                "op": op,
+                "scope": self.scope.qualname,
+                "loops": tuple(self.scope.loops),
+                "stmt": self.stmt,
+                "span": self.want(node),
+            }
+        )
+
+    def maybe_constant(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            const = self.const(value)
+            if const is not None:
+                self.constants[target.value] = const
+
+    def function_def(self, node: cst.FunctionDef) -> None:
+        for deco in node.decorators:
+            self.expr(deco.decorator)
+        params: list[str] = []
+        p = node.params
+        for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+            params.append(param.name.value)
+            if param.default is not None:
+                self.expr(param.default)
+        star = p.star_arg
+        has_varargs = isinstance(star, cst.Param)
+        has_kwargs = p.star_kwarg is not None
+        outer = self.scope
+        qualname = f"{outer.qualname}.{node.name.value}" if outer.qualname else node.name.value
+        if outer.cls and not outer.qualname.endswith(outer.cls):
+            qualname = f"{outer.qualname}.{node.name.value}"
+        if not outer.qualname:
+            self.local_functions.add(node.name.value)
+        start = self.stmt
+        self.scopes.append(_Scope(qualname, outer.cls if outer.cls and outer.qualname == outer.cls else ""))
+        saved_depth = self.condition_depth
+        self.condition_depth = 0
+        self.suite(node.body)
+        self.condition_depth = saved_depth
+        scope = self.scopes.pop()
+        self.functions.append(
+            {
+                "name": node.name.value,
+                "qualname": qualname,
+                "cls": scope.cls,
+                "params": tuple(params),
+                "decorators": tuple(self.decorator_name(d) for d in node.decorators),
+                "returns": tuple(scope.returns),
+                "span": self.want(node.name),
+                "stmt_start": start,
+                "stmt_end": self.stmt,
+                "has_varargs": has_varargs,
+                "has_kwargs": has_kwargs,
+            }
+        )
+
+    def decorator_name(self, deco: cst.Decorator) -> str:
+        target = deco.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        dotted = dotted_name(target)
+        return self.qualify(dotted) or dotted
+
+    def class_def(self, node: cst.ClassDef) -> None:
+        for deco in node.decorators:
+            self.expr(deco.decorator)
+        bases: list[str] = []
+        for arg in node.bases:
+            self.expr(arg.value)
+            dotted = dotted_name(arg.value)
+            bases.append(self.qualify(dotted) or dotted)
+        outer = self.scope
+        qualname = f"{outer.qualname}.{node.name.value}" if outer.qualname else node.name.value
+        start = self.stmt
+        self.scopes.append(_Scope(qualname, qualname))
+        first_function = len(self.functions)
+        self.suite(node.body)
+        self.scopes.pop()
+        methods = [f for f in self.functions[first_function:] if f["qualname"] == f"{qualname}.{f['name']}"]
+        init = next((m for m in methods if m["name"] == "__init__"), None)
+        init_params: tuple[str, ...] = ()
+        init_has_kwargs = False
+        if init is not None:
+            init_params = tuple(p for p in init["params"][1:])
+            init_has_kwargs = init["has_kwargs"]
+        self.classes.append(
+            {
+                "name": node.name.value,
+                "bases": tuple(bases),
+                "decorators": tuple(self.decorator_name(d) for d in node.decorators),
+                "methods": tuple(m["name"] for m in methods),
+                "init_params": init_params,
+                "init_has_kwargs": init_has_kwargs,
+                "span": self.want(node.name),
+                "stmt_start": start,
+                "stmt_end": self.stmt,
+            }
+        )
+
+    def if_statement(self, node: cst.If) -> None:
+        self.condition_depth += 1
+        self.expr(node.test)
+        self.condition_depth -= 1
+        main_guard = "__name__" in self.code(node.test) and "__main__" in self.code(node.test)
+        if not main_guard:
+            self.condition_depth += 1
+        self.suite(node.body)
+        if not main_guard:
+            self.condition_depth -= 1
+        orelse = node.orelse
+        if orelse is not None:
+            self.condition_depth += 1
+            if isinstance(orelse, cst.If):
+                self.stmt += 1
+                self.if_statement(orelse)
+            else:
+                self.suite(orelse.body)
+            self.condition_depth -= 1
+
+    def loop(self, node: cst.For | cst.While) -> None:
+        loop_id = len(self.loops)
+        scope = self.scope
+        record: dict[str, Any] = {
+            "id": loop_id,
+            "kind": "for" if isinstance(node, cst.For) else "while",
+            "scope": scope.qualname,
+            "parent": scope.loops[-1] if scope.loops else -1,
+            "stmt_start": self.stmt,
+            "stmt_end": self.stmt,
+            "span": self.want(node),
+        }
+        self.loops.append(record)
+        if isinstance(node, cst.For):
+            self.expr(node.iter)
+            targets: list[str] = []
+            self.expr_targets(node.target, targets)
+            scope.loops.append(loop_id)
+            self.record_assign(targets, node.iter, "for", node.target)
+        else:
+            scope.loops.append(loop_id)
+            self.condition_depth += 1
+            self.expr(node.test)
+            self.condition_depth -= 1
+        self.suite(node.body)
+        scope.loops.pop()
+        record["stmt_end"] = self.stmt
+        if node.orelse is not None:
+            self.suite(node.orelse.body)
+
+    def with_statement(self, node: cst.With) -> None:
+        names: list[str] = []
+        for item in node.items:
+            self.expr(item.item)
+            target = item.item.func if isinstance(item.item, cst.Call) else item.item
+            dotted = dotted_name(target)
+            names.append(self.qualify(dotted) or dotted or self.code(item.item))
+            if item.asname is not None:
+                targets: list[str] = []
+                self.expr_targets(item.asname.name, targets)
+                self.record_assign(targets, item.item, "with", item)
+        self.scope.withs.extend(names)
+        self.suite(node.body)
+        del self.scope.withs[len(self.scope.withs) - len(names) :]
+
+    # --- expressions ----------------------------------------------------------------------
+
+    def expr(self, node: cst.CSTNode) -> None:
+        """Record every call inside `node`, innermost first."""
+        if isinstance(node, cst.Call):
+            self.call(node)
+        elif isinstance(node, (cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
+            return
+        elif isinstance(node, cst.Attribute):
+            self.expr(node.value)
+        elif isinstance(node, cst.BinaryOperation):
+            self.expr(node.left)
+            self.expr(node.right)
+        elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            for el in node.elements:
+                self.expr(el.value)
+        elif isinstance(node, cst.Subscript):
+            self.expr(node.value)
+            for el in node.slice:
+                sl = el.slice
+                if isinstance(sl, cst.Index):
+                    self.expr(sl.value)
+                elif isinstance(sl, cst.Slice):
+                    for part in (sl.lower, sl.upper, sl.step):
+                        if part is not None:
+                            self.expr(part)
+        elif isinstance(node, cst.Lambda):
+            return  # a lambda's body runs later, elsewhere
+        elif isinstance(node, (cst.IfExp, cst.BooleanOperation)):
+            self.condition_depth += 1
+            for child in node.children:
+                self.expr(child)
+            self.condition_depth -= 1
+        else:
+            for child in node.children:
+                if isinstance(child, (cst.BaseExpression, cst.BaseElement, cst.BaseDictElement, cst.Arg, cst.ComparisonTarget, cst.CompFor, cst.CompIf, cst.FormattedStringExpression, cst.BaseSlice, cst.SubscriptElement)):
+                    self.expr(child)
+
+    def call(self, node: cst.Call) -> None:
+        func = node.func
+        receiver_call = -1
+        receiver = ""
+        method = ""
+        callee = dotted_name(func)
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            base = func.value
+            receiver = dotted_name(base)
+            if not receiver:
+                self.expr(base)
+                inner = base
+                if isinstance(inner, cst.Call):
+                    receiver_call = self.call_ids.get(id(inner), -1)
+                receiver = ""
+        elif not isinstance(func, cst.Name):
+            self.expr(func)
+        for arg in node.args:
+            self.expr(arg.value)
+        call_id = len(self.calls)
+        self.call_ids[id(node)] = call_id
+        args = tuple(
+            Arg(
+                arg.keyword.value if arg.keyword is not None else None,
+                self.value(arg.value),
+                arg.star if isinstance(arg.star, str) else "",
+            )
+            for arg in node.args
+        )
+        qualname = self.qualify(callee)
+        if not qualname and callee in self.local_functions:
+            qualname = ""
+        scope = self.scope
+        self.calls.append(
+            {
+                "id": call_id,
+                "callee": callee,
+                "qualname": qualname,
+                "method": method,
+                "receiver": receiver,
+                "receiver_call": receiver_call,
+                "args": args,
+                "scope": scope.qualname,
+                "loops": tuple(scope.loops),
+                "withs": tuple(scope.withs),
+                "stmt": self.stmt,
+                "span": self.want(node),
+                "in_condition": self.condition_depth > 0,
+                "node": node,
+            }
+        )
+
+    def value(self, node: cst.BaseExpression) -> Value:
+        names: list[str] = []
+        calls: list[int] = []
+        ops: list[str] = []
+        self.collect(node, names, calls, ops, 0)
+        kind = _kind(node)
+        items: tuple[Value, ...] = ()
+        if isinstance(node, (cst.Tuple, cst.List)) and len(node.elements) <= 8:
+            items = tuple(self.value(el.value) for el in node.elements)
+        return Value(
+            kind=kind,
+            text=self.code(node),
+            names=tuple(dict.fromkeys(names)),
+            calls=tuple(calls),
+            const=self.const(node),
+            ops=tuple(dict.fromkeys(ops)),
+            items=items,
+        )
+
+    def collect(self, node: cst.CSTNode, names: list[str], calls: list[int], ops: list[str], depth: int) -> None:
+        if depth > 40:
+            return
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            dotted = dotted_name(node)
+            if dotted:
+                names.append(dotted)
+                return
+        if isinstance(node, cst.Call):
+            call_id = self.call_ids.get(id(node))
+            if call_id is not None:
+                calls.append(call_id)
+            # The callee is not data: `scaler.transform(X)` reads X (the call is recorded).
+            func = node.func
+            if isinstance(func, cst.Attribute) and not dotted_name(func):
+                self.collect(func.value, names, calls, ops, depth + 1)
+            for arg in node.args:
+                self.collect(arg.value, names, calls, ops, depth + 1)
+            return
+        elif isinstance(node, cst.BinaryOperation):
+            ops.append(_BINOPS.get(type(node.operator), "?"))
+        elif isinstance(node, cst.Lambda):
+            return
+        for child in node.children:
+            if isinstance(child, (cst.BaseExpression, cst.BaseElement, cst.BaseDictElement, cst.Arg, cst.ComparisonTarget, cst.CompFor, cst.CompIf, cst.FormattedStringExpression, cst.BaseSlice, cst.SubscriptElement)):
+                self.collect(child, names, calls, ops, depth + 1)
+
+    def const(self, node: cst.BaseExpression, depth: int = 0) -> Const:
+        """The literal value of an expression, paths joined with '*' for unknown parts."""
+        if depth > 20:
+            return None
+        if isinstance(node, cst.SimpleString):
+            try:
+                value = node.evaluated_value
+            except Exception:
+                return None
+            return value if isinstance(value, str) else None
+        if isinstance(node, cst.ConcatenatedString):
+            left = self.const(node.left, depth + 1)
+            right = self.const(node.right, depth + 1)
+            return left + right if isinstance(left, str) and isinstance(right, str) else None
+        if isinstance(node, cst.Integer):
+            try:
+                return int(node.value.replace("_", ""), 0)
+            except ValueError:
+                return None
+        if isinstance(node, cst.Float):
+            try:
+                return float(node.value.replace("_", ""))
+            except ValueError:
+                return None
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+            inner = self.const(node.expression, depth + 1)
+            return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else None
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False"):
+                return node.value == "True"
+            if node.value == "None":
+                return None
+            return self.constants.get(node.value)
+        if isinstance(node, cst.FormattedString):
+            parts: list[str] = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append(part.value)
+                elif isinstance(part, cst.FormattedStringExpression):
+                    inner = self.const(part.expression, depth + 1)
+                    parts.append(str(inner) if isinstance(inner, (str, int)) else "*")
+            return "".join(parts)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
+            left = self.const(node.left, depth + 1)
+            right = self.const(node.right, depth + 1)
+            if isinstance(node.operator, cst.Add):
+                return left + right if isinstance(left, str) and isinstance(right, str) else None
+            if isinstance(right, str) and (isinstance(left, str) or _is_pathish(node.left)):
+                return _join(left if isinstance(left, str) else "*", right)
+            return None
+        if isinstance(node, cst.Call):
+            callee = dotted_name(node.func)
+            qual = self.qualify(callee)
+            leaf = callee.rsplit(".", 1)[-1]
+            args = [a.value for a in node.args if a.keyword is None and not a.star]
+            if qual in ("os.path.join", "posixpath.join") or (leaf == "joinpath" and isinstance(node.func, cst.Attribute)):
+                parts_c = [self.const(a, depth + 1) for a in args]
+                if leaf == "joinpath" and isinstance(node.func, cst.Attribute):
+                    base = self.const(node.func.value, depth + 1)
+                    parts_c.insert(0, base if isinstance(base, str) else "*")
+                if any(isinstance(p, str) for p in parts_c):
+                    return _join(*(p if isinstance(p, str) else "*" for p in parts_c))
+                return None
+            if qual in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "os.fspath") or callee in ("str", "Path"):
+                if len(args) == 1:
+                    return self.const(args[0], depth + 1)
+                if len(args) > 1:
+                    parts_c = [self.const(a, depth + 1) for a in args]
+                    return _join(*(p if isinstance(p, str) else "*" for p in parts_c))
+                return None
+            if leaf == "format" and isinstance(node.func, cst.Attribute):
+                template = self.const(node.func.value, depth + 1)
+                if isinstance(template, str):
+                    import re
+
+                    return re.sub(r"\{[^{}]*\}", "*", template)
+        if isinstance(node, cst.Attribute) and node.attr.value in ("parent", "stem"):
+            return "*"
+        return None
+
+    # --- output ---------------------------------------------------------------------------
+
+    def facts(self) -> FileFacts:
+        spans = spans_for(self.module, self.wanted)
+
+        def span(key: int) -> Span:
+            return spans.get(key, _NO_SPAN)
+
+        calls = tuple(
+            Call(
+                id=c["id"],
+                callee=c["callee"],
+                qualname=c["qualname"],
+                method=c["method"],
+                receiver=c["receiver"],
+                receiver_call=c["receiver_call"],
+                args=c["args"],
+                scope=c["scope"],
+                loops=c["loops"],
+                withs=c["withs"],
+                stmt=c["stmt"],
+                span=span(c["span"]),
+                parent=self._parent_of(c),
+                in_condition=c["in_condition"],
+            )
+            for c in self.calls
+        )
+        return FileFacts(
+            path=self.path,
+            module=self.module_name,
+            imports=dict(self.imports),
+            constants=dict(self.constants),
+            calls=calls,
+            assigns=tuple(Assign(**{**a, "span": span(a["span"])}) for a in self.assigns),
+            functions=tuple(
+                Function(
+                    name=f["name"],
+                    qualname=f["qualname"],
+                    cls=f["cls"],
+                    params=f["params"],
+                    decorators=f["decorators"],
+                    returns=f["returns"],
+                    span=span(f["span"]),
+                    stmt_start=f["stmt_start"],
+                    stmt_end=f["stmt_end"],
+                )
+                for f in self.functions
+            ),
+            classes=tuple(ClassDef(**{**c, "span": span(c["span"])}) for c in self.classes),
+            loops=tuple(Loop(**{**lp, "span": span(lp["span"])}) for lp in self.loops),
+            statements=self.stmt,
+        )
+
+    def _parent_of(self, record: dict[str, Any]) -> int:
+        return self._parents.get(record["id"], -1)
+
+    def link_parents(self) -> None:
+        self._parents: dict[int, int] = {}
+        for c in self.calls:
+            for arg in c["args"]:
+                for child in arg.value.calls:
+                    self._parents.setdefault(child, c["id"])
+            if c["receiver_call"] >= 0:
+                self._parents.setdefault(c["receiver_call"], c["id"])
+
+
+def _kind(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Call):
+        return "call"
+    if isinstance(node, cst.Name):
+        return "const" if node.value in ("True", "False", "None") else "name"
+    if isinstance(node, cst.Attribute):
+        return "attr" if dotted_name(node) else "other"
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)):
+        return "const"
+    if isinstance(node, cst.FormattedString):
+        return "fstring"
+    if isinstance(node, cst.BinaryOperation):
+        return "binop"
+    if isinstance(node, cst.UnaryOperation):
+        return "unary"
+    if isinstance(node, cst.Subscript):
+        return "subscript"
+    if isinstance(node, cst.Tuple):
+        return "tuple"
+    if isinstance(node, cst.List):
+        return "list"
+    if isinstance(node, cst.Dict):
+        return "dict"
+    if isinstance(node, cst.Comparison):
+        return "compare"
+    if isinstance(node, cst.Lambda):
+        return "lambda"
+    return "other"
+
+
+def _is_pathish(node: cst.BaseExpression) -> bool:
+    text = dotted_name(node)
+    return bool(text) or isinstance(node, (cst.Call, cst.BinaryOperation, cst.Attribute))
+
+
+def _join(*parts: str) -> str:
+    cleaned = [p for p in parts if p != ""]
+    out = "/".join(p.rstrip("/") if i < len(cleaned) - 1 else p for i, p in enumerate(cleaned))
+    return out
+
+
+def extract(module: cst.Module, path: str, module_name: str) -> FileFacts:
+    extractor = _Extractor(module, path, module_name)
+    extractor.run()
+    extractor.link_parents()
+    return extractor.facts()
+
+
+def module_name_for(path: str) -> str:
+    """A dotted module name from a relative path: 'src/pkg/train.py' → 'src.pkg.train'."""
+    stem = path[:-3] if path.endswith(".py") else path.rsplit(".", 1)[0]
+    parts = [p for p in stem.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
