@@ -500,7 +500,7 @@ class _Extractor:
             }
         )
 
-    def value(self, node: cst.BaseExpression) -> Value:
+    def value(self, node: cst.BaseExpression, budget: int = 3) -> Value:
         names: list[str] = []
         calls: list[int] = []
         ops: list[str] = []
@@ -509,6 +509,15 @@ class _Extractor:
         items: tuple[Value, ...] = ()
         if isinstance(node, (cst.Tuple, cst.List)) and len(node.elements) <= 8:
             items = tuple(self.value(el.value) for el in node.elements)
+        # Operands of arithmetic and subscripts, a few levels deep: enough to follow `x[i] / 255.0`.
+        operands: tuple[Value, ...] = ()
+        if budget > 0:
+            if isinstance(node, cst.BinaryOperation):
+                operands = (self.value(node.left, budget - 1), self.value(node.right, budget - 1))
+            elif isinstance(node, cst.UnaryOperation):
+                operands = (self.value(node.expression, budget - 1),)
+            elif isinstance(node, cst.Subscript):
+                operands = (self.value(node.value, budget - 1),)
         return Value(
             kind=kind,
             text=self.code(node),
@@ -517,6 +526,7 @@ class _Extractor:
             const=self.const(node),
             ops=tuple(dict.fromkeys(ops)),
             items=items,
+            operands=operands,
         )
 
     def collect(self, node: cst.CSTNode, names: list[str], calls: list[int], ops: list[str], depth: int) -> None:

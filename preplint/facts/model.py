@@ -22,6 +22,7 @@ class Value:
     const: Const = None  # the literal value, strings resolved through module constants and joins
     ops: tuple[str, ...] = ()  # binary operators ("/", "-", "*", "+", "**", "@")
     items: tuple[Value, ...] = ()  # elements of a tuple/list literal
+    operands: tuple[Value, ...] = ()  # binop: (left, right); unary: (operand,); subscript: (base,); 3 levels deep, for data-flow
 
     @property
     def call(self) -> int:
