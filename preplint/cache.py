@@ -1,20 +1,164 @@
-"""Facts cache keyed by file content hash and preplint version (filled in by the cache work)."""
+"""Facts cache: one JSON entry per file, keyed by content hash, path and preplint version.
+
+Entries are plain JSON decoded into a closed set of preplint's own dataclasses, so a
+corrupt or foreign entry can only be rejected, never executed. Writes go through a
+temporary file and `os.replace`, so two runs at once never see half an entry.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from preplint import __version__
+from preplint.diagnostics import Diagnostic, Related, Severity, Span
+from preplint.facts.model import Arg, Assign, Call, ClassDef, FileFacts, Function, Loop, Value
+from preplint.suppress import Suppressions
 
 if TYPE_CHECKING:
+    from preplint.config import Config
     from preplint.engine import Parsed
+
+_SCHEMA = 1
+_MAX_ENTRY_BYTES = 64 * 1024 * 1024
+
+
+def _classes() -> dict[str, type]:
+    from preplint.engine import Parsed
+
+    kinds: list[type] = [Parsed, FileFacts, Call, Arg, Value, Assign, Function, ClassDef, Loop, Span, Suppressions, Diagnostic, Related]
+    return {k.__name__: k for k in kinds}
+
+
+class _Rejected(Exception):
+    pass
+
+
+def encode(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {"$": type(obj).__name__}
+        for f in dataclasses.fields(obj):
+            if f.name == "extra":
+                continue  # derived, rebuilt on demand
+            out[f.name] = encode(getattr(obj, f.name))
+        return out
+    if isinstance(obj, Severity):
+        return {"$sev": int(obj)}
+    if isinstance(obj, tuple):
+        return {"$t": [encode(v) for v in obj]}
+    if isinstance(obj, frozenset):
+        return {"$fs": sorted(encode(v) for v in obj)}
+    if isinstance(obj, dict):
+        return {"$d": [[encode(k), encode(v)] for k, v in obj.items()]}
+    if isinstance(obj, list):
+        return [encode(v) for v in obj]
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    raise TypeError(f"cannot cache {type(obj).__name__}")
+
+
+def decode(data: Any, classes: dict[str, type]) -> Any:
+    if isinstance(data, dict):
+        if "$" in data:
+            cls = classes.get(data["$"])
+            if cls is None:
+                raise _Rejected(f"unknown type {data['$']!r}")
+            names = {f.name for f in dataclasses.fields(cls)}
+            kwargs = {k: decode(v, classes) for k, v in data.items() if k != "$"}
+            if not set(kwargs) <= names:
+                raise _Rejected("unexpected fields")
+            return cls(**kwargs)
+        if "$t" in data:
+            return tuple(decode(v, classes) for v in data["$t"])
+        if "$fs" in data:
+            return frozenset(decode(v, classes) for v in data["$fs"])
+        if "$d" in data:
+            return {decode(k, classes): decode(v, classes) for k, v in data["$d"]}
+        if "$sev" in data:
+            return Severity(data["$sev"])
+        raise _Rejected("untagged object")
+    if isinstance(data, list):
+        return [decode(v, classes) for v in data]
+    return data
+
+
+def default_cache_dir(config: Config) -> Path:
+    return Path(config.root) / ".preplint_cache"
 
 
 class FactsCache:
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder = Path(folder)
+        self._classes: dict[str, type] | None = None
+        self._ready = False
+
+    def _key(self, data: bytes, shown: str) -> str:
+        digest = hashlib.sha256()
+        digest.update(f"preplint {__version__} schema {_SCHEMA}\0{shown}\0".encode())
+        digest.update(data)
+        return digest.hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
 
     def get(self, file: Path, shown: str) -> Parsed | None:
-        return None
+        try:
+            data = file.read_bytes()
+            key = self._key(data, shown)
+            entry = self._entry(key)
+            if not entry.is_file() or entry.stat().st_size > _MAX_ENTRY_BYTES:
+                return None
+            document = json.loads(entry.read_text(encoding="utf-8"))
+            if not isinstance(document, dict) or document.get("key") != key or document.get("version") != __version__:
+                return None
+            if self._classes is None:
+                self._classes = _classes()
+            parsed = decode(document["parsed"], self._classes)
+            from preplint.engine import Parsed
+
+            if not isinstance(parsed, Parsed) or parsed.path != shown:
+                return None
+            return parsed
+        except (OSError, ValueError, KeyError, TypeError, _Rejected, RecursionError):
+            return None
 
     def put(self, file: Path, parsed: Parsed) -> None:
-        return None
+        try:
+            data = file.read_bytes()
+            key = self._key(data, parsed.path)
+            entry = self._entry(key)
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            self._mark_folder()
+            facts = parsed.facts
+            if facts is not None and facts.extra:
+                parsed = dataclasses.replace(parsed, facts=dataclasses.replace(facts, extra={}))
+            text = json.dumps({"version": __version__, "key": key, "parsed": encode(parsed)}, separators=(",", ":"))
+            fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                os.replace(tmp, entry)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, TypeError, ValueError, RecursionError):
+            return  # a cache that cannot be written only costs speed
+
+    def _mark_folder(self) -> None:
+        if self._ready:
+            return
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            try:
+                ignore.write_text("# Created by preplint: the facts cache.\n*\n", encoding="utf-8")
+            except OSError:
+                pass
+        self._ready = True

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from preplint.config import Config
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
+from preplint.errors import PreplintError
 from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
@@ -274,3 +275,110 @@ DEPENDENCY_FILE_NAMES = ("pyproject.toml", "setup.cfg", "setup.py", "environment
 def is_dependency_file(path: str) -> bool:
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     return name in DEPENDENCY_FILE_NAMES or (name.startswith("requirements") and name.endswith((".txt", ".in")))
+
+
+# --- whole projects: what the command line runs ------------------------------------------------
+
+_PARTNER_SCAN_LIMIT = 5000
+_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "requirements.txt")
+
+
+def project_root(paths: Sequence[str], config: Config) -> Path:
+    """The folder the project index may read: the config's folder, else the nearest project marker."""
+    if config.source is not None:
+        return config.root
+    start = Path(paths[0]).resolve() if paths else Path.cwd()
+    if start.is_file():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in _ROOT_MARKERS):
+            return folder
+    return start
+
+
+def dependency_files(root: Path) -> dict[str, str]:
+    """The project's dependency declarations at its root (and a requirements/ folder)."""
+    out: dict[str, str] = {}
+    candidates = [p for p in sorted(root.iterdir()) if p.is_file() and is_dependency_file(p.name)] if root.is_dir() else []
+    req_dir = root / "requirements"
+    if req_dir.is_dir():
+        candidates += [p for p in sorted(req_dir.iterdir()) if p.is_file() and p.suffix in (".txt", ".in")]
+    for path in candidates:
+        try:
+            out[display_path(path)] = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return out
+
+
+def _partner_needles(parsed: Sequence[Parsed]) -> tuple[set[str], set[bytes]]:
+    """Module file names the targets import, and artifact file names they save or load."""
+    from preplint.facts.artifacts import artifact_events
+    from preplint.facts.paths import basename
+
+    modules: set[str] = set()
+    needles: set[bytes] = set()
+    index = ProjectIndex([p.facts for p in parsed if p.facts is not None])
+    for item in parsed:
+        if item.facts is None:
+            continue
+        for qual in item.facts.imports.values():
+            parts = qual.split(".")
+            modules.update(parts[:-1] or parts)
+            modules.add(parts[-1])
+        for event in artifact_events(item.facts, index):
+            name = basename(event.path)
+            if name and "*" not in name:
+                needles.add(name.encode())
+        item.facts.extra.pop("artifact_events", None)
+        item.facts.extra.pop("bindings", None)
+    return modules, needles
+
+
+def _partners(root: Path, targets: Sequence[Parsed], config: Config, seen: set[str], jobs: int, cache: object | None) -> list[Parsed]:
+    """Files elsewhere in the project that the targets import or share an artifact path with."""
+    from preplint.discovery import discover
+
+    modules, needles = _partner_needles(targets)
+    if not modules and not needles:
+        return []
+    try:
+        candidates = discover([str(root)], config)[:_PARTNER_SCAN_LIMIT]
+    except PreplintError:
+        return []
+    chosen: list[tuple[Path, str]] = []
+    for file in candidates:
+        shown = display_path(file)
+        if shown in seen or file.suffix != ".py":
+            continue
+        if file.stem in modules or (file.stem == "__init__" and file.parent.name in modules):
+            chosen.append((file, shown))
+            continue
+        if needles:
+            try:
+                data = file.read_bytes()
+            except OSError:
+                continue
+            if any(n in data for n in needles) and may_matter(data):
+                chosen.append((file, shown))
+    parsed = extract_all(chosen, jobs=jobs, cache=cache)
+    # Quietly drop partners that do not parse: they are not what the user asked about.
+    return [p for p in parsed if p.facts is not None]
+
+
+def lint_project(paths: Sequence[str], config: Config, *, jobs: int | None = None, cache: object | None = None) -> Report:
+    """Lint `paths`; when they are single files, the rest of the project still feeds the index."""
+    from preplint.discovery import discover
+
+    jobs = jobs or default_jobs()
+    files = discover(list(paths), config)
+    pairs = [(f, display_path(f)) for f in files]
+    parsed = extract_all(pairs, jobs=jobs, cache=cache)
+    root = project_root(paths, config)
+    targets = {shown for _, shown in pairs}
+    extra: list[Parsed] = []
+    if any(Path(p).is_file() for p in paths):
+        extra = _partners(root, parsed, config, targets, jobs, cache)
+        if extra:
+            extra += _partners(root, extra, config, targets | {p.path for p in extra}, jobs, cache)
+    return lint_parsed([*parsed, *extra], config, targets=targets, dependency_files=dependency_files(root))

@@ -1,0 +1,205 @@
+"""The command line: the only module that prints, reads argv or exits."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from preplint import __version__
+from preplint.config import Config, find_config, load_config, parse_codes
+from preplint.diagnostics import Report, Severity
+from preplint.errors import PreplintError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(option: str, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return parse_codes(value, f"--{option}")
+
+
+def _resolve_config(config_path: str | None, paths: tuple[str, ...]) -> Config:
+    if config_path is not None:
+        return load_config(Path(config_path))
+    start = Path(paths[0]) if paths else Path.cwd()
+    if not start.exists():
+        start = Path.cwd()
+    found = find_config(start)
+    return load_config(found) if found is not None else Config()
+
+
+def _exit_status(report: Report, fail_on: Severity) -> int:
+    if any(d.code == "INTERNAL" for d in report.diagnostics):
+        return EXIT_ERROR
+    if any(d.severity >= fail_on for d in report.diagnostics):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="preplint")
+def main() -> None:
+    """preplint: finds the code that makes a reloaded model predict differently."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
+@click.option("--select", help="Comma-separated codes or prefixes to enable (replaces the configured set).")
+@click.option("--ignore", help="Comma-separated codes or prefixes to disable (added to the configured ones).")
+@click.option("--confirm", is_flag=True, help="Load the saved artifacts and run them to confirm findings.")
+@click.option("--trust-artifacts", is_flag=True, help="Allow confirmation to run code stored in artifacts.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--diff", is_flag=True, help="Show the fixes as a diff instead of writing them.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change results (e.g. seeding a split).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: nearest pyproject.toml with [tool.preplint]).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PREPLINT_CACHE_DIR", help="Where the facts cache lives.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--show-source", is_flag=True, help="Show the offending line under each finding.")
+@click.option("--statistics", is_flag=True, help="Count findings by code.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that makes the exit status 1.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+def check(
+    paths: tuple[str, ...],
+    output_format: str,
+    select: str | None,
+    ignore: str | None,
+    confirm: bool,
+    trust_artifacts: bool,
+    fix: bool,
+    diff: bool,
+    unsafe_fixes: bool,
+    config_path: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    jobs: int | None,
+    quiet: bool,
+    show_source: bool,
+    statistics: bool,
+    fail_on: str | None,
+    exit_zero: bool,
+) -> None:
+    """Lint PATHS (files or folders; default: the current folder)."""
+    from preplint.engine import lint_project
+
+    paths = paths or (".",)
+    try:
+        config = _resolve_config(config_path, paths)
+        selected = _codes("select", select)
+        ignored = _codes("ignore", ignore)
+        if selected is not None:
+            config = replace(config, select=selected)
+        if ignored is not None:
+            config = replace(config, ignore=config.ignore + ignored)
+        if fail_on is not None:
+            config = replace(config, fail_on=Severity.parse(fail_on))
+        cache = None
+        if not no_cache:
+            from preplint.cache import FactsCache, default_cache_dir
+
+            cache = FactsCache(Path(cache_dir) if cache_dir else default_cache_dir(config))
+        report = lint_project(list(paths), config, jobs=jobs, cache=cache)
+    except PreplintError as exc:
+        click.echo(f"preplint: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+    if fix or diff:
+        from preplint.fix import apply_fixes, write_fixes
+
+        outcome = apply_fixes(report.diagnostics, unsafe=unsafe_fixes)
+        if diff:
+            for path in sorted(outcome.diffs):
+                click.echo(outcome.diffs[path], nl=False)
+            sys.exit(EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN)
+        write_fixes(outcome)
+        fixed = {id(d) for d in outcome.fixed}
+        remaining = tuple(d for d in report.diagnostics if id(d) not in fixed)
+        if outcome.fixed and output_format == "text":
+            click.echo(f"Fixed {len(outcome.fixed)} finding{'s' if len(outcome.fixed) != 1 else ''}.", err=True)
+        report = Report(report.files, remaining)
+
+    if confirm:
+        from preplint.confirm import ConfirmOptions, confirm_diagnostics
+
+        roots = tuple(Path(config.root, r) for r in config.artifact_roots)
+        options = ConfirmOptions(artifact_roots=roots, trust_artifacts=trust_artifacts, timeout=config.confirm_timeout)
+        report = Report(report.files, tuple(confirm_diagnostics(report.diagnostics, options)))
+
+    click.echo(_render(report, output_format, show_source=show_source, statistics=statistics, quiet=quiet, confirm=confirm), nl=False)
+    sys.exit(EXIT_CLEAN if exit_zero else _exit_status(report, config.fail_on))
+
+
+def _render(report: Report, output_format: str, **text_options: bool) -> str:
+    if output_format == "json":
+        from preplint.report.jsonout import render_json
+
+        return render_json(report)
+    if output_format == "sarif":
+        from preplint.report.sarif import render_sarif
+        from preplint.rules import all_rules
+
+        return render_sarif(report, all_rules())
+    if output_format == "github":
+        from preplint.report.github import render_github
+
+        return render_github(report)
+    from preplint.report.text import render_text
+
+    return render_text(report, **text_options)
+
+
+@main.command()
+@click.argument("code", required=False)
+def rule(code: str | None) -> None:
+    """Explain one rule (or list them all) as markdown."""
+    from preplint.rules import all_rules, get_rule
+
+    if code is None:
+        lines = ["| code | name | severity | summary |", "|---|---|---|---|"]
+        for r in all_rules():
+            lines.append(f"| {r.code} | {r.name} | {r.severity.label} | {r.summary} |")
+        click.echo("\n".join(lines))
+        return
+    found = get_rule(code)
+    if found is None:
+        click.echo(f"preplint: error: unknown rule code {code!r} (run `preplint rule` for the list)", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(found.markdown, nl=False)
+
+
+@main.command("confirm")
+@click.argument("artifact", type=click.Path())
+@click.option("--input", "input_path", type=click.Path(dir_okay=False), help="A .npy batch to run the model on.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--trust-artifacts", is_flag=True, help="Allow loading code stored in the artifact.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds before the worker is stopped.")
+def confirm_command(artifact: str, input_path: str | None, output_format: str, trust_artifacts: bool, timeout: float) -> None:
+    """Audit one saved model: framework, format, versions, custom objects, mode and dtype sensitivity."""
+    import json
+
+    from preplint.confirm import ConfirmOptions, audit_artifact, render_audit_text
+
+    path = Path(artifact)
+    if not path.exists():
+        click.echo(f"preplint: error: {artifact}: no such file or directory", err=True)
+        sys.exit(EXIT_ERROR)
+    if input_path is not None and not Path(input_path).is_file():
+        click.echo(f"preplint: error: {input_path}: no such file", err=True)
+        sys.exit(EXIT_ERROR)
+    options = ConfirmOptions(trust_artifacts=trust_artifacts, timeout=timeout)
+    audit = audit_artifact(path, input_path=Path(input_path) if input_path else None, options=options)
+    if output_format == "json":
+        click.echo(json.dumps(audit, indent=2, sort_keys=True, default=str))
+    else:
+        click.echo(render_audit_text(audit), nl=False)
+
+
+def run() -> None:  # pragma: no cover - console entry for `python -m preplint`
+    main(prog_name=os.path.basename(sys.argv[0]) or "preplint")

@@ -1,0 +1,95 @@
+"""Text output like ruff's: one `path:line:col: CODE message` line per finding, then a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from preplint.diagnostics import Diagnostic, Report
+
+
+def location(d: Diagnostic) -> str:
+    if d.cell is not None:
+        return f"{d.path}:cell {d.cell}:{d.line}:{d.column}"
+    return f"{d.path}:{d.line}:{d.column}"
+
+
+def _source_line(d: Diagnostic, cache: dict[str, list[str]]) -> str | None:
+    if d.cell is not None:
+        lines = cache.get(d.path)
+        if lines is None:
+            try:
+                from preplint.notebook import notebook_source, source_line
+
+                source, cell_map = notebook_source(Path(d.path).read_bytes())
+                all_lines = source.splitlines()
+                index = source_line(cell_map, d.cell, d.line) - 1
+                return all_lines[index] if 0 <= index < len(all_lines) else None
+            except Exception:
+                return None
+    lines = cache.get(d.path)
+    if lines is None:
+        try:
+            lines = Path(d.path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            lines = []
+        cache[d.path] = lines
+    return lines[d.line - 1] if 0 < d.line <= len(lines) else None
+
+
+def render_text(
+    report: Report,
+    *,
+    show_source: bool = False,
+    statistics: bool = False,
+    quiet: bool = False,
+    confirm: bool = False,
+    color: bool = False,
+) -> str:
+    out: list[str] = []
+    cache: dict[str, list[str]] = {}
+    if statistics:
+        names = {d.code: d.name for d in report.diagnostics}
+        fixable = {d.code for d in report.diagnostics if d.fix is not None}
+        for code, count in sorted(report.by_code().items(), key=lambda kv: (-kv[1], kv[0])):
+            mark = "[*]" if code in fixable else "   "
+            out.append(f"{count:>5}\t{code}\t{mark} {names[code]}")
+        return "\n".join(out) + ("\n" if out else "")
+    for d in report.diagnostics:
+        fix_mark = " [*]" if d.fix is not None else ""
+        out.append(f"{location(d)}: {d.code}{fix_mark} {d.message}")
+        if show_source:
+            line = _source_line(d, cache)
+            if line is not None:
+                width = max(1, (d.end_column - d.column) if d.end_line == d.line else len(line) - d.column + 1)
+                out.append(f"    {line}")
+                out.append("    " + " " * (d.column - 1) + "^" * width)
+        for r in d.related:
+            where = f"{r.path}:cell {r.cell}:{r.line}:{r.column}" if r.cell is not None else f"{r.path}:{r.line}:{r.column}"
+            out.append(f"    {where}: {r.message}")
+        if confirm:
+            if d.confirmation is not None:
+                c = d.confirmation
+                out.append(f"    confirm [{c.probe}]: {c.status.upper()}: {c.evidence}")
+            elif d.artifact is not None:
+                out.append(f"    confirm: no probe ran ({_no_probe_reason(d)})")
+    if not quiet:
+        if report.diagnostics:
+            counts = report.by_severity()
+            detail = ", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items())
+            fixable_count = sum(1 for d in report.diagnostics if d.fix is not None)
+            out.append(f"Found {len(report.diagnostics)} finding{'s' if len(report.diagnostics) != 1 else ''} ({detail}) in {report.files} file{'s' if report.files != 1 else ''}.")
+            if fixable_count:
+                out.append(f"[*] {fixable_count} fixable with `preplint check --fix`.")
+        else:
+            out.append(f"All checks passed ({report.files} file{'s' if report.files != 1 else ''}).")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _no_probe_reason(d: Diagnostic) -> str:
+    try:
+        from preplint.confirm import no_artifact_reason
+
+        reason = no_artifact_reason(d)
+    except Exception:
+        reason = None
+    return reason or f"no probe for {d.code} or artifact {d.artifact!r} not found"
