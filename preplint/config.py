@@ -96,6 +96,10 @@ def known_code(selector: str) -> bool:
 
     if selector == "ALL" or selector in SPECIAL_CODES:
         return True
+    from preplint.rules import FAMILIES
+
+    if any(f.upper().startswith(selector) for f in FAMILIES):
+        return True
     return any(r.code.startswith(selector) for r in all_rules())
 
 
