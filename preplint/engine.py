@@ -118,6 +118,10 @@ def extract_file(file: Path, shown: str, *, prefilter: bool = True) -> Parsed:
 def _with_cells(parsed: Parsed, cell_map: tuple[tuple[int, int], ...]) -> Parsed:
     if parsed.facts is not None:
         return replace(parsed, facts=replace(parsed.facts, cell_map=cell_map))
+    if parsed.problem is not None and cell_map:
+        from preplint.notebook import map_diagnostic
+
+        return replace(parsed, problem=map_diagnostic(parsed.problem, cell_map))
     return parsed
 
 
@@ -158,12 +162,9 @@ def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> l
 def _map_cells(diagnostic: Diagnostic, facts: FileFacts) -> Diagnostic:
     if not facts.cell_map:
         return diagnostic
-    from preplint.notebook import map_line
+    from preplint.notebook import map_diagnostic
 
-    cell, line = map_line(facts.cell_map, diagnostic.line)
-    _, end_line = map_line(facts.cell_map, diagnostic.end_line)
-    related = tuple(r for r in diagnostic.related)
-    return replace(diagnostic, cell=cell, line=line, end_line=max(line, end_line), related=related)
+    return map_diagnostic(diagnostic, facts.cell_map)
 
 
 def lint_parsed(
@@ -296,19 +297,34 @@ def project_root(paths: Sequence[str], config: Config) -> Path:
     return start
 
 
-def dependency_files(root: Path) -> dict[str, str]:
-    """The project's dependency declarations at its root (and a requirements/ folder)."""
+def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
+    """Dependency declarations in the folders from each linted file up to the project root.
+
+    A monorepo often keeps one requirements.txt per project folder; the rule that reads
+    them picks the nearest one for each script.
+    """
+    folders: set[Path] = {root}
+    for name in files:
+        folder = Path(name).resolve().parent
+        while True:
+            folders.add(folder)
+            if folder == root or root not in folder.parents:
+                break
+            folder = folder.parent
     out: dict[str, str] = {}
-    candidates = [p for p in sorted(root.iterdir()) if p.is_file() and is_dependency_file(p.name)] if root.is_dir() else []
-    req_dir = root / "requirements"
-    if req_dir.is_dir():
-        candidates += [p for p in sorted(req_dir.iterdir()) if p.is_file() and p.suffix in (".txt", ".in")]
-    for path in candidates:
-        try:
-            out[display_path(path)] = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+    for folder in sorted(folders):
+        if not folder.is_dir():
             continue
-    return out
+        candidates = [p for p in sorted(folder.iterdir()) if p.is_file() and is_dependency_file(p.name)]
+        req_dir = folder / "requirements"
+        if req_dir.is_dir():
+            candidates += [p for p in sorted(req_dir.iterdir()) if p.is_file() and p.suffix in (".txt", ".in")]
+        for path in candidates:
+            try:
+                out[display_path(path)] = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+    return dict(sorted(out.items()))
 
 
 def _partner_needles(parsed: Sequence[Parsed]) -> tuple[set[str], set[bytes]]:
@@ -381,4 +397,5 @@ def lint_project(paths: Sequence[str], config: Config, *, jobs: int | None = Non
         extra = _partners(root, parsed, config, targets, jobs, cache)
         if extra:
             extra += _partners(root, extra, config, targets | {p.path for p in extra}, jobs, cache)
-    return lint_parsed([*parsed, *extra], config, targets=targets, dependency_files=dependency_files(root))
+    deps = dependency_files(root, [p.path for p in parsed if p.facts is not None])
+    return lint_parsed([*parsed, *extra], config, targets=targets, dependency_files=deps)
