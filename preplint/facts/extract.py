@@ -168,6 +168,9 @@ class _Extractor:
             for target in node.targets:
                 self.expr_targets(target.target, targets)
             self.record_assign(targets, node.value, "=", node)
+            keys = tuple(self.subscript_key(t.target) for t in node.targets if isinstance(t.target, cst.Subscript))
+            if keys and self.assigns and self.assigns[-1]["targets"] == tuple(targets):
+                self.assigns[-1]["keys"] = keys
             if len(node.targets) == 1 and not self.scope.qualname:
                 self.maybe_constant(node.targets[0].target, node.value)
         elif isinstance(node, cst.AnnAssign):
@@ -253,6 +256,12 @@ class _Extractor:
                 "span": self.want(node),
             }
         )
+
+    def subscript_key(self, node: cst.Subscript) -> Const:
+        """The literal key of `d["KEY"]`, or None."""
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            return self.const(node.slice[0].slice.value)
+        return None
 
     def maybe_constant(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):

@@ -92,6 +92,7 @@ class Assign:
     loops: tuple[int, ...]
     stmt: int
     span: Span
+    keys: tuple[Const, ...] = ()  # literal keys of subscript targets, in order (`os.environ["X"] = ...` → ("X",))
 
 
 @dataclass(frozen=True)
