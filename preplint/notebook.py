@@ -44,11 +44,16 @@ def load_notebook(data: bytes) -> dict[str, Any]:
     """The notebook's JSON object; NotebookError when it is not one."""
     try:
         document = json.loads(data)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+    except (
+        ValueError,
+        RecursionError,
+    ) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise NotebookError(f"invalid JSON: {_one_line(exc)}") from None
     if not isinstance(document, dict):
         raise NotebookError("not a Jupyter notebook: the top level is not a JSON object")
-    if not isinstance(document.get("cells", []), list) or not isinstance(document.get("worksheets", []), list):
+    if not isinstance(document.get("cells", []), list) or not isinstance(
+        document.get("worksheets", []), list
+    ):
         raise NotebookError("not a Jupyter notebook: 'cells' is not a list")
     if "cells" not in document and "worksheets" not in document:
         raise NotebookError("not a Jupyter notebook: no 'cells' list")
@@ -73,7 +78,9 @@ def cell_text(cell: dict[str, Any]) -> str:
         return "".join(raw)
     if isinstance(raw, str):
         return raw
-    raise NotebookError("not a Jupyter notebook: a cell's source is neither text nor a list of lines")
+    raise NotebookError(
+        "not a Jupyter notebook: a cell's source is neither text nor a list of lines"
+    )
 
 
 def is_python(document: dict[str, Any]) -> bool:
@@ -122,7 +129,9 @@ def _is_escaped(line: str) -> bool:
 
 def python_lines(cell: CodeCell) -> list[str]:
     """The cell as Python: each IPython-only line becomes an empty line, so numbers stay aligned."""
-    return ["" if number in cell.escaped else line for number, line in enumerate(cell.lines, start=1)]
+    return [
+        "" if number in cell.escaped else line for number, line in enumerate(cell.lines, start=1)
+    ]
 
 
 def notebook_source(data: bytes) -> tuple[str, CellMap]:

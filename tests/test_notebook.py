@@ -18,12 +18,18 @@ def notebook(*cells: tuple[str, str], nbformat: int = 4, language: str | None = 
     """A notebook from (cell_type, source) pairs; sources are stored as lists of lines, like Jupyter."""
     items: list[dict[str, Any]] = []
     for kind, source in cells:
-        cell: dict[str, Any] = {"cell_type": kind, "metadata": {}, "source": source.splitlines(keepends=True)}
+        cell: dict[str, Any] = {
+            "cell_type": kind,
+            "metadata": {},
+            "source": source.splitlines(keepends=True),
+        }
         if kind == "code":
             cell.update(execution_count=None, outputs=[])
         items.append(cell)
     metadata: dict[str, Any] = {} if language is None else {"language_info": {"name": language}}
-    return json.dumps({"cells": items, "metadata": metadata, "nbformat": nbformat, "nbformat_minor": 5}, indent=1).encode()
+    return json.dumps(
+        {"cells": items, "metadata": metadata, "nbformat": nbformat, "nbformat_minor": 5}, indent=1
+    ).encode()
 
 
 def lint_notebook(tmp_path: Path, data: bytes, name: str = "nb.ipynb") -> list[Any]:
@@ -33,7 +39,9 @@ def lint_notebook(tmp_path: Path, data: bytes, name: str = "nb.ipynb") -> list[A
 
 
 def test_code_cells_are_joined_and_numbered_among_code_cells_only() -> None:
-    data = notebook(("code", "import torch\nx = 1"), ("markdown", "# Title\ntext"), ("code", "y = 2\n\nz = 3\n"))
+    data = notebook(
+        ("code", "import torch\nx = 1"), ("markdown", "# Title\ntext"), ("code", "y = 2\n\nz = 3\n")
+    )
     source, cell_map = notebook_source(data)
     assert source == "import torch\nx = 1\ny = 2\n\nz = 3\n"
     assert cell_map == ((1, 1), (1, 2), (2, 1), (2, 2), (2, 3))
@@ -61,7 +69,9 @@ def test_ipython_lines_become_blank_lines_and_the_source_parses() -> None:
 
 
 def test_a_cell_magic_blanks_its_whole_cell() -> None:
-    source, cell_map = notebook_source(notebook(("code", "\n%%bash\necho hi\nls"), ("code", "x = 1")))
+    source, cell_map = notebook_source(
+        notebook(("code", "\n%%bash\necho hi\nls"), ("code", "x = 1"))
+    )
     assert source == "\n\n\n\nx = 1\n"
     assert cell_map[-1] == (2, 1)
 
@@ -92,7 +102,12 @@ def test_nbformat_3_worksheets_are_read() -> None:
     document = {
         "nbformat": 3,
         "worksheets": [
-            {"cells": [{"cell_type": "code", "input": ["a = 1\n", "b = 2"]}, {"cell_type": "markdown", "source": "x"}]},
+            {
+                "cells": [
+                    {"cell_type": "code", "input": ["a = 1\n", "b = 2"]},
+                    {"cell_type": "markdown", "source": "x"},
+                ]
+            },
             {"cells": [{"cell_type": "code", "input": "c = 3\n"}]},
         ],
     }
@@ -124,7 +139,12 @@ def test_findings_point_at_the_cell_and_the_line_within_it(tmp_path: Path) -> No
         ("code", "!nvidia-smi\n\nstate = torch.load('model.pt')\n"),
     )
     [diagnostic] = lint_notebook(tmp_path, data)
-    assert (diagnostic.code, diagnostic.cell, diagnostic.line, diagnostic.end_line) == ("SAFE001", 2, 3, 3)
+    assert (diagnostic.code, diagnostic.cell, diagnostic.line, diagnostic.end_line) == (
+        "SAFE001",
+        2,
+        3,
+        3,
+    )
     assert diagnostic.to_json()["cell"] == 2
     assert diagnostic.fix is not None
     assert {(e.line, e.end_line) for e in diagnostic.fix.edits} == {(3, 3)}
