@@ -1,0 +1,246 @@
+"""Custom Keras objects: the project classes and functions a saved Keras model needs at load time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from preplint.diagnostics import Span
+from preplint.facts import frameworks as fw
+from preplint.facts.model import Call, ClassDef, FileFacts, Function
+
+if TYPE_CHECKING:
+    from preplint.facts.project import ProjectIndex
+
+# Keras base-class namespaces → what a subclass is, for serialisation purposes.
+_BASE_KINDS: tuple[tuple[str, str], ...] = (
+    ("keras.models.", "model"),
+    ("keras.layers.", "layer"),
+    ("keras.losses.", "loss"),
+    ("keras.metrics.", "metric"),
+    ("keras.initializers.", "initializer"),
+    ("keras.regularizers.", "regularizer"),
+    ("keras.constraints.", "constraint"),
+    ("keras.optimizers.schedules.", "schedule"),
+    ("keras.optimizers.", "optimizer"),
+)
+# Kinds only a compiled model needs: `load_model(..., compile=False)` does not deserialise them.
+COMPILE_ONLY_KINDS = frozenset({"loss", "metric", "optimizer", "schedule"})
+# Keyword arguments of Keras calls that take a function by name (activation=my_fn, loss=my_loss).
+_FUNCTION_KEYWORDS = {
+    "activation": "activation",
+    "recurrent_activation": "activation",
+    "kernel_initializer": "initializer",
+    "bias_initializer": "initializer",
+    "embeddings_initializer": "initializer",
+    "kernel_regularizer": "regularizer",
+    "bias_regularizer": "regularizer",
+    "activity_regularizer": "regularizer",
+    "kernel_constraint": "constraint",
+    "bias_constraint": "constraint",
+    "loss": "loss",
+    "metrics": "metric",
+    "weighted_metrics": "metric",
+}
+_COMPILE_POSITIONS = {1: "loss", 2: "metric"}  # model.compile(optimizer, loss, metrics)
+_KERAS_LAMBDA = "keras.layers.Lambda"
+_GLOBAL_REGISTRY = frozenset(
+    {"keras.utils.get_custom_objects", "keras.saving.get_custom_objects", "keras.utils.generic_utils.get_custom_objects"}
+)
+
+
+@dataclass(frozen=True)
+class CustomObject:
+    """One custom object a saved model refers to by name."""
+
+    name: str  # class or function name ("AttentionPooling", "focal_loss", "Lambda")
+    kind: str  # model | layer | loss | metric | initializer | ... | activation | lambda
+    file: str  # path of the file that defines it (for a Lambda: where it is used)
+    span: Span  # its definition (for a Lambda: the Lambda call)
+    registered: bool  # decorated with register_keras_serializable
+    anonymous: bool = False  # a Lambda wrapping a `lambda` expression (needs safe_mode=False)
+
+    @property
+    def compile_only(self) -> bool:
+        return self.kind in COMPILE_ONLY_KINDS
+
+
+def is_registered(decorators: tuple[str, ...]) -> bool:
+    return any(d in fw.REGISTER_SERIALIZABLE or d.endswith("register_keras_serializable") for d in decorators)
+
+
+def keras_class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) -> str | None:
+    """'model', 'layer', 'loss', 'metric', ... for a project class deriving from a Keras base, else None."""
+    found = resolve_class(facts, name, index)
+    if found is None:
+        return None
+    return _class_kind(found[0], found[1], index, 0)
+
+
+def _class_kind(owner: FileFacts, cls: ClassDef, index: ProjectIndex | None, depth: int) -> str | None:
+    if depth > 8:
+        return None
+    for base in cls.bases:
+        for prefix, kind in _BASE_KINDS:
+            if base.startswith(prefix):
+                return kind
+        if base in ("keras.Model", "keras.Sequential"):
+            return "model"
+        if base == "keras.Layer":
+            return "layer"
+        parent = resolve_class(owner, base, index)
+        if parent is not None and parent[1] is not cls:
+            kind = _class_kind(parent[0], parent[1], index, depth + 1)
+            if kind is not None:
+                return kind
+    return None
+
+
+def resolve_class(facts: FileFacts, name: str, index: ProjectIndex | None) -> tuple[FileFacts, ClassDef] | None:
+    """The project class a (dotted) name refers to: local, `from m import C`, or `import m; m.C`."""
+    if not name:
+        return None
+    if name in facts.class_by_name:
+        return facts, facts.class_by_name[name]
+    if index is None:
+        return None
+    root, _, rest = name.partition(".")
+    if rest and "." not in rest:
+        qual = facts.imports.get(root)
+        owner = index.module(qual) if qual else None
+        if owner is not None and owner is not facts and rest in owner.class_by_name:
+            return owner, owner.class_by_name[rest]
+        return None
+    if not rest:
+        return index.class_for(facts, name)
+    return None
+
+
+def resolve_function(facts: FileFacts, name: str, index: ProjectIndex | None) -> tuple[FileFacts, Function] | None:
+    """The project function (module level) a name refers to."""
+    if not name:
+        return None
+    fn = facts.function_by_qualname.get(name)
+    if fn is not None and not fn.cls:
+        return facts, fn
+    if index is None:
+        return None
+    found = index.function_for(facts, name)
+    if found is not None and not found[1].cls:
+        return found
+    return None
+
+
+def registers_globally(facts: FileFacts) -> bool:
+    """`keras.utils.get_custom_objects().update(...)` (or item assignment) somewhere in the file."""
+    return any(c.qualname in _GLOBAL_REGISTRY for c in facts.calls)
+
+
+def _in_scope(call: Call, scope: str | None) -> bool:
+    return scope is None or _in_scope_name(call.scope, scope)
+
+
+def _in_scope_name(name: str, scope: str) -> bool:
+    return name == scope or name.startswith(scope + ".")
+
+
+def custom_objects_used(
+    facts: FileFacts, index: ProjectIndex | None, scope: str | None = None, depth: int = 0
+) -> tuple[CustomObject, ...]:
+    """Custom objects a Keras model built in this file (or in `scope`) refers to, following project helpers.
+
+    Counted: instances of project Keras subclasses (layers, models, losses, metrics, ...), `Lambda`
+    layers, and project functions passed as `activation=`, `loss=`, `metrics=`, initialisers ...
+    Builders called from here (`build_model()` imported from model.py) are followed three levels deep.
+    """
+    key = f"custom_objects:{scope}"
+    cached = facts.extra.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    facts.extra[key] = ()  # recursion guard
+    out: dict[tuple[str, str], CustomObject] = {}
+
+    def add(obj: CustomObject) -> None:
+        out.setdefault((obj.file, obj.name if obj.kind != "lambda" else f"{obj.name}@{obj.span.line}"), obj)
+
+    def add_function(name: str, kind: str) -> None:
+        found = resolve_function(facts, name, index)
+        if found is None:
+            return
+        owner, fn = found
+        add(CustomObject(fn.name, kind, owner.path, fn.span, is_registered(fn.decorators)))
+
+    # Calls inside a Keras subclass's own methods build its parts from code at load time: not serialised.
+    keras_classes = {c.name for c in facts.classes if _class_kind(facts, c, index, 0) is not None}
+    for call in facts.calls:
+        if not _in_scope(call, scope) or call.scope.split(".", 1)[0] in keras_classes:
+            continue
+        qual = call.qualname
+        if qual == _KERAS_LAMBDA:
+            fn_arg = call.arg(0, "function")
+            anonymous = fn_arg is not None and fn_arg.value.kind == "lambda"
+            if fn_arg is not None and fn_arg.value.kind in ("name", "attr"):
+                found = resolve_function(facts, fn_arg.value.text, index)
+                if found is None and fn_arg.value.text not in facts.function_by_qualname:
+                    continue  # Lambda(tf.nn.relu): a framework function, nothing custom to find
+            add(CustomObject("Lambda", "lambda", facts.path, call.span, False, anonymous))
+            continue
+        keras_call = qual.startswith("keras.") or call.method == "compile"
+        if keras_call:
+            for position, arg in enumerate(a for a in call.args if a.keyword is None and not a.star):
+                kind = _COMPILE_POSITIONS.get(position) if call.method == "compile" else None
+                if kind is not None:
+                    for name in arg.value.names:
+                        add_function(name, kind)
+            for arg in call.args:
+                fn_kind = _FUNCTION_KEYWORDS.get(arg.keyword or "")
+                if fn_kind is not None:
+                    for name in arg.value.names:
+                        add_function(name, fn_kind)
+        if qual and not _project_name(facts, call.callee, index):
+            continue
+        callee = call.callee
+        if not callee:
+            continue
+        cls = resolve_class(facts, callee, index)
+        if cls is not None:
+            kind = _class_kind(cls[0], cls[1], index, 0)
+            if kind is not None:
+                add(CustomObject(cls[1].name, kind, cls[0].path, cls[1].span, is_registered(cls[1].decorators)))
+            continue
+        if depth < 3 and index is not None:
+            fn_found = resolve_function(facts, callee, index)
+            if fn_found is not None:
+                owner, fn = fn_found
+                # A whole-file scan already saw this file's own functions.
+                if owner is not facts or (scope is not None and not _in_scope_name(fn.qualname, scope)):
+                    for obj in custom_objects_used(owner, index, fn.qualname, depth + 1):
+                        add(obj)
+    result = tuple(out.values())
+    facts.extra[key] = result
+    return result
+
+
+def _project_name(facts: FileFacts, callee: str, index: ProjectIndex | None) -> bool:
+    """Whether a qualified callee points into the project (`from layers import X`), not a library."""
+    if index is None or not callee:
+        return False
+    root = callee.split(".", 1)[0]
+    qual = facts.imports.get(root, "")
+    mod = qual if "." in callee else qual.rpartition(".")[0]
+    return bool(mod) and index.module(mod) is not None
+
+
+def custom_classes_defined(facts: FileFacts, index: ProjectIndex | None) -> tuple[CustomObject, ...]:
+    """Keras subclasses defined in this file."""
+    out: list[CustomObject] = []
+    for cls in facts.classes:
+        kind = _class_kind(facts, cls, index, 0)
+        if kind is not None:
+            out.append(CustomObject(cls.name, kind, facts.path, cls.span, is_registered(cls.decorators)))
+    return tuple(out)
+
+
+def project_custom_classes(index: ProjectIndex) -> tuple[CustomObject, ...]:
+    """Every Keras subclass defined anywhere in the project."""
+    return tuple(obj for f in index.files for obj in custom_classes_defined(f, index))
