@@ -143,7 +143,7 @@ def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> l
                         name=rule.name,
                         severity=finding.severity or rule.severity,
                         message=finding.message,
-                        path=facts.path,
+                        path=finding.path or facts.path,
                         line=span.line,
                         column=span.column,
                         end_line=span.end_line,
@@ -160,7 +160,7 @@ def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> l
 
 
 def _map_cells(diagnostic: Diagnostic, facts: FileFacts) -> Diagnostic:
-    if not facts.cell_map:
+    if not facts.cell_map or diagnostic.path != facts.path:
         return diagnostic
     from preplint.notebook import map_diagnostic
 

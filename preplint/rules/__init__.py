@@ -28,6 +28,7 @@ class Finding:
     fix: Fix | None = None
     artifact: str | None = None
     severity: Severity | None = None  # overrides the rule's default when set
+    path: str | None = None  # another file of the project (a dependency file) when the finding is about it
 
 
 CheckFn = Callable[["FileFacts", "ProjectIndex"], Iterable[Finding]]
