@@ -1,0 +1,31 @@
+"""Predict delivery minutes for open orders."""
+import json
+from pathlib import Path
+
+import joblib
+import pandas as pd
+import torch
+
+from model import MLP
+
+OUT = Path("artifacts")
+FEATURES = ["distance_km", "items", "hour", "weekday", "rain_mm"]
+
+
+def load():
+    config = json.loads((OUT / "mlp.json").read_text())
+    model = MLP(**config)
+    model.load_state_dict(torch.load(OUT / "mlp.pt", weights_only=True))
+    model.eval()
+    return model, joblib.load(OUT / "scaler.joblib")
+
+
+@torch.no_grad()
+def predict(orders: pd.DataFrame):
+    model, scaler = load()
+    x = torch.tensor(scaler.transform(orders[FEATURES]), dtype=torch.float32)
+    return model(x).numpy()
+
+
+if __name__ == "__main__":
+    print(predict(pd.read_csv("data/open_orders.csv")))

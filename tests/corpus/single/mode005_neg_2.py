@@ -1,0 +1,15 @@
+"""Wraps the YOLO-style detector for the annotation tool."""
+import torch
+
+
+class Detector:
+    def __init__(self, weights="weights/detector_ts.pt", device="cuda"):
+        self.device = device
+        self.model = torch.jit.load(weights, map_location=device)
+        self.model.eval()
+
+    def infer(self, images: torch.Tensor, conf=0.25):
+        with torch.inference_mode():
+            boxes, scores, labels = self.model(images.to(self.device).float() / 255.0)
+        keep = scores > conf
+        return boxes[keep].cpu().tolist(), labels[keep].cpu().tolist()
