@@ -27,6 +27,12 @@ CACHE_ENV = "PREPLINT_BENCH_CACHE"
 DEFAULT_CACHE = Path(__file__).resolve().parent / ".cache"
 SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 DONE_MARKER = ".complete"
+# Bumped when the unpacked layout changes, so old caches are unpacked again.
+LAYOUT = "2"
+# Kept from the top of each sdist besides the .py files: preplint takes the nearest folder
+# holding one of these as the project it scans for partner files, so without them every
+# package would belong to whatever project holds the cache folder (this repository).
+PROJECT_MARKERS = frozenset({"pyproject.toml", "setup.cfg"})
 
 # A file "is an ML script" when it imports a framework and does something a training or
 # inference loop does; both tests are byte searches so selection never depends on a parser.
@@ -59,7 +65,7 @@ def fetch_corpus(cache_dir: Path | None = None) -> Path:
     sdists_dir = cache / "sdists"
     root = cache / "corpus"
     root.mkdir(parents=True, exist_ok=True)
-    missing = [(n, v) for n, v in PACKAGES if not (root / f"{n}-{v}" / DONE_MARKER).exists()]
+    missing = [(n, v) for n, v in PACKAGES if not _is_unpacked(root / f"{n}-{v}")]
     if not missing:
         return root
     sdists_dir.mkdir(parents=True, exist_ok=True)
@@ -72,6 +78,13 @@ def fetch_corpus(cache_dir: Path | None = None) -> Path:
             )
         _unpack_into(sdist, root / f"{name}-{version}")
     return root
+
+
+def _is_unpacked(folder: Path) -> bool:
+    try:
+        return (folder / DONE_MARKER).read_text().split()[-1] == LAYOUT
+    except (OSError, IndexError):
+        return False
 
 
 def _download(packages: list[tuple[str, str]], dest: Path) -> None:
@@ -111,7 +124,7 @@ def _unpack_into(sdist: Path, dest: Path) -> None:
             target = tmp.joinpath(*relative.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        (tmp / DONE_MARKER).write_text(f"{sdist.name}\n")
+        (tmp / DONE_MARKER).write_text(f"{sdist.name} layout {LAYOUT}\n")
         tmp.rename(dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -119,7 +132,7 @@ def _unpack_into(sdist: Path, dest: Path) -> None:
 
 
 def _py_members(sdist: Path) -> Iterator[tuple[PurePosixPath, bytes]]:
-    """Yield (safe relative path without the archive's top folder, bytes) for each .py file."""
+    """Yield (safe relative path below the archive's top folder, bytes) for each file kept."""
     if sdist.name.lower().endswith(".zip"):
         with zipfile.ZipFile(sdist) as zf:
             for info in zf.infolist():
@@ -140,12 +153,13 @@ def _py_members(sdist: Path) -> Iterator[tuple[PurePosixPath, bytes]]:
 
 
 def _safe_relative(name: str) -> PurePosixPath | None:
-    """The member's path below the sdist's top folder, or None if not a safe .py path.
+    """The member's path below the sdist's top folder, or None if it is not kept or not safe.
 
-    Absolute paths, drive letters, `..` parts and backslashes are refused so that no
-    archive can write outside the destination folder.
+    Kept: .py files, and the project markers at the top of the sdist. Absolute paths,
+    drive letters, `..` parts and backslashes are refused so that no archive can write
+    outside the destination folder.
     """
-    if not name.endswith(".py") or "\\" in name or ":" in name:
+    if "\\" in name or ":" in name:
         return None
     path = PurePosixPath(name)
     if path.is_absolute():
@@ -153,7 +167,9 @@ def _safe_relative(name: str) -> PurePosixPath | None:
     parts = [p for p in path.parts if p not in ("", ".")]
     if any(p == ".." for p in parts) or len(parts) < 2:
         return None
-    return PurePosixPath(*parts[1:])
+    relative = PurePosixPath(*parts[1:])
+    marker = len(relative.parts) == 1 and relative.name in PROJECT_MARKERS
+    return relative if relative.suffix == ".py" or marker else None
 
 
 def all_py_files(root: Path) -> list[Path]:

@@ -21,6 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # preplint itself depends on tomli there
+    import tomli as tomllib
+
 from corpus import PACKAGES, all_py_files, count_lines, default_cache_dir, fetch_corpus, ml_scripts
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -586,6 +591,19 @@ def check_preplint(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
         )
 
 
+def preplint_config_above(root: Path) -> Path | None:
+    """A pyproject.toml with [tool.preplint] above the corpus, which preplint would apply to it."""
+    for folder in root.parents:
+        candidate = folder / "pyproject.toml"
+        try:
+            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if "preplint" in data.get("tool", {}):
+            return candidate
+    return None
+
+
 def select_files(args: argparse.Namespace, root: Path) -> list[Path]:
     if args.files_from:
         base = args.files_from.resolve().parent
@@ -648,6 +666,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes = []
     if args.preplint_cmd:
         notes.append(f"preplint replaced by `{args.preplint_cmd}`: not a real result.")
+    config = preplint_config_above(root)
+    if config is not None:
+        notes.append(
+            f"`{config}` has a [tool.preplint] table that applies to the corpus (and makes its "
+            "folder the project preplint scans): use --cache-dir outside it."
+        )
     if args.files_from or args.limit:
         notes.append(
             "custom file selection (--files-from / --limit): not comparable with the default set."
