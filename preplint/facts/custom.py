@@ -90,9 +90,9 @@ def _class_kind(owner: FileFacts, cls: ClassDef, index: ProjectIndex | None, dep
             return "layer"
         parent = resolve_class(owner, base, index)
         if parent is not None and parent[1] is not cls:
-            kind = _class_kind(parent[0], parent[1], index, depth + 1)
-            if kind is not None:
-                return kind
+            inherited = _class_kind(parent[0], parent[1], index, depth + 1)
+            if inherited is not None:
+                return inherited
     return None
 
 
@@ -106,7 +106,7 @@ def resolve_class(facts: FileFacts, name: str, index: ProjectIndex | None) -> tu
         return None
     root, _, rest = name.partition(".")
     if rest and "." not in rest:
-        qual = facts.imports.get(root)
+        qual = facts.imports.get(root, "")
         owner = index.module(qual) if qual else None
         if owner is not None and owner is not facts and rest in owner.class_by_name:
             return owner, owner.class_by_name[rest]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import weakref
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from preplint.diagnostics import Span
-from preplint.facts.model import Call, FileFacts, Function
-from preplint.facts.objects import binding_of
+from preplint.facts import frameworks as fw
+from preplint.facts.artifacts import ArtifactEvent, artifact_events
+from preplint.facts.model import Assign, Call, FileFacts, Function, Value
+from preplint.facts.objects import Binding, binding_of, bindings, class_kind, classify_call
 
 if TYPE_CHECKING:
     from preplint.facts.project import ProjectIndex
@@ -59,8 +63,13 @@ def function_trains(owner: FileFacts, fn: Function) -> bool:
     """Whether a function's body trains something (a fit call or a backward pass)."""
     scope = fn.qualname
     for call in owner.calls:
-        if call.scope == scope or call.scope.startswith(scope + "."):
-            if is_backward(call) or (call.method in FIT_METHODS and call.receiver and not call.receiver.startswith(("scaler", "encoder"))):
+        if call.scope != scope and not call.scope.startswith(scope + "."):
+            continue
+        if is_backward(call):
+            return True
+        if call.method in FIT_METHODS and call.receiver:
+            b = binding_of(owner, call.receiver, call.scope, call.stmt)
+            if b is None or b.kind not in _NOT_MODELS:
                 return True
     return False
 
@@ -115,3 +124,1577 @@ def _step_targets(facts: FileFacts, call: Call, optimizers: dict[str, set[str]])
     if not in_scope:
         return None
     return set().union(*in_scope)
+
+
+# --- inference paths and torch module modes (MODE rules, reusable) --------------------------------
+
+# `with` items and decorators that turn gradient tracking off (set_grad_enabled is left out: its
+# argument decides, and `torch.set_grad_enabled(phase == "train")` is a training idiom).
+NO_GRAD_CONTEXTS = frozenset(
+    {
+        "torch.no_grad",
+        "torch.inference_mode",
+        "torch.autograd.no_grad",
+        "torch.autograd.grad_mode.no_grad",
+        "torch.autograd.inference_mode",
+        "torch.autograd.grad_mode.inference_mode",
+    }
+)
+
+# Word prefixes of function/class names that say "this runs a trained model".
+_INFERENCE_WORD_PREFIXES = ("predict", "infer", "evaluat", "eval", "test", "serve", "serving", "score", "scoring", "validat")
+_INFERENCE_WORDS = frozenset({"val"})
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+# Methods that only an nn.Module (not a tensor, not a plain function) answers.
+TORCH_MODULE_METHODS = frozenset(
+    {
+        "load_state_dict",
+        "state_dict",
+        "parameters",
+        "named_parameters",
+        "named_modules",
+        "modules",
+        "children",
+        "named_children",
+        "eval",
+        "train",
+        "zero_grad",
+        "register_forward_hook",
+        "register_forward_pre_hook",
+        "requires_grad_",
+    }
+)
+# Wrappers whose result runs the wrapped module (`DataParallel(model)`, `torch.compile(model)`).
+TORCH_WRAPPERS = frozenset(
+    {
+        "torch.nn.DataParallel",
+        "torch.nn.parallel.DataParallel",
+        "torch.nn.parallel.DistributedDataParallel",
+        "torch.compile",
+    }
+)
+# torch.nn classes that are functions with no mode: a loss or an activation is never "the model".
+_STATELESS_TORCH_NN = frozenset(
+    {
+        "ReLU",
+        "ReLU6",
+        "LeakyReLU",
+        "PReLU",
+        "ELU",
+        "SELU",
+        "CELU",
+        "GELU",
+        "SiLU",
+        "Mish",
+        "Sigmoid",
+        "Tanh",
+        "Softmax",
+        "LogSoftmax",
+        "Softplus",
+        "Hardtanh",
+        "Hardswish",
+        "Hardsigmoid",
+        "Flatten",
+        "Unflatten",
+        "Identity",
+        "CosineSimilarity",
+        "PairwiseDistance",
+        "Upsample",
+        "PixelShuffle",
+    }
+)
+_DROPOUT_FUNCTIONS = frozenset(
+    {
+        "torch.nn.functional.dropout",
+        "torch.nn.functional.dropout1d",
+        "torch.nn.functional.dropout2d",
+        "torch.nn.functional.dropout3d",
+        "torch.nn.functional.alpha_dropout",
+        "torch.nn.functional.feature_alpha_dropout",
+    }
+)
+_TORCHVISION_BN_FAMILIES = ("resnet", "resnext", "wide_resnet", "densenet", "efficientnet", "mobilenet", "inception", "googlenet", "regnet", "shufflenet", "mnasnet")
+_MODEL_NAME_WORDS = frozenset(
+    {
+        "model",
+        "net",
+        "network",
+        "module",
+        "encoder",
+        "decoder",
+        "classifier",
+        "backbone",
+        "generator",
+        "discriminator",
+        "teacher",
+        "student",
+        "policy",
+        "actor",
+        "critic",
+        "unet",
+        "vae",
+        "autoencoder",
+        "cnn",
+        "rnn",
+        "lstm",
+        "mlp",
+    }
+)
+
+_MAX_DEPTH = 4
+
+
+# --- names and contexts ----------------------------------------------------------------------
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """`run_inference` → ('run', 'inference'); `ImagePredictor` → ('image', 'predictor')."""
+    return tuple(w.lower() for part in name.split("_") for w in _WORD.findall(part))
+
+
+def says_inference(name: str) -> bool:
+    """Whether a function or class name says it runs a trained model (predict, evaluate, test, serve...)."""
+    return any(w in _INFERENCE_WORDS or w.startswith(_INFERENCE_WORD_PREFIXES) for w in name_words(name))
+
+
+def enclosing_functions(facts: FileFacts, scope: str) -> list[Function]:
+    """The function `scope` names and the functions around it, innermost first."""
+    out: list[Function] = []
+    parts = scope.split(".") if scope else []
+    for end in range(len(parts), 0, -1):
+        fn = facts.function_by_qualname.get(".".join(parts[:end]))
+        if fn is not None:
+            out.append(fn)
+    return out
+
+
+def enclosing_class(facts: FileFacts, scope: str) -> str:
+    """The name of the class whose method `scope` is (or is inside), '' if none."""
+    for fn in enclosing_functions(facts, scope):
+        if fn.cls:
+            return fn.cls
+    return ""
+
+
+def no_grad_at(facts: FileFacts, call: Call) -> bool:
+    """Whether `call` runs with gradient tracking off (`with torch.no_grad()`, a decorated function)."""
+    if any(w in NO_GRAD_CONTEXTS for w in call.withs):
+        return True
+    return any(d in NO_GRAD_CONTEXTS for fn in enclosing_functions(facts, call.scope) for d in fn.decorators)
+
+
+def inference_named_scope(facts: FileFacts, scope: str) -> str:
+    """The function or class name around `scope` that says inference, '' if none."""
+    for fn in enclosing_functions(facts, scope):
+        if says_inference(fn.name):
+            return fn.name
+    cls = enclosing_class(facts, scope)
+    if cls and says_inference(cls):
+        return cls
+    return ""
+
+
+# --- training path ------------------------------------------------------------------------------
+
+
+def is_training_call(facts: FileFacts, call: Call, index: ProjectIndex | None = None) -> bool:
+    """A call that updates a model: `loss.backward()`, `optimizer.step()`, `model.fit(...)`, `apply_gradients`."""
+    method = call.method
+    if method == "backward" or call.name in ("torch.autograd.backward",):
+        return True
+    if method == "step":
+        return _optimizer_like(facts, call.receiver, call, index) or any(
+            _optimizer_like(facts, a.value.name, call, index) for a in call.args[:1] if a.value.name
+        )
+    if method in ("apply_gradients", "minimize", "train_on_batch"):
+        return True
+    if method in ("fit", "fit_generator"):
+        b = binding_of(facts, call.receiver.split(".")[0], call.scope, call.stmt, index) if call.receiver else None
+        if b is not None:
+            return b.kind in ("keras-model", "sklearn-model", "pipeline", "torch-module", "hf-model")
+        return "trainer" in call.receiver.lower()
+    return False
+
+
+def _optimizer_like(facts: FileFacts, receiver: str, call: Call, index: ProjectIndex | None) -> bool:
+    if not receiver:
+        return False
+    b = binding_of(facts, receiver.split(".")[0], call.scope, call.stmt, index) if "." not in receiver else None
+    if b is not None:
+        return b.kind == "optimizer"
+    last = receiver.rsplit(".", 1)[-1].lower()
+    if "sched" in last:
+        return False
+    return "optim" in last or last in ("opt", "opt_g", "opt_d") or last.startswith("opt_")
+
+
+def training_calls(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Call, ...]:
+    """Calls that train: direct training calls, and calls of project functions that train."""
+    cached = facts.extra.get("flow.training_calls")
+    if isinstance(cached, tuple):
+        return cached
+    out = tuple(c for c in facts.calls if is_training_call(facts, c, index) or _calls_trainer(facts, c, index, 0))
+    facts.extra["flow.training_calls"] = out
+    return out
+
+
+def training_scopes(facts: FileFacts, index: ProjectIndex | None = None) -> frozenset[str]:
+    """Scopes (function qualnames, '' for module level) that contain a training call."""
+    return frozenset(c.scope for c in training_calls(facts, index))
+
+
+def function_trains_deep(facts: FileFacts, fn: Function, index: ProjectIndex | None = None, depth: int = 0) -> bool:
+    """Whether a project function trains a model (directly or through the functions it calls)."""
+    if depth > 2:
+        return False
+    for c in facts.calls:
+        if (c.scope == fn.qualname or c.scope.startswith(fn.qualname + ".")) and is_training_call(facts, c, index):
+            return True
+    if depth == 2:
+        return False
+    return any(_calls_trainer(facts, c, index, depth + 1) for c in facts.calls if c.scope == fn.qualname)
+
+
+def _calls_trainer(facts: FileFacts, call: Call, index: ProjectIndex | None, depth: int) -> bool:
+    target = resolve_function(facts, call, index)
+    if target is None:
+        return False
+    owner, fn = target
+    key = f"flow.trains.{fn.qualname}"
+    cached = owner.extra.get(key)
+    if isinstance(cached, bool):
+        return cached
+    owner.extra[key] = False  # recursion guard
+    result = function_trains_deep(owner, fn, index, depth)
+    owner.extra[key] = result
+    return result
+
+
+def in_training_loop(facts: FileFacts, call: Call, index: ProjectIndex | None = None) -> bool:
+    """Whether `call` sits in a loop (or, outside loops, a scope) whose body trains."""
+    if not call.loops:
+        return any(t.scope == call.scope and not t.loops for t in training_calls(facts, index))
+    inner = call.loops[-1]
+    return any(t.scope == call.scope and inner in t.loops for t in training_calls(facts, index))
+
+
+# --- functions and their callers ---------------------------------------------------------------
+
+
+def resolve_function(facts: FileFacts, call: Call, index: ProjectIndex | None) -> tuple[FileFacts, Function] | None:
+    """The project function a call runs: `helper(...)`, `utils.helper(...)`, `self.method(...)`."""
+    callee = call.callee
+    if not callee:
+        return None
+    if callee.startswith("self.") and callee.count(".") == 1:
+        cls = enclosing_class(facts, call.scope)
+        fn = facts.function_by_qualname.get(f"{cls}.{callee[5:]}") if cls else None
+        return (facts, fn) if fn is not None else None
+    fn = facts.function_by_qualname.get(callee)
+    if fn is not None and not fn.cls:
+        return facts, fn
+    if index is not None and (call.qualname or "." in callee):
+        found = index.function_for(facts, callee)
+        if found is not None and not found[1].cls:
+            return found
+    return None
+
+
+_SITES: weakref.WeakKeyDictionary[object, dict[tuple[str, str], list[tuple[FileFacts, Call]]]] = weakref.WeakKeyDictionary()
+
+
+def call_sites(facts: FileFacts, fn: Function, index: ProjectIndex | None) -> list[tuple[FileFacts, Call]]:
+    """Every call of project function `fn` (defined in `facts`), in any file of the project."""
+    files = index.files if index is not None else (facts,)
+    table: dict[tuple[str, str], list[tuple[FileFacts, Call]]] | None = _SITES.get(index) if index is not None else None
+    if table is None:
+        table = {}
+        for f in files:
+            for c in f.calls:
+                if not c.callee or c.callee.rsplit(".", 1)[-1] not in _defined_names(files):
+                    continue
+                target = resolve_function(f, c, index)
+                if target is not None:
+                    table.setdefault((target[0].path, target[1].qualname), []).append((f, c))
+        if index is not None:
+            _SITES[index] = table
+        else:
+            return table.get((facts.path, fn.qualname), [])
+    return table.get((facts.path, fn.qualname), [])
+
+
+def _defined_names(files: tuple[FileFacts, ...]) -> frozenset[str]:
+    return frozenset(fn.name for f in files for fn in f.functions)
+
+
+def argument_for(call: Call, fn: Function, param: str) -> Value | None:
+    """The expression a call passes for parameter `param` of `fn`."""
+    if param not in fn.params:
+        return None
+    position = fn.params.index(param)
+    if fn.cls and fn.params and fn.params[0] in ("self", "cls"):
+        position -= 1
+    found = call.arg(position if position >= 0 else None, param)
+    return found.value if found is not None else None
+
+
+# --- torch module state -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadSite:
+    """Where a module's weights were loaded: `load_state_dict(...)` or `torch.load(...)`."""
+
+    facts: FileFacts
+    call: Call  # the load_state_dict / torch.load call
+    name: str  # the module's name at the load
+    artifact: str  # resolved path of the loaded file, '' if unknown
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    """What is known about a (probably) torch module at one point of a path."""
+
+    mode: str  # "eval" | "train" | "unknown"
+    torch: bool  # evidence that it is a torch nn.Module
+    load: LoadSite | None = None
+    cls: str = ""  # the class it was built from (qualified or project-local), '' if unknown
+    cls_facts: FileFacts | None = None  # the file where `cls` is a local name
+    stateless: bool = False  # a loss or activation: no mode and not "the model"
+
+    def merge_load(self, load: LoadSite | None) -> ModuleState:
+        return self if load is None or self.load is not None else replace(self, load=load)
+
+
+UNKNOWN = ModuleState("unknown", False)
+
+
+def mode_change(call: Call) -> str:
+    """'eval', 'train' or 'either' for a `.eval()`/`.train(...)` call, '' for anything else."""
+    if call.method == "eval" and not call.args:
+        return "eval"
+    if call.method == "train":
+        arg = call.arg(0, "mode")
+        if arg is None:
+            return "train" if not call.args else "either"
+        if arg.value.const is True:
+            return "train"
+        if arg.value.const is False and arg.value.kind == "const":
+            return "eval"
+        return "either"
+    return ""
+
+
+def _scope_calls(facts: FileFacts) -> dict[str, list[Call]]:
+    cached = facts.extra.get("flow.scope_calls")
+    if isinstance(cached, dict):
+        return cached
+    table: dict[str, list[Call]] = {}
+    for c in facts.calls:
+        table.setdefault(c.scope, []).append(c)
+    facts.extra["flow.scope_calls"] = table
+    return table
+
+
+def _scope_assigns(facts: FileFacts) -> dict[str, list[Assign]]:
+    cached = facts.extra.get("flow.scope_assigns")
+    if isinstance(cached, dict):
+        return cached
+    table: dict[str, list[Assign]] = {}
+    for a in facts.assigns:
+        table.setdefault(a.scope, []).append(a)
+    facts.extra["flow.scope_assigns"] = table
+    return table
+
+
+def _on(receiver: str, name: str) -> bool:
+    """A method call on `receiver` acts on module `name` (`model.module.eval()` acts on `model`)."""
+    return receiver == name or receiver.startswith(name + ".")
+
+
+def _class_is_torch(facts: FileFacts, cls: str, index: ProjectIndex | None) -> bool:
+    return bool(cls) and class_kind(facts, cls, index) == "torch-module"
+
+
+def module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int = 0) -> ModuleState:
+    """The mode of module `name` just before statement `stmt` of `scope`, following the path back:
+    `.eval()`/`.train()` calls, the assignment that made it (`Net().to(d).eval()`, `torch.load`,
+    a project helper that returns it), the class's other methods for `self.x`, callers for a parameter."""
+    if depth > _MAX_DEPTH or not name:
+        return UNKNOWN
+    calls = _scope_calls(facts).get(scope, [])
+    assigns = _scope_assigns(facts).get(scope, [])
+    torch_evidence = any(c.method in TORCH_MODULE_METHODS and _on(c.receiver, name) for c in calls)
+    load = _load_in(facts, calls, name, stmt, index)
+    # The last assignment before `stmt` ends the walk back.
+    last_assign: Assign | None = None
+    for a in assigns:
+        if a.stmt < stmt and name in a.targets and a.op in ("=", "with", "for") and (last_assign is None or a.stmt >= last_assign.stmt):
+            last_assign = a
+    floor = last_assign.stmt if last_assign is not None else -1
+    mode = ""
+    # Walk mode changes backwards from `stmt`; a `train()` inside a branch does not undo an earlier eval.
+    events = sorted((c for c in calls if floor <= c.stmt < stmt), key=lambda c: c.id, reverse=True)
+    for c in events:
+        change = ""
+        if _on(c.receiver, name) or (c.receiver == "self" and name.startswith("self.") and _class_is_torch(facts, enclosing_class(facts, scope), index)):
+            change = mode_change(c)
+        elif c.args and depth < _MAX_DEPTH:
+            change = _helper_mode_change(facts, c, name, index, depth)
+        if not change:
+            continue
+        if change == "train" and c.in_condition:
+            continue
+        mode = "eval" if change == "either" else change
+        break
+    if last_assign is not None:
+        origin = _origin_state(facts, last_assign.value, last_assign.scope, last_assign.stmt, index, depth) if last_assign.op == "=" else UNKNOWN
+        state = replace(origin, torch=origin.torch or torch_evidence).merge_load(load)
+        return replace(state, mode=mode) if mode else state
+    if mode:
+        base = _outer_state(facts, name, scope, index, depth)
+        return replace(base, mode=mode, torch=base.torch or torch_evidence).merge_load(load)
+    base = _outer_state(facts, name, scope, index, depth)
+    return replace(base, torch=base.torch or torch_evidence).merge_load(load)
+
+
+def _helper_mode_change(facts: FileFacts, call: Call, name: str, index: ProjectIndex | None, depth: int) -> str:
+    """`set_eval(model)` / `freeze(model)`: a project helper that calls `.eval()` on what it is given."""
+    if not any(a.value.name == name for a in call.args):
+        return ""
+    target = resolve_function(facts, call, index)
+    if target is None:
+        return ""
+    owner, fn = target
+    for param in fn.params:
+        value = argument_for(call, fn, param)
+        if value is None or value.name != name:
+            continue
+        for c in _scope_calls(owner).get(fn.qualname, []):
+            if _on(c.receiver, param):
+                change = mode_change(c)
+                if change:
+                    return "eval" if change == "either" else change
+    return ""
+
+
+def _load_in(facts: FileFacts, calls: list[Call], name: str, stmt: int, index: ProjectIndex | None) -> LoadSite | None:
+    for c in calls:
+        if c.stmt < stmt and c.method in ("load_state_dict", "load_weights") and _on(c.receiver, name):
+            return LoadSite(facts, c, c.receiver, _loaded_artifact(facts, c, index))
+    return None
+
+
+def _loaded_artifact(facts: FileFacts, call: Call, index: ProjectIndex | None) -> str:
+    """The file a `load_state_dict(...)` argument (or a `torch.load`) reads, resolved if possible."""
+    from preplint.facts.artifacts import artifact_events
+
+    def path_of(load_call: Call) -> str:
+        if index is not None:
+            for e in artifact_events(facts, index):
+                if e.call == load_call.id:
+                    return e.path
+        arg = load_call.arg(0, "f")
+        return arg.value.const if arg is not None and isinstance(arg.value.const, str) else ""
+
+    if call.qualname in fw.TORCH_LOAD or call.qualname == "safetensors.torch.load_file":
+        return path_of(call)
+    seen = 0
+    frontier = [a.value for a in call.args[:1]]
+    while frontier and seen < 6:
+        value = frontier.pop()
+        seen += 1
+        for cid in value.calls:
+            inner = facts.call_by_id.get(cid)
+            if inner is not None and (inner.qualname in fw.TORCH_LOAD or inner.qualname == "safetensors.torch.load_file"):
+                return path_of(inner)
+        for n in value.names[:3]:
+            a = facts.reaching_assign(n.split(".")[0], call.scope, call.stmt)
+            if a is not None and a.op == "=":
+                frontier.append(a.value)
+    return ""
+
+
+def _origin_state(facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ModuleState:
+    """The state of the module an expression produces."""
+    if value.kind in ("name", "attr"):
+        return module_state(facts, value.text, scope, stmt, index, depth + 1)
+    call = facts.call_by_id.get(value.call) if value.kind == "call" else None
+    if call is None:
+        return UNKNOWN
+    # `Net().to(device).eval()`: the outermost mode change in the chain wins.
+    mode = ""
+    while True:
+        change = mode_change(call)
+        if change and not mode:
+            mode = "eval" if change == "either" else change
+        if call.method in ("to", "cuda", "cpu", "eval", "train", "float", "half", "double", "requires_grad_", "share_memory", "bfloat16"):
+            if call.receiver_call >= 0:
+                call = facts.call_by_id[call.receiver_call]
+                continue
+            if call.receiver:
+                base = module_state(facts, call.receiver, scope, stmt, index, depth + 1)
+                return replace(base, mode=mode or base.mode, torch=True)
+        break
+    base = _call_state(facts, call, scope, stmt, index, depth)
+    return replace(base, mode=mode) if mode else base
+
+
+def _call_state(facts: FileFacts, call: Call, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ModuleState:
+    qual = call.qualname
+    if qual in fw.TORCH_LOAD:
+        # A whole pickled module keeps the mode it was saved in: after training, that is train mode.
+        return ModuleState("train", True, LoadSite(facts, call, "", _loaded_artifact(facts, call, index)))
+    if qual in fw.TORCH_SCRIPT_LOAD:
+        return ModuleState("unknown", True)
+    if qual in TORCH_WRAPPERS or (call.method == "prepare" and call.args):
+        first = call.arg(0, "module") or call.arg(0, "model")
+        if first is not None and first.value.name:
+            return module_state(facts, first.value.name, scope, stmt, index, depth + 1)
+        return UNKNOWN
+    if qual.startswith("transformers.") and call.method == "from_pretrained":
+        # from_pretrained returns the model in eval mode.
+        return ModuleState("eval", not call.callee.rsplit(".", 2)[-2].startswith(("TF", "Flax")))
+    if qual and fw.is_torch_module_constructor(qual):
+        leaf = qual.rsplit(".", 1)[-1]
+        stateless = qual.startswith("torch.nn.") and (leaf.endswith("Loss") or leaf in _STATELESS_TORCH_NN)
+        return ModuleState("train", True, cls=qual, stateless=stateless)
+    # A project class: `Net(...)`, or `models.Net(...)` through an imported project module.
+    if call.callee and (not call.method or index is not None) and class_kind(facts, call.callee, index) == "torch-module":
+        return ModuleState("train", True, cls=call.callee, cls_facts=facts)
+    target = resolve_function(facts, call, index)
+    if target is not None:
+        return _returned_state(target[0], target[1], index, depth)
+    return UNKNOWN
+
+
+def _returned_state(facts: FileFacts, fn: Function, index: ProjectIndex | None, depth: int) -> ModuleState:
+    """The state of the module a project helper returns (`load_model()` that ends in `model.eval()`)."""
+    states = []
+    for value in fn.returns:
+        if value.kind in ("name", "attr"):
+            states.append(module_state(facts, value.text, fn.qualname, fn.stmt_end + 1, index, depth + 1))
+        elif value.kind == "call":
+            states.append(_origin_state(facts, value, fn.qualname, fn.stmt_end + 1, index, depth + 1))
+        elif value.kind == "tuple" and value.items and value.items[0].kind in ("name", "attr", "call"):
+            # `return model, tokenizer`: the first element is the usual convention; stay cautious.
+            continue
+    if not states:
+        return UNKNOWN
+    for s in states:
+        if s.mode == "eval":
+            return s
+    known = [s for s in states if s.mode != "unknown"]
+    return known[0] if known else states[0]
+
+
+def _outer_state(facts: FileFacts, name: str, scope: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+    """State of a name not assigned in `scope`: an attribute of `self`, a parameter, a global."""
+    if not scope:
+        return _imported_state(facts, name, index, depth)
+    fns = enclosing_functions(facts, scope)
+    if name.startswith("self."):
+        cls = enclosing_class(facts, scope)
+        return _attribute_state(facts, cls, name, index, depth) if cls else UNKNOWN
+    root = name.split(".")[0]
+    fn = fns[0] if fns else None
+    if fn is not None and root in fn.params:
+        return _parameter_state(facts, fn, name, index, depth)
+    for outer in fns[1:]:
+        if root in outer.params or any(root in a.targets for a in _scope_assigns(facts).get(outer.qualname, [])):
+            return module_state(facts, name, outer.qualname, fn.stmt_start if fn else 0, index, depth + 1)
+    return _global_state(facts, name, index, depth)
+
+
+def _attribute_state(facts: FileFacts, cls: str, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+    """`self.model` across a class: `.eval()` in any method (often `__init__`) counts."""
+    prefix = cls + "."
+    methods = [fn for fn in facts.functions if fn.qualname.startswith(prefix)]
+    if not methods:
+        return UNKNOWN
+    state = UNKNOWN
+    evaluated = False
+    load: LoadSite | None = None
+    evidence = False
+    for fn in methods:
+        calls = _scope_calls(facts).get(fn.qualname, [])
+        for c in calls:
+            if _on(c.receiver, name):
+                change = mode_change(c)
+                if change in ("eval", "either"):
+                    evaluated = True
+                if c.method in TORCH_MODULE_METHODS:
+                    evidence = True
+            elif c.args and _helper_mode_change(facts, c, name, index, depth) in ("eval", "either"):
+                evaluated = True
+        load = load or _load_in(facts, calls, name, 1 << 30, index)
+        for a in _scope_assigns(facts).get(fn.qualname, []):
+            if name in a.targets and a.op == "=":
+                origin = _origin_state(facts, a.value, fn.qualname, a.stmt, index, depth + 1)
+                if origin.mode == "eval":
+                    evaluated = True
+                if state is UNKNOWN or origin.torch:
+                    state = origin
+    state = replace(state, torch=state.torch or evidence).merge_load(load)
+    return replace(state, mode="eval") if evaluated else state
+
+
+def _parameter_state(facts: FileFacts, fn: Function, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+    """A parameter: eval mode if a caller passes a module in eval mode; train if all callers pass train mode."""
+    root = name.split(".")[0]
+    sites = call_sites(facts, fn, index) if depth < _MAX_DEPTH else []
+    states: list[ModuleState] = []
+    for owner, call in sites:
+        value = argument_for(call, fn, root)
+        if value is None or not value.name:
+            continue
+        text = value.name + name[len(root) :]
+        states.append(module_state(owner, text, call.scope, call.stmt, index, depth + 1))
+    if not states:
+        # Nobody in the project calls it: the path starts here, with whatever the caller passes.
+        named = any(w in _MODEL_NAME_WORDS for w in name_words(name.rsplit(".", 1)[-1]))
+        return ModuleState("train", named and facts.uses("torch"))
+    torch = any(s.torch for s in states)
+    load = next((s.load for s in states if s.load is not None), None)
+    if any(s.mode in ("eval", "unknown") for s in states):
+        eval_state = next((s for s in states if s.mode == "eval"), None)
+        if eval_state is not None:
+            return replace(eval_state, torch=torch)
+        return ModuleState("unknown", torch, load)
+    first = states[0]
+    return replace(first, torch=torch).merge_load(load)
+
+
+def _global_state(facts: FileFacts, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+    """A module-level name used inside a function: `.eval()` anywhere in the file counts."""
+    root = name.split(".")[0]
+    if not any(root in a.targets for a in _scope_assigns(facts).get("", [])):
+        return _imported_state(facts, name, index, depth)
+    state = module_state(facts, name, "", facts.statements + 1, index, depth + 1)
+    if state.mode != "eval" and any(_on(c.receiver, name) and mode_change(c) in ("eval", "either") for c in facts.calls):
+        return replace(state, mode="eval")
+    return state
+
+
+def _imported_state(facts: FileFacts, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+    """`from serving import model`: the state at the end of the module that defines it."""
+    if index is None:
+        return UNKNOWN
+    root, _, rest = name.partition(".")
+    qual = facts.imports.get(root)
+    if not qual:
+        return UNKNOWN
+    mod, _, attr = qual.rpartition(".")
+    owner = index.module(mod) if mod else None
+    if owner is None or owner is facts:
+        return UNKNOWN
+    target = f"{attr}.{rest}" if rest else attr
+    return _global_state(owner, target, index, depth + 1) if depth < _MAX_DEPTH else UNKNOWN
+
+
+def is_torch_module_use(facts: FileFacts, call: Call) -> bool:
+    """A call that runs a module by name: `model(x)`, `self.net(x)`, `model.forward(x)`."""
+    if call.method == "forward" and call.receiver:
+        return True
+    return bool(call.callee) and not call.qualname and call.callee not in facts.function_by_qualname and call.callee != "self"
+
+
+def module_name_of_use(call: Call) -> str:
+    return call.receiver if call.method == "forward" else call.callee
+
+
+# --- what a torch module class holds -----------------------------------------------------------
+
+
+def mode_layers(facts: FileFacts, cls: str, index: ProjectIndex | None, depth: int = 0) -> frozenset[str] | None:
+    """Mode-dependent layers ('dropout', 'batchnorm') a module class builds; None when unknown
+    (a sub-module built by an unknown call), an empty set when it provably holds neither."""
+    if depth > 3 or not cls:
+        return None
+    if "." in cls and cls.startswith(("torch.", "torchvision.", "timm.")):
+        return _builtin_mode_layers(cls)
+    found_cls = index.class_for(facts, cls) if index is not None else None
+    if found_cls is None:
+        found = facts.class_by_name.get(cls)
+        if found is None:
+            return None
+        owner = facts
+        cdef = found
+    else:
+        owner, cdef = found_cls
+    out: set[str] = set()
+    unknown = False
+    for base in cdef.bases:
+        if base in fw.TORCH_MODULE_BASES:
+            continue
+        sub = mode_layers(owner, base, index, depth + 1)
+        if sub is None:
+            unknown = True
+        else:
+            out |= sub
+    prefix = cdef.name + "."
+    assigned_calls = {a.value.call for a in owner.assigns if a.scope.startswith(prefix) and a.value.kind == "call"}
+    for c in owner.calls:
+        if not c.scope.startswith(prefix):
+            continue
+        if c.qualname in _DROPOUT_FUNCTIONS:
+            out.add("dropout")
+            continue
+        if c.qualname:
+            if fw.is_torch_module_constructor(c.qualname):
+                sub = _builtin_mode_layers(c.qualname)
+                if sub is None:
+                    unknown = True
+                else:
+                    out |= sub
+            continue
+        if c.callee and not c.method and c.callee[:1].isupper():
+            if class_kind(owner, c.callee, index) == "torch-module":
+                sub = mode_layers(owner, c.callee, index, depth + 1)
+                if sub is None:
+                    unknown = True
+                else:
+                    out |= sub
+            elif c.id in assigned_calls:
+                unknown = True
+        elif c.id in assigned_calls and c.callee and not c.method:
+            unknown = True  # `self.backbone = build_backbone()`
+    if out:
+        return frozenset(out)
+    return None if unknown else frozenset()
+
+
+def _builtin_mode_layers(qual: str) -> frozenset[str] | None:
+    leaf = qual.rsplit(".", 1)[-1]
+    if qual.startswith("torch.nn."):
+        if leaf in fw.TORCH_MODE_LAYERS:
+            return frozenset({"batchnorm" if "BatchNorm" in leaf else "dropout"})
+        if leaf.startswith(("Transformer", "MultiheadAttention")):
+            return frozenset({"dropout"})
+        if leaf in ("Sequential", "ModuleList", "ModuleDict"):
+            return None  # decided by what is inside, which the caller looks at
+        if leaf in ("LSTM", "GRU", "RNN"):
+            return None  # dropout= decides
+        return frozenset()
+    if qual.startswith("torchvision.models."):
+        name = leaf.lower()
+        if name.startswith(_TORCHVISION_BN_FAMILIES) or name.endswith("_bn"):
+            return frozenset({"batchnorm"})
+        return None
+    return None
+
+
+def value_mode_layers(facts: FileFacts, value: Value, index: ProjectIndex | None) -> frozenset[str] | None:
+    """Mode layers among the constructors inside an expression (`nn.Sequential(nn.Linear(..), nn.Dropout())`)."""
+    out: set[str] = set()
+    unknown = False
+    for cid in value.calls:
+        c = facts.call_by_id.get(cid)
+        if c is None:
+            continue
+        if c.qualname and fw.is_torch_module_constructor(c.qualname):
+            leaf = c.qualname.rsplit(".", 1)[-1]
+            if leaf in ("Sequential", "ModuleList", "ModuleDict"):
+                continue
+            sub = _builtin_mode_layers(c.qualname)
+        elif c.callee and not c.method and class_kind(facts, c.callee, index) == "torch-module":
+            sub = mode_layers(facts, c.callee, index)
+        elif c.method in ("to", "cuda", "eval", "train", "cpu"):
+            continue
+        else:
+            sub = None
+        if sub is None:
+            unknown = True
+        else:
+            out |= sub
+    if out:
+        return frozenset(out)
+    return None if unknown else frozenset()
+
+
+# --- array lineage: dtype and literal shape of a value -------------------------------------------------
+#
+# `array_info(facts, value, scope, stmt)` follows a value back through assignments, casts and array
+# constructors to what is known about its dtype ("float32", "float64", "int64", "uint8", ...), the
+# library holding it (numpy, torch, tensorflow, pandas, python) and its literal shape. Unknown stays
+# unknown: pandas `.values`/`.to_numpy()`, `np.load`, a DataLoader batch, a function parameter whose
+# callers disagree. Rules compare two known facts; they never guess.
+
+
+@dataclass(frozen=True)
+class ArrayInfo:
+    dtype: str = ""  # float16 | float32 | float64 | int8..int64 | uint8 | bool | "" (unknown)
+    lib: str = ""  # numpy | torch | tensorflow | pandas | python | "" (unknown)
+    shape: tuple[int, ...] | None = None  # literal shape, -1 for a size not known; None: unknown
+    origin: int = -1  # id of the call that fixed the dtype (the cast or the constructor), -1 if none
+    tensor_from: int = -1  # id of the torch.from_numpy/tensor/as_tensor call that made it a tensor from NumPy
+
+
+UNKNOWN_ARRAY = ArrayInfo()
+
+_NUMPY_DTYPES = {
+    "float16": "float16", "half": "float16", "float32": "float32", "single": "float32",
+    "float64": "float64", "double": "float64", "float_": "float64", "longdouble": "float64",
+    "int8": "int8", "int16": "int16", "int32": "int32", "intc": "int32", "int64": "int64", "int_": "int64",
+    "longlong": "int64", "uint8": "uint8", "ubyte": "uint8", "uint16": "uint16", "uint32": "uint32",
+    "uint64": "uint64", "bool_": "bool", "bool": "bool",
+}
+_TORCH_DTYPES = {
+    **_NUMPY_DTYPES, "float": "float32", "double": "float64", "half": "float16", "bfloat16": "bfloat16",
+    "long": "int64", "int": "int32", "short": "int16",
+}
+_STRING_DTYPES = {
+    **_NUMPY_DTYPES, "float": "float64", "int": "int64", "f4": "float32", "f8": "float64", "f2": "float16",
+    "i4": "int32", "i8": "int64", "u1": "uint8", "<f4": "float32", "<f8": "float64",
+}
+_BUILTIN_DTYPES = {"float": "float64", "int": "int64", "bool": "bool"}
+# Methods that keep dtype (and library): views, copies, moves between devices.
+_DTYPE_KEEPING_METHODS = frozenset(
+    {"copy", "clone", "detach", "cpu", "cuda", "contiguous", "squeeze", "unsqueeze", "flatten", "ravel",
+     "transpose", "permute", "requires_grad_", "pin_memory", "clip", "round", "abs", "reshape", "view",
+     "expand_dims", "swapaxes", "repeat", "tile", "unsqueeze_", "squeeze_"}
+)
+_TORCH_CAST_METHODS = {"float": "float32", "double": "float64", "half": "float16", "long": "int64", "int": "int32", "bool": "bool", "bfloat16": "bfloat16"}
+_NUMPY_FLOAT64_MAKERS = frozenset(
+    {"numpy.random.rand", "numpy.random.randn", "numpy.random.random", "numpy.random.random_sample",
+     "numpy.random.uniform", "numpy.random.normal", "numpy.random.standard_normal", "numpy.random.sample",
+     "numpy.loadtxt", "numpy.genfromtxt", "numpy.linspace", "numpy.zeros", "numpy.ones", "numpy.empty",
+     "numpy.eye", "numpy.identity", "numpy.random.default_rng.random"}
+)
+_TORCH_FLOAT_MAKERS = frozenset(
+    {"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.Tensor", "torch.FloatTensor",
+     "torch.normal", "torch.linspace"}
+)
+_GENERATOR_FLOAT_METHODS = frozenset({"random", "normal", "uniform", "standard_normal", "rand", "randn", "random_sample"})
+_NUMBER = re.compile(r"-?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?")
+
+
+def dtype_name(facts: FileFacts, value: Value | None) -> str:
+    """The canonical dtype an expression names (`np.float32`, `"float32"`, `torch.float`, `float`), or ''."""
+    if value is None:
+        return ""
+    if isinstance(value.const, str) and value.kind == "const":
+        return _STRING_DTYPES.get(value.const.strip().lower(), "")
+    if value.kind == "call":
+        call = facts.call_by_id.get(value.call)
+        if call is not None and call.qualname == "numpy.dtype":
+            arg = call.arg(0, "dtype")
+            return dtype_name(facts, arg.value if arg else None)
+        return ""
+    name = value.name
+    if not name:
+        return ""
+    if name in _BUILTIN_DTYPES and name not in facts.imports:
+        return _BUILTIN_DTYPES[name]
+    qual = facts.resolve(name)
+    root, _, leaf = qual.rpartition(".")
+    if root == "numpy":
+        return _NUMPY_DTYPES.get(leaf, "")
+    if root == "torch":
+        return _TORCH_DTYPES.get(leaf, "")
+    if root in ("tensorflow", "tensorflow.dtypes", "keras"):
+        return _NUMPY_DTYPES.get(leaf, "")
+    return ""
+
+
+def literal_array_info(value: Value, lib: str = "numpy") -> ArrayInfo:
+    """dtype and shape of a nested list/tuple of number literals (`[[4], [5]]` → int64, (2, 1))."""
+    text = value.text
+    if value.kind not in ("list", "tuple") or not text or "..." in text:
+        return UNKNOWN_ARRAY
+    body = re.sub(r"[\[\]\(\),\s]", " ", text)
+    tokens = body.split()
+    if not tokens or not all(_NUMBER.fullmatch(t) for t in tokens):
+        if tokens and all(t in ("True", "False") for t in tokens):
+            return ArrayInfo("bool", lib, _literal_shape(value))
+        return UNKNOWN_ARRAY
+    is_float = any(("." in t or "e" in t.lower()) for t in tokens)
+    if lib == "torch":
+        dtype = "float32" if is_float else "int64"
+    elif lib == "tensorflow":
+        dtype = "float32" if is_float else "int32"
+    else:
+        dtype = "float64" if is_float else "int64"
+    return ArrayInfo(dtype, lib, _literal_shape(value))
+
+
+def _literal_shape(value: Value) -> tuple[int, ...] | None:
+    text = value.text.replace(" ", "")
+    depth = 0
+    while depth < len(text) and text[depth] in "[(":
+        depth += 1
+    if depth == 0:
+        return None
+    # Count the elements at each level along the first branch; the literal must be rectangular to matter.
+    shape: list[int] = []
+    level_counts: dict[int, list[int]] = {}
+    level = 0
+    count_stack: list[int] = []
+    for ch in text:
+        if ch in "[(":
+            level += 1
+            count_stack.append(1)
+        elif ch in "])":
+            n = count_stack.pop()
+            level_counts.setdefault(level, []).append(n)
+            level -= 1
+        elif ch == "," and count_stack:
+            count_stack[-1] += 1
+    if text.endswith(",]") or text.endswith(",)") or ",]" in text or ",)" in text:
+        return None
+    for lvl in range(1, depth + 1):
+        counts = level_counts.get(lvl, [])
+        if not counts or len(set(counts)) != 1:
+            return None
+        shape.append(counts[0])
+    return tuple(shape)
+
+
+def _int_shape(facts: FileFacts, args: list[Value]) -> tuple[int, ...] | None:
+    """A shape from `(2, 3)`, `2, 3` or `[2, 3]`, with -1 for non-literal sizes; None when not a shape."""
+    if len(args) == 1 and args[0].kind in ("tuple", "list"):
+        if not args[0].items and args[0].text not in ("()", "[]"):
+            return None
+        args = list(args[0].items)
+    out: list[int] = []
+    for a in args:
+        if isinstance(a.const, int) and not isinstance(a.const, bool):
+            out.append(a.const if a.const >= 0 else -1)
+        elif a.kind in ("name", "attr", "subscript", "call", "binop", "unary"):
+            out.append(-1)
+        else:
+            return None
+    return tuple(out)
+
+
+def array_info(facts: FileFacts, value: Value | None, scope: str, stmt: int, index: ProjectIndex | None = None, depth: int = 0) -> ArrayInfo:
+    """What is known of the array an expression evaluates to at statement `stmt` of `scope`."""
+    if value is None or depth > 12:
+        return UNKNOWN_ARRAY
+    cache = facts.extra.setdefault("array_info", {})
+    assert isinstance(cache, dict)
+    key = (value, scope, stmt)
+    if key in cache:
+        return cache[key]
+    cache[key] = UNKNOWN_ARRAY  # cuts cycles
+    result = _array_info(facts, value, scope, stmt, index, depth)
+    cache[key] = result
+    return result
+
+
+def _array_info(facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+    kind = value.kind
+    if kind == "call":
+        call = facts.call_by_id.get(value.call)
+        return _call_array_info(facts, call, index, depth) if call is not None else UNKNOWN_ARRAY
+    if kind in ("name", "attr"):
+        return _name_array_info(facts, value.text, scope, stmt, index, depth)
+    if kind in ("list", "tuple"):
+        return literal_array_info(value, "python")
+    if kind == "subscript" and value.operands:
+        base = array_info(facts, value.operands[0], scope, stmt, index, depth + 1)
+        return replace(base, shape=None) if base.lib in ("numpy", "torch", "tensorflow") else UNKNOWN_ARRAY
+    if kind == "unary" and value.operands:
+        return array_info(facts, value.operands[0], scope, stmt, index, depth + 1)
+    if kind == "binop" and len(value.operands) == 2:
+        left, right = value.operands
+        op = value.ops[0] if value.ops else ""
+        return _binop_array_info(
+            array_info(facts, left, scope, stmt, index, depth + 1),
+            array_info(facts, right, scope, stmt, index, depth + 1),
+            left, right, op,
+        )
+    return UNKNOWN_ARRAY
+
+
+def _scalar_kind(value: Value) -> str:
+    """'int' / 'float' for a number literal operand, else ''."""
+    const = value.const
+    if isinstance(const, bool) or value.kind not in ("const", "unary"):
+        return ""
+    if isinstance(const, int):
+        return "int"
+    if isinstance(const, float):
+        return "float"
+    return ""
+
+
+def _binop_array_info(left: ArrayInfo, right: ArrayInfo, lv: Value, rv: Value, op: str) -> ArrayInfo:
+    for array, scalar_value in ((left, rv), (right, lv)):
+        scalar = _scalar_kind(scalar_value)
+        if not scalar or not array.dtype or array.lib not in ("numpy", "torch", "tensorflow"):
+            continue
+        if array.dtype.startswith(("float", "bfloat")):
+            return array  # a Python scalar never widens an array's float dtype
+        if array.lib == "tensorflow":
+            return UNKNOWN_ARRAY
+        if op == "/" or scalar == "float":
+            return replace(array, dtype="float32" if array.lib == "torch" else "float64", origin=-1)
+        return array
+    if left.dtype and right.dtype and left.lib == right.lib and left.lib in ("numpy", "torch"):
+        if left.dtype == right.dtype and not (op == "/" and not left.dtype.startswith("float")):
+            return replace(left, shape=left.shape if left.shape == right.shape else None)
+        if {left.dtype, right.dtype} == {"float32", "float64"}:
+            return replace(left, dtype="float64", shape=None, origin=-1)
+    return UNKNOWN_ARRAY
+
+
+def _name_array_info(facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+    assign = facts.reaching_assign(name, scope, stmt)
+    if assign is None and name.startswith("self."):
+        assign = _attribute_assign(facts, name, scope)
+    if assign is None:
+        return _param_array_info(facts, name, scope, index, depth)
+    if assign.op == "=":
+        if len(assign.targets) == 1:
+            return array_info(facts, assign.value, assign.scope, assign.stmt, index, depth + 1)
+        return _unpacked_array_info(facts, assign, name, index, depth)
+    if assign.op == "for":
+        return _loop_array_info(facts, assign, name, index, depth)
+    if assign.op.endswith("Assign") and len(assign.targets) == 1:
+        # In-place arithmetic keeps the array's dtype (NumPy refuses `int_array /= 2`).
+        return _name_array_info(facts, name, assign.scope, assign.stmt, index, depth + 1)
+    return UNKNOWN_ARRAY
+
+
+def _attribute_assign(facts: FileFacts, name: str, scope: str) -> Assign | None:
+    """`self.x` read in one method and assigned in another method of the same class (only one assignment)."""
+    fn = facts.function_by_qualname.get(scope)
+    if fn is None or not fn.cls:
+        return None
+    found = [a for a in facts.assigns if name in a.targets and a.scope.startswith(fn.cls + ".")]
+    return found[0] if len(found) == 1 else None
+
+
+def _param_array_info(facts: FileFacts, name: str, scope: str, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+    fn = facts.function_by_qualname.get(scope)
+    if fn is None or name not in fn.params or depth > 8:
+        return UNKNOWN_ARRAY
+    infos = []
+    for owner, site in call_sites(facts, fn, index):
+        arg = argument_for(site, fn, name)
+        if arg is None:
+            return UNKNOWN_ARRAY
+        infos.append(array_info(owner, arg, site.scope, site.stmt, index, depth + 2))
+    if not infos or any(not i.dtype for i in infos) or len({(i.dtype, i.lib) for i in infos}) != 1:
+        return UNKNOWN_ARRAY
+    first = infos[0]
+    return first if all(i.shape == first.shape for i in infos) else replace(first, shape=None)
+
+
+_SPLIT_FUNCTIONS = frozenset({"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"})
+
+
+def _unpacked_array_info(facts: FileFacts, assign: Assign, name: str, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+    position = assign.targets.index(name)
+    value = assign.value
+    if value.kind in ("tuple", "list") and len(value.items) == len(assign.targets):
+        return array_info(facts, value.items[position], assign.scope, assign.stmt, index, depth + 1)
+    call = facts.call_by_id.get(value.call) if value.kind == "call" else None
+    if call is None:
+        return UNKNOWN_ARRAY
+    if call.qualname in _SPLIT_FUNCTIONS:
+        arrays = [a for a in call.args if a.keyword is None and not a.star]
+        if arrays and len(assign.targets) == 2 * len(arrays):
+            info = array_info(facts, arrays[position // 2].value, call.scope, call.stmt, index, depth + 1)
+            return replace(info, shape=None)
+        return UNKNOWN_ARRAY
+    returned = _returned_values(facts, call, index)
+    if returned is not None:
+        owner, fn, values = returned
+        infos = []
+        for v in values:
+            if v.kind in ("tuple", "list") and len(v.items) == len(assign.targets):
+                infos.append(array_info(owner, v.items[position], fn.qualname, fn.stmt_end + 1, index, depth + 1))
+            else:
+                return UNKNOWN_ARRAY
+        return _agree(infos)
+    return UNKNOWN_ARRAY
+
+
+def _agree(infos: list[ArrayInfo]) -> ArrayInfo:
+    if not infos or any(not i.dtype for i in infos) or len({(i.dtype, i.lib) for i in infos}) != 1:
+        return UNKNOWN_ARRAY
+    first = infos[0]
+    return first if all(i == first for i in infos) else replace(first, shape=None, origin=-1, tensor_from=-1)
+
+
+def _returned_values(facts: FileFacts, call: Call, index: ProjectIndex | None) -> tuple[FileFacts, Function, tuple[Value, ...]] | None:
+    """The return expressions of the project function a call runs (same file, or imported through the index)."""
+    found = resolve_function(facts, call, index)
+    if found is None or not found[1].returns:
+        return None
+    return found[0], found[1], found[1].returns
+
+
+def _loop_array_info(facts: FileFacts, assign: Assign, name: str, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+    """`for xb, yb in DataLoader(TensorDataset(X_t, y_t))`: each batch has its tensor's dtype."""
+    position = assign.targets.index(name)
+    source = assign.value
+    call = facts.call_by_id.get(source.call) if source.kind == "call" else None
+    if call is not None and call.callee == "enumerate" and call.args:
+        source = call.args[0].value
+        position -= 1
+        if position < 0:
+            return UNKNOWN_ARRAY
+    loader = _dataset_tensors(facts, source, assign.scope, assign.stmt, depth)
+    if loader is not None:
+        tensors, scope, stmt = loader
+        if len(assign.targets) - (1 if call is not None and call.callee == "enumerate" else 0) == len(tensors):
+            info = array_info(facts, tensors[position], scope, stmt, index, depth + 1)
+            return replace(info, shape=None)
+        return UNKNOWN_ARRAY
+    if len(assign.targets) == 1 and source.kind in ("name", "attr"):
+        info = array_info(facts, source, assign.scope, assign.stmt, index, depth + 1)
+        if info.lib in ("numpy", "torch"):
+            return replace(info, shape=info.shape[1:] if info.shape else None)
+    return UNKNOWN_ARRAY
+
+
+def _dataset_tensors(facts: FileFacts, value: Value, scope: str, stmt: int, depth: int) -> tuple[tuple[Value, ...], str, int] | None:
+    for _ in range(4):
+        if value.kind in ("name", "attr"):
+            assign = facts.reaching_assign(value.text, scope, stmt)
+            if assign is None or assign.op != "=" or len(assign.targets) != 1:
+                return None
+            value, scope, stmt = assign.value, assign.scope, assign.stmt
+            continue
+        call = facts.call_by_id.get(value.call) if value.kind == "call" else None
+        if call is None:
+            return None
+        if call.qualname == "torch.utils.data.DataLoader":
+            arg = call.arg(0, "dataset")
+            if arg is None:
+                return None
+            value, scope, stmt = arg.value, call.scope, call.stmt
+            continue
+        if call.qualname == "torch.utils.data.TensorDataset":
+            return tuple(a.value for a in call.args if a.keyword is None and not a.star), call.scope, call.stmt
+        return None
+    return None
+
+
+def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+    qual = call.qualname
+    method = call.method
+    scope, stmt = call.scope, call.stmt
+    dtype_kw = call.arg(keyword="dtype")
+
+    def receiver_info() -> ArrayInfo:
+        if call.receiver_call >= 0:
+            inner = facts.call_by_id.get(call.receiver_call)
+            return _call_array_info(facts, inner, index, depth + 1) if inner is not None else UNKNOWN_ARRAY
+        if call.receiver:
+            return _name_array_info(facts, call.receiver, scope, stmt, index, depth + 1)
+        return UNKNOWN_ARRAY
+
+    def arg_info(position: int, keyword: str) -> ArrayInfo:
+        arg = call.arg(position, keyword)
+        return array_info(facts, arg.value, scope, stmt, index, depth + 1) if arg is not None else UNKNOWN_ARRAY
+
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    root = qual.split(".", 1)[0] if qual else ""
+    # --- NumPy -----------------------------------------------------------------------------------
+    if root == "numpy":
+        leaf = qual.rsplit(".", 1)[1]
+        if leaf in _NUMPY_DTYPES and qual.count(".") == 1:  # np.float32(x)
+            src = arg_info(0, "x")
+            return ArrayInfo(_NUMPY_DTYPES[leaf], "numpy", src.shape, call.id)
+        if qual in ("numpy.array", "numpy.asarray", "numpy.ascontiguousarray", "numpy.asanyarray", "numpy.asfarray"):
+            src = arg_info(0, "object") if qual != "numpy.asfarray" else arg_info(0, "a")
+            dtype = dtype_name(facts, dtype_kw.value if dtype_kw else (positional[1] if len(positional) > 1 else None))
+            if qual == "numpy.asfarray" and not dtype:
+                dtype = "float64"
+            arg0 = call.arg(0, "object")
+            if arg0 is not None and arg0.value.kind in ("list", "tuple") and src.lib == "python":
+                src = literal_array_info(arg0.value, "numpy")
+            if dtype:
+                return ArrayInfo(dtype, "numpy", src.shape, call.id)
+            if src.dtype and src.lib in ("numpy", "python"):
+                return replace(src, lib="numpy")
+            return UNKNOWN_ARRAY
+        if qual in _NUMPY_FLOAT64_MAKERS or qual == "numpy.full":
+            dtype = dtype_name(facts, dtype_kw.value) if dtype_kw else ""
+            if qual == "numpy.full" and not dtype:
+                return UNKNOWN_ARRAY
+            shape: tuple[int, ...] | None = None
+            if qual in ("numpy.random.rand", "numpy.random.randn"):
+                shape = _int_shape(facts, positional)
+            elif qual in ("numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full"):
+                shape = _int_shape(facts, positional[:1]) if positional else None
+            else:
+                size = call.arg(keyword="size")
+                if size is None and qual in ("numpy.random.random", "numpy.random.random_sample", "numpy.random.sample") and positional:
+                    size = call.arg(0)
+                shape = _int_shape(facts, [size.value]) if size is not None else None
+            if qual in ("numpy.zeros", "numpy.ones", "numpy.empty") and not dtype and len(positional) > 1:
+                dtype = dtype_name(facts, positional[1])
+                if not dtype:
+                    return UNKNOWN_ARRAY
+            return ArrayInfo(dtype or "float64", "numpy", shape, call.id)
+        if qual == "numpy.random.randint":
+            size = call.arg(keyword="size")
+            shape = _int_shape(facts, [size.value]) if size is not None else None
+            return ArrayInfo(dtype_name(facts, dtype_kw.value) if dtype_kw else "int64", "numpy", shape, call.id)
+        if qual == "numpy.reshape":
+            src = arg_info(0, "a")
+            new_shape = call.arg(1, "newshape") or call.arg(keyword="shape")
+            return replace(src, shape=_int_shape(facts, [new_shape.value]) if new_shape else None) if src.dtype else UNKNOWN_ARRAY
+        if qual == "numpy.expand_dims":
+            src = arg_info(0, "a")
+            axis = call.arg(1, "axis")
+            shape = None
+            if src.shape is not None and axis is not None and isinstance(axis.value.const, int):
+                ax = axis.value.const if axis.value.const >= 0 else len(src.shape) + 1 + axis.value.const
+                if 0 <= ax <= len(src.shape):
+                    shape = src.shape[:ax] + (1,) + src.shape[ax:]
+            return replace(src, shape=shape) if src.dtype else UNKNOWN_ARRAY
+        if qual in ("numpy.squeeze", "numpy.clip", "numpy.nan_to_num", "numpy.copy", "numpy.abs", "numpy.round"):
+            src = arg_info(0, "a")
+            return replace(src, shape=None) if src.lib == "numpy" else UNKNOWN_ARRAY
+        if qual in ("numpy.mean", "numpy.std", "numpy.var"):
+            src = arg_info(0, "a")
+            if src.lib == "numpy" and src.dtype.startswith("float"):
+                return replace(src, shape=None, origin=-1)
+            return UNKNOWN_ARRAY
+        return UNKNOWN_ARRAY
+    # --- torch -----------------------------------------------------------------------------------
+    if root == "torch":
+        if qual in ("torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "torch.LongTensor"):
+            arg0 = call.arg(0, "data") or call.arg(0, "ndarray")
+            src = array_info(facts, arg0.value, scope, stmt, index, depth + 1) if arg0 is not None else UNKNOWN_ARRAY
+            fixed = {"torch.Tensor": "float32", "torch.FloatTensor": "float32", "torch.DoubleTensor": "float64", "torch.LongTensor": "int64"}.get(qual, "")
+            dtype = dtype_name(facts, dtype_kw.value) if dtype_kw else fixed
+            if arg0 is not None and arg0.value.kind in ("list", "tuple"):
+                lit = literal_array_info(arg0.value, "torch")
+                return ArrayInfo(dtype or lit.dtype, "torch", lit.shape, call.id if dtype else -1)
+            if dtype:
+                return ArrayInfo(dtype, "torch", src.shape, call.id)
+            if dtype_kw is not None:
+                return UNKNOWN_ARRAY
+            if src.lib == "numpy" and src.dtype:
+                return ArrayInfo(src.dtype, "torch", src.shape, src.origin, call.id)
+            if src.lib == "torch":
+                return src
+            return UNKNOWN_ARRAY
+        if qual in _TORCH_FLOAT_MAKERS or qual in ("torch.randint", "torch.randn_like", "torch.rand_like", "torch.zeros_like", "torch.ones_like"):
+            if qual.endswith("_like"):
+                src = arg_info(0, "input")
+                return replace(src, origin=call.id) if src.lib == "torch" and not dtype_kw else UNKNOWN_ARRAY
+            dtype = dtype_name(facts, dtype_kw.value) if dtype_kw else ("int64" if qual == "torch.randint" else "float32")
+            shape = _int_shape(facts, positional) if qual in ("torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty") else None
+            return ArrayInfo(dtype, "torch", shape, call.id) if dtype else UNKNOWN_ARRAY
+        if qual in ("torch.unsqueeze", "torch.squeeze", "torch.flatten", "torch.reshape", "torch.clone", "torch.clamp"):
+            src = arg_info(0, "input")
+            return replace(src, shape=None) if src.lib == "torch" else UNKNOWN_ARRAY
+        return UNKNOWN_ARRAY
+    # --- TensorFlow --------------------------------------------------------------------------------
+    if root == "tensorflow":
+        if qual in ("tensorflow.cast", "tensorflow.dtypes.cast"):
+            dt = call.arg(1, "dtype")
+            src = arg_info(0, "x")
+            dtype = dtype_name(facts, dt.value if dt else None)
+            return ArrayInfo(dtype, "tensorflow", src.shape, call.id) if dtype else UNKNOWN_ARRAY
+        if qual in ("tensorflow.constant", "tensorflow.convert_to_tensor"):
+            arg0 = call.arg(0, "value")
+            dtype = dtype_name(facts, dtype_kw.value if dtype_kw else None)
+            if arg0 is not None and arg0.value.kind in ("list", "tuple"):
+                lit = literal_array_info(arg0.value, "tensorflow")
+                return ArrayInfo(dtype or lit.dtype, "tensorflow", lit.shape, call.id)
+            src = arg_info(0, "value")
+            if dtype:
+                return ArrayInfo(dtype, "tensorflow", src.shape, call.id)
+            return replace(src, lib="tensorflow") if src.dtype and src.lib == "numpy" else UNKNOWN_ARRAY
+        return UNKNOWN_ARRAY
+    if root:
+        return UNKNOWN_ARRAY
+    # --- methods -----------------------------------------------------------------------------------
+    if method == "astype":
+        target = call.arg(0, "dtype")
+        dtype = dtype_name(facts, target.value if target else None)
+        src = receiver_info()
+        if not dtype:
+            return UNKNOWN_ARRAY
+        lib = src.lib if src.lib in ("numpy", "pandas") else "numpy"
+        if lib == "pandas":
+            return UNKNOWN_ARRAY
+        return ArrayInfo(dtype, lib, src.shape, call.id)
+    if method in _TORCH_CAST_METHODS and not call.args:
+        src = receiver_info()
+        if src.lib in ("numpy", "pandas", "python"):
+            return UNKNOWN_ARRAY
+        return ArrayInfo(_TORCH_CAST_METHODS[method], "torch", src.shape, call.id)
+    if method in ("to", "type"):
+        src = receiver_info()
+        for a in call.args:
+            if a.keyword in (None, "dtype"):
+                dtype = dtype_name(facts, a.value)
+                if dtype:
+                    return ArrayInfo(dtype, "torch", src.shape, call.id)
+        return src if src.lib == "torch" else UNKNOWN_ARRAY
+    if method == "to_numpy":
+        dtype = dtype_name(facts, dtype_kw.value) if dtype_kw else ""
+        src = receiver_info()
+        if dtype:
+            return ArrayInfo(dtype, "numpy", None, call.id)
+        return src if src.lib == "numpy" else UNKNOWN_ARRAY
+    if method == "numpy":
+        src = receiver_info()
+        return replace(src, lib="numpy", tensor_from=-1) if src.lib in ("torch", "tensorflow") else UNKNOWN_ARRAY
+    if method in ("reshape", "view"):
+        src = receiver_info()
+        if src.lib not in ("numpy", "torch"):
+            return UNKNOWN_ARRAY
+        shape_args = [a.value for a in call.args if a.keyword is None and not a.star]
+        return replace(src, shape=_int_shape(facts, shape_args) if shape_args else None)
+    if method in _DTYPE_KEEPING_METHODS:
+        src = receiver_info()
+        return replace(src, shape=None) if src.lib in ("numpy", "torch") else UNKNOWN_ARRAY
+    if method in ("mean", "std", "var") and call.receiver:
+        src = receiver_info()
+        if src.lib in ("numpy", "torch") and src.dtype.startswith("float"):
+            return replace(src, shape=None, origin=-1)
+        return UNKNOWN_ARRAY
+    if method in _GENERATOR_FLOAT_METHODS and call.receiver:
+        gen = facts.reaching_assign(call.receiver, scope, stmt)
+        if gen is not None and gen.value.kind == "call":
+            maker = facts.call_by_id.get(gen.value.call)
+            if maker is not None and maker.qualname in ("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"):
+                size = call.arg(keyword="size")
+                if size is None and method in ("random", "standard_normal") and call.args:
+                    size = call.arg(0)
+                if method in ("rand", "randn"):
+                    return ArrayInfo("float64", "numpy", _int_shape(facts, positional), call.id)
+                return ArrayInfo("float64", "numpy", _int_shape(facts, [size.value]) if size is not None else None, call.id)
+        return UNKNOWN_ARRAY
+    if not method or call.receiver == "self":
+        returned = _returned_values(facts, call, index)
+        if returned is not None:
+            owner, fn, values = returned
+            if owner is facts and fn.qualname == scope:
+                return UNKNOWN_ARRAY  # recursion
+            return _agree([array_info(owner, v, fn.qualname, fn.stmt_end + 1, index, depth + 1) for v in values])
+    return UNKNOWN_ARRAY
+
+
+def same_dtype_family(a: str, b: str) -> bool:
+    """Whether two known dtypes agree for a model: equal, or both integers of any width."""
+    if a == b:
+        return True
+    ints = ("int", "uint")
+    return a.startswith(ints) and b.startswith(ints) and "uint8" not in (a, b)
+
+
+# --- models: where one came from, and what is fed to it in training and at inference ----------------
+
+MODEL_KINDS = frozenset({"keras-model", "torch-module", "sklearn-model", "pipeline", "torch-loaded", "unpickled", "hf-model"})
+TRAIN_METHODS = frozenset({"fit", "fit_generator", "train_on_batch", "partial_fit"})
+PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "predict_on_batch", "decision_function", "evaluate", "test_on_batch"})
+
+
+@dataclass(frozen=True)
+class ModelOrigin:
+    """Where the object behind a model expression was built or loaded."""
+
+    file: str  # FileFacts.path of the file that binds it
+    name: str  # the name it is bound to there ("model", "self.model")
+    scope: str
+    stmt: int
+    kind: str  # binding kind (MODEL_KINDS), '' when only a load is known
+    artifact: str  # resolved artifact path it was loaded from, '' when built here or unknown
+    load_call: int  # id of the load (load_model, torch.load, load_state_dict, load_weights) call, -1
+
+
+@dataclass(frozen=True)
+class ModelFeed:
+    """A model given data: `model.fit(X)`, `model.predict(X)`, `model(x)`."""
+
+    call: int
+    model: str  # the model expression ("model", "self.net", "" for `Estimator().fit`)
+    data: Value
+    stage: str  # train | infer
+    scope: str
+    stmt: int
+
+
+def _class_binding(facts: FileFacts, name: str, scope: str, index: ProjectIndex | None) -> Binding | None:
+    fn = facts.function_by_qualname.get(scope)
+    if fn is None or not fn.cls or not name.startswith("self."):
+        return None
+    found = [b for b in bindings(facts, index) if b.name == name and b.scope.startswith(fn.cls + ".")]
+    return found[-1] if found else None
+
+
+def _load_event_for(facts: FileFacts, call_id: int, index: ProjectIndex) -> ArtifactEvent | None:
+    """The load event of `call_id` or of a call it is chained on (`torch.load(p).eval()`, `load_model(p).to(d)`)."""
+    events = {e.call: e for e in artifact_events(facts, index) if e.action == "load"}
+    seen = 0
+    while call_id >= 0 and seen < 6:
+        if call_id in events:
+            return events[call_id]
+        call = facts.call_by_id.get(call_id)
+        if call is None:
+            return None
+        inner = [c for c in (call.receiver_call,) if c >= 0]
+        if not inner:
+            # `model.load_state_dict(torch.load(p))`: the load is an argument
+            for arg in call.args:
+                for cid in arg.value.calls:
+                    if cid in events:
+                        return events[cid]
+            return None
+        call_id = inner[0]
+        seen += 1
+    return None
+
+
+def _event_path(facts: FileFacts, event: ArtifactEvent, index: ProjectIndex) -> str:
+    """An event's path, resolving a path parameter of a helper (`def load(path): return load_model(path)`) at its one call site."""
+    if event.path:
+        return event.path
+    call = facts.call_by_id.get(event.call)
+    if call is None or not call.args:
+        return ""
+    value = call.args[0].value
+    fn = facts.function_by_qualname.get(call.scope)
+    if fn is None or value.kind != "name" or value.text not in fn.params:
+        return ""
+    paths = set()
+    for owner, site in call_sites(facts, fn, index):
+        arg = argument_for(site, fn, value.text)
+        paths.add(index.resolve_path(owner, arg, site.scope, site.stmt) if arg is not None else "")
+    return paths.pop() if len(paths) == 1 else ""
+
+
+def _weights_loaded_into(facts: FileFacts, name: str, scope: str, after: int, before: int, index: ProjectIndex) -> tuple[str, int]:
+    """(artifact path, call id) of `name.load_state_dict(...)` / `name.load_weights(...)` between two statements."""
+    fn = facts.function_by_qualname.get(scope)
+    cls_prefix = fn.cls + "." if fn is not None and fn.cls and name.startswith("self.") else None
+    for call in facts.calls:
+        if call.receiver != name or call.method not in ("load_state_dict", "load_weights"):
+            continue
+        same_scope = call.scope == scope or (cls_prefix is not None and call.scope.startswith(cls_prefix))
+        if not same_scope or (call.scope == scope and not (after <= call.stmt <= before)):
+            continue
+        event = _load_event_for(facts, call.id, index)
+        if event is None and call.method == "load_state_dict" and call.args:
+            arg = call.args[0].value
+            if arg.kind == "name":
+                assign = facts.reaching_assign(arg.text, call.scope, call.stmt)
+                if assign is not None and assign.value.kind == "call":
+                    event = _load_event_for(facts, assign.value.call, index)
+        if event is not None:
+            return _event_path(facts, event, index), call.id
+        return "", call.id
+    return "", -1
+
+
+def model_origin(facts: FileFacts, expr: str, scope: str, stmt: int, index: ProjectIndex, depth: int = 0) -> ModelOrigin | None:
+    """Where the model named `expr` at a statement was built or loaded: this file, a helper, a parameter's callers."""
+    if depth > 5 or not expr:
+        return None
+    binding = binding_of(facts, expr, scope, stmt, index) or _class_binding(facts, expr, scope, index)
+    if binding is not None:
+        artifact, load_call = "", -1
+        if binding.origin == "loaded":
+            event = _load_event_for(facts, binding.call, index)
+            if event is not None:
+                artifact, load_call = _event_path(facts, event, index), event.call
+        else:
+            artifact, load_call = _weights_loaded_into(facts, expr, binding.scope, binding.stmt, stmt if binding.scope == scope else 10**9, index)
+        return ModelOrigin(facts.path, expr, binding.scope, binding.stmt, binding.kind, artifact, load_call)
+    fn = facts.function_by_qualname.get(scope)
+    if fn is not None and expr in fn.params:
+        origins: set[ModelOrigin | None] = set()
+        for owner, site in call_sites(facts, fn, index):
+            arg = argument_for(site, fn, expr)
+            origins.add(model_origin(owner, arg.name, site.scope, site.stmt, index, depth + 1) if arg is not None else None)
+        return origins.pop() if len(origins) == 1 else None
+    assign = facts.reaching_assign(expr, scope, stmt)
+    if assign is None and expr.startswith("self."):
+        assign = _attribute_assign(facts, expr, scope)
+    if assign is None or assign.op != "=" or len(assign.targets) != 1:
+        return None
+    value = assign.value
+    if value.kind in ("name", "attr"):
+        return model_origin(facts, value.text, assign.scope, assign.stmt, index, depth + 1)
+    call = facts.call_by_id.get(value.call) if value.kind == "call" else None
+    if call is None:
+        return None
+    event = _load_event_for(facts, call.id, index)
+    if event is not None:
+        return ModelOrigin(facts.path, expr, assign.scope, assign.stmt, "", _event_path(facts, event, index), event.call)
+    returned = _returned_values(facts, call, index)
+    if returned is not None:
+        owner, helper, values = returned
+        for v in values:
+            if v.kind in ("name", "attr"):
+                found = model_origin(owner, v.text, helper.qualname, helper.stmt_end + 1, index, depth + 1)
+            elif v.kind == "call":
+                ev = _load_event_for(owner, v.call, index)
+                found = ModelOrigin(owner.path, expr, helper.qualname, helper.stmt_end, "", _event_path(owner, ev, index), ev.call) if ev else None
+            else:
+                found = None
+            if found is not None:
+                if not found.artifact and found.load_call >= 0 and owner is facts:
+                    # `def load(path): return load_model(path)` called with a resolvable path here
+                    arg = call.args[0].value if call.args else None
+                    path = index.resolve_path(facts, arg, call.scope, call.stmt) if arg is not None else ""
+                    found = replace(found, artifact=path)
+                return found
+    return None
+
+
+def model_feeds(facts: FileFacts, index: ProjectIndex) -> tuple[ModelFeed, ...]:
+    """Every call that gives data to a model, marked train or infer; cached on the facts."""
+    cached = facts.extra.get("model_feeds")
+    if isinstance(cached, tuple):
+        return cached
+    out: list[ModelFeed] = []
+    for call in facts.calls:
+        method = call.method
+        target = call.receiver
+        if method in TRAIN_METHODS or method in PREDICT_METHODS:
+            if call.receiver_call >= 0:
+                inner = facts.call_by_id[call.receiver_call]
+                found = classify_call(facts, inner, index)
+                if found is None or found[0] not in MODEL_KINDS:
+                    continue
+            elif not target:
+                continue
+            else:
+                origin = model_origin(facts, target, call.scope, call.stmt, index)
+                kind = origin.kind if origin is not None else ""
+                if kind and kind not in MODEL_KINDS:
+                    continue
+                if origin is None and method in TRAIN_METHODS and not call.has_kwarg("epochs"):
+                    continue
+            data = call.arg(0, "x") or call.arg(0, "X")
+            if data is None:
+                continue
+            stage = "train" if method in TRAIN_METHODS else "infer"
+            out.append(ModelFeed(call.id, target, data.value, stage, call.scope, call.stmt))
+            continue
+        # A forward call: `model(x)`, `self.net(x)`.
+        callee = call.callee
+        if not callee or not call.args or (method and call.receiver != "self"):
+            continue
+        origin = model_origin(facts, callee, call.scope, call.stmt, index)
+        if origin is None or origin.kind not in ("torch-module", "keras-model", "torch-loaded", "hf-model", ""):
+            continue
+        if origin.kind == "" and origin.load_call < 0:
+            continue
+        data = call.arg(0, "x") or call.arg(0, "input") or call.arg(0, "inputs")
+        if data is None:
+            continue
+        if not no_grad_at(facts, call) and in_training_loop(facts, call, index):
+            stage = "train"
+        elif no_grad_at(facts, call) or inference_named_scope(facts, call.scope) or origin.artifact or origin.load_call >= 0:
+            stage = "infer"
+        else:
+            continue
+        out.append(ModelFeed(call.id, callee, data.value, stage, call.scope, call.stmt))
+    result = tuple(out)
+    facts.extra["model_feeds"] = result
+    return result

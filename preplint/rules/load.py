@@ -1,0 +1,1029 @@
+"""LOAD: saving and loading models so that what is loaded is what was trained."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from preplint.diagnostics import Related
+from preplint.facts import frameworks as fw
+from preplint.facts.artifacts import ArtifactEvent, artifact_events
+from preplint.facts.custom import (
+    CustomObject,
+    custom_classes_defined,
+    custom_objects_used,
+    keras_class_kind,
+    project_custom_classes,
+    registers_globally,
+)
+from preplint.facts.flow import training_steps
+from preplint.facts.model import Call, FileFacts, Value
+from preplint.facts.objects import binding_of
+from preplint.facts.paths import basename, paths_match, suffix
+from preplint.facts.project import ProjectIndex
+from preplint.rules import Finding, rule
+
+_H5 = ("h5", "hdf5")
+_KERAS_FULL_SAVES = ("keras-save",)
+
+
+def _artifact(path: str) -> str | None:
+    """The artifact path when it is fully known (confirmation can open it)."""
+    return path if path and "*" not in path else None
+
+
+def _unresolved(path: str) -> bool:
+    return not path or "*" in basename(path)
+
+
+def _keras_saves(index: ProjectIndex) -> list[ArtifactEvent]:
+    return [e for e in index.events if e.api in _KERAS_FULL_SAVES and e.obj_kind != "hf-model"]
+
+
+def _saved_format(index: ProjectIndex, event: ArtifactEvent) -> str:
+    """'tf' for a SavedModel directory, 'h5', 'keras', or '' when unknown."""
+    f = index.file(event.file)
+    if f is None:
+        return ""
+    call = f.call_by_id[event.call]
+    fmt = call.kwarg_const("save_format")
+    if isinstance(fmt, str):
+        return fmt.lower()
+    ext = suffix(event.path)
+    if ext in _H5:
+        return "h5"
+    if ext == "keras":
+        return "keras"
+    return "tf" if event.path and not _unresolved(event.path) and not ext else ""
+
+
+def _related(index: ProjectIndex, event: ArtifactEvent, message: str) -> Related | None:
+    f = index.file(event.file)
+    if f is None:
+        return None
+    span = f.call_by_id[event.call].span
+    return Related(event.file, span.line, span.column, message)
+
+
+# --- LOAD001 ----------------------------------------------------------------------------------
+
+
+@rule(
+    "LOAD001",
+    "custom-objects-not-given",
+    severity="error",
+    positives=[
+        """
+import tensorflow as tf
+
+class Attention(tf.keras.layers.Layer):
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+model = tf.keras.Sequential([tf.keras.Input((10, 8)), Attention(16), tf.keras.layers.Dense(1)])
+model.fit(x, y)
+model.save("attn.keras")
+restored = tf.keras.models.load_model("attn.keras")  # expect: LOAD001
+""",
+        {
+            "config.py": 'MODEL_PATH = "models/ecg.keras"\n',
+            "layers.py": """
+from tensorflow import keras
+
+class SqueezeExcite(keras.layers.Layer):
+    def call(self, x):
+        return x
+""",
+            "train.py": """
+from tensorflow import keras
+from config import MODEL_PATH
+from layers import SqueezeExcite
+
+inp = keras.Input((100, 12))
+out = keras.layers.Dense(5)(SqueezeExcite()(inp))
+model = keras.Model(inp, out)
+model.fit(x, y)
+model.save(MODEL_PATH)
+""",
+            "predict.py": """
+from keras.models import load_model
+from config import MODEL_PATH
+
+def predict(x):
+    model = load_model(MODEL_PATH)  # expect: LOAD001
+    return model.predict(x)
+""",
+        },
+        {
+            "metrics.py": """
+import tensorflow as tf
+
+def focal_loss(y_true, y_pred):
+    return tf.reduce_mean(y_pred)
+""",
+            "train.py": """
+import tensorflow as tf
+from metrics import focal_loss
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss=focal_loss)
+model.fit(x, y)
+model.save("fraud.keras")
+""",
+            "predict.py": """
+import argparse
+import tensorflow as tf
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model")
+args = parser.parse_args()
+model = tf.keras.models.load_model("fraud.keras")  # expect: LOAD001
+""",
+        },
+    ],
+    negatives=[
+        """
+import keras
+
+@keras.saving.register_keras_serializable(package="demo")
+class Scale(keras.layers.Layer):
+    def call(self, x):
+        return x * 2
+
+model = keras.Sequential([keras.Input((4,)), Scale(), keras.layers.Dense(1)])
+model.save("scaled.keras")
+restored = keras.models.load_model("scaled.keras")
+""",
+        """
+from tensorflow import keras
+from layers import Attention
+
+with keras.saving.custom_object_scope({"Attention": Attention}):
+    model = keras.models.load_model("attn.keras")
+other = keras.models.load_model("attn.keras", custom_objects={"Attention": Attention})
+""",
+        {
+            "train.py": """
+import tensorflow as tf
+from metrics import focal_loss
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss=focal_loss)
+model.fit(x, y)
+model.save("fraud.keras")
+""",
+            "metrics.py": "def focal_loss(y_true, y_pred):\n    return y_pred\n",
+            "predict.py": """
+import tensorflow as tf
+# the loss only matters to a compiled model
+model = tf.keras.models.load_model("fraud.keras", compile=False)
+""",
+        },
+    ],
+)
+def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags `load_model(...)` of a Keras model that uses custom objects (a `Layer`/`Model` subclass,
+    a custom loss, metric or activation function, a `Lambda` layer) when the load passes no
+    `custom_objects=`, runs outside a `custom_object_scope`, and not every custom class is
+    registered with `register_keras_serializable`. The custom objects are looked up in the same
+    file, in the file that saved the artifact (linked by its path, also through constants in a
+    shared `config.py`), or among the project's custom Keras classes when the load path is not
+    a literal.
+
+    Why is this bad?:
+    A saved Keras model refers to its custom parts by name. Loading it in a process where the
+    names are unknown fails with `Unknown layer` / `Could not locate function`, or, with some
+    versions, silently falls back to a generic layer that computes something else.
+
+    Example:
+    ```python
+    model = keras.models.load_model("attn.keras")  # the model holds AttentionPooling
+    ```
+
+    Use instead:
+    ```python
+    model = keras.models.load_model("attn.keras", custom_objects={"AttentionPooling": AttentionPooling})
+    # or decorate AttentionPooling with @keras.saving.register_keras_serializable()
+    ```
+
+    References:
+    - https://keras.io/guides/serialization_and_saving/#custom-objects
+    """
+    if registers_globally(facts):
+        return
+    for event in artifact_events(facts, index):
+        if event.api != "keras-load":
+            continue
+        call = facts.call_by_id[event.call]
+        if call.has_kwarg("custom_objects") or any(w in fw.CUSTOM_OBJECT_SCOPE for w in call.withs):
+            continue
+        compiled = call.kwarg_const("compile", True) is not False
+        unsafe_allowed = call.kwarg_const("safe_mode", True) is False
+        savers = [e for e in index.partners(event, "save") if e.api in _KERAS_FULL_SAVES] if not _unresolved(event.path) else []
+        if savers and all(_saved_format(index, s) == "tf" for s in savers):
+            continue  # a SavedModel directory revives its layers without their classes
+        if not savers and event.path and not _unresolved(event.path) and not suffix(event.path):
+            continue  # a SavedModel directory
+        candidates: list[CustomObject] = []
+        related: list[Related] = []
+        for saver in savers:
+            owner = index.file(saver.file)
+            if owner is not None:
+                candidates.extend(custom_objects_used(owner, index))
+                link = _related(index, saver, "model saved here")
+                if link is not None:
+                    related.append(link)
+        candidates.extend(custom_objects_used(facts, index))
+        candidates.extend(custom_classes_defined(facts, index))
+        if not savers:
+            unknown_savers = [e for e in _keras_saves(index) if _unresolved(e.path)]
+            if _unresolved(event.path):
+                candidates.extend(project_custom_classes(index))
+                unknown_savers = _keras_saves(index)
+            for saver in unknown_savers:
+                owner = index.file(saver.file)
+                if owner is not None and owner is not facts:
+                    candidates.extend(custom_objects_used(owner, index))
+        needed: dict[str, CustomObject] = {}
+        for obj in candidates:
+            if obj.registered or (obj.compile_only and not compiled):
+                continue
+            if obj.kind == "lambda" and obj.anonymous and unsafe_allowed:
+                continue
+            needed.setdefault(obj.name, obj)
+        if not needed:
+            continue
+        names = ", ".join(f"`{n}`" for n in sorted(needed))
+        target = f"`{event.path}`" if event.path and not _unresolved(event.path) else "the model"
+        message = (
+            f"`load_model` of {target} without `custom_objects=`: the model uses custom objects {names} "
+            "that are not registered; pass them in `custom_objects=` or decorate them with "
+            "`@keras.saving.register_keras_serializable()`"
+        )
+        for obj in sorted(needed.values(), key=lambda o: (o.file, o.span.line))[:3]:
+            if obj.file and obj.span.line:
+                related.append(Related(obj.file, obj.span.line, obj.span.column, f"`{obj.name}` defined here"))
+        yield Finding(call.span, message, related=tuple(related), artifact=_artifact(event.path))
+
+
+# --- LOAD002 ----------------------------------------------------------------------------------
+
+_BASE_LAYER_ARGS = frozenset({"name", "dtype", "trainable", "dynamic", "autocast", "input_shape", "input_dim", "batch_input_shape"})
+_SERIALIZERS = frozenset(
+    {
+        "keras.saving.serialize_keras_object",
+        "keras.utils.serialize_keras_object",
+        "keras.layers.serialize",
+        "keras.activations.serialize",
+        "keras.initializers.serialize",
+        "keras.regularizers.serialize",
+    }
+)
+
+
+@rule(
+    "LOAD002",
+    "custom-layer-not-serializable",
+    severity="error",
+    positives=[
+        """
+import tensorflow as tf
+
+class ResidualBlock(tf.keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, filters, kernel_size=3, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = tf.keras.layers.Conv2D(filters, kernel_size, padding="same")
+    def call(self, x):
+        return x + self.conv(x)
+""",
+        """
+import keras
+from keras import layers
+
+@keras.saving.register_keras_serializable()
+class SmallNet(keras.Model):  # expect: LOAD002
+    def __init__(self, num_classes):
+        super().__init__()
+        self.head = layers.Dense(num_classes)
+    def call(self, x):
+        return self.head(x)
+
+model = SmallNet(10)
+model.fit(x, y)
+model.save("small.keras")
+""",
+        """
+import keras
+
+class Wrapper(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+    def get_config(self):
+        return {**super().get_config(), "inner": keras.saving.serialize_keras_object(self.inner)}
+""",
+    ],
+    negatives=[
+        """
+import tensorflow as tf
+from tensorflow.keras import layers
+
+class L2Normalize(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+    def call(self, x):
+        return tf.math.l2_normalize(x, axis=-1)
+
+class Scale(layers.Layer):
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+    def call(self, x):
+        return x * self.factor
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+""",
+        """
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3)
+""",
+    ],
+)
+def custom_layer_not_serializable(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags a Keras `Layer`/`Model` subclass whose `__init__` takes arguments beyond `**kwargs` but
+    that defines no `get_config`, or whose `get_config` serialises nested Keras objects
+    (`keras.saving.serialize_keras_object(self.inner)`) with no `from_config` to rebuild them.
+
+    Why is this bad?:
+    Saving writes the layer's config; loading calls `cls(**config)`. Without `get_config` the
+    constructor arguments are not in the file (tf.keras refuses to save, or the load fails with
+    a missing-argument error); with nested objects serialised to dicts and no `from_config`, the
+    constructor receives a dict where it expects a layer. The model saves, but does not load.
+
+    Example:
+    ```python
+    class ResidualBlock(keras.layers.Layer):
+        def __init__(self, filters, **kwargs):
+            super().__init__(**kwargs)
+            self.filters = filters
+    ```
+
+    Use instead:
+    ```python
+    class ResidualBlock(keras.layers.Layer):
+        def __init__(self, filters, **kwargs):
+            super().__init__(**kwargs)
+            self.filters = filters
+
+        def get_config(self):
+            return {**super().get_config(), "filters": self.filters}
+    ```
+
+    References:
+    - https://keras.io/guides/serialization_and_saving/#custom-objects
+    """
+    if facts.classes and _only_weights_saved(index):
+        return
+    for cls in facts.classes:
+        kind = keras_class_kind(facts, cls.name, index)
+        if kind not in ("layer", "model"):
+            continue
+        own_args = [p for p in cls.init_params if p not in _BASE_LAYER_ARGS]
+        if "__init__" not in cls.methods or not own_args:
+            continue
+        if "get_config" not in cls.methods:
+            args = ", ".join(f"`{p}`" for p in own_args[:4])
+            message = (
+                f"Keras {kind} `{cls.name}` takes {args} in `__init__` but has no `get_config`: "
+                "the saved model cannot be rebuilt at load time; return those arguments from `get_config`"
+            )
+        elif "from_config" not in cls.methods and _serialises_nested(facts, cls.name):
+            message = (
+                f"Keras {kind} `{cls.name}` serialises nested Keras objects in `get_config` but has no "
+                "`from_config` to deserialise them: loading passes dicts to `__init__`"
+            )
+        else:
+            continue
+        yield Finding(cls.span, message, artifact=_class_artifact(facts, cls.name, index))
+
+
+def _only_weights_saved(index: ProjectIndex) -> bool:
+    """The project saves Keras weights but never a whole model: configs are never read."""
+    saves = [e for e in index.events if e.action == "save" and e.api.startswith("keras-save")]
+    return bool(saves) and all(e.api == "keras-save-weights" for e in saves)
+
+
+def _serialises_nested(facts: FileFacts, cls_name: str) -> bool:
+    scope = f"{cls_name}.get_config"
+    return any(c.scope == scope and c.qualname in _SERIALIZERS for c in facts.calls)
+
+
+def _class_artifact(facts: FileFacts, cls_name: str, index: ProjectIndex) -> str | None:
+    """A saved model that uses the class: where `--confirm` can try to load it."""
+    for event in _keras_saves(index):
+        owner = index.file(event.file)
+        if owner is None or _artifact(event.path) is None:
+            continue
+        used = custom_objects_used(owner, index) + custom_classes_defined(owner, index)
+        if any(o.name == cls_name and o.file == facts.path for o in used):
+            return event.path
+    return None
+
+
+# --- LOAD003 ----------------------------------------------------------------------------------
+
+
+@rule(
+    "LOAD003",
+    "legacy-h5-format",
+    severity="warning",
+    positives=[
+        """
+import tensorflow as tf
+
+@tf.keras.utils.register_keras_serializable()
+class SentimentNet(tf.keras.Model):
+    def __init__(self, vocab=20000, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab = vocab
+        self.out = tf.keras.layers.Dense(1)
+    def call(self, x):
+        return self.out(x)
+    def get_config(self):
+        return {**super().get_config(), "vocab": self.vocab}
+
+model = SentimentNet()
+model.fit(x, y)
+model.save("sentiment.h5")  # expect: LOAD003
+""",
+        """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+class GeM(layers.Layer):
+    def call(self, x):
+        return x
+
+model = keras.Sequential([layers.Conv2D(8, 3), GeM(), layers.Dense(3)])
+model.fit(x, y)
+model.save("exports/landmarks", save_format="h5")  # expect: LOAD003
+keras.models.save_model(model, "backup.hdf5")  # expect: LOAD003
+""",
+    ],
+    negatives=[
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])
+model.fit(x, y)
+model.save("mnist_mlp.h5")
+""",
+        """
+import keras
+
+class Scale(keras.layers.Layer):
+    def call(self, x):
+        return x * 2
+
+model = keras.Sequential([keras.Input((4,)), Scale()])
+model.save("scaled.keras")
+model.save_weights("scaled.weights.h5")
+""",
+    ],
+)
+def legacy_h5_format(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags a Keras model with custom or subclassed parts (a `Model` subclass, a custom `Layer`)
+    saved to `.h5`/`.hdf5`, or with `save_format="h5"`.
+
+    Why is this bad?:
+    HDF5 is Keras's legacy format. Subclassed models cannot be saved to it at all in tf.keras,
+    custom layers round-trip only through their `get_config`, and Keras 3 reads it through a
+    compatibility path that drops features. The native `.keras` format stores the architecture,
+    the config of custom objects and the weights together.
+
+    Example:
+    ```python
+    model = SentimentNet()
+    model.save("sentiment.h5")
+    ```
+
+    Use instead:
+    ```python
+    model.save("sentiment.keras")
+    ```
+
+    References:
+    - https://keras.io/guides/serialization_and_saving/
+    """
+    custom: tuple[CustomObject, ...] | None = None
+    for event in artifact_events(facts, index):
+        if event.api != "keras-save" or event.obj_kind == "hf-model":
+            continue
+        call = facts.call_by_id[event.call]
+        fmt = call.kwarg_const("save_format")
+        is_h5 = (isinstance(fmt, str) and fmt.lower() in _H5) or (fmt is None and suffix(event.path) in _H5)
+        if not is_h5:
+            continue
+        if custom is None:
+            custom = _model_parts(facts, index)
+        parts = _parts_of(facts, index, event, call, custom)
+        if not parts:
+            continue
+        names = ", ".join(f"`{n}`" for n in parts)
+        yield Finding(
+            call.span,
+            f"model with custom or subclassed parts ({names}) saved to legacy HDF5; save it as `.keras`",
+            artifact=_artifact(event.path),
+        )
+    for call in facts.calls:
+        if call.qualname != "keras.callbacks.ModelCheckpoint" or call.kwarg_const("save_weights_only") is True:
+            continue
+        path_arg = call.arg(0, "filepath")
+        if path_arg is None:
+            continue
+        path = index.resolve_path(facts, path_arg.value, call.scope, call.stmt)
+        if suffix(path) not in _H5:
+            continue
+        if custom is None:
+            custom = _model_parts(facts, index)
+        if custom:
+            names = ", ".join(sorted({f"`{o.name}`" for o in custom}))
+            yield Finding(
+                call.span,
+                f"checkpoint of a model with custom or subclassed parts ({names}) written to legacy HDF5; use a `.keras` path",
+            )
+
+
+def _model_parts(facts: FileFacts, index: ProjectIndex) -> tuple[CustomObject, ...]:
+    return tuple(o for o in custom_objects_used(facts, index) if o.kind in ("layer", "model"))
+
+
+def _parts_of(facts: FileFacts, index: ProjectIndex, event: ArtifactEvent, call: Call, custom: tuple[CustomObject, ...]) -> list[str]:
+    root = event.obj.split(".", 1)[0] if "(" not in event.obj else ""
+    if root:
+        b = binding_of(facts, root, call.scope, call.stmt, index)
+        if b is not None and b.origin == "loaded":
+            return []  # re-saving a loaded model: its parts are not visible here
+        if b is not None and b.cls:
+            kind = keras_class_kind(facts, b.cls, index)
+            if kind == "model":
+                return [b.cls.rsplit(".", 1)[-1]]
+    return sorted({o.name for o in custom})
+
+
+# --- LOAD004 ----------------------------------------------------------------------------------
+
+
+@rule(
+    "LOAD004",
+    "non-strict-state-dict",
+    severity="warning",
+    positives=[
+        """
+import torch
+import torchvision
+
+model = torchvision.models.resnet34(num_classes=4)
+state = torch.load("defects.pth", map_location="cpu", weights_only=True)
+model.load_state_dict(state, strict=False)  # expect: LOAD004
+model.eval()
+""",
+        """
+import torch
+
+class Predictor:
+    def __init__(self, net, path):
+        self.model = net
+        self.model.load_state_dict(torch.load(path, weights_only=True)["model"], False)  # expect: LOAD004
+        _ = self.model.load_state_dict(torch.load(path, weights_only=True), strict=False)  # expect: LOAD004
+""",
+    ],
+    negatives=[
+        """
+import torch
+
+model = Net()
+missing, unexpected = model.load_state_dict(torch.load("m.pt", weights_only=True), strict=False)
+assert not unexpected and all(k.startswith("fc.") for k in missing)
+""",
+        """
+import logging
+import torch
+
+def restore(model, path):
+    result = model.load_state_dict(torch.load(path, weights_only=True), strict=False)
+    logging.info("missing keys: %s", result.missing_keys)
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model
+""",
+    ],
+)
+def non_strict_state_dict(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags `load_state_dict(..., strict=False)` whose result, the missing and unexpected keys, is
+    thrown away.
+
+    Why is this bad?:
+    With `strict=False`, keys that do not match are skipped without a word. A renamed layer, a
+    `module.` prefix left by `DataParallel`, or a checkpoint of another architecture then loads
+    nothing into those layers, and they keep their random initial weights: predictions are noise
+    and no error is raised.
+
+    Example:
+    ```python
+    model.load_state_dict(state, strict=False)
+    ```
+
+    Use instead:
+    ```python
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected and all(k.startswith("fc.") for k in missing), (missing, unexpected)
+    ```
+
+    References:
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.load_state_dict
+    """
+    used = _used_results(facts)
+    for call in facts.method_calls("load_state_dict"):
+        strict = call.arg(1, "strict")
+        if strict is None or strict.value.const is not False or strict.value.kind != "const":
+            continue
+        if call.id in used:
+            continue
+        yield Finding(
+            call.span,
+            "`load_state_dict(..., strict=False)` ignores its result: layers whose keys do not match keep "
+            "their random weights silently; check `missing_keys`/`unexpected_keys` or load strictly",
+        )
+
+
+def _used_results(facts: FileFacts) -> set[int]:
+    """Calls whose value is kept: assigned to a name other than `_`, passed on, or returned."""
+    out: set[int] = set()
+    for a in facts.assigns:
+        if a.value.call >= 0 and any(t != "_" for t in a.targets) and a.op in ("=", "with"):
+            out.add(a.value.call)
+    for call in facts.calls:
+        if call.parent >= 0:
+            out.add(call.id)
+    for fn in facts.functions:
+        for value in fn.returns:
+            out.update(value.calls)
+    return out
+
+
+# --- LOAD005 ----------------------------------------------------------------------------------
+
+_MODEL_SAVE_APIS = frozenset({"keras-save", "keras-save-weights", "torch-save", "pickle-dump", "jit-save"})
+_SAVE_WORDS = re.compile(r"save|export|dump|checkpoint|persist|upload|log_model", re.I)
+
+
+@rule(
+    "LOAD005",
+    "model-saved-before-training",
+    severity="warning",
+    positives=[
+        """
+from tensorflow import keras
+
+MODEL_FILE = "churn.keras"
+
+def train(x, y):
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.save(MODEL_FILE)  # expect: LOAD005
+    model.fit(x, y, epochs=20)
+
+def evaluate(x, y):
+    model = keras.models.load_model(MODEL_FILE)
+    return model.evaluate(x, y)
+""",
+        """
+import torch
+from torch import nn
+
+net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+torch.save(net.state_dict(), "net.pt")  # expect: LOAD005
+for epoch in range(10):
+    opt.zero_grad()
+    loss = nn.functional.cross_entropy(net(x), y)
+    loss.backward()
+    opt.step()
+""",
+    ],
+    negatives=[
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+model.fit(x, y, epochs=5)
+model.save("m.keras")  # stage 1, kept in case fine-tuning diverges
+model.fit(x, y, epochs=5)
+model.save("m.keras")
+""",
+        """
+import torch
+from torch import nn
+
+net = nn.Linear(4, 2)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+torch.save(net.state_dict(), "init.pt")  # the initial weights, on purpose
+for epoch in range(10):
+    loss = net(x).sum()
+    loss.backward()
+    opt.step()
+    torch.save(net.state_dict(), f"epoch_{epoch}.pt")
+torch.save(net.state_dict(), "final.pt")
+""",
+    ],
+)
+def model_saved_before_training(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags a model saved before the last `fit` / training loop that changes it, when no later save
+    overwrites the artifact and the earlier artifact is what the inference path loads.
+
+    Why is this bad?:
+    The file holds the model as it was when it was saved: untrained, or trained for fewer epochs.
+    The training that follows changes only the object in memory, and the inference script loads
+    the stale file. Accuracy at the end of training looks fine; predictions are poor.
+
+    Example:
+    ```python
+    model.compile(optimizer="adam", loss="mse")
+    model.save("model.keras")
+    model.fit(x, y, epochs=20)
+    ```
+
+    Use instead:
+    ```python
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=20)
+    model.save("model.keras")
+    ```
+
+    References:
+    - https://keras.io/api/models/model_saving_apis/model_saving_and_loading/
+    """
+    events = artifact_events(facts, index)
+    for event in events:
+        if event.action != "save" or event.api not in _MODEL_SAVE_APIS:
+            continue
+        call = facts.call_by_id[event.call]
+        if call.loops or call.in_condition:
+            continue  # checkpoints written during training
+        name = _saved_model_name(facts, call, event)
+        if not name:
+            continue
+        kind = _kind(facts, index, name, call)
+        if kind in ("preprocessor", "optimizer", "dataloader"):
+            continue
+        steps = training_steps(facts, index, name, call.scope, call.stmt)
+        if not steps:
+            continue
+        last = max(s.stmt for s in steps)
+        later = _later_saves(facts, index, name, call.scope, last, events)
+        if any(p and paths_match(p, event.path) for p in later):
+            continue
+        loaders = index.loaders(event.path) if event.path else []
+        if later and not loaders:
+            continue  # the trained model is saved elsewhere, and nothing loads this early file
+        step = steps[-1]
+        related = [Related(facts.path, step.span.line, step.span.column, f"trained again here ({step.what})")]
+        for loader in loaders[:2]:
+            link = _related(index, loader, "the earlier artifact is loaded here")
+            if link is not None:
+                related.append(link)
+        target = f"`{event.path}`" if event.path else "the artifact"
+        yield Finding(
+            call.span,
+            f"`{name}` is saved to {target} before it is trained (line {step.span.line}); the saved file "
+            "holds the untrained model; save after the last training step",
+            related=tuple(related),
+            artifact=_artifact(event.path),
+        )
+
+
+def _saved_model_name(facts: FileFacts, call: Call, event: ArtifactEvent) -> str:
+    """The dotted name of the saved model: `model` for model.save(...), torch.save(model.state_dict(), ...)."""
+    if event.api in ("keras-save", "keras-save-weights") and call.receiver:
+        return call.receiver
+    arg = call.arg(0, "obj") or call.arg(0, "value") or call.arg(0, "model") or call.arg(0, "m")
+    if arg is None:
+        return ""
+    return _model_of(facts, arg.value, call)
+
+
+def _model_of(facts: FileFacts, value: Value, call: Call, depth: int = 0) -> str:
+    if value.kind in ("name", "attr"):
+        assign = facts.reaching_assign(value.text, call.scope, call.stmt)
+        if depth < 2 and assign is not None and assign.value.kind == "call":
+            inner = facts.call_by_id[assign.value.call]
+            if inner.method == "state_dict" and inner.receiver:
+                return inner.receiver
+        return value.text
+    if value.kind == "call":
+        inner = facts.call_by_id[value.call]
+        if inner.method in ("state_dict", "get_weights") and inner.receiver:
+            return inner.receiver
+    return ""
+
+
+def _kind(facts: FileFacts, index: ProjectIndex, name: str, call: Call) -> str:
+    b = binding_of(facts, name, call.scope, call.stmt, index)
+    return b.kind if b is not None else ""
+
+
+def _later_saves(
+    facts: FileFacts, index: ProjectIndex, name: str, scope: str, after: int, events: tuple[ArtifactEvent, ...]
+) -> list[str]:
+    """Paths the model is saved to after a statement ('' when a helper saves it somewhere unknown)."""
+    out: list[str] = []
+    for e in events:
+        if e.action != "save":
+            continue
+        c = facts.call_by_id[e.call]
+        if c.scope == scope and c.stmt > after and _saved_model_name(facts, c, e) == name:
+            out.append(e.path)
+    for c in facts.calls:
+        if c.scope != scope or c.stmt <= after:
+            continue
+        if c.qualname == "keras.callbacks.ModelCheckpoint":
+            arg = c.arg(0, "filepath")
+            if arg is not None:
+                out.append(index.resolve_path(facts, arg.value, c.scope, c.stmt))
+        elif _SAVE_WORDS.search(c.callee or "") and any(name in a.value.names for a in c.args):
+            out.append("")
+    # A ModelCheckpoint passed to the last fit writes the trained model too.
+    for c in facts.calls:
+        if c.scope == scope and c.qualname == "keras.callbacks.ModelCheckpoint" and c.stmt <= after:
+            arg = c.arg(0, "filepath")
+            if arg is not None and c.kwarg_const("save_weights_only") is not True:
+                out.append(index.resolve_path(facts, arg.value, c.scope, c.stmt))
+    return out
+
+
+# --- LOAD006 ----------------------------------------------------------------------------------
+
+_CONFIG_KEYS = re.compile(
+    r"""["'](?:[a-z_]*config[a-z_]*|cfg|args|hparams|hyper_?param[a-z_]*|params|kwargs|model_kwargs|arch[a-z_]*|init_args|settings|spec)["']""",
+    re.I,
+)
+_CONFIG_WRITERS = frozenset(
+    {
+        "json.dump",
+        "yaml.dump",
+        "yaml.safe_dump",
+        "toml.dump",
+        "tomli_w.dump",
+        "omegaconf.OmegaConf.save",
+        "pickle.dump",
+        "joblib.dump",
+    }
+)
+_ARCH_METHODS = frozenset({"to_json", "to_yaml", "get_config", "save_hyperparameters", "save_pretrained", "save_config"})
+
+
+@rule(
+    "LOAD006",
+    "weights-without-architecture",
+    severity="info",
+    positives=[
+        """
+import torch
+import torch.nn as nn
+
+class Forecaster(nn.Module):
+    def __init__(self, n_features, hidden=128):
+        super().__init__()
+        self.gru = nn.GRU(n_features, hidden)
+
+model = Forecaster(n_features=8, hidden=256)
+train(model)
+torch.save(model.state_dict(), "forecaster.pt")  # expect: LOAD006
+""",
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.Input((128, 9)), keras.layers.LSTM(64), keras.layers.Dense(6)])
+model.fit(x, y)
+model.save_weights("checkpoints/lstm.weights.h5")  # expect: LOAD006
+""",
+    ],
+    negatives=[
+        """
+import json
+import torch
+
+config = {"n_features": 8, "hidden": 256}
+model = Forecaster(**config)
+torch.save(model.state_dict(), "weights.pt")
+with open("config.json", "w") as f:
+    json.dump(config, f)
+""",
+        """
+import torch
+
+torch.save({"model_state": model.state_dict(), "hparams": HPARAMS, "epoch": 15}, "net.ckpt")
+""",
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Dense(6)])
+with open("arch.json", "w") as f:
+    f.write(model.to_json())
+model.save_weights("w.weights.h5")
+""",
+    ],
+)
+def weights_without_architecture(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags `model.save_weights(...)` and `torch.save(model.state_dict(), ...)` in a file that saves
+    neither the architecture nor the constructor arguments next to them (a full model save,
+    `model.to_json()`, a config written with `json.dump`/`yaml.dump`, or a checkpoint dict with a
+    `config`/`hparams` entry).
+
+    Why is this bad?:
+    Weights are only numbers keyed by layer names. The loader has to rebuild exactly the same
+    class with exactly the same arguments (hidden size, number of classes, dropout ...), from
+    code that may have changed since. A mismatch fails to load, or, with `strict=False`, loads
+    partially.
+
+    Example:
+    ```python
+    model = Forecaster(n_features=8, hidden=256)
+    torch.save(model.state_dict(), "forecaster.pt")
+    ```
+
+    Use instead:
+    ```python
+    config = {"n_features": 8, "hidden": 256}
+    model = Forecaster(**config)
+    torch.save({"config": config, "state_dict": model.state_dict()}, "forecaster.pt")
+    ```
+
+    References:
+    - https://pytorch.org/tutorials/beginner/saving_loading_models.html
+    """
+    events = artifact_events(facts, index)
+    if _architecture_saved(facts, events):
+        return
+    for event in events:
+        call = facts.call_by_id[event.call]
+        if event.api == "keras-save-weights" and call.method == "save_weights":
+            what = f"`{call.receiver}.save_weights`"
+        elif event.api == "torch-save" and _is_bare_state_dict(facts, call):
+            what = "`torch.save` of a `state_dict`"
+        else:
+            continue
+        yield Finding(
+            call.span,
+            f"{what} without the architecture or constructor arguments: the loader must rebuild the same "
+            "class with the same arguments; save the config next to the weights (or the whole model)",
+            artifact=_artifact(event.path),
+        )
+
+
+def _architecture_saved(facts: FileFacts, events: tuple[ArtifactEvent, ...]) -> bool:
+    for e in events:
+        if e.action != "save":
+            continue
+        if e.api in ("keras-save", "jit-save"):
+            return True
+        if e.api == "torch-save" and e.obj_kind in ("torch-module", "hf-model") and "state_dict" not in e.obj:
+            return True
+    for c in facts.calls:
+        if c.method in _ARCH_METHODS or c.qualname in _CONFIG_WRITERS or c.qualname.startswith("mlflow."):
+            return True
+    return False
+
+
+def _is_bare_state_dict(facts: FileFacts, call: Call) -> bool:
+    arg = call.arg(0, "obj")
+    if arg is None:
+        return False
+    value = arg.value
+    if value.kind == "name":
+        assign = facts.reaching_assign(value.text, call.scope, call.stmt)
+        if assign is None or assign.op != "=":
+            return False
+        value = assign.value
+    if value.kind == "call":
+        inner = facts.call_by_id[value.call]
+        return inner.method == "state_dict"
+    if value.kind == "dict":
+        if value.text.endswith("...") or _CONFIG_KEYS.search(value.text):
+            return False
+        return any(facts.call_by_id[c].method == "state_dict" for c in value.calls if c in facts.call_by_id)
+    return False
