@@ -1,0 +1,254 @@
+"""Autofixes: every fixable rule's examples come out parseable, quiet, stable, and minimally changed."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+import pytest
+
+from preplint.config import Config
+from preplint.diagnostics import Diagnostic, Edit, Fix, Severity
+from preplint.engine import lint_paths, lint_sources
+from preplint.fix import apply_fixes, write_fixes
+from preplint.rules import Rule, all_rules
+from tests.helpers import as_project
+
+FIXABLE = [rule for rule in all_rules() if rule.fixable]
+CASES = [(rule, n) for rule in FIXABLE for n in range(len(rule.positives))]
+
+
+def write_project(root: Path, sources: dict[str, str]) -> None:
+    for relative, text in sources.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+
+
+def fixes_of(rule: Rule, diagnostics: tuple[Diagnostic, ...]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.code == rule.code and d.fix is not None]
+
+
+def unexplained_changes(before: str, after: str, edited: set[int]) -> list[str]:
+    """Changed lines of `before` that no applied edit touched (inserted lines may sit on either side)."""
+    matcher = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False)
+    out: list[str] = []
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            out.extend(f"line {n}" for n in range(a_start + 1, a_end + 1) if n not in edited)
+        elif tag == "insert" and not {a_start, a_start + 1} & edited:
+            out.append(f"lines inserted after line {a_start}: {after.splitlines()[b_start:b_end]}")
+    return out
+
+
+def edited_lines(diagnostics: tuple[Diagnostic, ...], path: str) -> set[int]:
+    lines: set[int] = set()
+    for d in diagnostics:
+        if d.path == path and d.fix is not None:
+            for edit in d.fix.edits:
+                lines.update(range(edit.line, edit.end_line + 1))
+    return lines
+
+
+@pytest.mark.parametrize("rule", FIXABLE, ids=lambda r: r.code)
+def test_fixable_rule_offers_a_fix_on_some_positive_example(rule: Rule) -> None:
+    assert any(
+        fixes_of(rule, lint_sources(as_project(example)).diagnostics) for example in rule.positives
+    ), f"{rule.code} is marked fixable but none of its positive examples gets a fix"
+
+
+@pytest.mark.parametrize(
+    ("rule", "n"), CASES, ids=lambda v: v.code if isinstance(v, Rule) else str(v)
+)
+def test_fix_parses_silences_the_rule_is_stable_and_minimal(
+    rule: Rule, n: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    sources = as_project(rule.positives[n])
+    write_project(tmp_path, sources)
+    before = lint_sources(sources).diagnostics
+    wanted = fixes_of(rule, before)
+    if not wanted:
+        pytest.skip(f"{rule.code} positive #{n} has no fixable finding")
+
+    outcome = apply_fixes(wanted, unsafe=True)
+    assert outcome.failed == {}
+    assert {id(d) for d in outcome.fixed} == {id(d) for d in wanted}
+    for path, text in outcome.new_sources.items():
+        cst.parse_module(text)
+        assert unexplained_changes(sources[path], text, edited_lines(outcome.fixed, path)) == [], (
+            outcome.diffs[path]
+        )
+    write_fixes(outcome)
+
+    fixed_sources = {path: (tmp_path / path).read_text(encoding="utf-8") for path in sources}
+    after = lint_sources(fixed_sources).diagnostics
+    assert fixes_of(rule, after) == []
+    remaining = [d for d in after if d.code == rule.code]
+    assert len(remaining) == len([d for d in before if d.code == rule.code]) - len(wanted)
+    assert apply_fixes(after, unsafe=True).new_sources == {}
+
+
+def diagnostic(path: Path, *edits: Edit, unsafe: bool = False, code: str = "TEST001") -> Diagnostic:
+    return Diagnostic(
+        code,
+        "test",
+        Severity.WARNING,
+        "m",
+        str(path),
+        edits[0].line,
+        edits[0].column,
+        edits[0].end_line,
+        edits[0].end_column,
+        fix=Fix("fix", edits, unsafe=unsafe),
+    )
+
+
+def test_overlapping_fixes_keep_the_first_and_skip_the_rest(tmp_path: Path) -> None:
+    file = tmp_path / "a.py"
+    file.write_text("x = load(path)\ny = 2\n", encoding="utf-8")
+    first = diagnostic(file, Edit(1, 5, 1, 9, "read"))
+    overlapping = diagnostic(file, Edit(1, 7, 1, 15, "zzz"))
+    insertion = diagnostic(file, Edit(2, 6, 2, 6, "0"))
+    outcome = apply_fixes([overlapping, first, insertion])
+    assert outcome.new_sources[str(file)] == "x = read(path)\ny = 20\n"
+    assert outcome.fixed == (first, insertion)
+    assert outcome.skipped == (overlapping,)
+
+
+def test_two_insertions_at_one_point_are_a_conflict_but_a_repeated_fix_is_not(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "a.py"
+    file.write_text("f()\n", encoding="utf-8")
+    one, same, other = (diagnostic(file, Edit(1, 3, 1, 3, text)) for text in ("a", "a", "b"))
+    outcome = apply_fixes([one, same, other])
+    assert outcome.new_sources[str(file)] == "f(a)\n"
+    assert outcome.fixed == (one, same)
+    assert outcome.skipped == (other,)
+
+
+def test_unsafe_fixes_need_the_flag(tmp_path: Path) -> None:
+    file = tmp_path / "a.py"
+    file.write_text("x = 1\n", encoding="utf-8")
+    risky = diagnostic(file, Edit(1, 5, 1, 6, "2"), unsafe=True)
+    assert apply_fixes([risky]).new_sources == {}
+    assert apply_fixes([risky]).skipped == (risky,)
+    assert apply_fixes([risky], unsafe=True).new_sources == {str(file): "x = 2\n"}
+
+
+def test_a_fix_that_breaks_the_syntax_leaves_the_file_untouched(tmp_path: Path) -> None:
+    file = tmp_path / "a.py"
+    file.write_text("x = f(1)\n", encoding="utf-8")
+    breaking = diagnostic(file, Edit(1, 7, 1, 7, "("))
+    outcome = apply_fixes([breaking])
+    assert outcome.new_sources == {} and outcome.fixed == ()
+    assert "would not parse" in outcome.failed[str(file)]
+    write_fixes(outcome)
+    assert file.read_text(encoding="utf-8") == "x = f(1)\n"
+
+
+def test_edits_outside_the_file_are_skipped(tmp_path: Path) -> None:
+    file = tmp_path / "a.py"
+    file.write_text("x = 1\n", encoding="utf-8")
+    stale = diagnostic(file, Edit(1, 20, 1, 20, "y"))
+    assert apply_fixes([stale]).skipped == (stale,)
+
+
+def test_newlines_encoding_bom_and_mode_are_kept(tmp_path: Path) -> None:
+    crlf = tmp_path / "crlf.py"
+    crlf.write_bytes(b"import torch\r\nm = torch.load(p)\r\n")
+    latin = tmp_path / "latin.py"
+    latin.write_bytes("# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n".encode("latin-1"))
+    bom = tmp_path / "bom.py"
+    bom.write_bytes(b"\xef\xbb\xbfx = 1\n")
+    os.chmod(crlf, 0o755)
+    outcome = apply_fixes(
+        [
+            diagnostic(
+                crlf, Edit(2, 17, 2, 17, ", weights_only=True"), Edit(2, 18, 2, 18, "\n# done")
+            ),
+            diagnostic(latin, Edit(2, 13, 2, 13, "!")),
+            diagnostic(bom, Edit(1, 5, 1, 6, "2")),
+        ]
+    )
+    assert outcome.failed == {}
+    write_fixes(outcome)
+    assert (
+        crlf.read_bytes() == b"import torch\r\nm = torch.load(p, weights_only=True)\r\n# done\r\n"
+    )
+    assert stat.S_IMODE(crlf.stat().st_mode) == 0o755
+    assert latin.read_bytes() == "# -*- coding: latin-1 -*-\nname = 'caf\xe9!'\n".encode("latin-1")
+    assert bom.read_bytes() == b"\xef\xbb\xbfx = 2\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".preplint-tmp")]
+
+
+def test_a_fix_that_cannot_be_encoded_is_reported(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.py"
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\nx = ''\n")
+    outcome = apply_fixes([diagnostic(latin, Edit(2, 6, 2, 6, "\u2603"))])
+    assert "cannot be written as" in outcome.failed[str(latin)]
+
+
+def test_diff_is_a_unified_diff_of_the_file(tmp_path: Path) -> None:
+    file = tmp_path / "a.py"
+    file.write_text("x = 1\ny = 2", encoding="utf-8")  # no final newline
+    outcome = apply_fixes([diagnostic(file, Edit(2, 5, 2, 6, "3"))])
+    assert outcome.diffs[str(file)] == (
+        f"--- a/{file}\n+++ b/{file}\n@@ -1,2 +1,2 @@\n x = 1\n-y = 2\n+y = 3\n"
+    )
+
+
+def notebook_bytes(*sources: str) -> bytes:
+    cells: list[dict[str, Any]] = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Title é\n"]}
+    ]
+    for source in sources:
+        lines = source.splitlines(keepends=True)
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {},
+                "outputs": [],
+                "source": lines,
+            }
+        )
+    document = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_notebook_fixes_go_into_their_cell(tmp_path: Path) -> None:
+    notebook = tmp_path / "train.ipynb"
+    original = notebook_bytes(
+        "%pip install torch\nimport torch", "!ls\nstate = torch.load('m.pt')\nprint(state)"
+    )
+    notebook.write_bytes(original)
+    report = lint_paths([str(notebook)], Config(root=tmp_path), jobs=1)
+    [finding] = [d for d in report.diagnostics if d.code == "SAFE001"]
+    assert (finding.cell, finding.line) == (2, 2)
+
+    outcome = apply_fixes(report.diagnostics)
+    assert outcome.fixed == (finding,)
+    assert "(cell 2)" in outcome.diffs[str(notebook)]
+    write_fixes(outcome)
+    expected = notebook_bytes(
+        "%pip install torch\nimport torch",
+        "!ls\nstate = torch.load('m.pt', weights_only=True)\nprint(state)",
+    )
+    assert notebook.read_bytes() == expected
+    assert lint_paths([str(notebook)], Config(root=tmp_path), jobs=1).diagnostics == ()
+
+
+def test_notebook_fix_without_a_cell_or_on_a_magic_line_is_skipped(tmp_path: Path) -> None:
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_bytes(notebook_bytes("%time x = 1\ny = 2"))
+    on_magic = diagnostic(notebook, Edit(1, 1, 1, 1, "z"))
+    on_magic = Diagnostic(**{**on_magic.__dict__, "cell": 1})
+    no_cell = diagnostic(notebook, Edit(2, 1, 2, 1, "z"))
+    outcome = apply_fixes([on_magic, no_cell])
+    assert outcome.new_sources == {} and set(outcome.skipped) == {on_magic, no_cell}
