@@ -1,0 +1,2 @@
+MODEL_PATH = "models/digits8x8.keras"
+SEED = 3
