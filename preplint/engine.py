@@ -77,7 +77,7 @@ def extract_source(source: str, path: str) -> Parsed:
     except Exception as exc:  # libcst raises a few other errors on odd input
         return Parsed(path, None, suppressions, _special("SYNTAX", path, f"cannot parse: {exc}".replace("\n", " ")[:300]))
     try:
-        facts = extract(module, path, module_name_for(path))
+        facts = extract(module, path, module_name_for(path), source)
     except RecursionError:
         return Parsed(path, None, suppressions, _special("SYNTAX", path, "cannot analyse: expression nested too deeply"))
     except Exception as exc:

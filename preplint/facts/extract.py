@@ -66,7 +66,7 @@ class _Scope:
 class _Extractor:
     """Walks statements and expressions by hand: cheaper than a generic visitor over every node."""
 
-    def __init__(self, module: cst.Module, path: str, module_name: str) -> None:
+    def __init__(self, module: cst.Module, path: str, module_name: str, source: str | None = None) -> None:
         self.module = module
         self.path = path
         self.module_name = module_name
@@ -83,6 +83,8 @@ class _Extractor:
         self.condition_depth = 0
         self.wanted: dict[int, Any] = {}
         self.local_functions: set[str] = set()
+        self.pending_texts: list[tuple[Value, int]] = []
+        self.source = source
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -357,7 +359,7 @@ class _Extractor:
         self.condition_depth += 1
         self.expr(node.test)
         self.condition_depth -= 1
-        main_guard = "__name__" in self.code(node.test) and "__main__" in self.code(node.test)
+        main_guard = _is_main_guard(node.test)
         if not main_guard:
             self.condition_depth += 1
         self.suite(node.body)
@@ -448,13 +450,12 @@ class _Extractor:
             return  # a lambda's body runs later, elsewhere
         elif isinstance(node, (cst.IfExp, cst.BooleanOperation)):
             self.condition_depth += 1
-            for child in node.children:
+            for child in _sub_nodes(node):
                 self.expr(child)
             self.condition_depth -= 1
         else:
-            for child in node.children:
-                if isinstance(child, (cst.BaseExpression, cst.BaseElement, cst.BaseDictElement, cst.Arg, cst.ComparisonTarget, cst.CompFor, cst.CompIf, cst.FormattedStringExpression, cst.BaseSlice, cst.SubscriptElement)):
-                    self.expr(child)
+            for child in _sub_nodes(node):
+                self.expr(child)
 
     def call(self, node: cst.Call) -> None:
         func = node.func
@@ -527,9 +528,10 @@ class _Extractor:
                 operands = (self.value(node.expression, budget - 1),)
             elif isinstance(node, cst.Subscript):
                 operands = (self.value(node.value, budget - 1),)
-        return Value(
+        text = _cheap_text(node)
+        value = Value(
             kind=kind,
-            text=self.code(node),
+            text=text if text is not None else "",
             names=tuple(dict.fromkeys(names)),
             calls=tuple(calls),
             const=self.const(node),
@@ -537,6 +539,11 @@ class _Extractor:
             items=items,
             operands=operands,
         )
+        if text is None:
+            # Filled from the source once spans are known: cheaper than generating code per value.
+            self.pending_texts.append((value, id(node)))
+            self.wanted[id(node)] = node
+        return value
 
     def collect(self, node: cst.CSTNode, names: list[str], calls: list[int], ops: list[str], depth: int) -> None:
         if depth > 40:
@@ -561,9 +568,8 @@ class _Extractor:
             ops.append(_BINOPS.get(type(node.operator), "?"))
         elif isinstance(node, cst.Lambda):
             return
-        for child in node.children:
-            if isinstance(child, (cst.BaseExpression, cst.BaseElement, cst.BaseDictElement, cst.Arg, cst.ComparisonTarget, cst.CompFor, cst.CompIf, cst.FormattedStringExpression, cst.BaseSlice, cst.SubscriptElement)):
-                self.collect(child, names, calls, ops, depth + 1)
+        for child in _sub_nodes(node):
+            self.collect(child, names, calls, ops, depth + 1)
 
     def const(self, node: cst.BaseExpression, depth: int = 0) -> Const:
         """The literal value of an expression, paths joined with '*' for unknown parts."""
@@ -649,6 +655,7 @@ class _Extractor:
 
     def facts(self) -> FileFacts:
         spans = spans_for(self.module, self.wanted)
+        self.fill_texts(spans)
 
         def span(key: int) -> Span:
             return spans.get(key, _NO_SPAN)
@@ -698,6 +705,30 @@ class _Extractor:
             statements=self.stmt,
         )
 
+    def fill_texts(self, spans: dict[int, Span]) -> None:
+        if not self.pending_texts:
+            return
+        source = self.source if self.source is not None else self.module.code
+        starts = [0]
+        find = source.find
+        pos = find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+        for value, key in self.pending_texts:
+            span = spans.get(key)
+            if span is None or span.line > len(starts) or span.end_line > len(starts):
+                continue
+            begin = starts[span.line - 1] + span.column - 1
+            end = starts[span.end_line - 1] + span.end_column - 1
+            text = source[begin:end]
+            if "\n" in text or "  " in text:
+                text = " ".join(text.split())
+            if len(text) > _TEXT_LIMIT:
+                text = text[: _TEXT_LIMIT - 3] + "..."
+            # Value is frozen for everyone else; the extractor finishes it here, once.
+            object.__setattr__(value, "text", text)
+
     def _parent_of(self, record: dict[str, Any]) -> int:
         return self._parents.get(record["id"], -1)
 
@@ -741,6 +772,48 @@ def _kind(node: cst.BaseExpression) -> str:
     return "other"
 
 
+_SUB_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+_SKIPPED_FIELD_PREFIXES = ("whitespace", "lpar", "rpar", "comma", "operator", "semicolon", "colon", "equal", "star_tok", "lbrace", "rbrace", "lbracket", "rbracket", "asynchronous", "header", "leading_lines", "footer")
+
+
+def _sub_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """A node's expression-bearing children: like `.children` without its visitor, or whitespace."""
+    kind = type(node)
+    names = _SUB_NODE_FIELDS.get(kind)
+    if names is None:
+        import dataclasses
+
+        names = tuple(f.name for f in dataclasses.fields(node) if not f.name.startswith(_SKIPPED_FIELD_PREFIXES))  # type: ignore[arg-type]
+        _SUB_NODE_FIELDS[kind] = names
+    out: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
+
+
+def _cheap_text(node: cst.BaseExpression) -> str | None:
+    """The source text of a name, attribute chain or literal without generating code."""
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        return dotted_name(node) or None
+    if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not node.lpar:
+        return node.value
+    return None
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    """`if __name__ == "__main__":` (either way round)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    left, right = test.left, test.comparisons[0].comparator
+    names = {n.value for n in (left, right) if isinstance(n, cst.Name)}
+    strings = {n.evaluated_value for n in (left, right) if isinstance(n, cst.SimpleString)}
+    return names == {"__name__"} and "__main__" in strings
+
+
 def _is_pathish(node: cst.BaseExpression) -> bool:
     text = dotted_name(node)
     return bool(text) or isinstance(node, (cst.Call, cst.BinaryOperation, cst.Attribute))
@@ -752,8 +825,9 @@ def _join(*parts: str) -> str:
     return out
 
 
-def extract(module: cst.Module, path: str, module_name: str) -> FileFacts:
-    extractor = _Extractor(module, path, module_name)
+def extract(module: cst.Module, path: str, module_name: str, source: str | None = None) -> FileFacts:
+    """FileFacts of a parsed module; `source` (the text it was parsed from) makes it faster."""
+    extractor = _Extractor(module, path, module_name, source)
     extractor.run()
     extractor.link_parents()
     return extractor.facts()

@@ -43,14 +43,16 @@ class _SpanState(CodegenState):
             self.add_token(token)
 
     def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        newlines = value.count("\n") + value.count("\r") - value.count("\r\n")
-        if newlines:
-            self.line += newlines
+        # Tokens are not kept: only the position matters here.
+        if "\n" in value or "\r" in value:
+            self.line += value.count("\n") + value.count("\r") - value.count("\r\n")
             last = max(value.rfind("\n"), value.rfind("\r"))
             self.column = len(value) - last - 1
         else:
             self.column += len(value)
+
+    def pop_trailing_newline(self) -> None:
+        return None
 
     def record_syntactic_position(self, node: cst.CSTNode, **_: Any) -> Any:  # type: ignore[override]
         if id(node) not in self.wanted:
