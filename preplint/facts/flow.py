@@ -2010,8 +2010,8 @@ class _Tracer:
         if value.kind == "lambda":
             return self.lambda_text(value.text, depth)
         out = _EMPTY
-        if value.kind == "binop" and ("/" in value.ops or "-" in value.ops) and (value.names or value.calls):
-            out = Lineage(frozenset({value.text}))
+        if value.kind in ("binop", "other") and ("/" in value.ops or "-" in value.ops) and (value.names or value.calls):
+            out = Lineage(frozenset({value.text}))  # `(x - mean) / std`, `[img / 255.0 for img in imgs]`
         call_set = set(value.calls)
         inner_names: set[str] = set()
         for cid in value.calls:
