@@ -205,7 +205,8 @@ def _dump_like(document: dict[str, Any], raw: bytes) -> str:
     text = raw.decode("utf-8", "replace")
     match = re.search(r"\n( +)\S", text)
     indent = len(match.group(1)) if match else None
-    dumped = json.dumps(document, indent=indent, ensure_ascii=False)
+    # An all-ASCII file may hold \u escapes; writing them as they were keeps the diff to the fix.
+    dumped = json.dumps(document, indent=indent, ensure_ascii=raw.isascii())
     return dumped + "\n" if text.endswith("\n") else dumped
 
 
