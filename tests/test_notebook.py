@@ -8,6 +8,8 @@ from typing import Any
 
 import libcst as cst
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from preplint.config import Config
 from preplint.engine import lint_paths
@@ -172,3 +174,39 @@ def test_a_broken_notebook_is_a_syntax_finding_not_a_crash(tmp_path: Path) -> No
     [diagnostic] = lint_notebook(tmp_path, b'{"cells": [', "broken.ipynb")
     assert diagnostic.code == "SYNTAX"
     assert "cannot read notebook: invalid JSON" in diagnostic.message
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+cells = st.fixed_dictionaries(
+    {
+        "cell_type": st.sampled_from(["code", "markdown", "raw"]),
+        "source": st.text() | st.lists(st.text()),
+    }
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()))
+def test_any_input_is_a_notebook_or_a_notebook_error(data: bytes) -> None:
+    try:
+        source, cell_map = notebook_source(data)
+    except NotebookError:
+        return
+    assert len(cell_map) == source.count("\n")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(cells, max_size=5))
+def test_every_joined_line_maps_to_a_code_cell_and_back(items: list[dict[str, Any]]) -> None:
+    source, cell_map = notebook_source(json.dumps({"cells": items}).encode())
+    assert len(cell_map) == source.count("\n")
+    for line in range(1, len(cell_map) + 1):
+        cell, in_cell = map_line(cell_map, line)
+        assert cell is not None and 1 <= cell <= sum(1 for c in items if c["cell_type"] == "code")
+        assert source_line(cell_map, cell, in_cell) == line
