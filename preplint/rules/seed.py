@@ -149,15 +149,15 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
             out.append(call)
         elif call.method in ("fit", "fit_generator", "train_on_batch", "partial_fit", "train"):
             root = call.receiver.split(".")[0] if call.receiver else ""
-            if call.receiver in keras_or_torch or root in keras_or_torch or call.receiver in random_estimators:
-                out.append(call)
-            elif call.receiver_call >= 0 and _pipeline_is_random(facts, facts.call_by_id[call.receiver_call]):
-                out.append(call)
-            elif call.has_kwarg("epochs") or call.has_kwarg("max_epochs"):
-                out.append(call)
-            elif call.receiver and any(
-                b.name == call.receiver and b.kind == "keras-model" for b in bindings(facts, index)
-            ):
+            random_fit = (
+                call.receiver in keras_or_torch
+                or root in keras_or_torch
+                or call.receiver in random_estimators
+                or (call.receiver_call >= 0 and _pipeline_is_random(facts, facts.call_by_id[call.receiver_call]))
+                or call.has_kwarg("epochs")
+                or call.has_kwarg("max_epochs")
+            )
+            if random_fit:
                 out.append(call)
     return [c for c in out if not _seeded_by_caller(facts, c, index)]
 
@@ -658,7 +658,8 @@ def nondeterministic_kernels(facts: FileFacts, index: ProjectIndex) -> Iterator[
             if arg is not None and arg.value.const is False:
                 yield Finding(call.span, "`torch.use_deterministic_algorithms(False)` allows nondeterministic kernels despite the seeds")
         elif call.qualname in ("os.environ.setdefault", "os.putenv") or (call.callee == "os.environ.update"):
-            key = call.arg(0)
+            name_arg = call.arg(0)
             val = call.arg(1)
-            if key is not None and val is not None and isinstance(key.value.const, str) and key.value.const in _NONDETERMINISTIC_ENV and val.value.const in _NONDETERMINISTIC_ENV[key.value.const]:
-                yield Finding(call.span, f"`{key.value.const}={val.value.const}` turns deterministic TensorFlow ops off despite the seeds")
+            env = name_arg.value.const if name_arg is not None else None
+            if isinstance(env, str) and val is not None and env in _NONDETERMINISTIC_ENV and val.value.const in _NONDETERMINISTIC_ENV[env]:
+                yield Finding(call.span, f"`{env}={val.value.const}` turns deterministic TensorFlow ops off despite the seeds")
