@@ -204,7 +204,7 @@ _STATELESS_TORCH_NN = frozenset(
         "PixelShuffle",
     }
 )
-_DROPOUT_FUNCTIONS = frozenset(
+DROPOUT_FUNCTIONS = frozenset(
     {
         "torch.nn.functional.dropout",
         "torch.nn.functional.dropout1d",
@@ -747,12 +747,20 @@ def _parameter_state(facts: FileFacts, fn: Function, name: str, index: ProjectIn
     states: list[ModuleState] = []
     for owner, call in sites:
         value = argument_for(call, fn, root)
-        if value is None or not value.name:
+        if value is None:
             continue
-        text = value.name + name[len(root) :]
-        states.append(module_state(owner, text, call.scope, call.stmt, index, depth + 1))
+        if value.name:
+            states.append(module_state(owner, value.name + name[len(root) :], call.scope, call.stmt, index, depth + 1))
+        elif value.kind == "call" and name == root:
+            # `predict(load_model(), x)`
+            states.append(_origin_state(owner, value, call.scope, call.stmt, index, depth + 1))
+    if sites and not states:
+        return UNKNOWN
     if not states:
-        # Nobody in the project calls it: the path starts here, with whatever the caller passes.
+        # Nobody in the project calls it: the path starts here, with whatever the caller passes. When the
+        # file itself switches some module to eval mode (a loader helper), the model likely comes from there.
+        if any(mode_change(c) in ("eval", "either") for c in facts.calls):
+            return UNKNOWN
         named = any(w in _MODEL_NAME_WORDS for w in name_words(name.rsplit(".", 1)[-1]))
         return ModuleState("train", named and facts.uses("torch"))
     torch = any(s.torch for s in states)
@@ -838,7 +846,7 @@ def mode_layers(facts: FileFacts, cls: str, index: ProjectIndex | None, depth: i
     for c in owner.calls:
         if not c.scope.startswith(prefix):
             continue
-        if c.qualname in _DROPOUT_FUNCTIONS:
+        if c.qualname in DROPOUT_FUNCTIONS:
             out.add("dropout")
             continue
         if c.qualname:

@@ -323,15 +323,16 @@ def _layers_of(facts: FileFacts, state: flow.ModuleState, index: ProjectIndex) -
 # --- MODE002 ---------------------------------------------------------------------------------
 
 
-def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str, str]]:
-    """(call, module name, 'eval'|'train'|'either') for mode switches, direct or through a helper."""
-    out: list[tuple[Call, str, str]] = []
+def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str, str, Call | None]]:
+    """(call, module name, 'eval'|'train'|'either', the switch inside a helper or None) for mode
+    switches in this file, direct (`model.eval()`) or through a project helper (`validate(model)`)."""
+    out: list[tuple[Call, str, str, Call | None]] = []
     for call in facts.calls:
         change = flow.mode_change(call)
         if change and call.receiver:
             if call.receiver == "self" and class_kind(facts, flow.enclosing_class(facts, call.scope), index) != "torch-module":
                 continue
-            out.append((call, call.receiver, change))
+            out.append((call, call.receiver, change, None))
             continue
         if call.args and not call.method or (call.callee.startswith("self.") and call.callee.count(".") == 1):
             target = flow.resolve_function(facts, call, index)
@@ -342,9 +343,11 @@ def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str,
                 value = flow.argument_for(call, fn, param)
                 if value is None or not value.name:
                     continue
-                changes = {flow.mode_change(c) for c in owner.calls if c.scope == fn.qualname and _related_name(c.receiver, param)} - {""}
+                inner = [c for c in owner.calls if c.scope == fn.qualname and _related_name(c.receiver, param) and flow.mode_change(c)]
+                changes = {flow.mode_change(c) for c in inner}
                 if changes:
-                    out.append((call, value.name, "either" if len(changes) > 1 else changes.pop()))
+                    switch = inner[0] if owner is facts else None
+                    out.append((call, value.name, "either" if len(changes) > 1 else changes.pop(), switch))
     return out
 
 
@@ -377,7 +380,7 @@ for epoch in range(10):
 import torch
 
 def evaluate(model, loader):
-    model.eval()
+    model.eval()  # expect: MODE002
     with torch.no_grad():
         return sum(model(x).sum() for x in loader)
 
@@ -387,7 +390,7 @@ def fit(model, optimizer, train_loader, val_loader, epochs):
             optimizer.zero_grad()
             torch.nn.functional.cross_entropy(model(xb), yb).backward()
             optimizer.step()
-        score = evaluate(model, val_loader)  # expect: MODE002
+        score = evaluate(model, val_loader)
 """,
     ],
     negatives=[
@@ -470,7 +473,7 @@ def torch_train_not_restored(facts: FileFacts, index: ProjectIndex) -> Iterator[
         return
     events = _mode_events(facts, index)
     reported: set[tuple[int, str]] = set()
-    for call, name, change in events:
+    for call, name, change, inner in events:
         if change != "eval" or not call.loops:
             continue
         loop_id = _loop_with_training(call, training)
@@ -480,19 +483,24 @@ def torch_train_not_restored(facts: FileFacts, index: ProjectIndex) -> Iterator[
         steps = [t for t in training if t.scope == call.scope and loop_id in t.loops and _trains(facts, index, t, name, loop.stmt_start)]
         if not steps:
             continue
-        restores = [c for c, n, ch in events if c.scope == call.scope and loop_id in c.loops and ch in ("train", "either") and _related_name(n, name)]
+        restores = [c for c, n, ch, _ in events if c.scope == call.scope and loop_id in c.loops and ch in ("train", "either") and _related_name(n, name)]
         if _restored_before_next_step(call, restores, steps):
             continue
-        key = (loop_id, name)
+        # A helper's `model.eval()` (in this file) is where the mode is switched: report it there.
+        where = inner if inner is not None else call
+        key = (where.id, name)
         if key in reported:
             continue
         reported.add(key)
         step = steps[0]
+        related = [Related(facts.path, step.span.line, step.span.column, "next training step, still in eval mode")]
+        if inner is not None:
+            related.insert(0, Related(facts.path, call.span.line, call.span.column, "called here, inside the training loop"))
         yield Finding(
-            call.span,
+            where.span,
             f"`{name}` is switched to eval mode inside the training loop and never back: the next epoch trains with "
             f"Dropout off and BatchNorm frozen; call `{name}.train()` at the top of the loop",
-            related=(Related(facts.path, step.span.line, step.span.column, "next training step, still in eval mode"),),
+            related=tuple(related),
         )
 
 
@@ -517,3 +525,623 @@ def _restored_before_next_step(evaluated: Call, restores: list[Call], steps: lis
     for _, what in sorted(after) + sorted(before):
         return what == "restore"
     return True
+
+
+# --- MODE003 ---------------------------------------------------------------------------------
+
+_MC_WORDS = frozenset({"mc", "monte", "carlo", "uncertainty", "bayes", "bayesian", "mcdropout", "stochastic"})
+_GRADIENT_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.autograd.GradientTape"})
+
+
+def _keras_loaded(facts: FileFacts, index: ProjectIndex, name: str, call: Call) -> str | None:
+    """The artifact path when `name` holds a Keras model loaded from a file (None when not loaded)."""
+    root = name.split(".")[0]
+    for event in artifact_events(facts, index):
+        if event.action == "load" and event.api in ("keras-load", "jit-load", "torch-load") and event.obj in (name, root):
+            return event.path
+    b = binding_of(facts, root, call.scope, call.stmt, index)
+    if b is not None and b.origin == "loaded" and b.kind == "keras-model":
+        return ""
+    return None
+
+
+def _mc_dropout(facts: FileFacts, call: Call) -> bool:
+    names = [fn.name for fn in flow.enclosing_functions(facts, call.scope)]
+    names += [t for a in facts.assigns if a.stmt == call.stmt for t in a.targets]
+    return any(w in _MC_WORDS for n in names for w in flow.name_words(n))
+
+
+@rule(
+    "MODE003",
+    "training-flag-at-inference",
+    severity="error",
+    positives=[
+        """
+import tensorflow as tf
+
+model = tf.keras.models.load_model("models/clf.keras")
+
+def predict(batch):
+    return model(batch, training=True).numpy()  # expect: MODE003
+""",
+        """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.fc(F.dropout(x, p=0.5))  # expect: MODE003
+""",
+    ],
+    negatives=[
+        """
+import tensorflow as tf
+
+@tf.function
+def train_step(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.keras.losses.mse(y, model(x, training=True)))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    return loss
+""",
+        """
+import torch.nn.functional as F
+from torch import nn
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.fc(F.dropout(x, p=0.5, training=self.training))
+""",
+    ],
+)
+def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags a Keras model or layer called with `training=True` in an inference path (a loaded
+    model, a predict/evaluate/serve function, outside any `GradientTape` and training step), and,
+    in PyTorch, `F.dropout(x, p)` inside a module without `training=self.training`.
+
+    Why is this bad?:
+    `training=True` makes Dropout drop units and BatchNorm use the batch's statistics, so
+    predictions are random and depend on the batch. `F.dropout` defaults to `training=True`:
+    unlike `nn.Dropout`, it ignores `model.eval()` and keeps dropping at inference.
+
+    Example:
+    ```python
+    probs = model(batch, training=True)
+
+    def forward(self, x):
+        return self.fc(F.dropout(x, p=0.5))
+    ```
+
+    Use instead:
+    ```python
+    probs = model(batch, training=False)
+
+    def forward(self, x):
+        return self.fc(F.dropout(x, p=0.5, training=self.training))
+    ```
+
+    References:
+    - https://keras.io/getting_started/faq/#whats-the-difference-between-the-training-argument-in-call-and-the-trainable-attribute
+    - https://pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html
+    """
+    keras = any(facts.uses(r) for r in _KERAS_ROOTS)
+    torch = facts.uses("torch")
+    training = flow.training_scopes(facts, index) if keras else frozenset()
+    for call in facts.calls:
+        if torch and call.qualname in flow.DROPOUT_FUNCTIONS or call.qualname == "torch.dropout":
+            flag = call.arg(2, "training") if call.qualname != "torch.dropout" else call.arg(2, "train")
+            if flag is not None and flag.value.const is not True:
+                continue
+            if flag is None and any(a.star == "**" for a in call.args):
+                continue
+            cls = flow.enclosing_class(facts, call.scope)
+            if not cls or class_kind(facts, cls, index) != "torch-module":
+                continue
+            yield Finding(
+                call.span,
+                f"`{call.callee}` inside `{cls}` drops units even after `model.eval()` (its `training` defaults to True); "
+                "pass `training=self.training` or use `nn.Dropout`",
+            )
+            continue
+        if not keras or call.kwarg_const("training") is not True or (call.qualname and not call.qualname.startswith(_KERAS_ROOTS)):
+            continue
+        if any(w in _GRADIENT_TAPES for w in call.withs) or call.scope in training or flow.in_training_loop(facts, call, index):
+            continue
+        if _mc_dropout(facts, call):
+            continue
+        name = call.receiver if call.method in ("call", "__call__") else call.callee
+        loaded = _keras_loaded(facts, index, name, call) if name else None
+        named = flow.inference_named_scope(facts, call.scope)
+        if loaded is None and not named:
+            continue
+        where = "a loaded model" if loaded is not None else f"`{named}`"
+        yield Finding(
+            call.span,
+            f"`training=True` in {where}: Dropout and BatchNorm run as in training, so predictions are random and batch-dependent",
+            artifact=loaded or None,
+        )
+
+
+# --- MODE004 ---------------------------------------------------------------------------------
+
+
+def _int_value(facts: FileFacts, index: ProjectIndex, call: Call, position: int | None, keyword: str) -> int | None:
+    arg = call.arg(position, keyword)
+    if arg is None:
+        return None
+    value = arg.value.const
+    if value is None and arg.value.name:
+        value = index.constant(facts, arg.value.name)
+        if value is None:
+            assign = facts.reaching_assign(arg.value.name, call.scope, call.stmt)
+            value = assign.value.const if assign is not None and assign.op == "=" else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _file_has_batchnorm(facts: FileFacts, index: ProjectIndex, keras: bool) -> bool:
+    files = [facts]
+    for qual in facts.imports.values():
+        owner = index.module(qual) or index.module(qual.rpartition(".")[0])
+        if owner is not None and owner is not facts:
+            files.append(owner)
+    for f in files:
+        for c in f.calls:
+            leaf = c.qualname.rsplit(".", 1)[-1]
+            if keras and leaf in ("BatchNormalization", "SyncBatchNormalization") and c.qualname.startswith("keras"):
+                return True
+            if not keras and c.qualname.startswith("torch.nn.") and "BatchNorm" in leaf:
+                return True
+            if not keras and c.qualname.startswith("torchvision.models.") and flow._builtin_mode_layers(c.qualname):
+                return True
+    return False
+
+
+def _loader_trains(facts: FileFacts, index: ProjectIndex, name: str, scope: str) -> Call | None:
+    """A training step fed by loader `name`: a loop over it that trains, or a training helper given it."""
+    training = flow.training_calls(facts, index)
+    for a in facts.assigns:
+        if a.op == "for" and a.scope == scope and name in a.value.names:
+            loop = next((lp for lp in facts.loops if lp.scope == scope and lp.stmt_start == a.stmt), None)
+            if loop is None:
+                continue
+            step = next((t for t in training if loop.id in t.loops), None)
+            if step is not None:
+                return step
+    for t in training:
+        if t.scope == scope and any(name in arg.value.names for arg in t.args):
+            return t
+    return None
+
+
+@rule(
+    "MODE004",
+    "batchnorm-tiny-batches",
+    severity="warning",
+    positives=[
+        """
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+loader = DataLoader(dataset, batch_size=1, shuffle=True)  # expect: MODE004
+for xb, yb in loader:
+    opt.zero_grad()
+    nn.functional.mse_loss(model(xb), yb).backward()
+    opt.step()
+""",
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Dense(32), keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+model.fit(x_train, y_train, epochs=5, batch_size=1)  # expect: MODE004
+""",
+    ],
+    negatives=[
+        """
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+loader = DataLoader(dataset, batch_size=64, shuffle=True)
+for xb, yb in loader:
+    opt.zero_grad()
+    nn.functional.mse_loss(model(xb), yb).backward()
+    opt.step()
+test_loader = DataLoader(test_set, batch_size=1)
+""",
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Dense(32), keras.layers.Dropout(0.2), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+model.fit(x_train, y_train, epochs=5, batch_size=1)
+""",
+    ],
+)
+def batchnorm_tiny_batches(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags training with batches of one sample when the model has BatchNorm layers: Keras
+    `fit(..., batch_size=1)` (or a `tf.data` pipeline batched by 1), or a `DataLoader` with
+    `batch_size=1` (the default) that feeds a training loop.
+
+    Why is this bad?:
+    BatchNorm normalises with the statistics of the current batch. With one sample the batch
+    variance is zero (PyTorch raises for 1-D features) and the running statistics it learns
+    are noise, so the model that is saved behaves differently at inference.
+
+    Example:
+    ```python
+    loader = DataLoader(train_set, batch_size=1, shuffle=True)
+    ```
+
+    Use instead:
+    ```python
+    loader = DataLoader(train_set, batch_size=32, shuffle=True, drop_last=True)
+    ```
+
+    References:
+    - https://pytorch.org/docs/stable/generated/torch.nn.BatchNorm1d.html
+    - https://keras.io/api/layers/normalization_layers/batch_normalization/
+    """
+    keras = any(facts.uses(r) for r in _KERAS_ROOTS)
+    torch = facts.uses("torch")
+    if keras:
+        for call in facts.calls:
+            if call.method != "fit" or not call.receiver:
+                continue
+            b = binding_of(facts, call.receiver.split(".")[0], call.scope, call.stmt, index)
+            if b is None or b.kind != "keras-model":
+                continue
+            size = _int_value(facts, index, call, None, "batch_size")
+            if size is None:
+                first = call.arg(0, "x")
+                if first is not None and first.value.name:
+                    size = _dataset_batch(facts, first.value.name, call)
+            if size == 1 and _file_has_batchnorm(facts, index, keras=True):
+                yield Finding(call.span, "the model has BatchNormalization and trains with batches of one sample: its batch statistics are meaningless")
+    if torch:
+        for call in facts.calls_named("torch.utils.data.DataLoader"):
+            if call.arg(keyword="batch_sampler") is not None or any(a.star for a in call.args):
+                continue
+            has_size = call.arg(1, "batch_size") is not None
+            size = _int_value(facts, index, call, 1, "batch_size") if has_size else 1
+            if size != 1:
+                continue
+            target = next((a.targets[0] for a in facts.assigns if a.value.call == call.id and len(a.targets) == 1), "")
+            if not target:
+                continue
+            step = _loader_trains(facts, index, target, call.scope)
+            if step is None or not _file_has_batchnorm(facts, index, keras=False):
+                continue
+            what = "batch_size=1" if has_size else "the default batch_size=1"
+            yield Finding(
+                call.span,
+                f"`{target}` feeds training with {what} and the model has BatchNorm: batch statistics of one sample are meaningless",
+                related=(Related(facts.path, step.span.line, step.span.column, "training step fed by it"),),
+            )
+
+
+def _dataset_batch(facts: FileFacts, name: str, call: Call) -> int | None:
+    """`ds = ds.batch(1)` before `model.fit(ds)`."""
+    assign = facts.reaching_assign(name, call.scope, call.stmt)
+    if assign is None or assign.value.kind != "call":
+        return None
+    for cid in assign.value.calls:
+        inner = facts.call_by_id.get(cid)
+        if inner is not None and inner.method == "batch":
+            arg = inner.arg(0, "batch_size")
+            return arg.value.const if arg is not None and isinstance(arg.value.const, int) else None
+    return None
+
+
+# --- MODE005 ---------------------------------------------------------------------------------
+
+
+@rule(
+    "MODE005",
+    "grad-tracking-at-inference",
+    severity="info",
+    positives=[
+        """
+import torch
+from torch import nn
+
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+model.load_state_dict(torch.load("mlp.pt", weights_only=True))
+model.eval()
+preds = model(torch.randn(4, 8)).argmax(1)  # expect: MODE005
+""",
+        """
+import torch
+
+class Predictor:
+    def __init__(self, path):
+        self.model = torch.jit.load(path)
+        self.model.eval()
+
+    def predict(self, x):
+        return self.model(x).softmax(-1)  # expect: MODE005
+""",
+    ],
+    negatives=[
+        """
+import torch
+from torch import nn
+
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+model.load_state_dict(torch.load("mlp.pt", weights_only=True))
+model.eval()
+with torch.inference_mode():
+    preds = model(torch.randn(4, 8)).argmax(1)
+""",
+        """
+import torch
+
+class Predictor:
+    def __init__(self, path):
+        self.model = torch.jit.load(path)
+        self.model.eval()
+
+    @torch.no_grad()
+    def predict(self, x):
+        return self.model(x).softmax(-1)
+""",
+    ],
+)
+def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags a PyTorch module run in an inference path (after loading it, after `.eval()`, or in a
+    predict/evaluate/serve function) outside `torch.no_grad()` / `torch.inference_mode()`.
+
+    Why is this bad?:
+    Autograd records every operation and keeps the activations alive for a backward pass that
+    never comes: inference is slower and uses much more memory (out-of-memory on large batches).
+    `model.eval()` does not turn gradient tracking off.
+
+    Example:
+    ```python
+    model.eval()
+    preds = model(x)
+    ```
+
+    Use instead:
+    ```python
+    model.eval()
+    with torch.inference_mode():
+        preds = model(x)
+    ```
+
+    References:
+    - https://pytorch.org/docs/stable/generated/torch.inference_mode.html
+    """
+    if not facts.uses("torch"):
+        return
+    if any(c.qualname in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and c.parent == -1 for c in facts.calls):
+        return
+    frozen = {c.receiver for c in facts.calls if c.method == "requires_grad_"} | {
+        t.rsplit(".", 1)[0] for a in facts.assigns for t in a.targets if t.endswith(".requires_grad") and a.value.const is False
+    }
+    frozen_any = bool(frozen - {""})  # parameters frozen: no graph is built for them
+    reported: set[tuple[str, str]] = set()
+    training = flow.training_scopes(facts, index)
+    for call, name in _module_uses(facts, index):
+        key = (call.scope, name)
+        if key in reported or flow.no_grad_at(facts, call) or call.scope in training or frozen_any:
+            continue
+        if flow.in_training_loop(facts, call, index) or _is_pytest_function(facts, call.scope):
+            continue
+        if any(w in call.withs for w in ("torch.enable_grad", "torch.set_grad_enabled", "torch.autograd.set_grad_enabled")):
+            continue
+        state = flow.module_state(facts, name, call.scope, call.stmt, index)
+        if not state.torch or state.stateless:
+            continue
+        named = flow.inference_named_scope(facts, call.scope)
+        if not (state.load is not None or state.mode == "eval" or (named and not _only_called_for_training(facts, call.scope, index))):
+            continue
+        if _callers_disable_grad(facts, call.scope, index):
+            continue
+        reported.add(key)
+        yield Finding(
+            call.span,
+            f"`{name}` runs for inference with gradient tracking on: wrap it in `torch.inference_mode()` (or `torch.no_grad()`) "
+            "to save time and memory",
+        )
+
+
+def _callers_disable_grad(facts: FileFacts, scope: str, index: ProjectIndex) -> bool:
+    """A function whose callers run it under no_grad (`with torch.no_grad(): preds = predict(x)`)."""
+    fns = flow.enclosing_functions(facts, scope)
+    if not fns:
+        return False
+    frontier = [(facts, fns[-1])]
+    for _ in range(3):
+        nxt = []
+        for owner, fn in frontier:
+            for site_facts, site in flow.call_sites(owner, fn, index):
+                if flow.no_grad_at(site_facts, site):
+                    return True
+                outer = flow.enclosing_functions(site_facts, site.scope)
+                if outer:
+                    nxt.append((site_facts, outer[-1]))
+        frontier = nxt
+    return False
+
+
+# --- MODE006 ---------------------------------------------------------------------------------
+
+# Private attributes and methods people poke to change how a Keras/TF/torch model runs.
+_KNOWN_PRIVATE = frozenset(
+    {
+        "_per_input_call_tf_function",
+        "_make_predict_function",
+        "_make_train_function",
+        "_make_test_function",
+        "_predict_function",
+        "_train_function",
+        "_experimental_run_tf_function",
+        "_run_eagerly",
+        "_compile_was_called",
+        "_is_compiled",
+        "_trainable",
+        "_jit_compile",
+        "_steps_per_execution",
+        "_autocast",
+        "_dtype_policy",
+        "_compute_dtype",
+        "_built",
+        "_inbound_nodes",
+        "_outbound_nodes",
+        "_layers",
+        "_self_tracked_trackables",
+        "_distribution_strategy",
+        "_modules",
+        "_parameters",
+        "_buffers",
+        "_forward_hooks",
+        "_forward_pre_hooks",
+        "_backward_hooks",
+        "_non_persistent_buffers_set",
+        "_version",
+        "_is_full_backward_hook",
+    }
+)
+_DOCUMENTED_PRIVATE_NAMESPACES = ("torch._dynamo.config", "torch._inductor.config", "torch._functorch.config", "torch._logging")
+_FRAMEWORK_ROOTS = ("tensorflow", "keras", "torch", "tf_keras")
+_SETTER_WORDS = ("set", "make", "enable", "disable", "override")
+_MODEL_KINDS = frozenset({"keras-model", "torch-module", "hf-model", "torch-loaded"})
+
+
+def _private(part: str) -> bool:
+    return part.startswith("_") and not part.startswith("__")
+
+
+def _framework_object(facts: FileFacts, index: ProjectIndex, base: str, scope: str, stmt: int) -> bool:
+    """Whether a dotted name holds a framework model or layer (not the user's own `self`)."""
+    if not base or base == "self":
+        return False
+    resolved = facts.resolve(base)
+    if resolved.startswith(_FRAMEWORK_ROOTS):
+        return True
+    root = base.split(".")[0]
+    b = binding_of(facts, root, scope, stmt, index)
+    if b is not None and b.kind in _MODEL_KINDS:
+        return True
+    # `for layer in model.layers:` / `for m in model.modules():`
+    for a in facts.assigns:
+        if a.op == "for" and root in a.targets and a.scope == scope and a.stmt <= stmt:
+            text = a.value.text
+            if text.endswith((".layers", ".submodules", ".modules()", ".children()", ".named_modules()")):
+                return True
+    return False
+
+
+@rule(
+    "MODE006",
+    "private-framework-api",
+    severity="warning",
+    positives=[
+        """
+import tensorflow as tf
+
+model = tf.keras.models.load_model("clf.keras")
+for layer in model.layers:
+    layer._per_input_call_tf_function = True  # expect: MODE006
+model._make_predict_function()  # expect: MODE006
+""",
+        """
+import torch
+
+torch._C._jit_set_profiling_executor(False)  # expect: MODE006
+model = torch.jit.load("model.pt")
+""",
+    ],
+    negatives=[
+        """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self._hidden = 32
+        self.fc = nn.Linear(8, self._hidden)
+""",
+        """
+import torch
+
+torch._dynamo.config.cache_size_limit = 64
+model = torch.compile(torch.nn.Linear(4, 2))
+""",
+    ],
+)
+def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags code that sets private attributes of framework objects or calls private framework
+    functions to change how a model or layer runs (`layer._per_input_call_tf_function = True`,
+    `model._make_predict_function()`, `torch._C._jit_set_profiling_executor(False)`).
+
+    Why is this bad?:
+    Private names are not part of the framework's API: they change meaning or disappear in a
+    minor release, and the model then runs differently (or not at all) without any error
+    pointing at the cause.
+
+    Example:
+    ```python
+    for layer in model.layers:
+        layer._per_input_call_tf_function = True
+    ```
+
+    Use instead:
+    ```python
+    # Use the public switch for the behaviour (`model.compile(jit_compile=...)`,
+    # `run_eagerly=`, `tf.function`) or pin the framework version this depends on.
+    ```
+
+    References:
+    - https://www.tensorflow.org/guide/versions#what_is_covered
+    - https://pytorch.org/docs/stable/notes/serialization.html
+    """
+    if not any(facts.uses(r) for r in _FRAMEWORK_ROOTS):
+        return
+    for a in facts.assigns:
+        if a.op not in ("=", "AddAssign"):
+            continue
+        for target in a.targets:
+            base, _, attr = target.rpartition(".")
+            if not base or not _private(attr):
+                continue
+            resolved = facts.resolve(target)
+            if resolved.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
+                continue
+            known = attr in _KNOWN_PRIVATE and (base != "self" or class_kind(facts, flow.enclosing_class(facts, a.scope), index) is not None)
+            if known or _framework_object(facts, index, base, a.scope, a.stmt):
+                yield Finding(a.span, f"`{target}` sets a private framework attribute: it can change or vanish in any release")
+                break
+    for call in facts.calls:
+        name = ""
+        if call.method and _private(call.method):
+            if call.method in _KNOWN_PRIVATE and call.receiver != "self" or _framework_object(facts, index, call.receiver, call.scope, call.stmt):
+                name = call.callee or call.method
+            elif call.qualname.startswith(_FRAMEWORK_ROOTS) and any(w in call.method for w in _SETTER_WORDS):
+                name = call.callee
+        elif call.callee == "setattr" and len(call.args) >= 2:
+            attr = call.args[1].value.const
+            if isinstance(attr, str) and _private(attr) and _framework_object(facts, index, call.args[0].value.name, call.scope, call.stmt):
+                name = f"setattr(..., {attr!r})"
+        if name and not call.qualname.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
+            yield Finding(call.span, f"`{name}` is a private framework API: it can change or vanish in any release")
