@@ -276,8 +276,10 @@ class _Extractor:
             self.expr(deco.decorator)
         params: list[str] = []
         p = node.params
+        annotations: list[str] = []
         for param in (*p.posonly_params, *p.params, *p.kwonly_params):
             params.append(param.name.value)
+            annotations.append(self.code(param.annotation.annotation) if param.annotation is not None else "")
             if param.default is not None:
                 self.expr(param.default)
         star = p.star_arg
@@ -309,6 +311,7 @@ class _Extractor:
                 "stmt_end": self.stmt,
                 "has_varargs": has_varargs,
                 "has_kwargs": has_kwargs,
+                "annotations": tuple(annotations),
             }
         )
 
@@ -528,6 +531,8 @@ class _Extractor:
                 operands = (self.value(node.expression, budget - 1),)
             elif isinstance(node, cst.Subscript):
                 operands = (self.value(node.value, budget - 1),)
+            elif isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+                operands = (self.value(node.elt, budget - 1),)
         text = _cheap_text(node)
         value = Value(
             kind=kind,
@@ -697,6 +702,7 @@ class _Extractor:
                     span=span(f["span"]),
                     stmt_start=f["stmt_start"],
                     stmt_end=f["stmt_end"],
+                    annotations=f["annotations"],
                 )
                 for f in self.functions
             ),

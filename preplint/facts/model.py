@@ -22,7 +22,7 @@ class Value:
     const: Const = None  # the literal value, strings resolved through module constants and joins
     ops: tuple[str, ...] = ()  # binary operators ("/", "-", "*", "+", "**", "@")
     items: tuple[Value, ...] = ()  # elements of a tuple/list literal
-    operands: tuple[Value, ...] = ()  # binop: (left, right); unary: (operand,); subscript: (base,); 3 levels deep, for data-flow
+    operands: tuple[Value, ...] = ()  # binop: (left, right); unary: (operand,); subscript: (base,); comprehension: (element,); 3 levels deep
 
     @property
     def call(self) -> int:
@@ -106,6 +106,7 @@ class Function:
     span: Span  # the `def` line
     stmt_start: int
     stmt_end: int
+    annotations: tuple[str, ...] = ()  # each param's annotation text ('' if none), aligned with params
 
 
 @dataclass(frozen=True)
