@@ -1175,10 +1175,75 @@ def _attribute_assign(facts: FileFacts, name: str, scope: str) -> Assign | None:
     return found[0] if len(found) == 1 else None
 
 
+# `rows: list[list[float]]`, `values: Sequence[int]`: typed Python data.
+_PYTHON_LIST_ANNOTATION = re.compile(r"(?:(?:typing\.)?(?:list|List|Sequence|Iterable|tuple\[.*?,\.\.\.)\[)+(float|int)\]+")
+_PIL_OPENERS = frozenset({"PIL.Image.open", "keras.utils.load_img", "keras.preprocessing.image.load_img"})
+
+
+def _python_elements(facts: FileFacts, value: Value, depth: int = 0) -> str:
+    """'int' / 'float' for Python data built from number literals or `int(...)`/`float(...)` calls, else ''."""
+    if depth > 6:
+        return ""
+    if value.kind == "const" and isinstance(value.const, (int, float)) and not isinstance(value.const, bool):
+        return "float" if isinstance(value.const, float) else "int"
+    if value.kind == "call":
+        call = facts.call_by_id.get(value.call)
+        if call is not None and not call.qualname and call.callee in ("int", "float") and "int" not in facts.imports and "float" not in facts.imports:
+            return call.callee
+        return ""
+    if value.kind in ("list", "tuple") and value.items:
+        kinds = {_python_elements(facts, item, depth + 1) for item in value.items}
+        if "" in kinds:
+            return ""
+        return "float" if "float" in kinds else "int"
+    if value.kind == "other" and value.operands and value.text[:1] in "[(":
+        return _python_elements(facts, value.operands[0], depth + 1)
+    return ""
+
+
+def _image_source(facts: FileFacts, value: Value) -> bool:
+    """An expression that is a PIL image (`Image.open(p).convert("RGB").resize(...)`): NumPy makes it uint8."""
+    if value.kind != "call":
+        return False
+    call = facts.call_by_id.get(value.call)
+    for _ in range(6):
+        if call is None:
+            return False
+        if call.qualname in _PIL_OPENERS:
+            return True
+        if call.method == "convert" and call.args and call.args[0].value.const not in ("RGB", "L", "RGBA", "P"):
+            return False
+        if call.method not in ("convert", "resize", "crop", "rotate", "transpose", "thumbnail", "copy"):
+            return False
+        call = facts.call_by_id.get(call.receiver_call) if call.receiver_call >= 0 else None
+    return False
+
+
+def _element_info(facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+    """The array info of the elements of a list of arrays: a comprehension or a list literal, directly or by name."""
+    for _ in range(3):
+        if value.kind in ("name", "attr"):
+            assign = facts.reaching_assign(value.text, scope, stmt)
+            if assign is None or assign.op != "=" or len(assign.targets) != 1:
+                return UNKNOWN_ARRAY
+            value, scope, stmt = assign.value, assign.scope, assign.stmt
+            continue
+        break
+    if value.kind == "other" and value.operands and value.text[:1] in "[(":
+        return array_info(facts, value.operands[0], scope, stmt, index, depth + 1)
+    if value.kind in ("list", "tuple") and value.items:
+        return _agree([array_info(facts, item, scope, stmt, index, depth + 1) for item in value.items])
+    return UNKNOWN_ARRAY
+
+
 def _param_array_info(facts: FileFacts, name: str, scope: str, index: ProjectIndex | None, depth: int) -> ArrayInfo:
     fn = facts.function_by_qualname.get(scope)
     if fn is None or name not in fn.params or depth > 8:
         return UNKNOWN_ARRAY
+    annotation = fn.annotations[fn.params.index(name)] if len(fn.annotations) == len(fn.params) else ""
+    typed = _PYTHON_LIST_ANNOTATION.fullmatch(annotation.replace(" ", ""))
+    if typed:
+        return ArrayInfo("float64" if typed.group(1) == "float" else "int64", "python")
     infos = []
     for owner, site in call_sites(facts, fn, index):
         arg = argument_for(site, fn, name)
@@ -1314,9 +1379,15 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
             dtype = dtype_name(facts, dtype_kw.value if dtype_kw else (positional[1] if len(positional) > 1 else None))
             if qual == "numpy.asfarray" and not dtype:
                 dtype = "float64"
-            arg0 = call.arg(0, "object")
+            arg0 = call.arg(0, "object") or call.arg(0, "a")
             if arg0 is not None and arg0.value.kind in ("list", "tuple") and src.lib == "python":
                 src = literal_array_info(arg0.value, "numpy")
+            if arg0 is not None and not src.dtype:
+                elements = _python_elements(facts, arg0.value)
+                if elements:
+                    src = ArrayInfo("float64" if elements == "float" else "int64", "numpy", None, call.id)
+                elif _image_source(facts, arg0.value):
+                    src = ArrayInfo("uint8", "numpy", None, call.id)
             if dtype:
                 return ArrayInfo(dtype, "numpy", src.shape, call.id)
             if src.dtype and src.lib in ("numpy", "python"):
@@ -1341,6 +1412,13 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
                 if not dtype:
                     return UNKNOWN_ARRAY
             return ArrayInfo(dtype or "float64", "numpy", shape, call.id)
+        if qual in ("numpy.stack", "numpy.vstack", "numpy.hstack", "numpy.concatenate", "numpy.row_stack"):
+            arg0 = call.arg(0, "arrays") or call.arg(0, "tup")
+            element = _element_info(facts, arg0.value, scope, stmt, index, depth) if arg0 is not None else UNKNOWN_ARRAY
+            if dtype_kw is not None:
+                dtype = dtype_name(facts, dtype_kw.value)
+                return ArrayInfo(dtype, "numpy", None, call.id) if dtype else UNKNOWN_ARRAY
+            return replace(element, shape=None) if element.lib == "numpy" and element.dtype else UNKNOWN_ARRAY
         if qual == "numpy.random.randint":
             size = call.arg(keyword="size")
             shape = _int_shape(facts, [size.value]) if size is not None else None
@@ -1617,40 +1695,54 @@ def model_origin(facts: FileFacts, expr: str, scope: str, stmt: int, index: Proj
         origins: set[ModelOrigin | None] = set()
         for owner, site in call_sites(facts, fn, index):
             arg = argument_for(site, fn, expr)
-            origins.add(model_origin(owner, arg.name, site.scope, site.stmt, index, depth + 1) if arg is not None else None)
+            origins.add(_origin_of_value(owner, arg, expr, site.scope, site.stmt, index, depth + 1) if arg is not None else None)
         return origins.pop() if len(origins) == 1 else None
     assign = facts.reaching_assign(expr, scope, stmt)
     if assign is None and expr.startswith("self."):
         assign = _attribute_assign(facts, expr, scope)
     if assign is None or assign.op != "=" or len(assign.targets) != 1:
         return None
-    value = assign.value
+    return _origin_of_value(facts, assign.value, expr, assign.scope, assign.stmt, index, depth + 1)
+
+
+_MODEL_SELF_METHODS = frozenset({"eval", "train", "to", "cuda", "cpu", "float", "half", "double", "requires_grad_"})
+
+
+def _origin_of_value(facts: FileFacts, value: Value, expr: str, scope: str, stmt: int, index: ProjectIndex, depth: int) -> ModelOrigin | None:
+    """The origin of the model an expression evaluates to: a name, a load, a constructor, a helper's return."""
+    if depth > 6:
+        return None
     if value.kind in ("name", "attr"):
-        return model_origin(facts, value.text, assign.scope, assign.stmt, index, depth + 1)
+        return model_origin(facts, value.text, scope, stmt, index, depth + 1)
     call = facts.call_by_id.get(value.call) if value.kind == "call" else None
     if call is None:
         return None
     event = _load_event_for(facts, call.id, index)
     if event is not None:
-        return ModelOrigin(facts.path, expr, assign.scope, assign.stmt, "", _event_path(facts, event, index), event.call)
+        return ModelOrigin(facts.path, expr, scope, stmt, "", _event_path(facts, event, index), event.call)
+    if call.method in _MODEL_SELF_METHODS:
+        if call.receiver_call >= 0:
+            inner = facts.call_by_id[call.receiver_call]
+            return _origin_of_value(facts, Value("call", inner.callee, calls=(inner.id,)), expr, scope, stmt, index, depth + 1)
+        if call.receiver:
+            return model_origin(facts, call.receiver, call.scope, call.stmt, index, depth + 1)
+        return None
+    found_kind = classify_call(facts, call, index)
+    if found_kind is not None and found_kind[0] in MODEL_KINDS:
+        return ModelOrigin(facts.path, expr, scope, stmt, found_kind[0], "", -1)
     returned = _returned_values(facts, call, index)
-    if returned is not None:
-        owner, helper, values = returned
-        for v in values:
-            if v.kind in ("name", "attr"):
-                found = model_origin(owner, v.text, helper.qualname, helper.stmt_end + 1, index, depth + 1)
-            elif v.kind == "call":
-                ev = _load_event_for(owner, v.call, index)
-                found = ModelOrigin(owner.path, expr, helper.qualname, helper.stmt_end, "", _event_path(owner, ev, index), ev.call) if ev else None
-            else:
-                found = None
-            if found is not None:
-                if not found.artifact and found.load_call >= 0 and owner is facts:
-                    # `def load(path): return load_model(path)` called with a resolvable path here
-                    arg = call.args[0].value if call.args else None
-                    path = index.resolve_path(facts, arg, call.scope, call.stmt) if arg is not None else ""
-                    found = replace(found, artifact=path)
-                return found
+    if returned is None:
+        return None
+    owner, helper, values = returned
+    for v in values:
+        found = _origin_of_value(owner, v, expr, helper.qualname, helper.stmt_end + 1, index, depth + 1)
+        if found is None:
+            continue
+        if not found.artifact and found.load_call >= 0 and owner is facts and call.args:
+            # `def load(path): return load_model(path)` called with a resolvable path here
+            path = index.resolve_path(facts, call.args[0].value, call.scope, call.stmt)
+            found = replace(found, artifact=path)
+        return found
     return None
 
 

@@ -312,7 +312,7 @@ def torch_float64_input(facts: FileFacts, index: ProjectIndex) -> Iterator[Findi
         reported.add(info.tensor_from)
         end = maker.span
         fix = Fix("Append `.float()`", (Edit(end.end_line, end.end_column, end.end_line, end.end_column, ".float()"),))
-        related = ()
+        related: tuple[Related, ...] = ()
         if maker.id != call.id and call.span.line != maker.span.line:
             related = (Related(facts.path, call.span.line, call.span.column, "the float64 tensor is fed to the module here"),)
         yield Finding(
