@@ -253,6 +253,12 @@ def _stats_calls(facts: FileFacts) -> Iterator[tuple[Call, Value]]:
                 yield call, a.value
         elif call.method in _STATS_METHODS and not call.qualname and call.receiver:
             yield call, Value(kind="name", text=call.receiver, names=(call.receiver,))
+        elif call.method in _STATS_METHODS and not call.qualname and call.receiver_call < 0:
+            # `df[COLS].mean()`: the receiver is an expression; its names are in the statement's value
+            for a in facts.assigns:
+                if a.stmt == call.stmt and a.value.call == call.id:
+                    yield call, a.value
+                    break
 
 
 def _normalising_stats(facts: FileFacts) -> dict[int, tuple[Call, Value]]:
@@ -627,7 +633,17 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
         return cached
     out: list[TrainInput] = []
     for call in facts.calls:
-        if call.method not in flow.TRAIN_METHODS or not call.receiver or call.qualname:
+        if call.method not in flow.TRAIN_METHODS or call.qualname:
+            continue
+        if call.receiver_call >= 0:
+            found = classify_call(facts, facts.call_by_id[call.receiver_call], index)
+            data = flow.data_arg(call)
+            if found is None or found[0] not in flow.MODEL_KINDS or data is None:
+                continue
+            root = next((a.targets[0] for a in facts.assigns if a.stmt == call.stmt and a.value.call == call.id and len(a.targets) == 1), "")
+            out.append(TrainInput(root, call, flow.lineage(facts, data, call.scope, call.stmt, index), facts.path))
+            continue
+        if not call.receiver:
             continue
         b = flow.binding_at(facts, call.receiver, call.scope, call.stmt, index)
         if b is not None and (b.kind not in flow.MODEL_KINDS or b.kind == "unpickled"):
@@ -1004,13 +1020,16 @@ def statistics_from_evaluation_data(facts: FileFacts, index: ProjectIndex) -> It
             lin = lin | flow.lineage(facts, v, split.scope, split.stmt, index)
         candidates: list[tuple[Call, Value, str]] = [(f.call, flow.data_arg(f.call) or Value("other", ""), f.leaf) for f in fits]
         candidates += [(c, d, c.callee or c.method) for c, d in norm_stats.values()]
-        for call, data, what in candidates:
+        for call, data, what in sorted(candidates, key=lambda c: c[0].id):
+            if split.span.line in flagged:
+                break  # one finding per split
             if call.span.line in flagged or call.stmt >= split.stmt:
                 continue
             if call.scope != split.scope and call.scope != "":
                 continue
             if call.id in lin.calls or (names & _root_names(facts, data) and not any(is_eval_name(n) for n in data.names)):
                 flagged.add(call.span.line)
+                flagged.add(split.span.line)
                 yield Finding(
                     call.span,
                     f"`{what}` statistics are computed on the full data before it is split (line {split.span.line}): the test split leaks into them; split first, then fit on the training part",
@@ -1174,6 +1193,9 @@ def hand_rebuilt_preprocessor(facts: FileFacts, index: ProjectIndex) -> Iterator
         for arg in c.args:
             if arg.value.kind == "binop":
                 candidates.append((arg.value, c.scope, c.stmt, c.span, c.withs))
+    for call, obj in _attribute_saves(facts, index):
+        lines.add(call.span.line)
+        yield Finding(call.span, f"only some attributes of the fitted `{obj}` are saved: inference will have to rebuild the transform by hand; save the fitted object itself (joblib.dump)")
     for value, scope, stmt, span, withs in candidates:
         if value.kind != "binop" or not ({"-", "/"} & set(value.ops)) or span.line in lines:
             continue
@@ -1186,34 +1208,70 @@ def hand_rebuilt_preprocessor(facts: FileFacts, index: ProjectIndex) -> Iterator
 
 
 def _rebuilt_from(facts: FileFacts, index: ProjectIndex, value: Value, scope: str, stmt: int) -> str:
+    """What a normalising expression takes its statistics from, when those are a fitted object's saved attributes."""
     for n in value.names:
-        if _FITTED_ATTR.search("." + n.rsplit(".", 1)[-1]) and "." in n:
+        if "." in n and _FITTED_ATTR.search("." + n.rsplit(".", 1)[-1]):
             return f"its attributes (`{n}`)"
-    if _FITTED_ATTR.search(value.text):
-        return "its attributes"
     loads: list[Call] = []
+    texts: list[str] = [value.text]
+    frontier = [(n, scope, stmt) for n in value.names]
+    seen: set[tuple[str, str]] = set()
     for cid in value.calls:
         c = facts.call_by_id[cid]
         if c.qualname in _STAT_LOADS:
             loads.append(c)
-    for n in value.names:
-        a = flow.reaching(facts, n.split(".", 1)[0], scope, stmt)
-        if a is None or a.op != "=":
+    steps = 0
+    while frontier and steps < 24:
+        steps += 1
+        name, sc, st = frontier.pop()
+        if (name, sc) in seen or name.split(".", 1)[0] in facts.imports:
             continue
+        seen.add((name, sc))
+        a = flow.reaching(facts, name, sc, st)
+        if a is None and "." in name and not name.startswith("self."):
+            a = flow.reaching(facts, name.split(".", 1)[0], sc, st)
+        if a is None or a.op not in ("=", "with"):
+            continue
+        texts.append(a.value.text)
         for cid in a.value.calls:
             c = facts.call_by_id[cid]
             if c.qualname in _STAT_LOADS:
                 loads.append(c)
+        frontier.extend((n, a.scope, a.stmt) for n in a.value.names)
+    stat_words = any(re.search(r"\b\w*(mean|std|scale|sigma|mu|var|min|max|stats?)\w*\b", t, re.I) for t in texts[1:])
     for c in loads:
         path = _file_of_load(facts, index, c)
-        if not path:
-            continue
-        saved = _saved_attributes(index, path)
+        saved = _saved_attributes(index, path) if path else None
         if saved:
             return f"saved attributes (`{basename(path)}`)"
-        if saved is None and c.qualname.startswith("numpy.") and any(w in basename(path).lower() for w in _STAT_FILE_WORDS):
-            return f"saved statistics (`{basename(path)}`)"
+        if saved is None and (any(w in basename(path).lower() for w in _STAT_FILE_WORDS) or stat_words):
+            return f"saved statistics (`{basename(path) or c.callee}`)"
     return ""
+
+
+def _attribute_saves(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, str]]:
+    """Saves of a fitted preprocessor's attributes (`np.save(p, scaler.mean_)`) when the object itself is not saved."""
+    done: set[str] = set()
+    for call in facts.calls:
+        if call.qualname not in _SAVE_QUALS:
+            continue
+        for a in call.args:
+            for n in a.value.names:
+                if "." not in n or not _FITTED_ATTR.search("." + n.rsplit(".", 1)[-1]):
+                    continue
+                obj = n.rsplit(".", 1)[0]
+                if obj in done:
+                    continue
+                b = flow.binding_at(facts, obj, call.scope, call.stmt, index)
+                if b is None or b.kind != "preprocessor":
+                    continue
+                done.add(obj)
+                whole = any(
+                    c.qualname in _SAVE_QUALS and any(x.value.name == obj for x in c.args)
+                    for c in facts.calls
+                )
+                if not whole:
+                    yield call, obj
 
 
 # --- PRE006 ---------------------------------------------------------------------------------------
