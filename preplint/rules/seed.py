@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from preplint.diagnostics import Edit, Fix, Related
 from preplint.facts import frameworks as fw
-from preplint.facts.flow import call_sites, resolve_function, training_calls
+from preplint.facts.flow import call_sites, model_origin, resolve_function, training_calls
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import bindings
+from preplint.facts.objects import bindings, classify_call
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -92,38 +92,71 @@ def _helper_families(facts: FileFacts, call: Call, index: ProjectIndex, depth: i
     return frozenset(found)
 
 
-def rng_families_used(facts: FileFacts, index: ProjectIndex) -> dict[str, Call]:
-    """RNG family → the first call that draws from its global generator (or builds/trains what does)."""
-    used: dict[str, Call] = {}
-    trained = training_calls(facts, index)
+@dataclass(frozen=True)
+class RngUse:
+    call: Call
+    explicit: bool  # a direct draw (`random.sample`, `np.random.permutation`), not a model's initialisation
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    name: str
+    scope: str
+    stmt: int
+    family: str  # torch | tensorflow
+    call: Call
+
+
+def built_models(facts: FileFacts, index: ProjectIndex) -> list[BuiltModel]:
+    """Models constructed in this file (directly, or by a project helper such as `build_model()`), not loaded."""
+    out: list[BuiltModel] = []
+    seen: set[int] = set()
     for b in bindings(facts, index):
-        if b.origin != "constructed":
-            continue
         call = facts.call_by_id[b.call]
-        if b.kind == "torch-module" and not call.qualname.endswith("Loss"):
-            used.setdefault("torch", call)
-        elif b.kind == "keras-model":
-            used.setdefault("tensorflow", call)
+        if b.origin != "constructed" or call.qualname.endswith("Loss"):
+            continue
+        if b.kind in ("torch-module", "keras-model"):
+            out.append(BuiltModel(b.name, b.scope, b.stmt, "torch" if b.kind == "torch-module" else "tensorflow", call))
+            seen.add(b.call)
+    for assign in facts.assigns:
+        if assign.op != "=" or len(assign.targets) != 1 or assign.value.kind != "call" or assign.value.call in seen:
+            continue
+        call = facts.call_by_id[assign.value.call]
+        if call.qualname or not call.callee or call.method:
+            continue
+        origin = model_origin(facts, assign.targets[0], assign.scope, assign.stmt + 1, index)
+        if origin is not None and origin.load_call < 0 and not origin.artifact and origin.kind in ("torch-module", "keras-model"):
+            family = "torch" if origin.kind == "torch-module" else "tensorflow"
+            out.append(BuiltModel(assign.targets[0], assign.scope, assign.stmt, family, call))
+    return sorted(out, key=lambda m: m.call.id)
+
+
+def rng_families_used(facts: FileFacts, index: ProjectIndex) -> dict[str, RngUse]:
+    """RNG family → where the file first relies on its global generator (building a model, or a direct draw)."""
+    used: dict[str, RngUse] = {}
+    trained = training_calls(facts, index)
+    for model in built_models(facts, index):
+        used.setdefault(model.family, RngUse(model.call, False))
     for call in facts.calls:
         qual = call.qualname
         if not qual:
             continue
         root = qual.split(".", 1)[0]
         if root == "random" and qual not in ("random.seed", "random.Random", "random.SystemRandom", "random.getstate", "random.setstate"):
-            used.setdefault("python", call)
+            used.setdefault("python", RngUse(call, True))
         elif qual.startswith("numpy.random.") and qual not in _NUMPY_GLOBAL_RNG_SAFE:
-            used.setdefault("numpy", call)
+            used.setdefault("numpy", RngUse(call, True))
         elif qual in _TORCH_RANDOM and not call.has_kwarg("generator"):
-            used.setdefault("torch", call)
+            used.setdefault("torch", RngUse(call, True))
         elif qual.startswith(("tensorflow.random.", "keras.random.")) and qual not in fw.SEED_CALLS and not call.has_kwarg("seed"):
-            used.setdefault("tensorflow", call)
+            used.setdefault("tensorflow", RngUse(call, True))
         elif _randomized_estimator(call):
-            used.setdefault("numpy", call)
+            used.setdefault("numpy", RngUse(call, True))
     if trained:
         if facts.uses("torch") and any(c.method in ("backward", "step") for c in trained):
-            used.setdefault("torch", trained[0])
+            used.setdefault("torch", RngUse(trained[0], False))
         if (facts.uses("keras") or facts.uses("tensorflow")) and any(c.method in ("fit", "fit_generator", "train_on_batch") for c in trained):
-            used.setdefault("tensorflow", trained[0])
+            used.setdefault("tensorflow", RngUse(trained[0], False))
     return used
 
 
@@ -144,7 +177,10 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
     random_estimators = {
         b.name for b in bindings(facts, index) if b.kind in ("sklearn-model", "pipeline") and _pipeline_is_random(facts, facts.call_by_id[b.call])
     }
-    for call in training_calls(facts, index):
+    keras_or_torch |= {m.name for m in built_models(facts, index)}
+    for call in _trainings(facts, index):
+        if call.scope.rsplit(".", 1)[-1] in _FRAMEWORK_HOOKS:
+            continue  # a Keras `train_step` / Lightning `training_step` override runs inside someone's fit
         if call.method in ("backward", "step", "apply_gradients", "minimize"):
             out.append(call)
         elif call.method in ("fit", "fit_generator", "train_on_batch", "partial_fit", "train"):
@@ -156,10 +192,40 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
                 or (call.receiver_call >= 0 and _pipeline_is_random(facts, facts.call_by_id[call.receiver_call]))
                 or call.has_kwarg("epochs")
                 or call.has_kwarg("max_epochs")
+                or _trainer_fit(facts, call, index)
             )
             if random_fit:
                 out.append(call)
     return [c for c in out if not _seeded_by_caller(facts, c, index)]
+
+
+def _trainings(facts: FileFacts, index: ProjectIndex) -> list[Call]:
+    """The shared training calls, plus `fit` on a model a project helper built (`model = build(); model.fit(...)`)."""
+    found = {c.id: c for c in training_calls(facts, index)}
+    built = {m.name for m in built_models(facts, index)}
+    for call in facts.calls:
+        if call.method in ("fit", "fit_generator", "train_on_batch") and (call.receiver in built or call.has_kwarg("epochs")):
+            found.setdefault(call.id, call)
+    return [found[k] for k in sorted(found)]
+
+
+_FRAMEWORK_HOOKS = frozenset({"train_step", "training_step", "test_step", "validation_step", "predict_step", "compute_loss"})
+_TRAINER_CLASSES = ("lightning.Trainer", "transformers.Trainer", "transformers.Seq2SeqTrainer")
+
+
+def _trainer_fit(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
+    """`trainer.fit(LitModel(), loader)` / `trainer.train()` on a Lightning or Hugging Face trainer."""
+    if call.receiver:
+        assign = facts.reaching_assign(call.receiver, call.scope, call.stmt)
+        maker = facts.call_by_id.get(assign.value.call) if assign is not None and assign.value.kind == "call" else None
+        if maker is not None and (maker.qualname in _TRAINER_CLASSES or maker.qualname.startswith("trl.")):
+            return True
+    for arg in call.args:
+        for cid in arg.value.calls:
+            found = classify_call(facts, facts.call_by_id[cid], index)
+            if found is not None and found[0] in ("torch-module", "keras-model", "hf-model"):
+                return True
+    return False
 
 
 def _seeded_by_caller(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
@@ -379,37 +445,43 @@ def partially_seeded(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]
     - https://pytorch.org/docs/stable/notes/randomness.html
     """
     seeds = seed_calls(facts, index)
-    if not seeds or not training_calls(facts, index):
+    if not seeds or not _trainings(facts, index):
         return
     seeded = frozenset().union(*(s.families for s in seeds))
     used = rng_families_used(facts, index)
     missing = sorted(f for f in used if f not in seeded)
     first = seeds[0]
     if missing:
-        labels = " and ".join(_FAMILY_LABEL[f] for f in missing)
         done = ", ".join(_FAMILY_LABEL[f] for f in sorted(seeded & set(_FAMILY_LABEL))) or "some generators"
-        related = tuple(Related(facts.path, used[f].span.line, used[f].span.column, f"{_FAMILY_LABEL[f]} randomness used here") for f in missing)
-        yield Finding(first.call.span, f"seeds {done} but not {labels}, which this script also uses; runs are still not reproducible", related)
+        implicit = [f for f in missing if not used[f].explicit]
+        if implicit:
+            labels = " and ".join(_FAMILY_LABEL[f] for f in implicit)
+            related = tuple(Related(facts.path, used[f].call.span.line, used[f].call.span.column, f"{_FAMILY_LABEL[f]} randomness used here") for f in implicit)
+            yield Finding(first.call.span, f"seeds {done} but not {labels}, which this script also uses; runs are still not reproducible", related)
+        for family in missing:
+            if used[family].explicit:
+                call = used[family].call
+                yield Finding(
+                    call.span,
+                    f"`{call.callee}` draws from the unseeded {_FAMILY_LABEL[family]} generator while the script seeds {done}; runs are still not reproducible",
+                    (Related(facts.path, first.call.span.line, first.call.span.column, "seeds set here"),),
+                )
         return
     # Seeds set after the model they should fix was built.
-    for b in bindings(facts, index):
-        if b.origin != "constructed" or b.kind not in ("torch-module", "keras-model"):
+    for model in built_models(facts, index):
+        family = model.family
+        earlier = [s for s in seeds if family in s.families and s.call.scope in (model.scope, "") and s.call.stmt < model.stmt]
+        late = [s for s in seeds if family in s.families and s.call.scope == model.scope and s.call.stmt > model.stmt]
+        if earlier or not late:
             continue
-        family = "torch" if b.kind == "torch-module" else "tensorflow"
-        if facts.call_by_id[b.call].qualname.endswith("Loss"):
-            continue
-        same_scope = [s for s in seeds if family in s.families and s.call.scope == b.scope]
-        if not same_scope or any(s.call.stmt < b.stmt for s in seeds if family in s.families and s.call.scope in (b.scope, "")):
-            continue
-        late = min(same_scope, key=lambda s: s.call.stmt)
-        if late.call.stmt > b.stmt and any(t.stmt > late.call.stmt or t.scope != b.scope for t in training_calls(facts, index)):
-            line = facts.call_by_id[b.call].span.line
-            yield Finding(
-                late.call.span,
-                f"{_FAMILY_LABEL[family]} seed is set after `{b.name}` was built (line {line}); its initial weights are not reproducible",
-                (Related(facts.path, line, facts.call_by_id[b.call].span.column, "model built here"),),
-            )
-            return
+        seed = min(late, key=lambda s: s.call.stmt)
+        line = model.call.span.line
+        yield Finding(
+            seed.call.span,
+            f"{_FAMILY_LABEL[family]} seed is set after `{model.name}` was built (line {line}); its initial weights are not reproducible",
+            (Related(facts.path, line, model.call.span.column, "model built here"),),
+        )
+        return
 
 
 _SHUFFLING_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
