@@ -143,13 +143,13 @@ def is_eval_data(facts: FileFacts, value: Value, scope: str, stmt: int, depth: i
         if call.receiver and not call.qualname and is_eval_name(call.receiver):
             return True
     for n in value.names:
-        a = flow.reaching(facts, n, scope, stmt)
-        if a is None or a.op != "=" or len(a.targets) != 1:
+        src = flow.reaching(facts, n, scope, stmt)
+        if src is None or src.op != "=" or len(src.targets) != 1:
             continue
-        v = a.value
+        v = src.value
         if v.kind == "call" and facts.call_by_id[v.call].qualname in fw.SPLIT_CALLS:
             continue
-        if is_eval_data(facts, v, a.scope, a.stmt, depth + 1):
+        if is_eval_data(facts, v, src.scope, src.stmt, depth + 1):
             return True
     return False
 
@@ -166,11 +166,10 @@ def model_saves(facts: FileFacts, index: ProjectIndex) -> list[ArtifactEvent]:
         if e.action != "save":
             continue
         root = _obj_root(e.obj)
-        if e.api in ("keras-save", "keras-save-weights", "jit-save"):
+        if e.api in ("keras-save", "keras-save-weights", "jit-save") or e.api in ("torch-save", "pickle-dump") and (
+            (e.obj_kind in flow.MODEL_KINDS and e.obj_kind != "unpickled") or root in trained or ".state_dict" in e.obj
+        ):
             out.append(e)
-        elif e.api in ("torch-save", "pickle-dump"):
-            if e.obj_kind in flow.MODEL_KINDS and e.obj_kind not in ("unpickled",) or root in trained or ".state_dict" in e.obj:
-                out.append(e)
     return out
 
 
@@ -218,9 +217,7 @@ def _persisted(facts: FileFacts, index: ProjectIndex, fit: PreFit) -> bool:
     for a in facts.assigns:
         if a.op == "=" and _reads(a.value, name) and a.value.kind in ("dict", "list", "tuple", "name") and any(t.startswith("self.") or t.endswith("[]") for t in a.targets):
             return True
-    if fit.leaf in fw.KERAS_PREPROCESSING_LAYERS and _layer_in_model(facts, fit):
-        return True
-    return False
+    return fit.leaf in fw.KERAS_PREPROCESSING_LAYERS and _layer_in_model(facts, fit)
 
 
 def _function_saves(facts: FileFacts, qualname: str) -> bool:
@@ -248,16 +245,16 @@ def _stats_calls(facts: FileFacts) -> Iterator[tuple[Call, Value]]:
     """mean/std/min/max calls with the data they summarise."""
     for call in facts.calls:
         if call.qualname in _STATS_QUALS:
-            a = call.arg(0)
-            if a is not None:
-                yield call, a.value
+            first = call.arg(0)
+            if first is not None:
+                yield call, first.value
         elif call.method in _STATS_METHODS and not call.qualname and call.receiver:
             yield call, Value(kind="name", text=call.receiver, names=(call.receiver,))
         elif call.method in _STATS_METHODS and not call.qualname and call.receiver_call < 0:
             # `df[COLS].mean()`: the receiver is an expression; its names are in the statement's value
-            for a in facts.assigns:
-                if a.stmt == call.stmt and a.value.call == call.id:
-                    yield call, a.value
+            for assign in facts.assigns:
+                if assign.stmt == call.stmt and assign.value.call == call.id:
+                    yield call, assign.value
                     break
 
 
@@ -302,6 +299,18 @@ def _split_inputs(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, lis
                     splitter = facts.call_by_id[a.value.call].qualname
             if splitter in fw.SPLIT_CALLS:
                 out.append((call, [call.args[0].value]))
+        elif call.method in flow.TRAIN_METHODS and call.has_kwarg("validation_split") and call.kwarg_const("validation_split") not in (0, 0.0, None):
+            data = flow.data_arg(call)
+            if data is not None:
+                out.append((call, [data]))
+    # a split by slicing: `X_train, X_val = X[:n], X[n:]`, `X_test = X[n:]`
+    for a in facts.assigns:
+        if a.op != "=" or not any(is_eval_name(t) for t in a.targets):
+            continue
+        parts = a.value.items if a.value.kind == "tuple" else (a.value,)
+        if parts and all(p.kind == "subscript" for p in parts):
+            anchor = Call(-1, "", "", "", "", -1, (), a.scope, a.loops, (), a.stmt, a.span)
+            out.append((anchor, [Value("name", p.names[0], names=(p.names[0],)) for p in parts if p.names]))
     return out
 
 
@@ -320,7 +329,6 @@ def _helper_sites(facts: FileFacts, index: ProjectIndex, fit: PreFit) -> list[Ca
     if not params:
         return []
     out: list[Call] = []
-    offset = 1 if fn.cls and fn.params and fn.params[0] in ("self", "cls") else 0
     for owner, site in flow.call_sites(facts, fn, index):
         for p in params:
             arg = flow.argument_for(site, fn, p)
@@ -1004,7 +1012,7 @@ def statistics_from_evaluation_data(facts: FileFacts, index: ProjectIndex) -> It
             flagged.add(fit.call.span.line)
             yield Finding(fit.call.span, f"`{fit.leaf}` in `{fit.call.scope}` is fitted on evaluation data too (line {sites[0].span.line}): fit on the training split only")
     norm_stats = _normalising_stats(facts)
-    for cid, (call, data) in sorted(norm_stats.items()):
+    for _cid, (call, data) in sorted(norm_stats.items()):
         if call.span.line in flagged:
             continue
         if any(is_eval_name(n) for n in data.names):
@@ -1454,7 +1462,7 @@ def _augmentation(facts: FileFacts, call: Call) -> str:
         return "direct"
     if qual.startswith("keras.layers.") and leaf in fw.KERAS_RANDOM_AUGMENT_LAYERS:
         return "object"
-    if qual.startswith("torchvision.transforms") and _TORCH_RANDOM.match(leaf) and not (leaf == "GaussianBlur"):
+    if qual.startswith("torchvision.transforms") and _TORCH_RANDOM.match(leaf) and leaf != "GaussianBlur":
         return "object"
     if qual.endswith("ImageDataGenerator"):
         for kw in _IDG_AUGMENT:
@@ -1573,6 +1581,15 @@ def augmentation_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator
     - https://pytorch.org/vision/stable/transforms.html
     """
     used: set[int] | None = None
+    imported = {local for local in facts.imports if _imported_augmentation(facts, index, local)}
+    if imported:
+        used = _inference_call_ids(facts, index)
+        for cid in sorted(used):
+            c = facts.call_by_id[cid]
+            hit = c.callee if c.callee in imported else next((n for a in c.args for n in a.value.names if n in imported), "")
+            if hit:
+                aug = _imported_augmentation(facts, index, hit)
+                yield Finding(c.span, f"`{hit}` holds a random augmentation (`{aug}`) and is applied at inference: predictions become random; use a deterministic transform for inference")
     for call in facts.calls:
         kind = _augmentation(facts, call)
         if not kind:
@@ -1601,6 +1618,25 @@ def augmentation_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator
         if applied:
             leaf = call.qualname.rsplit(".", 1)[-1]
             yield Finding(call.span, f"`{leaf}` is a random augmentation and is applied at inference: predictions become random; use a deterministic transform for inference")
+
+
+def _imported_augmentation(facts: FileFacts, index: ProjectIndex, local: str) -> str:
+    """The random augmentation behind a name imported from another project module, '' if none."""
+    qual = facts.imports.get(local)
+    if not qual or "." not in qual:
+        return ""
+    mod, _, name = qual.rpartition(".")
+    owner = index.module(mod)
+    if owner is None or owner is facts:
+        return ""
+    for a in owner.assigns:
+        if name not in a.targets or a.op != "=":
+            continue
+        for cid in a.value.calls:
+            inner = owner.call_by_id[cid]
+            if _augmentation(owner, inner) == "object" and not _is_model_composite(owner, _outermost(owner, inner)):
+                return inner.qualname.rsplit(".", 1)[-1]
+    return ""
 
 
 def _inference_call_ids(facts: FileFacts, index: ProjectIndex) -> set[int]:
