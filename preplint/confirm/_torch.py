@@ -1,0 +1,377 @@
+"""torch probes, run only inside the worker process: TorchScript, torch.export and torch.save artifacts."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from preplint.confirm import _arrays
+from preplint.confirm._keras import guarded, short_error
+from preplint.confirm.pickle_scan import scan_pickles
+from preplint.confirm.probes import DTYPE, MODE
+
+_DROPOUT_MODULES = (
+    "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
+)
+_NORM_MODULES = (
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "SyncBatchNorm",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+)
+# Exported graphs fix the mode at export time in these ops' arguments; index of the flag.
+_EXPORT_MODE_ARGS = {
+    "aten.dropout.default": 2,
+    "aten.feature_dropout.default": 2,
+    "aten.alpha_dropout.default": 2,
+    "aten.feature_alpha_dropout.default": 2,
+    "aten.batch_norm.default": 5,
+}
+_EXPORT_FIXED_MODE_OPS = ("native_dropout", "_native_batch_norm_legit", "native_batch_norm")
+
+
+def _refusal(path: Path, trust: bool) -> dict[str, Any] | None:
+    """Refuse to unpickle an archive importing anything outside the allow-list, unless trusted."""
+    scan = scan_pickles(path)
+    if trust or scan.safe:
+        return None
+    reason = ", ".join(scan.disallowed) or scan.error or "unreadable pickle"
+    return {
+        "ok": False,
+        "refused": True,
+        "scan": scan.to_json(),
+        "error": f"not loaded: its pickles import {reason} (pass --trust-artifacts to load it)",
+    }
+
+
+def _load_object(path: Path, fmt: str, trust: bool) -> Any:
+    import torch
+
+    if fmt == "torchscript":
+        return torch.jit.load(str(path), map_location="cpu")
+    if fmt == "torch-export":
+        return torch.export.load(str(path))
+    if fmt in ("torch-zip", "torch-legacy"):
+        return torch.load(str(path), map_location="cpu", weights_only=not trust)
+    if fmt == "joblib":
+        import joblib
+
+        return joblib.load(path)
+    with path.open("rb") as handle:  # only reached with --trust-artifacts
+        return pickle.load(handle)
+
+
+def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    trust = bool(request.get("trust"))
+    refusal = _refusal(path, trust)
+    if refusal is not None:
+        return refusal, None
+    try:
+        obj = _load_object(path, fmt, trust)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        return {"ok": False, "error": short_error(exc), "weights_only": not trust}, None
+    return {"ok": True, "error": None, "weights_only": not trust, "object": _kind(obj)}, obj
+
+
+def _kind(obj: Any) -> str:
+    import torch
+
+    if isinstance(obj, torch.jit.ScriptModule):
+        return "TorchScript module"
+    if isinstance(obj, torch.export.ExportedProgram):
+        return "ExportedProgram"
+    if isinstance(obj, torch.nn.Module):
+        return f"nn.Module {type(obj).__name__}"
+    if isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+        return "state_dict"
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def _module_name(module: Any) -> str:
+    return str(getattr(module, "original_name", None) or type(module).__name__)
+
+
+def _mode_modules(model: Any) -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {"dropout": [], "batchnorm": []}
+    for name, sub in model.named_modules():
+        cls = _module_name(sub)
+        if cls in _DROPOUT_MODULES:
+            kinds["dropout"].append(f"{cls} '{name}'")
+        elif cls in _NORM_MODULES:
+            kinds["batchnorm"].append(f"{cls} '{name}'")
+    return kinds
+
+
+def _guess_input(model: Any) -> tuple[tuple[int, ...], str]:
+    """An input shape from the first layer that has weights (Linear, ConvNd, Embedding)."""
+    for _, sub in model.named_modules():
+        weight = getattr(sub, "weight", None)
+        if weight is None or not hasattr(weight, "shape"):
+            continue
+        cls = _module_name(sub)
+        dtype = str(weight.dtype).replace("torch.", "")
+        if cls == "Linear":
+            return (_arrays.BATCH, int(weight.shape[1])), dtype
+        if cls.startswith("Conv") and weight.dim() in (3, 4, 5):
+            spatial = {3: (32,), 4: (32, 32), 5: (16, 16, 16)}[weight.dim()]
+            return (_arrays.BATCH, int(weight.shape[1]), *spatial), dtype
+        if cls == "Embedding":
+            return (_arrays.BATCH, 16), "int64"
+        if cls.startswith("BatchNorm") or cls == "LayerNorm":
+            return (_arrays.BATCH, int(weight.shape[0])), dtype
+        break
+    raise ValueError("cannot guess the model's input shape: pass --input sample.npy")
+
+
+def _export_signature(program: Any) -> list[dict[str, Any]]:
+    user_inputs = set(program.graph_signature.user_inputs)
+    signature = []
+    for node in program.graph.nodes:
+        if node.op == "placeholder" and node.name in user_inputs:
+            value = node.meta.get("val")
+            shape = [int(d) if str(d).isdigit() else None for d in getattr(value, "shape", [])]
+            dtype = str(getattr(value, "dtype", "torch.float32")).replace("torch.", "")
+            signature.append({"name": node.name, "shape": shape, "dtype": dtype})
+    return signature
+
+
+def _export_mode_ops(program: Any) -> dict[str, Any]:
+    """The mode each mode-dependent op was exported in."""
+    flags, fixed = [], []
+    for node in program.graph.nodes:
+        target = str(node.target)
+        index = _EXPORT_MODE_ARGS.get(target)
+        if node.op == "call_function" and index is not None and len(node.args) > index:
+            flags.append({"op": target, "node": node.name, "training": bool(node.args[index])})
+        elif node.op == "call_function" and any(op in target for op in _EXPORT_FIXED_MODE_OPS):
+            fixed.append(target)
+    return {"ops": flags, "fixed_ops": sorted(set(fixed))}
+
+
+def _export_module(program: Any, training: bool | None) -> Any:
+    """The exported program as a callable, its mode-dependent ops switched to `training`."""
+    module = program.module()
+    if training is None:
+        return module
+    for node in module.graph.nodes:
+        index = _EXPORT_MODE_ARGS.get(str(node.target))
+        if node.op == "call_function" and index is not None and len(node.args) > index:
+            args = list(node.args)
+            args[index] = training
+            node.args = tuple(args)
+    module.recompile()
+    return module
+
+
+def _tensor(batch: Any) -> Any:
+    import torch
+
+    return torch.from_numpy(batch)
+
+
+def _call(module: Any, batch: Any) -> Any:
+    import torch
+
+    with torch.no_grad():
+        return _arrays.as_numpy(module(_tensor(batch)))
+
+
+def _input_for(obj: Any, user_input: Any, signature: list[dict[str, Any]]) -> Any:
+    if user_input is not None:
+        return user_input
+    if signature:
+        first = signature[0]
+        return _arrays.synthetic_batch(tuple(first["shape"]), first["dtype"])
+    shape, dtype = _guess_input(obj)
+    return _arrays.synthetic_batch(shape, dtype)
+
+
+def _mode_runs(run_eval: Callable[[], Any], run_train: Callable[[], Any]) -> dict[str, Any]:
+    inference = [run_eval(), run_eval()]
+    training = [run_train(), run_train()]
+    return {
+        "samples": int(inference[0].shape[0]),
+        "train_vs_infer": _arrays.max_abs_diff(training[0], inference[0]),
+        "argmax_changed": _arrays.argmax_changed(training[0], inference[0]),
+        "infer_repeat": _arrays.max_abs_diff(inference[0], inference[1]),
+        "train_repeat": _arrays.max_abs_diff(training[0], training[1]),
+    }
+
+
+def module_mode_facts(model: Any, batch: Any) -> dict[str, Any]:
+    """`.eval()` twice, then `.train()` twice (BatchNorm updates its statistics in training)."""
+    saved_training = bool(model.training)
+
+    def run_in(training: bool) -> Callable[[], Any]:
+        def run() -> Any:
+            model.train(training)
+            return _call(model, batch)
+
+        return run
+
+    try:
+        facts = _mode_runs(run_in(False), run_in(True))
+    finally:
+        model.train(saved_training)
+    facts.update(_mode_modules(model))
+    facts["saved_mode"] = "training" if saved_training else "eval"
+    return facts
+
+
+def export_mode_facts(program: Any, batch: Any) -> dict[str, Any]:
+    """Run the exported graph with its dropout/batch-norm flags set each way."""
+    mode_ops = _export_mode_ops(program)
+    facts = _mode_runs(
+        lambda: _call(_export_module(program, False), batch),
+        lambda: _call(_export_module(program, True), batch),
+    )
+    exported_training = [op["node"] for op in mode_ops["ops"] if op["training"]]
+    facts.update(
+        dropout=[op["node"] for op in mode_ops["ops"] if "dropout" in op["op"]],
+        batchnorm=[op["node"] for op in mode_ops["ops"] if "batch_norm" in op["op"]],
+        saved_mode="training" if exported_training else "eval",
+        exported_training_ops=exported_training,
+        fixed_ops=mode_ops["fixed_ops"],
+    )
+    as_saved = [_call(_export_module(program, None), batch) for _ in range(2)]
+    facts["as_saved_repeat"] = _arrays.max_abs_diff(as_saved[0], as_saved[1])
+    return facts
+
+
+def _model_dtype(obj: Any) -> str | None:
+    for parameter in obj.parameters() if hasattr(obj, "parameters") else ():
+        if parameter.is_floating_point():
+            return str(parameter.dtype).replace("torch.", "")
+    return None
+
+
+def dtype_facts(
+    runner: Callable[[Any], Any],
+    batch: Any,
+    signature: list[dict[str, Any]],
+    model_dtype: str | None,
+) -> dict[str, Any]:
+    """The same batch as float32 and float64, through the model in inference mode."""
+    import numpy as np
+
+    facts: dict[str, Any] = {"inputs": signature, "model_dtype": model_dtype}
+    if not np.issubdtype(batch.dtype, np.floating):
+        facts["error"] = f"the model takes {batch.dtype} input; the float probe does not apply"
+        return facts
+    outputs = {}
+    for name in ("float32", "float64"):
+        try:
+            outputs[name] = runner(batch.astype(name))
+        except MemoryError:
+            raise
+        except Exception as exc:
+            facts[f"{name}_error"] = short_error(exc)
+    if len(outputs) == 2:
+        facts["max_abs_diff"] = _arrays.max_abs_diff(outputs["float32"], outputs["float64"])
+    return facts
+
+
+def _state_dict_facts(state: dict[str, Any]) -> dict[str, Any]:
+    """What a weights-only archive shows without its class: BatchNorm leaves running statistics."""
+    norm = sorted({k.rsplit(".", 1)[0] for k in state if k.endswith("running_mean")})
+    dtypes = sorted(
+        {str(v.dtype).replace("torch.", "") for v in state.values() if hasattr(v, "dtype")}
+    )
+    return {
+        "error": "the artifact holds weights only (a state_dict): no architecture to run",
+        "weights_only_archive": True,
+        "batchnorm": norm,
+        "tensors": len(state),
+        "dtypes": dtypes,
+    }
+
+
+class _Runnable:
+    """A loaded TorchScript module, nn.Module or ExportedProgram, as the probes call it."""
+
+    def __init__(self, obj: Any, user_input: Any) -> None:
+        import torch
+
+        self.obj = obj
+        self.exported = isinstance(obj, torch.export.ExportedProgram)
+        self.signature = _export_signature(obj) if self.exported else []
+        self.user_input = user_input
+
+    def batch(self) -> Any:
+        return _input_for(self.obj, self.user_input, self.signature)
+
+    def mode(self) -> dict[str, Any]:
+        if self.exported:
+            return export_mode_facts(self.obj, self.batch())
+        return module_mode_facts(self.obj, self.batch())
+
+    def dtype(self) -> dict[str, Any]:
+        if self.exported:
+            model_dtype = self.signature[0]["dtype"] if self.signature else None
+            return dtype_facts(
+                lambda b: _call(_export_module(self.obj, None), b),
+                self.batch(),
+                self.signature,
+                model_dtype,
+            )
+        self.obj.eval()
+        return dtype_facts(
+            lambda b: _call(self.obj, b), self.batch(), self.signature, _model_dtype(self.obj)
+        )
+
+    def summary(self) -> dict[str, Any]:
+        modules = {} if self.exported else _mode_modules(self.obj)
+        state = self.obj.state_dict.values() if self.exported else self.obj.parameters()
+        return {
+            "class": _kind(self.obj),
+            **modules,
+            "parameters": int(sum(p.numel() for p in state)),
+        }
+
+
+def run(path: Path, fmt: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Every requested torch probe, from one load of the artifact."""
+    import torch
+
+    torch.manual_seed(0)
+    probes = set(request["probes"]) & {MODE, DTYPE}
+    facts, obj = load(path, fmt, request)
+    results: dict[str, Any] = {}
+    out: dict[str, Any] = {"probes": results, "load": facts}
+    if obj is None:
+        for name in probes:
+            results[name] = {"error": facts["error"], "refused": facts.get("refused", False)}
+        return out
+    if not isinstance(obj, (torch.nn.Module, torch.export.ExportedProgram)):
+        described = (
+            _state_dict_facts(obj)
+            if _kind(obj) == "state_dict"
+            else {"error": f"the artifact holds a {_kind(obj)}, not a runnable model"}
+        )
+        for name in probes:
+            results[name] = described
+        if request.get("audit"):
+            out["summary"] = {"class": _kind(obj), **described}
+        return out
+    user_input = _arrays.load_input(Path(request["input"])) if request.get("input") else None
+    model = _Runnable(obj, user_input)
+    out["input_signature"] = model.signature
+    if request.get("audit"):
+        out["summary"] = guarded(model.summary)
+    if MODE in probes:
+        results[MODE] = guarded(model.mode)
+    if DTYPE in probes:
+        results[DTYPE] = guarded(model.dtype)
+    return out

@@ -1,0 +1,141 @@
+"""Runs the confirmation worker in a subprocess with a wall-clock timeout and a memory limit."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import preplint
+
+# Text in a dying worker's stderr that means it ran out of memory, whichever layer noticed.
+_OOM_MARKERS = (
+    "MemoryError",
+    "Cannot allocate memory",
+    "can't allocate memory",
+    "std::bad_alloc",
+    "failed to map segment",
+    "ResourceExhaustedError",
+    "out of memory",
+    "OOM when allocating",
+)
+_STDERR_TAIL = 400
+
+
+@dataclass(frozen=True)
+class WorkerOutcome:
+    """The worker's JSON response, or why there is none."""
+
+    response: dict[str, Any] | None
+    failure: str | None  # e.g. "timed out after 60 s", "out of memory (limit 4096 MiB)"
+    seconds: float
+
+
+def worker_env() -> dict[str, str]:
+    """The worker's environment: quiet TensorFlow, no GPU, and this copy of preplint importable."""
+    env = dict(os.environ)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    env["CUDA_VISIBLE_DEVICES"] = ""
+    env.setdefault("KERAS_BACKEND", "tensorflow")
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # silences a notice; results stay bit-stable
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    package_root = str(Path(preplint.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def memory_limiter(limit_mb: int) -> Callable[[], None] | None:
+    """A preexec_fn capping the worker's data segment.
+
+    RLIMIT_DATA (Linux >= 4.7 counts heap and private anonymous mappings) rather than
+    RLIMIT_AS: TensorFlow maps ~1.5 GB of address space for its shared libraries before
+    allocating anything, and more threads on bigger machines, so an address-space cap either
+    breaks the import or must be so loose it limits nothing. A tiny Keras model needs ~350 MB
+    of data segment, torch ~220 MB.
+    """
+    if limit_mb <= 0:
+        return None
+
+    def apply() -> None:
+        import resource
+
+        limit = limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not write a core file
+
+    return apply
+
+
+def _failure_from_exit(returncode: int, stderr: str, limit_mb: int) -> str:
+    """Explain a worker that exited without a response."""
+    tail = stderr.strip()[-_STDERR_TAIL:]
+    if any(marker in stderr for marker in _OOM_MARKERS) or returncode == -signal.SIGKILL:
+        return (
+            f"out of memory (limit {limit_mb} MiB): {tail.splitlines()[-1] if tail else 'killed'}"
+        )
+    if returncode < 0:
+        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else "?"
+        return f"worker killed by signal {name}: {tail or 'no output'}"
+    return f"worker exited with status {returncode}: {tail or 'no output'}"
+
+
+def run_worker(request: dict[str, Any], *, timeout: float, memory_limit_mb: int) -> WorkerOutcome:
+    """Send `request` to a fresh worker and return its response, never raising on its failure."""
+    import time
+
+    started = time.monotonic()
+    # The worker starts in preplint's own folder, not the project's: `python -m` puts the
+    # working directory on sys.path, and a project's `keras.py` must not shadow the framework.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "preplint.confirm.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=worker_env(),
+        cwd=str(Path(preplint.__file__).resolve().parent.parent),
+        start_new_session=True,  # its own process group, so a timeout kills its children too
+        preexec_fn=memory_limiter(memory_limit_mb),
+        text=True,
+    )
+    try:
+        stdout, stderr = process.communicate(json.dumps(request), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        process.communicate()
+        return WorkerOutcome(None, f"timed out after {timeout:g} s", time.monotonic() - started)
+    seconds = time.monotonic() - started
+    response = _parse_response(stdout)
+    if response is not None:
+        if response.get("out_of_memory"):
+            return WorkerOutcome(
+                None,
+                f"out of memory (limit {memory_limit_mb} MiB): {response.get('error')}",
+                seconds,
+            )
+        return WorkerOutcome(response, None, seconds)
+    return WorkerOutcome(
+        None, _failure_from_exit(process.returncode, stderr, memory_limit_mb), seconds
+    )
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it may have exited just now
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _parse_response(stdout: str) -> dict[str, Any] | None:
+    lines = stdout.strip().splitlines()
+    if not lines:
+        return None
+    try:
+        parsed = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
