@@ -665,8 +665,28 @@ def _call_state(facts: FileFacts, call: Call, scope: str, stmt: int, index: Proj
         return ModuleState("train", True, cls=call.callee, cls_facts=facts)
     target = resolve_function(facts, call, index)
     if target is not None:
-        return _returned_state(target[0], target[1], index, depth)
+        state = _returned_state(target[0], target[1], index, depth)
+        if state.load is not None and not state.load.artifact and index is not None:
+            # `load_model("w/net.pt")` with `torch.load(path)` inside: the caller's argument names the file.
+            artifact = _argument_artifact(facts, call, target[0], target[1], state.load.call, index)
+            if artifact:
+                state = replace(state, load=replace(state.load, artifact=artifact))
+        return state
     return UNKNOWN
+
+
+def _argument_artifact(facts: FileFacts, call: Call, owner: FileFacts, fn: Function, load: Call, index: ProjectIndex) -> str:
+    loads = [load] if load.qualname in fw.TORCH_LOAD else [owner.call_by_id[c] for a in load.args[:1] for c in a.value.calls if c in owner.call_by_id]
+    for inner in loads:
+        if inner.qualname not in fw.TORCH_LOAD and inner.qualname != "safetensors.torch.load_file":
+            continue
+        arg = inner.arg(0, "f")
+        if arg is None or arg.value.name not in fn.params:
+            continue
+        value = argument_for(call, fn, arg.value.name)
+        if value is not None:
+            return index.resolve_path(facts, value, call.scope, call.stmt)
+    return ""
 
 
 def _returned_state(facts: FileFacts, fn: Function, index: ProjectIndex | None, depth: int) -> ModuleState:

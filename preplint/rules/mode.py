@@ -14,6 +14,12 @@ from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
 _BUILTINS = frozenset(dir(builtins))
+# Methods that are not a sub-module being run (`model.eval()`, `opt.step()`, `x.to(device)`).
+_NOT_SUBMODULE = flow.TORCH_MODULE_METHODS | frozenset(
+    {"to", "cuda", "cpu", "float", "half", "double", "step", "backward", "item", "numpy", "detach", "size", "view",
+     "reshape", "append", "extend", "predict", "fit", "format", "join", "get", "update", "save", "load", "read",
+     "write", "parse_args", "add_argument", "items", "keys", "values", "softmax", "argmax", "sum", "mean"}
+)
 _KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 
 
@@ -39,6 +45,8 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
             owner = index.module(mod) if mod else None
             if owner is None or attr in owner.function_by_qualname or attr in owner.class_by_name or "." in callee:
                 continue
+        if call.method in _NOT_SUBMODULE:
+            continue
         if callee.startswith("self."):
             cls = flow.enclosing_class(facts, call.scope)
             if cls and f"{cls}.{callee[5:]}" in facts.function_by_qualname:
@@ -50,6 +58,8 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
 
 def _inference_reason(facts: FileFacts, call: Call, state: flow.ModuleState, index: ProjectIndex, trained_here: bool) -> str:
     """Why this use of a module is inference, '' when it is (or may be) training."""
+    if _is_pytest_function(facts, call.scope):
+        return ""
     if flow.no_grad_at(facts, call):
         if trained_here and _same_loop_as_training(facts, call, index):
             return ""  # a GAN's generator sampled for the discriminator step: part of training
@@ -480,7 +490,7 @@ def torch_train_not_restored(facts: FileFacts, index: ProjectIndex) -> Iterator[
         if loop_id < 0:
             continue
         loop = facts.loop_by_id[loop_id]
-        steps = [t for t in training if t.scope == call.scope and loop_id in t.loops and _trains(facts, index, t, name, loop.stmt_start)]
+        steps = [t for t in training if t.scope == call.scope and loop_id in t.loops and _trains(facts, index, t, name, loop_id, loop.stmt_start)]
         if not steps:
             continue
         restores = [c for c, n, ch, _ in events if c.scope == call.scope and loop_id in c.loops and ch in ("train", "either") and _related_name(n, name)]
@@ -512,10 +522,18 @@ def _loop_with_training(call: Call, training: tuple[Call, ...]) -> int:
     return -1
 
 
-def _trains(facts: FileFacts, index: ProjectIndex, step: Call, name: str, loop_start: int) -> bool:
-    """Whether a training step can update `name` (an optimizer over another model's parameters does not)."""
+def _trains(facts: FileFacts, index: ProjectIndex, step: Call, name: str, loop_id: int, loop_start: int) -> bool:
+    """Whether a training step in the loop can update `name`: its optimizer covers it, the loop runs it
+    with gradients, or the step is a training helper given it (a frozen teacher is none of these)."""
     found = flow.training_steps(facts, index, name, step.scope, loop_start - 1)
-    return any(s.stmt == step.stmt for s in found) or flow.resolve_function(facts, step, index) is not None
+    if any(s.stmt == step.stmt for s in found):
+        return True
+    if flow.resolve_function(facts, step, index) is not None:
+        return any(_related_name(n, name) for a in step.args for n in a.value.names) or not step.args
+    return any(
+        c.scope == step.scope and loop_id in c.loops and _related_name(used, name) and not flow.no_grad_at(facts, c)
+        for c, used in _module_uses(facts, index)
+    )
 
 
 def _restored_before_next_step(evaluated: Call, restores: list[Call], steps: list[Call]) -> bool:
@@ -1140,8 +1158,8 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
             elif call.qualname.startswith(_FRAMEWORK_ROOTS) and any(w in call.method for w in _SETTER_WORDS):
                 name = call.callee
         elif call.callee == "setattr" and len(call.args) >= 2:
-            attr = call.args[1].value.const
-            if isinstance(attr, str) and _private(attr) and _framework_object(facts, index, call.args[0].value.name, call.scope, call.stmt):
-                name = f"setattr(..., {attr!r})"
+            attr_name = call.args[1].value.const
+            if isinstance(attr_name, str) and _private(attr_name) and _framework_object(facts, index, call.args[0].value.name, call.scope, call.stmt):
+                name = f"setattr(..., {attr_name!r})"
         if name and not call.qualname.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
             yield Finding(call.span, f"`{name}` is a private framework API: it can change or vanish in any release")
