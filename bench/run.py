@@ -41,6 +41,7 @@ OTHER_TOOLS = ("fixit", "torchfix")
 @dataclass(frozen=True)
 class Sample:
     wall: float  # seconds, from spawn to reaped
+    cpu: float  # user + system seconds of the process and its reaped descendants
     maxrss_kib: int  # peak RSS of the process and its reaped descendants
     returncode: int
 
@@ -58,6 +59,10 @@ class Measurement:
     @property
     def median(self) -> float:
         return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
 
     @property
     def peak_mib(self) -> float:
@@ -88,7 +93,8 @@ def run_once(
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # tells Popen the child is reaped
-    sample = Sample(wall=wall, maxrss_kib=usage.ru_maxrss, returncode=proc.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    sample = Sample(wall=wall, cpu=cpu, maxrss_kib=usage.ru_maxrss, returncode=proc.returncode)
     return sample, out_path.read_bytes(), err_path.read_bytes()
 
 
@@ -103,7 +109,8 @@ def measure(
         if i > 0:
             m.samples.append(sample)
         print(
-            f"  {m.name}: {f'run {i}/{runs}' if i else 'warm-up'} {sample.wall:.2f} s, "
+            f"  {m.name}: {f'run {i}/{runs}' if i else 'warm-up'} {sample.wall:.2f} s "
+            f"(CPU {sample.cpu:.2f} s), "
             f"{sample.maxrss_kib / 1024:.0f} MiB, exit {sample.returncode}",
             file=sys.stderr,
             flush=True,
@@ -133,8 +140,9 @@ class Context:
 @dataclass(frozen=True)
 class Ratio:
     label: str
-    value: float | None  # None when a command it depends on failed
+    value: float | None  # wall-time (or memory) ratio; None when a command it needs failed
     target: float
+    cpu_value: float | None = None  # the same ratio over CPU time, for a loaded machine
 
     @property
     def verdict(self) -> str:
@@ -235,26 +243,17 @@ def bench_others(ctx: Context, tools: list[OtherTool]) -> list[Measurement]:
 def ratios(
     cold: Measurement, warm: Measurement, one: Measurement, parse: Measurement, imp: Measurement
 ) -> list[Ratio]:
-    def ratio(num: Measurement, den: Measurement, value: float) -> float | None:
-        return None if num.failed or den.failed else value
+    def timed(label: str, num: Measurement, den: Measurement, target: float) -> Ratio:
+        if num.failed or den.failed:
+            return Ratio(label, None, target)
+        return Ratio(label, num.median / den.median, target, num.median_cpu / den.median_cpu)
 
+    memory = None if cold.failed or parse.failed else cold.peak_mib / parse.peak_mib
     return [
-        Ratio(
-            "cold preplint / bare parse loop (time)",
-            ratio(cold, parse, cold.median / parse.median),
-            1.0,
-        ),
-        Ratio("warm / cold (time)", ratio(warm, cold, warm.median / cold.median), 0.05),
-        Ratio(
-            'one file / python -c "import libcst" (time)',
-            ratio(one, imp, one.median / imp.median),
-            2.0,
-        ),
-        Ratio(
-            "peak RSS cold preplint / peak RSS parse loop",
-            ratio(cold, parse, cold.peak_mib / parse.peak_mib),
-            1.5,
-        ),
+        timed("cold preplint / bare parse loop (time)", cold, parse, 1.0),
+        timed("warm / cold (time)", warm, cold, 0.05),
+        timed('one file / python -c "import libcst" (time)', one, imp, 2.0),
+        Ratio("peak RSS cold preplint / peak RSS parse loop", memory, 1.5),
     ]
 
 
@@ -352,7 +351,8 @@ def full_check(ctx: Context, files: list[str], jobs: int) -> FullRun:
     cmd = [*ctx.preplint, "check", "--no-cache", "--format", "json", "--jobs", str(jobs), *files]
     sample, out, err = run_once(cmd, ctx.root, preplint_env(ctx.env, cache), ctx.scratch)
     print(
-        f"  full corpus --jobs {jobs}: {sample.wall:.1f} s, {sample.maxrss_kib / 1024:.0f} MiB, "
+        f"  full corpus --jobs {jobs}: {sample.wall:.1f} s (CPU {sample.cpu:.1f} s), "
+        f"{sample.maxrss_kib / 1024:.0f} MiB, "
         f"exit {sample.returncode}",
         file=sys.stderr,
         flush=True,
@@ -433,8 +433,8 @@ class Report:
 
 def results_table(report: Report) -> list[str]:
     rows = [
-        "| command | what | median s | min s | max s | peak RSS MiB | exit |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| command | what | median s | min s | max s | median CPU s | peak RSS MiB | exit |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for m in report.measurements:
         walls = [s.wall for s in m.samples]
@@ -442,16 +442,20 @@ def results_table(report: Report) -> list[str]:
         status = f"{codes} ERROR" if m.failed else codes
         rows.append(
             f"| {m.name} | `{m.label}` | {m.median:.3f} | {min(walls):.3f} | {max(walls):.3f} "
-            f"| {m.peak_mib:.0f} | {status} |"
+            f"| {m.median_cpu:.3f} | {m.peak_mib:.0f} | {status} |"
         )
     return rows
 
 
 def ratio_table(report: Report) -> list[str]:
-    rows = ["| ratio | value | target | result |", "|---|---:|---:|---|"]
+    rows = [
+        "| ratio | value | target | result | same ratio of CPU times |",
+        "|---|---:|---:|---|---:|",
+    ]
     for r in report.ratios:
         value = "n/a" if r.value is None else f"{r.value:.3f}"
-        rows.append(f"| {r.label} | {value} | ≤ {r.target:g} | {r.verdict} |")
+        cpu = "" if r.cpu_value is None else f"{r.cpu_value:.3f}"
+        rows.append(f"| {r.label} | {value} | ≤ {r.target:g} | {r.verdict} | {cpu} |")
     return rows
 
 
@@ -462,13 +466,13 @@ def full_section(report: Report) -> list[str]:
         "",
         f"## Full corpus: every .py file ({report.full_files} files), one run each",
         "",
-        "| jobs | wall s | peak RSS MiB | exit | files reported | diagnostics | INTERNAL | SYNTAX | Traceback in stderr |",
-        "|---:|---:|---:|---|---:|---:|---:|---:|---|",
+        "| jobs | wall s | CPU s | peak RSS MiB | exit | files reported | diagnostics | INTERNAL | SYNTAX | Traceback in stderr |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
     ]
     for run in report.full:
         total = sum(run.codes.values()) if run.parsed else "unreadable JSON"
         lines.append(
-            f"| {run.jobs} | {run.sample.wall:.1f} | {run.sample.maxrss_kib / 1024:.0f} | {run.sample.returncode} "
+            f"| {run.jobs} | {run.sample.wall:.1f} | {run.sample.cpu:.1f} | {run.sample.maxrss_kib / 1024:.0f} | {run.sample.returncode} "
             f"| {run.files_reported if run.files_reported is not None else '-'} | {total} "
             f"| {run.codes.get('INTERNAL', 0)} | {run.codes.get('SYNTAX', 0)} | {'yes' if run.traceback else 'no'} |"
         )
@@ -523,6 +527,8 @@ def render(report: Report) -> str:
         "## How it is measured",
         "",
         "- Wall time: from spawning the process to reaping it, so interpreter start-up and imports count.",
+        "- CPU time: user + system time of the process and the descendants it reaped (`os.wait4`);",
+        "  less sensitive than wall time to other load on the machine, but blind to parallelism.",
         "- Peak RSS: `ru_maxrss` from `os.wait4` on the command's process. Linux folds into it the",
         "  `ru_maxrss` of every descendant that process waited for, so for a process pool it is the",
         "  largest of the main process and its workers (not their sum). A worker never reaped by",
@@ -677,6 +683,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "custom file selection (--files-from / --limit): not comparable with the default set."
         )
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="preplint-bench-") as tmp:
         ctx = Context(args, preplint, root, relative_args(chosen, root), Path(tmp), env)
         print(f"benchmarking {len(chosen)} files, {args.runs} runs each", file=sys.stderr)
@@ -701,6 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"full corpus: {len(everything)} files", file=sys.stderr)
             full_files = relative_args(everything, root)
             full = [full_check(ctx, full_files, jobs) for jobs in (1, 2)]
+    notes.append(load_note(load_before, os.getloadavg()))
 
     report = Report(
         invocation=shlex.join(
@@ -724,6 +732,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"commands that failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def load_note(before: tuple[float, float, float], after: tuple[float, float, float]) -> str:
+    """The 1-minute load average around the run: other work on the cores inflates wall times."""
+    cores = len(os.sched_getaffinity(0))
+    busy = max(before[0], after[0]) > 0.5 * cores
+    warning = " The machine was busy: wall times are inflated, CPU times less so." if busy else ""
+    return (
+        f"1-minute load average: {before[0]:.2f} at the start, {after[0]:.2f} at the end.{warning}"
+    )
 
 
 def traceback_notes(measurements: list[Measurement]) -> list[str]:
