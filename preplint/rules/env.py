@@ -1,0 +1,282 @@
+"""ENV: the environment that wrote an artifact must be the one that reads it."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from preplint.diagnostics import Span
+from preplint.facts.artifacts import ArtifactEvent, artifact_events
+from preplint.facts.model import FileFacts
+from preplint.facts.objects import binding_of
+from preplint.facts.project import ProjectIndex
+from preplint.rules import Finding, rule
+
+# Framework → distribution names that pin it (any one pinned is enough).
+_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "tensorflow": (
+        "tensorflow",
+        "tensorflow-cpu",
+        "tensorflow-gpu",
+        "tensorflow-macos",
+        "tensorflow-intel",
+        "intel-tensorflow",
+        "tf-nightly",
+        "keras",
+        "tf-keras",
+    ),
+    "torch": ("torch", "pytorch"),
+    "scikit-learn": ("scikit-learn", "sklearn"),
+    "xgboost": ("xgboost",),
+    "lightgbm": ("lightgbm",),
+    "catboost": ("catboost",),
+    "transformers": ("transformers",),
+}
+_ALL_NAMES = sorted({n for names in _DISTRIBUTIONS.values() for n in names}, key=len, reverse=True)
+_NAME_PATTERN = "|".join(re.escape(n).replace(r"\-", "[-_.]") for n in _ALL_NAMES)
+# A dependency entry: at the start of a line (requirements, setup.cfg, conda `- name`, poetry `name =`)
+# or at the start of a quoted string (pyproject/setup.py lists).
+_ENTRY = re.compile(
+    rf"""(?:^\s*(?:-\s+)?["']?|["'])(?P<name>{_NAME_PATTERN})(?![A-Za-z0-9_.-])\s*(?:\[[^\]]*\])?\s*(?P<spec>[^"',;#]*)(?P<rest>.*)$""",
+    re.I,
+)
+_POETRY_VERSION = re.compile(r"""^=\s*(?:\{.*?version\s*=\s*)?["']([^"']*)["']""")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    framework: str
+    line: int
+    text: str
+    pinned: bool
+
+
+def _is_pinned(spec: str, rest: str) -> bool:
+    spec = spec.strip()
+    if spec.startswith("@"):
+        return True  # a direct URL (a wheel of one version)
+    poetry = _POETRY_VERSION.match(spec + rest) if spec.startswith("=") and not spec.startswith("==") else None
+    if poetry is not None:
+        version = poetry.group(1).strip()
+        return bool(re.fullmatch(r"(?:==?\s*)?\d+(?:\.\d+)+(?:\.\*)?", version))
+    if re.match(r"===?\s*\d", spec):
+        return True
+    if re.match(r"~=\s*\d+\.\d+\.\d+", spec):
+        return True
+    return bool(re.match(r"=\s*\d+\.\d+", spec))  # conda: `tensorflow=2.15`
+
+
+def _framework_of(name: str) -> str:
+    norm = re.sub(r"[-_.]+", "-", name.lower())
+    for framework, names in _DISTRIBUTIONS.items():
+        if norm in names:
+            return framework
+    return ""
+
+
+def dependency_entries(text: str) -> list[_Entry]:
+    """The ML framework entries of a dependency file, with whether each is pinned to one version."""
+    out: list[_Entry] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(" #", 1)[0] if not raw.lstrip().startswith("#") else ""
+        if not line.strip() or line.lstrip().startswith(("-r", "-c", "--", "-e")):
+            continue
+        match = _ENTRY.search(line)
+        if match is None:
+            continue
+        framework = _framework_of(match.group("name"))
+        if not framework:
+            continue
+        out.append(_Entry(framework, number, line.strip(), _is_pinned(match.group("spec"), match.group("rest"))))
+    return out
+
+
+def _event_framework(index: ProjectIndex, event: ArtifactEvent) -> str:
+    if event.action != "save":
+        return ""
+    if event.api in ("keras-save", "keras-save-weights"):
+        return "transformers" if event.obj_kind == "hf-model" else "tensorflow"
+    if event.api in ("torch-save", "jit-save"):
+        return "torch"
+    if event.api == "pickle-dump" and event.obj_kind in ("sklearn-model", "pipeline", "preprocessor"):
+        facts = index.file(event.file)
+        if facts is None:
+            return ""
+        call = facts.call_by_id[event.call]
+        b = binding_of(facts, event.obj.split(".", 1)[0], call.scope, call.stmt, index)
+        cls = b.cls if b is not None else ""
+        for lib in ("xgboost", "lightgbm", "catboost"):
+            if cls.startswith(lib):
+                return lib
+        if b is not None and b.framework == "keras":
+            return "tensorflow"
+        return "scikit-learn"
+    return ""
+
+
+def _folder(path: str) -> str:
+    return posixpath.dirname(path.replace("\\", "/"))
+
+
+def _governs(dep_path: str, script: str) -> bool:
+    """Whether a dependency file's folder contains the script."""
+    folder = _folder(dep_path)
+    return not folder or _folder(script) == folder or _folder(script).startswith(folder + "/")
+
+
+_KIND_ORDER = ("requirements.txt", "requirements", "pyproject.toml", "environment.yml", "environment.yaml", "setup.cfg", "setup.py", "Pipfile")
+
+
+def _file_order(path: str) -> tuple[int, int, str]:
+    name = posixpath.basename(path)
+    rank = len(_KIND_ORDER)
+    for i, kind in enumerate(_KIND_ORDER):
+        if name == kind or (kind == "requirements" and name.startswith("requirements")):
+            rank = i
+            break
+    return (-len(_folder(path)), rank, path)  # nearest folder first
+
+
+def _project_of(index: ProjectIndex, script: str) -> tuple[str, ...]:
+    """The dependency files that govern a script, nearest first."""
+    deps = [p for p in index.dependency_files if _governs(p, script)]
+    return tuple(sorted(deps, key=_file_order))
+
+
+@rule(
+    "ENV001",
+    "unpinned-framework",
+    severity="info",
+    positives=[
+        {
+            "train.py": """
+import torch
+model = torch.nn.Linear(4, 2)
+torch.save(model, "model.pt")
+""",
+            "requirements.txt": "numpy==1.26.4\ntorch>=2.0  # expect: ENV001\n",
+        },
+        {
+            "train.py": """
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(1)])
+model.save("model.keras")
+""",
+            "requirements.txt": "numpy==1.26.4  # expect: ENV001\npandas==2.2.2\n",
+        },
+        {
+            "train.py": """
+import joblib
+from sklearn.linear_model import LogisticRegression
+from config import MODEL_PATH
+clf = LogisticRegression().fit(X, y)
+joblib.dump(clf, MODEL_PATH)  # expect: ENV001
+""",
+            "config.py": 'MODEL_PATH = "clf.joblib"\n',
+        },
+    ],
+    negatives=[
+        {
+            "train.py": """
+import torch
+torch.save(model.state_dict(), "model.pt")
+""",
+            "requirements.txt": "torch==2.3.1\n",
+        },
+        {
+            "train.py": """
+import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+model.fit(x, y)
+model.save("m.keras")
+""",
+            "pyproject.toml": '[project]\nname = "demo"\ndependencies = ["tensorflow==2.16.1", "numpy>=1.26"]\n',
+        },
+        {
+            "predict.py": """
+import torch
+model = torch.load("model.pt", weights_only=True)
+""",
+            "requirements.txt": "torch\n",
+        },
+    ],
+)
+def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """What it does:
+    Flags a project that saves model artifacts (Keras, PyTorch, scikit-learn, XGBoost ...) but does
+    not pin the framework that writes them to one version in its dependency files
+    (requirements*.txt, pyproject.toml, environment.yml, setup.cfg). Reported once per project:
+    on the unpinned entry of the nearest dependency file, on its first line when the framework
+    is missing, or on the first saving script when a project of several files has no dependency
+    file at all (a lone script linted by itself is not judged: its dependency files are not in view).
+
+    Why is this bad?:
+    An artifact is read by the version of the framework that is installed when it is loaded.
+    Pickled scikit-learn estimators refuse or mis-load across versions, Keras changed its file
+    format and layer configs between 2.x and 3, and torch changed `torch.load` defaults. A later
+    `pip install` gives the inference service another version than the one that trained the model.
+
+    Example:
+    ```text
+    # requirements.txt
+    torch>=2.0
+    ```
+
+    Use instead:
+    ```text
+    # requirements.txt
+    torch==2.3.1
+    ```
+
+    References:
+    - https://scikit-learn.org/stable/model_persistence.html#security-maintainability-limitations
+    - https://pip.pypa.io/en/stable/topics/repeatable-installs/
+    """
+    mine = [e for e in artifact_events(facts, index) if _event_framework(index, e)]
+    if not mine:
+        return
+    project = _project_of(index, facts.path)
+    # Every saving script governed by the same dependency files is one project; its first reports.
+    scripts: dict[str, list[ArtifactEvent]] = {}
+    for event in index.events:
+        if _event_framework(index, event) and _project_of(index, event.file) == project:
+            scripts.setdefault(event.file, []).append(event)
+    if not scripts or min(scripts) != facts.path:
+        return
+    frameworks = sorted({_event_framework(index, e) for events in scripts.values() for e in events})
+    entries = {path: dependency_entries(index.dependency_files[path]) for path in project}
+    unpinned = [fw for fw in frameworks if not any(e.framework == fw and e.pinned for es in entries.values() for e in es)]
+    if not unpinned:
+        return
+    names = ", ".join(f"`{fw}`" for fw in unpinned)
+    if not project:
+        if len(index.files) < 2:
+            return  # one script linted alone: its project's dependency files are simply not in view
+        first = min(mine, key=lambda e: facts.call_by_id[e.call].stmt)
+        yield Finding(
+            facts.call_by_id[first.call].span,
+            f"this project saves {names} artifacts but has no dependency file pinning {names}: "
+            "a later install may load them with another version; add a requirements.txt with exact versions",
+        )
+        return
+    for path in project:
+        loose = [e for e in entries[path] if e.framework in unpinned and not e.pinned]
+        if loose:
+            entry = min(loose, key=lambda e: e.line)
+            yield Finding(
+                Span(entry.line, 1, entry.line, len(entry.text) + 1),
+                f"{names} not pinned to one version (`{entry.text}`) but this project saves its artifacts: "
+                "a later install may load them with another version; pin it with `==`",
+                path=path,
+            )
+            return
+    path = project[0]
+    first_line = (index.dependency_files[path].splitlines() or [""])[0]
+    yield Finding(
+        Span(1, 1, 1, len(first_line) + 1),
+        f"{names} missing from the dependency files but this project saves its artifacts: "
+        "a later install may load them with another version; add it with an exact version",
+        path=path,
+    )
