@@ -462,6 +462,7 @@ class ModuleState:
     cls: str = ""  # the class it was built from (qualified or project-local), '' if unknown
     cls_facts: FileFacts | None = None  # the file where `cls` is a local name
     stateless: bool = False  # a loss or activation: no mode and not "the model"
+    layers: frozenset[str] | None = None  # mode layers of a built-in container (`nn.Sequential(...)`), when known
 
     def merge_load(self, load: LoadSite | None) -> ModuleState:
         return self if load is None or self.load is not None else replace(self, load=load)
@@ -654,12 +655,19 @@ def _call_state(facts: FileFacts, call: Call, scope: str, stmt: int, index: Proj
             return module_state(facts, first.value.name, scope, stmt, index, depth + 1)
         return UNKNOWN
     if qual.startswith("transformers.") and call.method == "from_pretrained":
+        cls_name = call.callee.rsplit(".", 2)[-2] if "." in call.callee else ""
+        if any(w in cls_name for w in ("Tokenizer", "Processor", "FeatureExtractor", "Config")):
+            return UNKNOWN
         # from_pretrained returns the model in eval mode.
-        return ModuleState("eval", not call.callee.rsplit(".", 2)[-2].startswith(("TF", "Flax")))
+        return ModuleState("eval", not cls_name.startswith(("TF", "Flax")))
     if qual and fw.is_torch_module_constructor(qual):
         leaf = qual.rsplit(".", 1)[-1]
         stateless = qual.startswith("torch.nn.") and (leaf.endswith("Loss") or leaf in _STATELESS_TORCH_NN)
-        return ModuleState("train", True, cls=qual, stateless=stateless)
+        layers = None
+        if leaf in ("Sequential", "ModuleList", "ModuleDict"):
+            inside = Value("call", "", calls=tuple(c for a in call.args for c in a.value.calls))
+            layers = value_mode_layers(facts, inside, index)
+        return ModuleState("train", True, cls=qual, stateless=stateless, layers=layers)
     # A project class: `Net(...)`, or `models.Net(...)` through an imported project module.
     if call.callee and (not call.method or index is not None) and class_kind(facts, call.callee, index) == "torch-module":
         return ModuleState("train", True, cls=call.callee, cls_facts=facts)

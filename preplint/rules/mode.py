@@ -58,7 +58,7 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
 
 def _inference_reason(facts: FileFacts, call: Call, state: flow.ModuleState, index: ProjectIndex, trained_here: bool) -> str:
     """Why this use of a module is inference, '' when it is (or may be) training."""
-    if _is_pytest_function(facts, call.scope):
+    if _is_pytest_function(facts, call.scope) or _in_lightning_module(facts, call.scope, index):
         return ""
     if flow.no_grad_at(facts, call):
         if trained_here and _same_loop_as_training(facts, call, index):
@@ -73,6 +73,25 @@ def _inference_reason(facts: FileFacts, call: Call, state: flow.ModuleState, ind
     if state.load is not None and not training_scope:
         return "after its weights are loaded"
     return ""
+
+
+def _in_lightning_module(facts: FileFacts, scope: str, index: ProjectIndex) -> bool:
+    """Lightning switches modes itself around validation_step / test_step / predict_step."""
+    cls = flow.enclosing_class(facts, scope)
+    seen: set[str] = set()
+    while cls and cls not in seen:
+        seen.add(cls)
+        found = index.class_for(facts, cls)
+        if found is None:
+            return False
+        owner, cdef = found
+        if any(b.startswith("lightning.") for b in cdef.bases):
+            return True
+        local = [b for b in cdef.bases if "." not in b]
+        if not local:
+            return False
+        facts, cls = owner, local[0]
+    return False
 
 
 def _same_loop_as_training(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
@@ -110,9 +129,16 @@ def _statement_start(facts: FileFacts, call: Call) -> tuple[int, int, int] | Non
     return None
 
 
-def _eval_fix(facts: FileFacts, state: flow.ModuleState, use: Call, name: str) -> Fix | None:
+def _eval_fix(facts: FileFacts, index: ProjectIndex, state: flow.ModuleState, use: Call, name: str) -> Fix | None:
+    """Insert `model.eval()` after the load (or before the use of a local model). Only where nothing
+    trains: an eval() inserted into a fine-tuning or training function would break its training."""
+    training = flow.training_scopes(facts, index)
+    if use.scope in training:
+        return None
     load = state.load
-    if load is not None and load.facts is facts:
+    if load is not None:
+        if load.facts is not facts or load.call.scope in training:
+            return None
         target = load.name
         where = _statement_start(facts, load.call)
         if not target:
@@ -120,16 +146,17 @@ def _eval_fix(facts: FileFacts, state: flow.ModuleState, use: Call, name: str) -
             for a in facts.assigns:
                 if a.stmt == load.call.stmt and a.op == "=" and load.call.id in a.value.calls and len(a.targets) == 1:
                     target = a.targets[0]
-        if where is not None and target:
-            _, column, last = where
-            text = f"{' ' * (column - 1)}{target}.eval()\n"
-            return Fix(f"Call `{target}.eval()` after loading its weights", (Edit(last + 1, 1, last + 1, 1, text),))
-        return None
-    if load is None:
-        for a in facts.assigns:
-            if a.stmt == use.stmt and a.op == "=" and use.id in a.value.calls:
-                text = f"{' ' * (a.span.column - 1)}{name}.eval()\n"
-                return Fix(f"Call `{name}.eval()` before running it", (Edit(a.span.line, 1, a.span.line, 1, text),))
+        if where is None or not target:
+            return None
+        _, column, last = where
+        text = f"{' ' * (column - 1)}{target}.eval()\n"
+        return Fix(f"Call `{target}.eval()` after loading its weights", (Edit(last + 1, 1, last + 1, 1, text),))
+    if not any(a.scope == use.scope and a.stmt < use.stmt and name in a.targets for a in facts.assigns):
+        return None  # a parameter, a global or an attribute: whoever owns it decides its mode
+    for a in facts.assigns:
+        if a.stmt == use.stmt and a.op == "=" and use.id in a.value.calls:
+            text = f"{' ' * (a.span.column - 1)}{name}.eval()\n"
+            return Fix(f"Call `{name}.eval()` before running it", (Edit(a.span.line, 1, a.span.line, 1, text),))
     return None
 
 
@@ -318,13 +345,15 @@ def torch_eval_missing(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
             call.span,
             message,
             related=related,
-            fix=_eval_fix(facts, state, call, name),
+            fix=_eval_fix(facts, index, state, call, name),
             artifact=(state.load.artifact or None) if state.load is not None else None,
             severity=severity,
         )
 
 
 def _layers_of(facts: FileFacts, state: flow.ModuleState, index: ProjectIndex) -> frozenset[str] | None:
+    if state.layers is not None:
+        return state.layers
     if not state.cls:
         return None
     return flow.mode_layers(state.cls_facts or facts, state.cls, index)
@@ -961,7 +990,7 @@ def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
         key = (call.scope, name)
         if key in reported or flow.no_grad_at(facts, call) or call.scope in training or frozen_any:
             continue
-        if flow.in_training_loop(facts, call, index) or _is_pytest_function(facts, call.scope):
+        if flow.in_training_loop(facts, call, index) or _is_pytest_function(facts, call.scope) or _in_lightning_module(facts, call.scope, index):
             continue
         if any(w in call.withs for w in ("torch.enable_grad", "torch.set_grad_enabled", "torch.autograd.set_grad_enabled")):
             continue
@@ -1141,11 +1170,22 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
             continue
         for target in a.targets:
             base, _, attr = target.rpartition(".")
-            if not base or not _private(attr):
+            if not base:
+                continue
+            if not _private(attr):
+                resolved = facts.resolve(target)
+                if resolved.startswith(_FRAMEWORK_ROOTS) and not resolved.startswith(_DOCUMENTED_PRIVATE_NAMESPACES) and any(
+                    _private(p) for p in resolved.split(".")
+                ):
+                    yield Finding(a.span, f"`{target}` sets a private framework attribute: it can change or vanish in any release")
+                    break
                 continue
             resolved = facts.resolve(target)
             if resolved.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
                 continue
+            if resolved.startswith(_FRAMEWORK_ROOTS) and any(_private(p) for p in resolved.split(".")):
+                yield Finding(a.span, f"`{target}` sets a private framework attribute: it can change or vanish in any release")
+                break
             known = attr in _KNOWN_PRIVATE and (base != "self" or class_kind(facts, flow.enclosing_class(facts, a.scope), index) is not None)
             if known or _framework_object(facts, index, base, a.scope, a.stmt):
                 yield Finding(a.span, f"`{target}` sets a private framework attribute: it can change or vanish in any release")
