@@ -829,3 +829,125 @@ with torch.no_grad():
     (finding,) = [d for d in lint(example) if d.code == "MODE001"]
     assert finding.severity.label == "warning"
     assert "no Dropout or BatchNorm" in finding.message
+
+
+MORE_POSITIVES: list[tuple[str, object]] = [
+    (
+        "MODE001",
+        """
+import torch
+import segmentation_models_pytorch as smp
+
+model = smp.Unet("resnet34", classes=2)
+model.load_state_dict(torch.load("unet.pt", weights_only=True))
+model.to("cuda")
+with torch.no_grad():
+    mask = model(torch.rand(1, 3, 256, 256).cuda())  # expect: MODE001
+""",
+    ),
+    (
+        "MODE002",
+        NET
+        + """
+class Trainer:
+    def __init__(self, model, loader, val_loader):
+        self.model = model
+        self.loader = loader
+        self.val_loader = val_loader
+        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def validate(self):
+        self.model.eval()  # expect: MODE002
+        with torch.no_grad():
+            return sum(self.model(x).sum() for x, _ in self.val_loader)
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            for x, y in self.loader:
+                self.opt.zero_grad()
+                nn.functional.cross_entropy(self.model(x), y).backward()
+                self.opt.step()
+            print(self.validate())
+""",
+    ),
+]
+
+MORE_NEGATIVES: list[tuple[str, object]] = [
+    (
+        "MODE001",
+        NET
+        + """
+device = torch.device("cpu")
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+model.to(device).eval()
+with torch.no_grad():
+    out = model(torch.randn(2, 8))
+""",
+    ),
+    (
+        "MODE001",
+        NET
+        + """
+def train(model, loader, epochs):
+    opt = torch.optim.Adam(model.parameters())
+    for epoch in range(epochs):
+        model.train()
+        for x, y in loader:
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        model.eval()
+
+@torch.no_grad()
+def test(model, loader):
+    return [model(x) for x, _ in loader]
+
+def main(loader, test_loader):
+    model = Net()
+    train(model, loader, 3)
+    print(test(model, test_loader))
+""",
+    ),
+    (
+        "MODE002",
+        NET
+        + """
+class Trainer:
+    def __init__(self, model, loader, val_loader):
+        self.model = model
+        self.loader = loader
+        self.val_loader = val_loader
+        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def validate(self):
+        self.model.eval()
+        with torch.no_grad():
+            return sum(self.model(x).sum() for x, _ in self.val_loader)
+
+    def train_epoch(self):
+        self.model.train()
+        for x, y in self.loader:
+            self.opt.zero_grad()
+            nn.functional.cross_entropy(self.model(x), y).backward()
+            self.opt.step()
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            self.train_epoch()
+            print(self.validate())
+""",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "example"), MORE_POSITIVES, ids=_ids(MORE_POSITIVES))
+def test_more_positive(code: str, example: str | dict[str, str]) -> None:
+    sources = as_project(example)
+    found = {(d.path, d.line) for d in lint(example) if d.code == code}
+    assert found == expected_lines(sources, code)
+
+
+@pytest.mark.parametrize(("code", "example"), MORE_NEGATIVES, ids=_ids(MORE_NEGATIVES))
+def test_more_negative(code: str, example: str | dict[str, str]) -> None:
+    assert [d for d in lint(example) if d.code == code] == []

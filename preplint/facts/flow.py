@@ -509,6 +509,25 @@ def _scope_assigns(facts: FileFacts) -> dict[str, list[Assign]]:
     return table
 
 
+_SELF_RETURNING_MODULE_METHODS = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "eval", "train", "requires_grad_", "share_memory"})
+
+
+def base_receiver(facts: FileFacts, call: Call) -> str:
+    """The module a method acts on, through chains: `model.to(device).eval()` acts on `model`."""
+    if call.receiver:
+        return call.receiver
+    probe = call
+    for _ in range(6):
+        if probe.receiver_call < 0:
+            return ""
+        probe = facts.call_by_id[probe.receiver_call]
+        if probe.method not in _SELF_RETURNING_MODULE_METHODS:
+            return ""
+        if probe.receiver:
+            return probe.receiver
+    return ""
+
+
 def _on(receiver: str, name: str) -> bool:
     """A method call on `receiver` acts on module `name` (`model.module.eval()` acts on `model`)."""
     return receiver == name or receiver.startswith(name + ".")
@@ -539,7 +558,8 @@ def module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: Proj
     events = sorted((c for c in calls if floor <= c.stmt < stmt), key=lambda c: c.id, reverse=True)
     for c in events:
         change = ""
-        if _on(c.receiver, name) or (c.receiver == "self" and name.startswith("self.") and _class_is_torch(facts, enclosing_class(facts, scope), index)):
+        receiver = base_receiver(facts, c) if c.method in ("eval", "train") else c.receiver
+        if _on(receiver, name) or (receiver == "self" and name.startswith("self.") and _class_is_torch(facts, enclosing_class(facts, scope), index)):
             change = mode_change(c)
         elif c.args and depth < _MAX_DEPTH:
             change = _helper_mode_change(facts, c, name, index, depth)
@@ -551,6 +571,9 @@ def module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: Proj
         break
     if last_assign is not None:
         origin = _origin_state(facts, last_assign.value, last_assign.scope, last_assign.stmt, index, depth) if last_assign.op == "=" else UNKNOWN
+        if origin.mode == "unknown" and load is not None and load.call.method == "load_state_dict" and last_assign.value.kind == "call":
+            # `model = smp.Unet(...)` then `model.load_state_dict(...)`: a freshly built module, in train mode.
+            origin = replace(origin, mode="train", torch=True)
         state = replace(origin, torch=origin.torch or torch_evidence).merge_load(load)
         return replace(state, mode=mode) if mode else state
     if mode:
@@ -572,11 +595,15 @@ def _helper_mode_change(facts: FileFacts, call: Call, name: str, index: ProjectI
         value = argument_for(call, fn, param)
         if value is None or value.name != name:
             continue
+        # The last switch in the helper is the mode its argument leaves in.
+        last = ""
         for c in _scope_calls(owner).get(fn.qualname, []):
-            if _on(c.receiver, param):
+            if _on(base_receiver(owner, c), param):
                 change = mode_change(c)
-                if change:
-                    return "eval" if change == "either" else change
+                if change and not (change == "train" and c.in_condition):
+                    last = "eval" if change == "either" else change
+        if last:
+            return last
     return ""
 
 
@@ -748,7 +775,7 @@ def _attribute_state(facts: FileFacts, cls: str, name: str, index: ProjectIndex 
     for fn in methods:
         calls = _scope_calls(facts).get(fn.qualname, [])
         for c in calls:
-            if _on(c.receiver, name):
+            if _on(base_receiver(facts, c), name):
                 change = mode_change(c)
                 if change in ("eval", "either"):
                     evaluated = True
@@ -808,7 +835,7 @@ def _global_state(facts: FileFacts, name: str, index: ProjectIndex | None, depth
     if not any(root in a.targets for a in _scope_assigns(facts).get("", [])):
         return _imported_state(facts, name, index, depth)
     state = module_state(facts, name, "", facts.statements + 1, index, depth + 1)
-    if state.mode != "eval" and any(_on(c.receiver, name) and mode_change(c) in ("eval", "either") for c in facts.calls):
+    if state.mode != "eval" and any(mode_change(c) in ("eval", "either") and _on(base_receiver(facts, c), name) for c in facts.calls):
         return replace(state, mode="eval")
     return state
 

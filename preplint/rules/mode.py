@@ -364,29 +364,47 @@ def _layers_of(facts: FileFacts, state: flow.ModuleState, index: ProjectIndex) -
 
 def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str, str, Call | None]]:
     """(call, module name, 'eval'|'train'|'either', the switch inside a helper or None) for mode
-    switches in this file, direct (`model.eval()`) or through a project helper (`validate(model)`)."""
+    switches in this file: direct (`model.eval()`, `model.to(d).eval()`), through a project helper
+    given the model (`validate(model)`), or through a method that switches `self.model`."""
     out: list[tuple[Call, str, str, Call | None]] = []
     for call in facts.calls:
         change = flow.mode_change(call)
-        if change and call.receiver:
-            if call.receiver == "self" and class_kind(facts, flow.enclosing_class(facts, call.scope), index) != "torch-module":
+        receiver = flow.base_receiver(facts, call) if change else ""
+        if change and receiver:
+            if receiver == "self" and class_kind(facts, flow.enclosing_class(facts, call.scope), index) != "torch-module":
                 continue
-            out.append((call, call.receiver, change, None))
+            out.append((call, receiver, change, None))
             continue
-        if call.args and not call.method or (call.callee.startswith("self.") and call.callee.count(".") == 1):
-            target = flow.resolve_function(facts, call, index)
-            if target is None:
+        if change or not call.callee:
+            continue
+        self_method = call.callee.startswith("self.") and call.callee.count(".") == 1
+        if not (call.args and not call.method) and not self_method:
+            continue
+        target = flow.resolve_function(facts, call, index)
+        if target is None:
+            continue
+        owner, fn = target
+        inner_calls = [c for c in owner.calls if c.scope == fn.qualname and flow.mode_change(c)]
+        if not inner_calls:
+            continue
+        for param in fn.params:
+            value = flow.argument_for(call, fn, param)
+            if value is None or not value.name:
                 continue
-            owner, fn = target
-            for param in fn.params:
-                value = flow.argument_for(call, fn, param)
-                if value is None or not value.name:
-                    continue
-                inner = [c for c in owner.calls if c.scope == fn.qualname and _related_name(c.receiver, param) and flow.mode_change(c)]
+            inner = [c for c in inner_calls if _related_name(flow.base_receiver(owner, c), param)]
+            changes = {flow.mode_change(c) for c in inner}
+            if changes:
+                switch = inner[0] if owner is facts else None
+                out.append((call, value.name, "either" if len(changes) > 1 else changes.pop(), switch))
+        if self_method:
+            by_attr: dict[str, list[Call]] = {}
+            for c in inner_calls:
+                receiver = flow.base_receiver(owner, c)
+                if receiver.startswith("self."):
+                    by_attr.setdefault(receiver, []).append(c)
+            for receiver, inner in by_attr.items():
                 changes = {flow.mode_change(c) for c in inner}
-                if changes:
-                    switch = inner[0] if owner is facts else None
-                    out.append((call, value.name, "either" if len(changes) > 1 else changes.pop(), switch))
+                out.append((call, receiver, "either" if len(changes) > 1 else changes.pop(), inner[0]))
     return out
 
 
