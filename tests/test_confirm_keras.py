@@ -212,14 +212,36 @@ def test_registered_class_in_an_importable_module_refutes(
     assert "checked in source" in evidence
 
 
-def test_registered_class_loads_once_its_module_is_imported_when_trusted(keras_dir: Path) -> None:
-    (result,) = confirm_diagnostics(
-        [diagnostic("LOAD001", "registered.keras", keras_dir)],
-        ConfirmOptions(trust_artifacts=True, timeout=120),
-    )
-    assert result.confirmation is not None
-    assert result.confirmation.status == "refuted", result.confirmation.evidence
-    assert "loads once `mylayers` is imported" in result.confirmation.evidence
+@pytest.fixture(scope="session")
+def trusted(keras_dir: Path) -> tuple[dict[str, Diagnostic], bool]:
+    """Findings confirmed with --trust-artifacts, and whether the Lambda canary ran meanwhile."""
+    canary = keras_dir / "lambda-ran.txt"
+    diagnostics = [
+        diagnostic("LOAD001", "registered.keras", keras_dir),
+        diagnostic("MODE003", "lambda.keras", keras_dir),
+    ]
+    result = confirm_diagnostics(diagnostics, ConfirmOptions(trust_artifacts=True, timeout=120))
+    ran = canary.exists()
+    canary.unlink(missing_ok=True)  # the untrusted tests must find it absent
+    return {d.artifact or "": d for d in result}, ran
+
+
+def test_registered_class_loads_once_its_module_is_imported_when_trusted(
+    trusted: tuple[dict[str, Diagnostic], bool],
+) -> None:
+    confirmation = trusted[0]["registered.keras"].confirmation
+    assert confirmation is not None
+    assert confirmation.status == "refuted", confirmation.evidence
+    assert "loads once `mylayers` is imported" in confirmation.evidence
+
+
+def test_lambda_canary_runs_when_trusted(trusted: tuple[dict[str, Diagnostic], bool]) -> None:
+    """The control: the canary is real, so its absence elsewhere means safe_mode held."""
+    results, ran = trusted
+    assert ran
+    confirmation = results["lambda.keras"].confirmation
+    assert confirmation is not None
+    assert confirmation.status == "refuted", confirmation.evidence  # loaded, so the probe ran
 
 
 def test_builtin_only_model_loads_without_custom_objects(
@@ -305,18 +327,6 @@ def test_lambda_canary_never_runs_without_trust(
     )
     assert audit["load"]["ok"] is False
     assert not canary.exists()
-
-
-def test_lambda_canary_runs_when_trusted(keras_dir: Path, tmp_path: Path) -> None:
-    """The control: the canary is real, so its absence above means safe_mode held."""
-    canary = keras_dir / "lambda-ran.txt"
-    audit_artifact(
-        keras_dir / "lambda.keras",
-        input_path=None,
-        options=ConfirmOptions(trust_artifacts=True, timeout=120),
-    )
-    assert canary.exists()
-    canary.unlink()
 
 
 def test_no_probe_and_missing_artifact_keep_no_confirmation(

@@ -255,3 +255,13 @@ def test_worker_stdout_stays_json_when_the_artifact_prints(tmp_path: Path) -> No
     assert audit["failure"] is None
     assert audit["load"]["ok"] is True
     assert audit["load"]["object"] == "builtins.list"
+
+
+@pytest.mark.slow
+def test_a_crashing_worker_is_reported_not_raised(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    (tmp_path / "crash.pkl").write_bytes(pickle.dumps(Call(os.abort)))
+    audit = audit_artifact(
+        tmp_path / "crash.pkl", input_path=None, options=ConfirmOptions(trust_artifacts=True)
+    )
+    assert audit["failure"].startswith("worker killed by signal SIGABRT")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -250,3 +254,41 @@ def test_torch_legacy_file_scan(torch_dir: Path) -> None:
     assert scan.kind == "torch-legacy"
     assert scan.error is None
     assert "torch._utils._rebuild_tensor_v2" in scan.imports
+
+
+PREDICT = """\
+import numpy as np
+import torch
+
+model = torch.jit.load({artifact!r})
+model.eval()
+x = np.random.rand(8, 4)
+with torch.no_grad():
+    y = model(torch.from_numpy(x))
+"""
+
+
+def _preplint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "preplint", "check", "--no-cache", "--confirm", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_check_confirm_end_to_end(torch_dir: Path, tmp_path: Path) -> None:
+    shutil.copy(torch_dir / "plain_ts.pt", tmp_path / "model.pt")
+    (tmp_path / "predict.py").write_text(PREDICT.format(artifact="model.pt"))
+    (tmp_path / "predict_gone.py").write_text(PREDICT.format(artifact="gone.pt"))
+    run = _preplint(tmp_path, "--format", "json", "predict.py", "predict_gone.py")
+    findings = {(d["path"], d["code"]): d for d in json.loads(run.stdout)["diagnostics"]}
+    confirmation = findings[("predict.py", "DTYPE002")]["confirmation"]
+    assert confirmation["status"] == "confirmed", confirmation
+    assert confirmation["probe"] == "dtype-sensitivity"
+    assert confirmation["artifact"] == "model.pt"
+    assert "float64 batch raised RuntimeError" in confirmation["evidence"]
+    assert findings[("predict_gone.py", "DTYPE002")]["confirmation"] is None
+    text = _preplint(tmp_path, "predict_gone.py").stdout
+    assert "no artifact found for 'gone.pt'" in text

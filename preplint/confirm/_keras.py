@@ -8,11 +8,12 @@ import re
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from preplint.confirm import _arrays
+from preplint.confirm._errors import guarded, short_error
 from preplint.confirm.probes import DTYPE, LOAD, MODE, PREPROCESSING, SAFE_MODE
 from preplint.confirm.registration import find_registration
 
@@ -50,18 +51,6 @@ _DROPOUT = frozenset(
     }
 )
 _NORMALIZATION = frozenset({"BatchNormalization", "SyncBatchNormalization"})
-_MAX_ERROR = 600
-
-
-def short_error(exc: BaseException) -> str:
-    """The exception as one line, without the full object configs Keras appends."""
-    text = " ".join(str(exc).split())
-    # Keras wraps the cause after a dump of the whole config; TorchScript puts it last.
-    for marker in ("Exception encountered:", "RuntimeError:"):
-        if marker in text:
-            text = text.rsplit(marker, 1)[1].strip()
-    text = text.split(" Full object config:")[0]
-    return f"{type(exc).__name__}: {text[:_MAX_ERROR]}"
 
 
 def read_config(path: Path, fmt: str) -> dict[str, Any] | None:
@@ -386,13 +375,3 @@ def run(path: Path, fmt: str, request: dict[str, Any]) -> dict[str, Any]:
             lambda: dtype_facts(model, _batch(signature, user_input), signature)
         )
     return out
-
-
-def guarded(probe: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run one probe; its failure is evidence for the report, not a crash of the worker."""
-    try:
-        return probe()
-    except MemoryError:
-        raise
-    except Exception as exc:
-        return {"error": short_error(exc)}

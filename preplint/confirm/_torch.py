@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from preplint.confirm import _arrays
-from preplint.confirm._keras import guarded, short_error
+from preplint.confirm._errors import guarded, short_error
 from preplint.confirm.pickle_scan import scan_pickles
 from preplint.confirm.probes import DTYPE, MODE
 
@@ -233,10 +233,8 @@ def module_mode_facts(model: Any, batch: Any) -> dict[str, Any]:
 def export_mode_facts(program: Any, batch: Any) -> dict[str, Any]:
     """Run the exported graph with its dropout/batch-norm flags set each way."""
     mode_ops = _export_mode_ops(program)
-    facts = _mode_runs(
-        lambda: _call(_export_module(program, False), batch),
-        lambda: _call(_export_module(program, True), batch),
-    )
+    inference, training = _export_module(program, False), _export_module(program, True)
+    facts = _mode_runs(lambda: _call(inference, batch), lambda: _call(training, batch))
     exported_training = [op["node"] for op in mode_ops["ops"] if op["training"]]
     facts.update(
         dropout=[op["node"] for op in mode_ops["ops"] if "dropout" in op["op"]],
@@ -245,8 +243,6 @@ def export_mode_facts(program: Any, batch: Any) -> dict[str, Any]:
         exported_training_ops=exported_training,
         fixed_ops=mode_ops["fixed_ops"],
     )
-    as_saved = [_call(_export_module(program, None), batch) for _ in range(2)]
-    facts["as_saved_repeat"] = _arrays.max_abs_diff(as_saved[0], as_saved[1])
     return facts
 
 
@@ -320,8 +316,9 @@ class _Runnable:
     def dtype(self) -> dict[str, Any]:
         if self.exported:
             model_dtype = self.signature[0]["dtype"] if self.signature else None
+            as_saved = _export_module(self.obj, None)
             return dtype_facts(
-                lambda b: _call(_export_module(self.obj, None), b),
+                lambda b: _call(as_saved, b),
                 self.batch(),
                 self.signature,
                 model_dtype,

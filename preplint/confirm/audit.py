@@ -34,7 +34,7 @@ def audit_artifact(
         path.absolute(),
         _AUDIT_PROBES,
         options,
-        search_paths=[str(Path.cwd())],
+        search_paths=[str(path.absolute().parent), str(Path.cwd())],
         input_path=input_path,
         audit=True,
     )

@@ -113,10 +113,8 @@ def probe_artifact(
     worker_probes = sorted(p for p in wanted & WORKER_PROBES if supports(p, fmt) is None)
     if not worker_probes and not audit:
         return ArtifactResult(path, fmt, scan, {}, None)
-    # Reading versions loads nothing; every other probe loads the artifact.
-    loads = [p for p in worker_probes if p != probe_names.VERSION] or (
-        audit and fmt.framework != "unknown"
-    )
+    # Reading versions loads nothing; every other probe, and an audit, loads the artifact.
+    loads = audit or any(p != probe_names.VERSION for p in worker_probes)
     refusal = _refused_by_scan(fmt, scan, options) if loads else None
     if refusal:
         worker_probes = [p for p in worker_probes if p == probe_names.VERSION]

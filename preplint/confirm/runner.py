@@ -76,10 +76,10 @@ def memory_limiter(limit_mb: int) -> Callable[[], None] | None:
 def _failure_from_exit(returncode: int, stderr: str, limit_mb: int) -> str:
     """Explain a worker that exited without a response."""
     tail = stderr.strip()[-_STDERR_TAIL:]
-    if any(marker in stderr for marker in _OOM_MARKERS) or returncode == -signal.SIGKILL:
-        return (
-            f"out of memory (limit {limit_mb} MiB): {tail.splitlines()[-1] if tail else 'killed'}"
-        )
+    if tail and any(marker in stderr for marker in _OOM_MARKERS):
+        return f"out of memory (limit {limit_mb} MiB): {tail.splitlines()[-1]}"
+    if returncode == -signal.SIGKILL:  # what a kernel or container out-of-memory killer sends
+        return "out of memory: the worker was killed by SIGKILL"
     if returncode < 0:
         name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else "?"
         return f"worker killed by signal {name}: {tail or 'no output'}"

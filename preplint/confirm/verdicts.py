@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from preplint.confirm.pickle_scan import PickleScan
-from preplint.confirm.probes import DTYPE, LOAD, MODE, PICKLE, PREPROCESSING, SAFE_MODE, VERSION
+from preplint.confirm.probes import DTYPE, LOAD, MODE, PREPROCESSING, SAFE_MODE, VERSION
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -248,5 +248,3 @@ FACT_VERDICTS: dict[str, Callable[[str, dict[str, Any]], Verdict]] = {
     PREPROCESSING: preprocessing_verdict,
     VERSION: version_verdict,
 }
-
-__all__ = ["FACT_VERDICTS", "PICKLE", "pickle_verdict", "CONFIRMED", "REFUTED", "INCONCLUSIVE"]
