@@ -141,14 +141,26 @@ def load_verdict(code: str, facts: dict[str, Any]) -> Verdict:
         )
     if not facts.get("missing"):
         return INCONCLUSIVE, load_evidence(facts)
+    if facts.get("retry_error"):
+        modules = ", ".join(f"`{m}`" for m in facts.get("imported_modules", []))
+        return CONFIRMED, (
+            f"{load_evidence(facts)}; after importing {modules or 'the registering modules'} "
+            f"it still fails: {facts['retry_error']}"
+        )
     registered = _registered_everywhere(facts)
     if registered:
         where = _listing(
             [f"{r['registered_as']} in {r['module']} ({r['source']})" for r in registered]
         )
-        return REFUTED, (
+        evidence = (
             f"{load_evidence(facts)}; but every missing class is registered in an "
-            f"importable module: {where}: a loader that imports it needs no custom_objects "
+            f"importable module: {where}"
+        )
+        if code == "LOAD002":
+            # Registration finds the class; only a real load shows whether its config rebuilds it.
+            return INCONCLUSIVE, f"{evidence}; pass --trust-artifacts to import it and load"
+        return REFUTED, (
+            f"{evidence}: a loader that imports it needs no custom_objects "
             "(checked in source; pass --trust-artifacts to import and load it)"
         )
     origins = [
