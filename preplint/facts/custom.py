@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -231,10 +232,55 @@ def _project_name(facts: FileFacts, callee: str, index: ProjectIndex | None) -> 
     return bool(mod) and index.module(mod) is not None
 
 
+def _instantiations(facts: FileFacts, index: ProjectIndex | None) -> tuple[frozenset[str], frozenset[str]]:
+    """Class names called inside Keras subclasses' own methods, and called anywhere else."""
+    key = "custom_instantiations"
+    cached = facts.extra.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    keras_classes = {c.name for c in facts.classes if _class_kind(facts, c, index, 0) is not None}
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for call in facts.calls:
+        name = call.callee.rsplit(".", 1)[-1]
+        if not name[:1].isupper():
+            continue
+        (inside if call.scope.split(".", 1)[0] in keras_classes else outside).add(name)
+    result = (frozenset(inside), frozenset(outside))
+    facts.extra[key] = result
+    return result
+
+
+_PROJECT_CACHE: weakref.WeakKeyDictionary[ProjectIndex, tuple[frozenset[str], frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def _project_instantiations(facts: FileFacts, index: ProjectIndex | None) -> tuple[frozenset[str], frozenset[str]]:
+    if index is None:
+        return _instantiations(facts, None)
+    cached = _PROJECT_CACHE.get(index)
+    if cached is None:
+        inside: set[str] = set()
+        outside: set[str] = set()
+        for f in index.files:
+            i, o = _instantiations(f, index)
+            inside |= i
+            outside |= o
+        cached = (frozenset(inside), frozenset(outside))
+        _PROJECT_CACHE[index] = cached
+    return cached
+
+
 def custom_classes_defined(facts: FileFacts, index: ProjectIndex | None) -> tuple[CustomObject, ...]:
-    """Keras subclasses defined in this file."""
+    """Keras subclasses defined in this file, except parts that only other custom classes build.
+
+    A layer made in a custom model's `__init__` is rebuilt by that code at load time: it is
+    never looked up by name, so it needs no registration of its own.
+    """
+    inside, outside = _project_instantiations(facts, index)
     out: list[CustomObject] = []
     for cls in facts.classes:
+        if cls.name in inside and cls.name not in outside:
+            continue
         kind = _class_kind(facts, cls, index, 0)
         if kind is not None:
             out.append(CustomObject(cls.name, kind, facts.path, cls.span, is_registered(cls.decorators)))
@@ -242,5 +288,5 @@ def custom_classes_defined(facts: FileFacts, index: ProjectIndex | None) -> tupl
 
 
 def project_custom_classes(index: ProjectIndex) -> tuple[CustomObject, ...]:
-    """Every Keras subclass defined anywhere in the project."""
+    """Every Keras subclass defined anywhere in the project (parts built by other custom classes aside)."""
     return tuple(obj for f in index.files for obj in custom_classes_defined(f, index))
