@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,26 +50,25 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def memory_limiter(limit_mb: int) -> Callable[[], None] | None:
-    """A preexec_fn capping the worker's data segment.
+def apply_memory_limit(limit_mb: int) -> None:
+    """Cap this process's data segment; the worker calls it before importing any framework.
 
     RLIMIT_DATA (Linux >= 4.7 counts heap and private anonymous mappings) rather than
     RLIMIT_AS: TensorFlow maps ~1.5 GB of address space for its shared libraries before
     allocating anything, and more threads on bigger machines, so an address-space cap either
     breaks the import or must be so loose it limits nothing. A tiny Keras model needs ~350 MB
-    of data segment, torch ~220 MB.
+    of data segment, torch ~220 MB. The worker applies it itself rather than through a
+    preexec_fn, which is unsafe while the planner's threads start several workers at once.
     """
-    if limit_mb <= 0:
-        return None
-
-    def apply() -> None:
+    try:
         import resource
-
-        limit = limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not write a core file
-
-    return apply
+    except ImportError:  # not POSIX: no limit to apply
+        return
+    if limit_mb <= 0:
+        return
+    limit = limit_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not write a core file
 
 
 def _failure_from_exit(returncode: int, stderr: str, limit_mb: int) -> str:
@@ -101,11 +99,12 @@ def run_worker(request: dict[str, Any], *, timeout: float, memory_limit_mb: int)
         env=worker_env(),
         cwd=str(Path(preplint.__file__).resolve().parent.parent),
         start_new_session=True,  # its own process group, so a timeout kills its children too
-        preexec_fn=memory_limiter(memory_limit_mb),
         text=True,
     )
     try:
-        stdout, stderr = process.communicate(json.dumps(request), timeout=timeout)
+        stdout, stderr = process.communicate(
+            json.dumps({**request, "memory_limit_mb": memory_limit_mb}), timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         _kill_group(process)
         process.communicate()

@@ -2,7 +2,8 @@
 
 Run as `python -m preplint.confirm.worker` with a JSON request on stdin:
 `{"artifact": path, "probes": [...], "trust": bool, "input": path|null, "search_paths": [...],
-"audit": bool}`. It writes exactly one JSON line on stdout; frameworks' own output goes to stderr.
+"audit": bool, "memory_limit_mb": int}`. It writes exactly one JSON line on stdout; the
+frameworks' own output goes to stderr.
 Only this process imports tensorflow/keras or torch, and only the one the artifact needs.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from preplint.confirm.probes import VERSION, detect_format
+from preplint.confirm.runner import apply_memory_limit
 
 
 def _claim_stdout() -> IO[str]:
@@ -63,7 +65,9 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     out = _claim_stdout()
     try:
-        response = handle(json.loads(sys.stdin.read()))
+        request = json.loads(sys.stdin.read())
+        apply_memory_limit(int(request.get("memory_limit_mb", 0)))
+        response = handle(request)
     except MemoryError:
         response = {"error": "MemoryError", "out_of_memory": True}
     except Exception as exc:  # reported to the planner as an inconclusive confirmation
