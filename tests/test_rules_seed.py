@@ -1,0 +1,250 @@
+"""SEED001-SEED004 on varied realistic snippets: each case lists where each code must fire (and nowhere else)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import as_project, expected_lines, lint
+
+CODES = ("SEED001", "SEED002", "SEED003", "SEED004")
+
+CASES: dict[str, str | dict[str, str]] = {
+    "keras_unseeded_in_main": """
+import numpy as np
+import tensorflow as tf
+
+def main():
+    x = np.load("x.npy")
+    model = tf.keras.Sequential([tf.keras.layers.Dense(16), tf.keras.layers.Dropout(0.2), tf.keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, x[:, :1], epochs=3)  # expect: SEED001
+    model.save("m.keras")
+
+if __name__ == "__main__":
+    main()
+""",
+    "keras_seeded_with_set_random_seed": """
+import tensorflow as tf
+from tensorflow import keras
+keras.utils.set_random_seed(3)
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile(loss="mse")
+model.fit(X, y, epochs=2)
+""",
+    "torch_seeded_by_lightning": """
+import lightning as L
+import torch
+L.seed_everything(7)
+net = torch.nn.Linear(2, 1)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+net(torch.ones(1, 2)).sum().backward()
+opt.step()
+""",
+    "transformers_set_seed": """
+import torch
+from transformers import set_seed
+set_seed(0)
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.AdamW(model.parameters())
+model(torch.zeros(1, 2)).sum().backward()
+optimizer.step()
+""",
+    "deterministic_sklearn_is_quiet": """
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import SVC
+LogisticRegression(max_iter=500).fit(X, y)
+svc = SVC(C=1.0)
+svc.fit(X, y)
+""",
+    "random_forest_in_pipeline": """
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.ensemble import RandomForestClassifier
+import joblib
+pipe = make_pipeline(StandardScaler(), RandomForestClassifier())
+pipe.fit(X, y)  # expect: SEED001
+joblib.dump(pipe, "pipe.joblib")
+""",
+    "random_state_none_is_unseeded": """
+from sklearn.ensemble import GradientBoostingRegressor
+gbr = GradientBoostingRegressor(random_state=None)
+gbr.fit(X, y)  # expect: SEED001
+""",
+    "inference_only_is_quiet": """
+import torch
+model = torch.jit.load("model.pt")
+model.eval()
+with torch.no_grad():
+    print(model(torch.ones(1, 3)))
+""",
+    "numpy_seeded_torch_not": """
+import numpy as np
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+def train():
+    np.random.seed(1)  # expect: SEED002
+    net = Net()
+    opt = torch.optim.Adam(net.parameters())
+    for _ in range(5):
+        opt.zero_grad()
+        net(torch.ones(3, 4)).sum().backward()
+        opt.step()
+""",
+    "python_random_draw_unseeded": """
+import random
+import torch
+torch.manual_seed(0)
+files = ["a", "b", "c"]
+random.shuffle(files)  # expect: SEED002
+net = torch.nn.Linear(1, 1)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+net(torch.ones(1, 1)).sum().backward()
+opt.step()
+""",
+    "seed_after_model_built": """
+import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.layers.Dense(4), tf.keras.layers.Dense(1)])
+tf.random.set_seed(5)  # expect: SEED002
+model.compile(loss="mse")
+model.fit(X, y, epochs=1)
+""",
+    "rng_generator_is_local_and_seeded": """
+import numpy as np
+import torch
+torch.manual_seed(0)
+rng = np.random.default_rng(0)
+idx = rng.permutation(100)
+net = torch.nn.Linear(1, 1)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+net(torch.ones(1, 1)).sum().backward()
+opt.step()
+""",
+    "helper_seeds_only_numpy": {
+        "common/utils.py": """
+import random
+import numpy as np
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+""",
+        "train.py": """
+import torch
+from common.utils import seed_everything
+
+seed_everything(1)  # expect: SEED002
+model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.1))
+opt = torch.optim.Adam(model.parameters())
+model(torch.ones(2, 3)).sum().backward()
+opt.step()
+""",
+    },
+    "trainer_module_called_from_seeded_main": {
+        "engine.py": """
+import torch
+
+def train(model, loader, epochs):
+    opt = torch.optim.Adam(model.parameters())
+    for _ in range(epochs):
+        for xb, yb in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+            opt.step()
+""",
+        "main.py": """
+import torch
+from engine import train
+torch.manual_seed(0)
+model = torch.nn.Linear(3, 1)
+train(model, [], 3)
+""",
+    },
+    "splits": """
+import pandas as pd
+from sklearn.model_selection import train_test_split, ShuffleSplit, StratifiedKFold, RepeatedKFold, GroupKFold
+from sklearn import model_selection as ms
+
+SEED = 1
+df = pd.read_csv("d.csv")
+a = train_test_split(df, test_size=0.1, random_state=None)  # expect: SEED003
+b = ms.train_test_split(df, test_size=0.1)  # expect: SEED003
+c = ShuffleSplit(n_splits=3)  # expect: SEED003
+d = StratifiedKFold(5, shuffle=True)  # expect: SEED003
+e = StratifiedKFold(5, shuffle=True, random_state=SEED)
+f = RepeatedKFold(n_splits=5)  # expect: SEED003
+g = GroupKFold(n_splits=5)
+h = df.dropna().sample(frac=1.0)  # expect: SEED003
+i = df.sample(n=100, random_state=SEED)
+shuffled = df.sample(frac=1).reset_index(drop=True)  # expect: SEED003
+""",
+    "sample_on_non_dataframe_is_quiet": """
+import torch
+dist = torch.distributions.Normal(0.0, 1.0)
+z = dist.sample((10,))
+""",
+    "nondeterministic_kernels": """
+import torch
+from torch.backends import cudnn
+import os
+
+def setup(seed):
+    torch.manual_seed(seed)
+    cudnn.benchmark = True  # expect: SEED004
+    torch.backends.cudnn.deterministic = False  # expect: SEED004
+    torch.use_deterministic_algorithms(False)  # expect: SEED004
+""",
+    "benchmark_without_seed_is_quiet": """
+import torch
+torch.backends.cudnn.benchmark = True
+torch.use_deterministic_algorithms(False)
+""",
+    "tf_env_determinism_off": """
+import os
+import tensorflow as tf
+os.environ["TF_DETERMINISTIC_OPS"] = "1"
+tf.keras.utils.set_random_seed(0)
+os.environ.setdefault("TF_CUDNN_DETERMINISTIC", "0")  # expect: SEED004
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_seed_case(name: str) -> None:
+    example = CASES[name]
+    sources = as_project(example)
+    diagnostics = lint(example)
+    for code in CODES:
+        found = {(d.path, d.line) for d in diagnostics if d.code == code}
+        assert found == expected_lines(sources, code), code
+
+
+def test_split_fix_inserts_random_state_and_is_unsafe() -> None:
+    src = "from sklearn.model_selection import train_test_split\nparts = train_test_split(X, y, test_size=0.2)\n"
+    [d] = [d for d in lint(src) if d.code == "SEED003"]
+    assert d.fix is not None and d.fix.unsafe
+    [edit] = d.fix.edits
+    line = src.splitlines()[edit.line - 1]
+    fixed = line[: edit.column - 1] + edit.replacement + line[edit.end_column - 1 :]
+    assert fixed == "parts = train_test_split(X, y, test_size=0.2, random_state=0)"
+
+
+def test_split_fix_for_random_split_uses_a_generator() -> None:
+    src = "import torch\nfrom torch.utils.data import random_split\na, b = random_split(ds, [8, 2])\n"
+    [d] = [d for d in lint(src) if d.code == "SEED003"]
+    assert d.fix is not None
+    assert d.fix.edits[0].replacement == ", generator=torch.Generator().manual_seed(0)"
+
+
+def test_no_fix_for_multiline_call_or_explicit_none() -> None:
+    src = "from sklearn.model_selection import train_test_split\nparts = train_test_split(\n    X, y,\n)\nq = train_test_split(X, random_state=None)\n"
+    found = [d for d in lint(src) if d.code == "SEED003"]
+    assert len(found) == 2 and all(d.fix is None for d in found)
