@@ -215,6 +215,13 @@ def _forward_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call
 
 
 def _made_double(facts: FileFacts, name: str) -> bool:
+    """Whether the module was cast to float64 (`model.double()`, `Net().double()`, `.to(torch.float64)`)."""
+    for assign in facts.assigns:
+        if name in assign.targets and assign.value.kind == "call":
+            for cid in assign.value.calls:
+                inner = facts.call_by_id.get(cid)
+                if inner is not None and (inner.method == "double" or (inner.method == "to" and any("float64" in a.value.text or "double" in a.value.text for a in inner.args))):
+                    return True
     for call in facts.calls:
         if call.receiver == name and call.method == "double":
             return True
