@@ -157,86 +157,59 @@ def preplint_env(base: dict[str, str], cache_dir: Path) -> dict[str, str]:
     return env
 
 
+def timed(
+    ctx: Context, m: Measurement, cmd: list[str], env: dict[str, str] | None = None
+) -> Measurement:
+    return measure(
+        m, cmd, runs=ctx.args.runs, cwd=ctx.root, env=env or ctx.env, scratch=ctx.scratch
+    )
+
+
+def timed_preplint(ctx: Context, m: Measurement, args: list[str]) -> tuple[Measurement, Path]:
+    """Time `preplint ARGS` with a fresh cache folder of its own, returned for inspection."""
+    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=ctx.scratch))
+    args = [a.replace("{cache}", str(cache)) for a in args]
+    return timed(ctx, m, [*ctx.preplint, "check", *args], preplint_env(ctx.env, cache)), cache
+
+
 def bench_cold(ctx: Context) -> tuple[Measurement, Path]:
-    # A cache folder of its own, so a --no-cache that still writes can be noticed afterwards.
-    cache = Path(tempfile.mkdtemp(prefix="cold-cache-", dir=ctx.scratch))
-    m = Measurement(
-        "preplint cold", f"preplint check --no-cache --format json <{len(ctx.files)} files>"
-    )
-    cmd = [*ctx.preplint, "check", "--no-cache", "--format", "json", *ctx.files]
-    measure(
-        m,
-        cmd,
-        runs=ctx.args.runs,
-        cwd=ctx.root,
-        env=preplint_env(ctx.env, cache),
-        scratch=ctx.scratch,
-    )
-    return m, cache
+    label = f"preplint check --no-cache --format json <{len(ctx.files)} files>"
+    m = Measurement("preplint cold", label)
+    return timed_preplint(ctx, m, ["--no-cache", "--format", "json", *ctx.files])
 
 
 def bench_warm(ctx: Context) -> tuple[Measurement, Path]:
-    cache = Path(tempfile.mkdtemp(prefix="warm-cache-", dir=ctx.scratch))
-    m = Measurement(
-        "preplint warm", f"preplint check --format json --cache-dir TMP <{len(ctx.files)} files>"
-    )
-    cmd = [*ctx.preplint, "check", "--format", "json", "--cache-dir", str(cache), *ctx.files]
-    # The warm-up run is the one that fills the cache.
-    measure(
-        m,
-        cmd,
-        runs=ctx.args.runs,
-        cwd=ctx.root,
-        env=preplint_env(ctx.env, cache),
-        scratch=ctx.scratch,
-    )
-    return m, cache
+    # The untimed warm-up run is the one that fills the cache.
+    label = f"preplint check --format json --cache-dir TMP <{len(ctx.files)} files>"
+    m = Measurement("preplint warm", label)
+    return timed_preplint(ctx, m, ["--format", "json", "--cache-dir", "{cache}", *ctx.files])
 
 
 def bench_one_file(ctx: Context, path: str) -> Measurement:
-    cache = Path(tempfile.mkdtemp(prefix="one-cache-", dir=ctx.scratch))
-    m = Measurement(
-        "preplint one file", "preplint check --no-cache --format json <median-size file>"
-    )
-    cmd = [*ctx.preplint, "check", "--no-cache", "--format", "json", path]
-    return measure(
-        m,
-        cmd,
-        runs=ctx.args.runs,
-        cwd=ctx.root,
-        env=preplint_env(ctx.env, cache),
-        scratch=ctx.scratch,
-    )
+    label = "preplint check --no-cache --format json <median-size file>"
+    m = Measurement("preplint one file", label)
+    return timed_preplint(ctx, m, ["--no-cache", "--format", "json", path])[0]
 
 
 def bench_parse_loop(ctx: Context) -> Measurement:
-    m = Measurement(
-        "libcst parse loop",
-        f"bench/parse_loop.py <{len(ctx.files)} files> (1 process)",
-        ok_codes=(0,),
-    )
-    cmd = [sys.executable, str(PARSE_LOOP), *ctx.files]
-    return measure(m, cmd, runs=ctx.args.runs, cwd=ctx.root, env=ctx.env, scratch=ctx.scratch)
+    label = f"bench/parse_loop.py <{len(ctx.files)} files> (1 process)"
+    m = Measurement("libcst parse loop", label, ok_codes=(0,))
+    return timed(ctx, m, [sys.executable, str(PARSE_LOOP), *ctx.files])
 
 
 def bench_import_libcst(ctx: Context) -> Measurement:
     m = Measurement("import libcst", 'python -c "import libcst"', ok_codes=(0,))
-    cmd = [sys.executable, "-c", "import libcst"]
-    return measure(m, cmd, runs=ctx.args.runs, cwd=ctx.root, env=ctx.env, scratch=ctx.scratch)
+    return timed(ctx, m, [sys.executable, "-c", "import libcst"])
 
 
 def bench_others(ctx: Context, tools: list[OtherTool]) -> list[Measurement]:
     results = []
     for tool in tools:
         sub = ["lint"] if tool.name == "fixit" else []
-        cmd = [str(tool.exe), *sub, *ctx.files]
+        label = f"{shlex.join([tool.name, *sub])} <{len(ctx.files)} files>"
         # Their exit status says whether they found something; only the time matters here.
-        m = Measurement(
-            tool.name, f"{shlex.join([tool.name, *sub])} <{len(ctx.files)} files>", ok_codes=None
-        )
-        results.append(
-            measure(m, cmd, runs=ctx.args.runs, cwd=ctx.root, env=ctx.env, scratch=ctx.scratch)
-        )
+        m = Measurement(tool.name, label, ok_codes=None)
+        results.append(timed(ctx, m, [str(tool.exe), *sub, *ctx.files]))
     return results
 
 
