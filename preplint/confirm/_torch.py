@@ -81,8 +81,19 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any],
     except MemoryError:
         raise
     except Exception as exc:
-        return {"ok": False, "error": short_error(exc), "weights_only": not trust}, None
-    return {"ok": True, "error": None, "weights_only": not trust, "object": _kind(obj)}, obj
+        return {"ok": False, "error": short_error(exc), "loader": _loader(fmt, trust)}, None
+    return {"ok": True, "error": None, "loader": _loader(fmt, trust), "object": _kind(obj)}, obj
+
+
+def _loader(fmt: str, trust: bool) -> str:
+    """How the artifact was loaded, for the report."""
+    if fmt == "torchscript":
+        return "torch.jit.load" + ("" if trust else " after a clean pickle scan")
+    if fmt == "torch-export":
+        return "torch.export.load" + ("" if trust else " after a clean pickle scan")
+    if fmt in ("torch-zip", "torch-legacy"):
+        return f"torch.load(weights_only={not trust})"
+    return "joblib.load (trusted)" if fmt == "joblib" else "pickle.load (trusted)"
 
 
 def _kind(obj: Any) -> str:

@@ -79,15 +79,14 @@ def audit_artifact(
 
 
 def _load_line(load: dict[str, Any]) -> str:
-    mode = (
-        f"compile=False, safe_mode={load.get('safe_mode', True)}"
-        if "safe_mode" in load
-        else f"weights_only={load.get('weights_only', True)}"
-    )
+    if "safe_mode" in load:
+        how = f"keras load_model(compile=False, safe_mode={load['safe_mode']}), no custom objects"
+    else:
+        how = str(load.get("loader", "not loaded"))
     if load.get("ok"):
         what = f": {load['object']}" if load.get("object") else ""
-        return f"load ({mode}, no custom objects): ok{what}"
-    return f"load ({mode}, no custom objects): failed: {load.get('error')}"
+        return f"load ({how}): ok{what}"
+    return f"load ({how}): failed: {load.get('error')}"
 
 
 def _answer(section: dict[str, Any] | None, yes: str, no: str) -> str:
