@@ -108,7 +108,7 @@ def resolve_class(facts: FileFacts, name: str, index: ProjectIndex | None) -> tu
     root, _, rest = name.partition(".")
     if rest and "." not in rest:
         qual = facts.imports.get(root, "")
-        owner = index.module(qual) if qual else None
+        owner = index.module(qual, facts.path) if qual else None
         if owner is not None and owner is not facts and rest in owner.class_by_name:
             return owner, owner.class_by_name[rest]
         return None
@@ -229,7 +229,7 @@ def _project_name(facts: FileFacts, callee: str, index: ProjectIndex | None) -> 
     root = callee.split(".", 1)[0]
     qual = facts.imports.get(root, "")
     mod = qual if "." in callee else qual.rpartition(".")[0]
-    return bool(mod) and index.module(mod) is not None
+    return bool(mod) and index.module(mod, facts.path) is not None
 
 
 def _instantiations(facts: FileFacts, index: ProjectIndex | None) -> tuple[frozenset[str], frozenset[str]]:

@@ -23,9 +23,15 @@ class ProjectIndex:
 
     # --- names across modules --------------------------------------------------------------
 
-    def module(self, dotted: str) -> FileFacts | None:
-        """The file for a module name, matching by suffix ('src.config' or 'config')."""
+    def module(self, dotted: str, near: str = "") -> FileFacts | None:
+        """The file for a module name, matching by suffix ('src.config' or 'config').
+
+        When several folders hold a module of that name (two projects linted together), the one
+        closest to `near` (the importing file's path) wins.
+        """
         found = self._by_module.get(dotted)
+        if found and near and len(found) > 1:
+            return max(found, key=lambda f: (shared_folders(f.path, near), -len(f.path)))
         if found:
             return found[0]
         # `from pkg import config` then `config.X`
@@ -36,7 +42,7 @@ class ProjectIndex:
         if qual is None:
             return None
         mod, _, name = qual.rpartition(".")
-        owner = self.module(mod) if mod else None
+        owner = self.module(mod, facts.path) if mod else None
         if owner is None or owner is facts:
             return None
         return owner, name
@@ -51,7 +57,7 @@ class ProjectIndex:
         if rest:
             # `config.MODEL_PATH` with `import config` / `from src import config`
             qual = facts.imports.get(root)
-            owner = self.module(qual) if qual else None
+            owner = self.module(qual, facts.path) if qual else None
             if owner is not None and owner is not facts:
                 return self.constant(owner, rest, depth + 1)
             return None
@@ -99,7 +105,7 @@ class ProjectIndex:
         root, _, rest = local.partition(".")
         if rest:
             qual = facts.imports.get(root)
-            owner = self.module(qual) if qual else None
+            owner = self.module(qual, facts.path) if qual else None
             if owner is not None and rest in owner.function_by_qualname:
                 return owner, owner.function_by_qualname[rest]
             return None
@@ -141,3 +147,14 @@ class ProjectIndex:
 
     def loaders(self, path: str) -> list[ArtifactEvent]:
         return [e for e in self.events if e.action == "load" and path and paths_match(e.path, path)]
+
+
+def shared_folders(a: str, b: str) -> int:
+    """How many leading folders two paths share."""
+    fa, fb = a.replace("\\", "/").split("/")[:-1], b.replace("\\", "/").split("/")[:-1]
+    n = 0
+    for x, y in zip(fa, fb):
+        if x != y:
+            break
+        n += 1
+    return n

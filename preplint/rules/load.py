@@ -20,7 +20,7 @@ from preplint.facts.flow import training_steps
 from preplint.facts.model import Call, FileFacts, Value
 from preplint.facts.objects import binding_of
 from preplint.facts.paths import basename, paths_match, suffix
-from preplint.facts.project import ProjectIndex
+from preplint.facts.project import ProjectIndex, shared_folders
 from preplint.rules import Finding, rule
 
 _H5 = ("h5", "hdf5")
@@ -38,6 +38,14 @@ def _unresolved(path: str) -> bool:
 
 def _keras_saves(index: ProjectIndex) -> list[ArtifactEvent]:
     return [e for e in index.events if e.api in _KERAS_FULL_SAVES and e.obj_kind != "hf-model"]
+
+
+def _nearest(facts: FileFacts, events: list[ArtifactEvent]) -> list[ArtifactEvent]:
+    """The partner events closest to this file: two projects linted together may reuse one path."""
+    if len(events) < 2:
+        return events
+    best = max(shared_folders(e.file, facts.path) for e in events)
+    return [e for e in events if shared_folders(e.file, facts.path) == best]
 
 
 def _saved_format(index: ProjectIndex, event: ArtifactEvent) -> str:
@@ -223,7 +231,7 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
             continue
         compiled = call.kwarg_const("compile", True) is not False
         unsafe_allowed = call.kwarg_const("safe_mode", True) is False
-        savers = [e for e in index.partners(event, "save") if e.api in _KERAS_FULL_SAVES] if not _unresolved(event.path) else []
+        savers = _nearest(facts, [e for e in index.partners(event, "save") if e.api in _KERAS_FULL_SAVES]) if not _unresolved(event.path) else []
         if savers and all(_saved_format(index, s) == "tf" for s in savers):
             continue  # a SavedModel directory revives its layers without their classes
         if not savers and event.path and not _unresolved(event.path) and not suffix(event.path):
@@ -273,15 +281,10 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
 # --- LOAD002 ----------------------------------------------------------------------------------
 
 _BASE_LAYER_ARGS = frozenset({"name", "dtype", "trainable", "dynamic", "autocast", "input_shape", "input_dim", "batch_input_shape"})
+# Serialising a nested layer/model to a dict: `cls(**config)` then passes the dict to `__init__`.
+# (activations, initializers ... serialise to what their `keras.*.get` in `__init__` accepts.)
 _SERIALIZERS = frozenset(
-    {
-        "keras.saving.serialize_keras_object",
-        "keras.utils.serialize_keras_object",
-        "keras.layers.serialize",
-        "keras.activations.serialize",
-        "keras.initializers.serialize",
-        "keras.regularizers.serialize",
-    }
+    {"keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object", "keras.layers.serialize"}
 )
 
 
@@ -423,8 +426,11 @@ def _only_weights_saved(index: ProjectIndex) -> bool:
 
 
 def _serialises_nested(facts: FileFacts, cls_name: str) -> bool:
-    scope = f"{cls_name}.get_config"
-    return any(c.scope == scope and c.qualname in _SERIALIZERS for c in facts.calls)
+    """`get_config` serialises a nested Keras object and `__init__` does not deserialise it."""
+    config, init = f"{cls_name}.get_config", f"{cls_name}.__init__"
+    if not any(c.scope == config and c.qualname in _SERIALIZERS for c in facts.calls):
+        return False
+    return not any(c.scope == init and c.qualname.startswith("keras.") and "deserialize" in c.qualname for c in facts.calls)
 
 
 def _class_artifact(facts: FileFacts, cls_name: str, index: ProjectIndex) -> str | None:
