@@ -410,9 +410,10 @@ def call_sites(facts: FileFacts, fn: Function, index: ProjectIndex | None) -> li
     table: dict[tuple[str, str], list[tuple[FileFacts, Call]]] | None = _SITES.get(index) if index is not None else None
     if table is None:
         table = {}
+        defined = _defined_names(files)
         for f in files:
             for c in f.calls:
-                if not c.callee or c.callee.rsplit(".", 1)[-1] not in _defined_names(files):
+                if not c.callee or c.callee.rsplit(".", 1)[-1] not in defined:
                     continue
                 target = resolve_function(f, c, index)
                 if target is not None:

@@ -90,6 +90,16 @@ PREFILTER_NEEDLES = (
     b"pickle",
     b"skops",
     b"accelerate",
+    # Files that hold only artifact paths or seed helpers still link scripts together.
+    b"numpy",
+    b"seed",
+    b"model",
+    b".pt",
+    b".pkl",
+    b".h5",
+    b".keras",
+    b".joblib",
+    b"scaler",
 )
 
 # --- loading and saving -------------------------------------------------------------------

@@ -137,16 +137,31 @@ class ProjectIndex:
         return None
 
     def partners(self, event: ArtifactEvent, action: str) -> list[ArtifactEvent]:
-        """Events of `action` ('save'/'load') on the same artifact path, in any file."""
+        """Events of `action` ('save'/'load') on the same artifact path, nearest folders first kept.
+
+        Two projects linted together often reuse a file name (`model.keras`); the partner in the
+        folder closest to the event's own file is the one that writes or reads that artifact.
+        """
         if not event.path:
             return []
-        return [e for e in self.events if e.action == action and e is not event and paths_match(e.path, event.path)]
+        found = [e for e in self.events if e.action == action and e is not event and paths_match(e.path, event.path)]
+        return _nearest(found, event.file)
 
-    def savers(self, path: str) -> list[ArtifactEvent]:
-        return [e for e in self.events if e.action == "save" and path and paths_match(e.path, path)]
+    def savers(self, path: str, near: str = "") -> list[ArtifactEvent]:
+        found = [e for e in self.events if e.action == "save" and path and paths_match(e.path, path)]
+        return _nearest(found, near) if near else found
 
-    def loaders(self, path: str) -> list[ArtifactEvent]:
-        return [e for e in self.events if e.action == "load" and path and paths_match(e.path, path)]
+    def loaders(self, path: str, near: str = "") -> list[ArtifactEvent]:
+        found = [e for e in self.events if e.action == "load" and path and paths_match(e.path, path)]
+        return _nearest(found, near) if near else found
+
+
+def _nearest(events: list[ArtifactEvent], near: str) -> list[ArtifactEvent]:
+    """The events whose files share the most leading folders with `near`."""
+    if len(events) < 2 or not near:
+        return events
+    best = max(shared_folders(e.file, near) for e in events)
+    return [e for e in events if shared_folders(e.file, near) == best]
 
 
 def shared_folders(a: str, b: str) -> int:
