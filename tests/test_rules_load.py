@@ -232,6 +232,24 @@ model = tf.keras.Sequential([Swish()])
 model.save("swish.keras")
 restored = tf.keras.models.load_model("swish.keras")
 """,
+    "other-function-builds-another-model": """
+import keras
+
+class Custom(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+def test_custom_roundtrip(tmp):
+    model = keras.Sequential([Custom()])
+    model.save(tmp + "/custom.keras")
+    keras.models.load_model(tmp + "/custom.keras", custom_objects={"Custom": Custom})
+
+def test_builtin_roundtrip(tmp):
+    model = keras.Sequential([keras.layers.Dense(2)])
+    model.save(tmp + "/plain.keras")
+    keras.models.load_model(tmp + "/plain.keras")
+    model.save(tmp + "/plain.h5")
+""",
     "subclassed-parts-inside-registered-model": """
 import keras
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 
@@ -46,6 +47,25 @@ def _nearest(facts: FileFacts, events: list[ArtifactEvent]) -> list[ArtifactEven
         return events
     best = max(shared_folders(e.file, facts.path) for e in events)
     return [e for e in events if shared_folders(e.file, facts.path) == best]
+
+
+def _within(path: str, loader: str) -> bool:
+    """Whether a file lies in the loader's folder or below it (its project, not a neighbour's)."""
+    folder = posixpath.dirname(loader)
+    return not folder or path.startswith(folder + "/")
+
+
+def _saved_model_objects(owner: FileFacts, index: ProjectIndex, saver: ArtifactEvent) -> tuple[CustomObject, ...]:
+    """Custom objects of the model a save writes: those of the saving function when it builds the
+    model itself, else those of the whole file (the model comes from elsewhere in it)."""
+    call = owner.call_by_id[saver.call]
+    root = saver.obj.split(".", 1)[0] if saver.obj and "(" not in saver.obj else ""
+    builds_here = bool(root) and any(
+        a.scope == call.scope and root in a.targets and a.op == "=" and a.stmt <= call.stmt for a in owner.assigns
+    )
+    if builds_here:
+        return custom_objects_used(owner, index, call.scope)
+    return custom_objects_used(owner, index)
 
 
 def _saved_format(index: ProjectIndex, event: ArtifactEvent) -> str:
@@ -241,21 +261,22 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
         for saver in savers:
             owner = index.file(saver.file)
             if owner is not None:
-                candidates.extend(custom_objects_used(owner, index))
+                candidates.extend(_saved_model_objects(owner, index, saver))
                 link = _related(index, saver, "model saved here")
                 if link is not None:
                     related.append(link)
-        candidates.extend(custom_objects_used(facts, index))
-        candidates.extend(custom_classes_defined(facts, index))
+        if not savers or all(s.file != facts.path for s in savers):
+            candidates.extend(custom_objects_used(facts, index))
+            candidates.extend(custom_classes_defined(facts, index))
         if not savers:
             unknown_savers = [e for e in _keras_saves(index) if _unresolved(e.path)]
             if _unresolved(event.path):
-                candidates.extend(project_custom_classes(index))
-                unknown_savers = _keras_saves(index)
+                candidates.extend(o for o in project_custom_classes(index) if _within(o.file, facts.path))
+                unknown_savers = [e for e in _keras_saves(index) if _within(e.file, facts.path)]
             for saver in unknown_savers:
                 owner = index.file(saver.file)
                 if owner is not None and owner is not facts:
-                    candidates.extend(custom_objects_used(owner, index))
+                    candidates.extend(_saved_model_objects(owner, index, saver))
         needed: dict[str, CustomObject] = {}
         for obj in candidates:
             if obj.registered or (obj.compile_only and not compiled):
@@ -540,9 +561,8 @@ def legacy_h5_format(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]
         is_h5 = (isinstance(fmt, str) and fmt.lower() in _H5) or (fmt is None and suffix(event.path) in _H5)
         if not is_h5:
             continue
-        if custom is None:
-            custom = _model_parts(facts, index)
-        parts = _parts_of(facts, index, event, call, custom)
+        saved_parts = tuple(o for o in _saved_model_objects(facts, index, event) if o.kind in ("layer", "model"))
+        parts = _parts_of(facts, index, event, call, saved_parts)
         if not parts:
             continue
         names = ", ".join(f"`{n}`" for n in parts)
