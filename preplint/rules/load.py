@@ -49,6 +49,22 @@ def _nearest(facts: FileFacts, events: list[ArtifactEvent]) -> list[ArtifactEven
     return [e for e in events if shared_folders(e.file, facts.path) == best]
 
 
+def _same_expression_saves(facts: FileFacts, index: ProjectIndex, load: Call) -> list[ArtifactEvent]:
+    """Saves earlier in the same function to the same (unresolved) path expression: `tmp + "/m.keras"`."""
+    target = load.arg(0, "filepath")
+    if target is None:
+        return []
+    out: list[ArtifactEvent] = []
+    for e in artifact_events(facts, index):
+        if e.api not in _KERAS_FULL_SAVES:
+            continue
+        save = facts.call_by_id[e.call]
+        path = save.arg(0, "filepath") if save.method == "save" else save.arg(1, "filepath")
+        if save.scope == load.scope and save.stmt < load.stmt and path is not None and path.value.text == target.value.text:
+            out.append(e)
+    return out
+
+
 def _within(path: str, loader: str) -> bool:
     """Whether a file lies in the loader's folder or below it (its project, not a neighbour's)."""
     folder = posixpath.dirname(loader)
@@ -252,6 +268,8 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
         compiled = call.kwarg_const("compile", True) is not False
         unsafe_allowed = call.kwarg_const("safe_mode", True) is False
         savers = _nearest(facts, [e for e in index.partners(event, "save") if e.api in _KERAS_FULL_SAVES]) if not _unresolved(event.path) else []
+        if not savers and _unresolved(event.path):
+            savers = _same_expression_saves(facts, index, call)
         if savers and all(_saved_format(index, s) == "tf" for s in savers):
             continue  # a SavedModel directory revives its layers without their classes
         if not savers and event.path and not _unresolved(event.path) and not suffix(event.path):
