@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -356,9 +357,27 @@ def machine_description() -> list[tuple[str, str]]:
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
         ("libcst", _version("libcst")),
-        ("preplint", _version("preplint")),
+        ("preplint", f"{_version('preplint')}, {_preplint_source()}"),
         ("date", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
     ]
+
+
+def _preplint_source() -> str:
+    """Which preplint code ran: the commit of its checkout, and whether it had local changes."""
+    spec = importlib.util.find_spec("preplint")
+    if spec is None or spec.origin is None:
+        return "source unknown"
+    package = Path(spec.origin).parent
+
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return f"from {package}"
+    dirty = git("status", "--porcelain", "--", ".")
+    return f"commit {commit}" + (" plus uncommitted changes" if dirty else "")
 
 
 def _cpu_model() -> str:
