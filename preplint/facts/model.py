@@ -206,24 +206,40 @@ class FileFacts:
     def calls_in_scope(self, scope: str) -> Iterator[Call]:
         return (c for c in self.calls if c.scope == scope)
 
+    @cached_property
+    def assigns_by_target(self) -> dict[str, tuple[Assign, ...]]:
+        """Assignments by each target name, in statement order (for data-flow look-ups)."""
+        table: dict[str, list[Assign]] = {}
+        for a in self.assigns:
+            for target in a.targets:
+                table.setdefault(target, []).append(a)
+        return {name: tuple(found) for name, found in table.items()}
+
+    @cached_property
+    def calls_by_stmt(self) -> dict[int, tuple[Call, ...]]:
+        table: dict[int, list[Call]] = {}
+        for c in self.calls:
+            table.setdefault(c.stmt, []).append(c)
+        return {stmt: tuple(found) for stmt, found in table.items()}
+
     def reaching_assign(self, name: str, scope: str, before_stmt: int) -> Assign | None:
         """The last assignment to `name` in `scope` (falling back to module level) before a statement."""
+        candidates = self.assigns_by_target.get(name, ())
         best: Assign | None = None
-        for a in self.assigns:
-            if a.scope == scope and a.stmt < before_stmt and name in a.targets and (best is None or a.stmt >= best.stmt):
+        for a in candidates:
+            if a.scope == scope and a.stmt < before_stmt and (best is None or a.stmt >= best.stmt):
                 best = a
         if best is None and scope:
             fn = self.function_by_qualname.get(scope)
             if fn is not None and name in fn.params:
                 return None
-            for a in self.assigns:
-                if a.scope == "" and name in a.targets and (best is None or a.stmt >= best.stmt):
-                    if fn is None or a.stmt < fn.stmt_start or True:
-                        best = a
+            for a in candidates:
+                if a.scope == "" and (best is None or a.stmt >= best.stmt):
+                    best = a
         return best
 
     def assigns_to(self, name: str, scope: str | None = None) -> Iterator[Assign]:
-        return (a for a in self.assigns if name in a.targets and (scope is None or a.scope == scope))
+        return (a for a in self.assigns_by_target.get(name, ()) if scope is None or a.scope == scope)
 
     def enclosing_function(self, scope: str) -> Function | None:
         return self.function_by_qualname.get(scope)

@@ -1195,7 +1195,7 @@ def hand_rebuilt_preprocessor(facts: FileFacts, index: ProjectIndex) -> Iterator
     lines: set[int] = set()
     candidates: list[tuple[Value, str, int, Span, tuple[str, ...]]] = []
     for a in facts.assigns:
-        withs = next((c.withs for c in facts.calls if c.stmt == a.stmt), ())
+        withs = next((c.withs for c in facts.calls_by_stmt.get(a.stmt, ())), ())
         candidates.append((a.value, a.scope, a.stmt, a.span, withs))
     for c in facts.calls:
         for arg in c.args:

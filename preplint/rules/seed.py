@@ -80,6 +80,12 @@ def _helper_families(facts: FileFacts, call: Call, index: ProjectIndex, depth: i
     if target is None:
         return frozenset()
     owner, fn = target
+    memo = owner.extra.setdefault("seed_helper_families", {})
+    assert isinstance(memo, dict)
+    key = (fn.qualname, depth)
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    memo[key] = frozenset()  # a recursive helper seeds nothing more by calling itself
     found: set[str] = set()
     for inner in owner.calls:
         if inner.scope != fn.qualname and not inner.scope.startswith(fn.qualname + "."):
@@ -89,7 +95,8 @@ def _helper_families(facts: FileFacts, call: Call, index: ProjectIndex, depth: i
             found |= _families(families)
         elif inner.callee and inner is not call:
             found |= _helper_families(owner, inner, index, depth + 1)
-    return frozenset(found)
+    memo[key] = frozenset(found)
+    return memo[key]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
