@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -544,8 +545,53 @@ def module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: Proj
     a project helper that returns it), the class's other methods for `self.x`, callers for a parameter."""
     if depth > _MAX_DEPTH or not name:
         return UNKNOWN
-    calls = _scope_calls(facts).get(scope, [])
-    assigns = _scope_assigns(facts).get(scope, [])
+    memo = facts.extra.setdefault("flow.module_state", {})
+    assert isinstance(memo, dict)
+    key = (name, scope, stmt, depth)
+    cached = memo.get(key)
+    if cached is not None:
+        return cached
+    memo[key] = UNKNOWN  # recursion guard
+    result = _module_state(facts, name, scope, stmt, index, depth)
+    memo[key] = result
+    return result
+
+
+def _calls_mentioning(facts: FileFacts) -> dict[tuple[str, str], list[Call]]:
+    """(scope, root name) → calls on that name (`model.eval()`, `model.to(d).eval()`) or given it as an argument."""
+    cached = facts.extra.get("flow.calls_mentioning")
+    if isinstance(cached, dict):
+        return cached
+    table: dict[tuple[str, str], list[Call]] = {}
+    for c in facts.calls:
+        roots = set()
+        receiver = base_receiver(facts, c) if c.method in ("eval", "train") else c.receiver
+        if receiver:
+            roots.add(receiver.split(".")[0])
+        for a in c.args:
+            if a.value.name:
+                roots.add(a.value.name.split(".")[0])
+        for root in roots:
+            table.setdefault((c.scope, root), []).append(c)
+    facts.extra["flow.calls_mentioning"] = table
+    return table
+
+
+def _assigns_to(facts: FileFacts) -> dict[tuple[str, str], list[Assign]]:
+    cached = facts.extra.get("flow.assigns_to")
+    if isinstance(cached, dict):
+        return cached
+    table: dict[tuple[str, str], list[Assign]] = {}
+    for a in facts.assigns:
+        for t in a.targets:
+            table.setdefault((a.scope, t), []).append(a)
+    facts.extra["flow.assigns_to"] = table
+    return table
+
+
+def _module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ModuleState:
+    calls = _calls_mentioning(facts).get((scope, name.split(".")[0]), [])
+    assigns = _assigns_to(facts).get((scope, name), [])
     torch_evidence = any(c.method in TORCH_MODULE_METHODS and _on(c.receiver, name) for c in calls)
     load = _load_in(facts, calls, name, stmt, index)
     # The last assignment before `stmt` ends the walk back.
@@ -763,7 +809,21 @@ def _outer_state(facts: FileFacts, name: str, scope: str, index: ProjectIndex | 
     return _global_state(facts, name, index, depth)
 
 
+def _memoized(facts: FileFacts, key: tuple[object, ...], compute: Callable[[], ModuleState]) -> ModuleState:
+    memo = facts.extra.setdefault("flow.state_memo", {})
+    assert isinstance(memo, dict)
+    found = memo.get(key)
+    if found is None:
+        memo[key] = UNKNOWN  # recursion guard
+        found = memo[key] = compute()
+    return found
+
+
 def _attribute_state(facts: FileFacts, cls: str, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+    return _memoized(facts, ("attr", cls, name, depth), lambda: _attribute_state_of(facts, cls, name, index, depth))
+
+
+def _attribute_state_of(facts: FileFacts, cls: str, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
     """`self.model` across a class: `.eval()` in any method (often `__init__`) counts."""
     prefix = cls + "."
     methods = [fn for fn in facts.functions if fn.qualname.startswith(prefix)]
@@ -831,6 +891,10 @@ def _parameter_state(facts: FileFacts, fn: Function, name: str, index: ProjectIn
 
 
 def _global_state(facts: FileFacts, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+    return _memoized(facts, ("global", name, depth), lambda: _global_state_of(facts, name, index, depth))
+
+
+def _global_state_of(facts: FileFacts, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
     """A module-level name used inside a function: `.eval()` anywhere in the file counts."""
     root = name.split(".")[0]
     if not any(root in a.targets for a in _scope_assigns(facts).get("", [])):

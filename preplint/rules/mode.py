@@ -47,6 +47,11 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
                 continue
         if call.method in _NOT_SUBMODULE:
             continue
+        if call.method and call.receiver != "self" and not call.receiver.startswith("self."):
+            # `model.encoder(x)`: only on a name known to hold a torch module (not `df.fillna(...)`).
+            b = binding_of(facts, call.receiver.split(".")[0], call.scope, call.stmt, index)
+            if b is None or b.kind not in ("torch-module", "torch-loaded", "hf-model"):
+                continue
         if callee.startswith("self."):
             cls = flow.enclosing_class(facts, call.scope)
             if cls and f"{cls}.{callee[5:]}" in facts.function_by_qualname:
