@@ -66,6 +66,8 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings by code.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that makes the exit status 1.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--confirm-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds each confirmation worker may run.")
+@click.option("--memory-limit", "memory_limit_mb", type=click.IntRange(min=64), help="Megabytes of memory each confirmation worker may use.")
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -85,6 +87,8 @@ def check(
     statistics: bool,
     fail_on: str | None,
     exit_zero: bool,
+    confirm_timeout: float | None,
+    memory_limit_mb: int | None,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     from preplint.engine import lint_project
@@ -114,6 +118,11 @@ def check(
         from preplint.fix import apply_fixes, write_fixes
 
         outcome = apply_fixes(report.diagnostics, unsafe=unsafe_fixes)
+        for path, reason in sorted(outcome.failed.items()):
+            click.echo(f"preplint: warning: {path}: not fixed: {reason}", err=True)
+        unsafe_left = sum(1 for d in outcome.skipped if d.fix is not None and d.fix.unsafe and not unsafe_fixes)
+        if unsafe_left and output_format == "text":
+            click.echo(f"{unsafe_left} more fix{'es' if unsafe_left != 1 else ''} available with `--unsafe-fixes`.", err=True)
         if diff:
             for path in sorted(outcome.diffs):
                 click.echo(outcome.diffs[path], nl=False)
@@ -129,14 +138,27 @@ def check(
         from preplint.confirm import ConfirmOptions, confirm_diagnostics
 
         roots = tuple(Path(config.root, r) for r in config.artifact_roots)
-        options = ConfirmOptions(artifact_roots=roots, trust_artifacts=trust_artifacts, timeout=config.confirm_timeout)
+        options = ConfirmOptions(
+            artifact_roots=roots,
+            trust_artifacts=trust_artifacts,
+            timeout=confirm_timeout or config.confirm_timeout,
+            memory_limit_mb=memory_limit_mb or config.confirm_memory_mb,
+        )
         report = Report(report.files, tuple(confirm_diagnostics(report.diagnostics, options)))
+    else:
+        options = None
 
-    click.echo(_render(report, output_format, show_source=show_source, statistics=statistics, quiet=quiet, confirm=confirm), nl=False)
+    if output_format == "text":
+        from preplint.report.text import render_text
+
+        text = render_text(report, show_source=show_source, statistics=statistics, quiet=quiet, confirm=confirm, confirm_options=options)
+    else:
+        text = _render(report, output_format)
+    click.echo(text, nl=False)
     sys.exit(EXIT_CLEAN if exit_zero else _exit_status(report, config.fail_on))
 
 
-def _render(report: Report, output_format: str, **text_options: bool) -> str:
+def _render(report: Report, output_format: str) -> str:
     if output_format == "json":
         from preplint.report.jsonout import render_json
 
@@ -150,9 +172,7 @@ def _render(report: Report, output_format: str, **text_options: bool) -> str:
         from preplint.report.github import render_github
 
         return render_github(report)
-    from preplint.report.text import render_text
-
-    return render_text(report, **text_options)
+    raise ValueError(f"unknown format {output_format!r}")
 
 
 @main.command()
@@ -179,8 +199,9 @@ def rule(code: str | None) -> None:
 @click.option("--input", "input_path", type=click.Path(dir_okay=False), help="A .npy batch to run the model on.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trust-artifacts", is_flag=True, help="Allow loading code stored in the artifact.")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds before the worker is stopped.")
-def confirm_command(artifact: str, input_path: str | None, output_format: str, trust_artifacts: bool, timeout: float) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Seconds before the worker is stopped.")
+@click.option("--memory-limit", "memory_limit_mb", type=click.IntRange(min=64), default=4096, show_default=True, help="Megabytes of memory the worker may use.")
+def confirm_command(artifact: str, input_path: str | None, output_format: str, trust_artifacts: bool, timeout: float, memory_limit_mb: int) -> None:
     """Audit one saved model: framework, format, versions, custom objects, mode and dtype sensitivity."""
     import json
 
@@ -193,7 +214,7 @@ def confirm_command(artifact: str, input_path: str | None, output_format: str, t
     if input_path is not None and not Path(input_path).is_file():
         click.echo(f"preplint: error: {input_path}: no such file", err=True)
         sys.exit(EXIT_ERROR)
-    options = ConfirmOptions(trust_artifacts=trust_artifacts, timeout=timeout)
+    options = ConfirmOptions(trust_artifacts=trust_artifacts, timeout=timeout, memory_limit_mb=memory_limit_mb)
     audit = audit_artifact(path, input_path=Path(input_path) if input_path else None, options=options)
     if output_format == "json":
         click.echo(json.dumps(audit, indent=2, sort_keys=True, default=str))

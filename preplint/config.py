@@ -17,7 +17,17 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 KNOWN_KEYS = frozenset(
-    {"select", "ignore", "fail-on", "exclude", "per-file-ignores", "artifact-roots", "confirm-timeout", "extend-select"}
+    {
+        "select",
+        "ignore",
+        "fail-on",
+        "exclude",
+        "per-file-ignores",
+        "artifact-roots",
+        "confirm-timeout",
+        "confirm-memory-mb",
+        "extend-select",
+    }
 )
 DEFAULT_EXCLUDES = (
     ".git",
@@ -52,6 +62,7 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     artifact_roots: tuple[str, ...] = ()
     confirm_timeout: float = 60.0
+    confirm_memory_mb: int = 4096
     root: Path = field(default_factory=Path.cwd)  # folder of the config file: patterns are relative to it
     source: str | None = None  # the file the config came from
 
@@ -182,6 +193,9 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
     timeout = table.get("confirm-timeout", 60.0)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         raise ConfigError(f"{where} confirm-timeout: expected a positive number of seconds")
+    memory = table.get("confirm-memory-mb", 4096)
+    if not isinstance(memory, int) or isinstance(memory, bool) or memory < 64:
+        raise ConfigError(f"{where} confirm-memory-mb: expected a whole number of megabytes (at least 64)")
     return Config(
         select=select,
         ignore=ignore,
@@ -190,6 +204,7 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
         per_file_ignores=per_file,
         artifact_roots=tuple(roots),
         confirm_timeout=float(timeout),
+        confirm_memory_mb=memory,
         root=path.parent.resolve(),
         source=str(path),
     )

@@ -43,7 +43,7 @@ def render_text(
     statistics: bool = False,
     quiet: bool = False,
     confirm: bool = False,
-    color: bool = False,
+    confirm_options: object | None = None,
 ) -> str:
     out: list[str] = []
     cache: dict[str, list[str]] = {}
@@ -70,8 +70,10 @@ def render_text(
             if d.confirmation is not None:
                 c = d.confirmation
                 out.append(f"    confirm [{c.probe}]: {c.status.upper()}: {c.evidence}")
-            elif d.artifact is not None:
-                out.append(f"    confirm: no probe ran ({_no_probe_reason(d)})")
+            else:
+                reason = _no_probe_reason(d, confirm_options)
+                if reason:
+                    out.append(f"    confirm: no probe ran ({reason})")
     if not quiet:
         if report.diagnostics:
             counts = report.by_severity()
@@ -85,11 +87,8 @@ def render_text(
     return "\n".join(out) + ("\n" if out else "")
 
 
-def _no_probe_reason(d: Diagnostic) -> str:
-    try:
-        from preplint.confirm import no_artifact_reason
+def _no_probe_reason(d: Diagnostic, options: object | None) -> str | None:
+    """Why a finding that has a probe was not confirmed (None when its rule has no probe)."""
+    from preplint.confirm import no_artifact_reason
 
-        reason = no_artifact_reason(d)
-    except Exception:
-        reason = None
-    return reason or f"no probe for {d.code} or artifact {d.artifact!r} not found"
+    return no_artifact_reason(d, options)  # type: ignore[arg-type]
