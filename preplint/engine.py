@@ -219,6 +219,13 @@ def _dedupe(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -240,10 +247,17 @@ def extract_all(files: Sequence[tuple[Path, str]], *, jobs: int, cache: object |
         else:
             todo.append((file, shown))
     if jobs > 1 and len(todo) >= 8:
-        args = [(str(f), s, prefilter) for f, s in todo]
-        chunk = max(1, min(16, len(args) // (jobs * 4) or 1))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for parsed in pool.map(_extract_job, args, chunksize=chunk):
+        import multiprocessing
+
+        import libcst  # noqa: F401  - imported once here, shared by the forked workers
+
+        # Largest files first, in small chunks: the last worker to finish is not stuck with a giant.
+        todo_sorted = sorted(todo, key=lambda pair: -_size(pair[0]))
+        args = [(str(f), s, prefilter) for f, s in todo_sorted]
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context) as pool:
+            for parsed in pool.map(_extract_job, args, chunksize=2):
                 results[parsed.path] = parsed
     else:
         for file, shown in todo:
