@@ -56,6 +56,7 @@ class Measurement:
     stdout: bytes = b""  # of the last run
     stderr: bytes = b""
     tracebacks: int = 0  # runs whose stderr contained a Python traceback
+    bad_runs: list[str] = field(default_factory=list)  # warm-up included, with kept output
 
     @property
     def median(self) -> float:
@@ -100,23 +101,38 @@ def run_once(
 
 
 def measure(
-    m: Measurement, cmd: Sequence[str], *, runs: int, cwd: Path, env: dict[str, str], scratch: Path
+    m: Measurement,
+    cmd: Sequence[str],
+    *,
+    runs: int,
+    cwd: Path,
+    env: dict[str, str],
+    scratch: Path,
+    keep: Path,
 ) -> Measurement:
-    """Time `runs` runs of `cmd` after one untimed warm-up run (page cache, .pyc files)."""
+    """Time `runs` runs of `cmd` after one untimed warm-up run (page cache, .pyc files).
+
+    The output of a run with a bad exit status is kept in `keep` for a look afterwards.
+    """
     for i in range(runs + 1):
+        tag = f"run {i}/{runs}" if i else "warm-up"
         sample, m.stdout, m.stderr = run_once(cmd, cwd, env, scratch)
         if b"Traceback (most recent call last)" in m.stderr:
             m.tracebacks += 1
         if i > 0:
             m.samples.append(sample)
         print(
-            f"  {m.name}: {f'run {i}/{runs}' if i else 'warm-up'} {sample.wall:.2f} s "
-            f"(CPU {sample.cpu:.2f} s), "
+            f"  {m.name}: {tag} {sample.wall:.2f} s (CPU {sample.cpu:.2f} s), "
             f"{sample.maxrss_kib / 1024:.0f} MiB, exit {sample.returncode}",
             file=sys.stderr,
             flush=True,
         )
         if m.ok_codes is not None and sample.returncode not in m.ok_codes:
+            stem = keep / f"{m.name.replace(' ', '-')}-{'warmup' if i == 0 else i}"
+            keep.mkdir(parents=True, exist_ok=True)
+            stem.with_suffix(".stdout").write_bytes(m.stdout)
+            stem.with_suffix(".stderr").write_bytes(m.stderr)
+            m.bad_runs.append(f"{tag} exited {sample.returncode} (output in `{stem}.*`)")
             print(_tail(m.stderr), file=sys.stderr)
     return m
 
@@ -162,7 +178,13 @@ def timed(
     ctx: Context, m: Measurement, cmd: list[str], env: dict[str, str] | None = None
 ) -> Measurement:
     return measure(
-        m, cmd, runs=ctx.args.runs, cwd=ctx.root, env=env or ctx.env, scratch=ctx.scratch
+        m,
+        cmd,
+        runs=ctx.args.runs,
+        cwd=ctx.root,
+        env=env or ctx.env,
+        scratch=ctx.scratch,
+        keep=ctx.args.cache_dir / "failures",
     )
 
 
@@ -651,6 +673,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shlex.split(args.preplint_cmd) if args.preplint_cmd else [sys.executable, "-m", "preplint"]
     )
     root = fetch_corpus(args.cache_dir).resolve()
+    shutil.rmtree(args.cache_dir / "failures", ignore_errors=True)  # from an earlier run
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREPLINT_")}
     check_preplint(preplint, root, env)
 
@@ -694,6 +717,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tools = find_other_tools(args.cache_dir, args.with_others)
         others = bench_others(ctx, tools)
         notes += traceback_notes([cold, warm, one_m])
+        notes += bad_run_notes([cold, warm, one_m, parse, imp])
         notes += other_tool_notes(tools)
         full: list[FullRun] = []
         if args.full:
@@ -736,6 +760,10 @@ def load_note(before: tuple[float, float, float], after: tuple[float, float, flo
     )
 
 
+def bad_run_notes(measurements: list[Measurement]) -> list[str]:
+    return [f"{m.name}: {bad}." for m in measurements for bad in m.bad_runs]
+
+
 def traceback_notes(measurements: list[Measurement]) -> list[str]:
     return [
         f"{m.name}: stderr held a Python traceback in {m.tracebacks} run(s)."
@@ -767,11 +795,14 @@ def corpus_description(
         f"- one file: `{relative_args([one], root)[0]}` ({one.stat().st_size} bytes, {count_lines([one])} lines)",
     ]
     try:
-        lines.append(
-            f"- diagnostics on the timed set (cold run): {len(diagnostics_of(json.loads(cold.stdout)))}"
-        )
+        codes = Counter(str(d.get("code")) for d in diagnostics_of(json.loads(cold.stdout)))
     except ValueError:
         lines.append("- diagnostics on the timed set: preplint's output was not readable JSON")
+        return lines
+    lines.append(
+        f"- diagnostics on the timed set (cold run): {sum(codes.values())}, of which "
+        f"INTERNAL {codes['INTERNAL']}, SYNTAX {codes['SYNTAX']}"
+    )
     return lines
 
 
