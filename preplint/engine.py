@@ -173,22 +173,18 @@ def lint_parsed(
     *,
     targets: set[str] | None = None,
     dependency_files: dict[str, str] | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Rules over extracted files; only files in `targets` (display paths) are reported."""
     rules = [r for r in all_rules() if config.selects(r.code)]
     facts_list = [p.facts for p in parsed if p.facts is not None]
     index = ProjectIndex(facts_list, dependency_files)
+    work = [item for item in parsed if targets is None or item.path in targets]
+    per_file = _rules_over(work, index, rules, jobs)
     diagnostics: list[Diagnostic] = []
-    reported = 0
-    for item in parsed:
-        if targets is not None and item.path not in targets:
-            continue
-        reported += 1
-        found: list[Diagnostic] = []
+    for item, found in zip(work, per_file):
         if item.problem is not None:
-            found.append(item.problem)
-        if item.facts is not None:
-            found.extend(_map_cells(d, item.facts) for d in run_rules(item.facts, index, rules))
+            found = [item.problem, *found]
         for d in found:
             if d.code not in ("INTERNAL",) and item.suppressions.hides(d.code, _source_line(d, item)):
                 continue
@@ -196,7 +192,42 @@ def lint_parsed(
                 continue
             diagnostics.append(d)
     diagnostics.sort(key=lambda d: d.sort_key)
-    return Report(files=reported, diagnostics=tuple(_dedupe(diagnostics)))
+    return Report(files=len(work), diagnostics=tuple(_dedupe(diagnostics)))
+
+
+# The rules phase in a forked pool reads these instead of pickling the whole index per task.
+_RULES_STATE: tuple[Sequence[Parsed], ProjectIndex, Sequence[Rule]] | None = None
+_RULES_POOL_MIN_FILES = 24
+
+
+def _rules_for(item: Parsed, index: ProjectIndex, rules: Sequence[Rule]) -> list[Diagnostic]:
+    if item.facts is None:
+        return []
+    return [_map_cells(d, item.facts) for d in run_rules(item.facts, index, rules)]
+
+
+def _rules_job(position: int) -> list[Diagnostic]:
+    assert _RULES_STATE is not None
+    work, index, rules = _RULES_STATE
+    return _rules_for(work[position], index, rules)
+
+
+def _rules_over(work: Sequence[Parsed], index: ProjectIndex, rules: Sequence[Rule], jobs: int) -> list[list[Diagnostic]]:
+    """Each file's diagnostics, in `work` order; in forked workers when there are many files."""
+    import multiprocessing
+
+    if jobs < 2 or len(work) < _RULES_POOL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return [_rules_for(item, index, rules) for item in work]
+    global _RULES_STATE
+    _RULES_STATE = (work, index, rules)
+    try:
+        # Biggest files first so that no worker ends alone on a giant.
+        order = sorted(range(len(work)), key=lambda i: -(work[i].facts.statements if work[i].facts else 0))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = dict(zip(order, pool.map(_rules_job, order, chunksize=2)))
+    finally:
+        _RULES_STATE = None
+    return [results[i] for i in range(len(work))]
 
 
 def _source_line(d: Diagnostic, item: Parsed) -> int:
@@ -273,8 +304,9 @@ def lint_paths(paths: Sequence[str], config: Config, *, jobs: int | None = None,
 
     files = discover(list(paths), config)
     pairs = [(f, display_path(f)) for f in files]
-    parsed = extract_all(pairs, jobs=jobs or default_jobs(), cache=cache)
-    return lint_parsed(parsed, config)
+    jobs = jobs or default_jobs()
+    parsed = extract_all(pairs, jobs=jobs, cache=cache)
+    return lint_parsed(parsed, config, jobs=jobs)
 
 
 def lint_sources(sources: dict[str, str], config: Config | None = None) -> Report:
@@ -412,4 +444,4 @@ def lint_project(paths: Sequence[str], config: Config, *, jobs: int | None = Non
         if extra:
             extra += _partners(root, extra, config, targets | {p.path for p in extra}, jobs, cache)
     deps = dependency_files(root, [p.path for p in parsed if p.facts is not None])
-    return lint_parsed([*parsed, *extra], config, targets=targets, dependency_files=deps)
+    return lint_parsed([*parsed, *extra], config, targets=targets, dependency_files=deps, jobs=jobs)

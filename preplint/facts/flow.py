@@ -1291,7 +1291,7 @@ def _attribute_assign(facts: FileFacts, name: str, scope: str) -> Assign | None:
     fn = facts.function_by_qualname.get(scope)
     if fn is None or not fn.cls:
         return None
-    found = [a for a in facts.assigns if name in a.targets and a.scope.startswith(fn.cls + ".")]
+    found = [a for a in facts.assigns_by_target.get(name, ()) if a.scope.startswith(fn.cls + ".")]
     return found[0] if len(found) == 1 else None
 
 
@@ -1773,12 +1773,20 @@ def _event_path(facts: FileFacts, event: ArtifactEvent, index: ProjectIndex) -> 
     return paths.pop() if len(paths) == 1 else ""
 
 
+def _weight_loads(facts: FileFacts) -> tuple[Call, ...]:
+    cached = facts.extra.get("weight_loads")
+    if not isinstance(cached, tuple):
+        cached = tuple(c for c in facts.calls if c.method in ("load_state_dict", "load_weights"))
+        facts.extra["weight_loads"] = cached
+    return cached
+
+
 def _weights_loaded_into(facts: FileFacts, name: str, scope: str, after: int, before: int, index: ProjectIndex) -> tuple[str, int]:
     """(artifact path, call id) of `name.load_state_dict(...)` / `name.load_weights(...)` between two statements."""
     fn = facts.function_by_qualname.get(scope)
     cls_prefix = fn.cls + "." if fn is not None and fn.cls and name.startswith("self.") else None
-    for call in facts.calls:
-        if call.receiver != name or call.method not in ("load_state_dict", "load_weights"):
+    for call in _weight_loads(facts):
+        if call.receiver != name:
             continue
         same_scope = call.scope == scope or (cls_prefix is not None and call.scope.startswith(cls_prefix))
         if not same_scope or (call.scope == scope and not (after <= call.stmt <= before)):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)
 def normalise(path: str) -> str:
     """'./models//clf.keras' → 'models/clf.keras'; unknown parts stay '*'."""
     path = path.replace("\\", "/").strip()
@@ -27,6 +29,7 @@ def basename(path: str) -> str:
     return posixpath.basename(normalise(path))
 
 
+@lru_cache(maxsize=16384)
 def paths_match(a: str, b: str) -> bool:
     """Whether two artifact paths plausibly name the same file (same file name, globs allowed)."""
     na, nb = normalise(a), normalise(b)
