@@ -212,6 +212,10 @@ def _rules_job(position: int) -> list[Diagnostic]:
     return _rules_for(work[position], index, rules)
 
 
+def _statements(item: Parsed) -> int:
+    return item.facts.statements if item.facts is not None else 0
+
+
 def _rules_over(work: Sequence[Parsed], index: ProjectIndex, rules: Sequence[Rule], jobs: int) -> list[list[Diagnostic]]:
     """Each file's diagnostics, in `work` order; in forked workers when there are many files."""
     import multiprocessing
@@ -222,7 +226,7 @@ def _rules_over(work: Sequence[Parsed], index: ProjectIndex, rules: Sequence[Rul
     _RULES_STATE = (work, index, rules)
     try:
         # Biggest files first so that no worker ends alone on a giant.
-        order = sorted(range(len(work)), key=lambda i: -(work[i].facts.statements if work[i].facts else 0))
+        order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             results = dict(zip(order, pool.map(_rules_job, order, chunksize=2)))
     finally:

@@ -111,14 +111,14 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
             event = ("load", "load-weights", call.receiver, _path_arg(call, 0, "filepath"))
         if event is None:
             continue
-        action, api, obj, path_value = event
+        action, api, obj_text, path_value = event
         out.append(
             ArtifactEvent(
                 action=action,
                 path=resolve(path_value, call),
                 api=api,
-                obj=obj,
-                obj_kind=kind_of(obj, call) if obj else "",
+                obj=obj_text,
+                obj_kind=kind_of(obj_text, call) if obj_text else "",
                 call=call.id,
                 file=facts.path,
             )

@@ -441,8 +441,8 @@ class _Extractor:
                 self.expr(el.value)
         elif isinstance(node, cst.Subscript):
             self.expr(node.value)
-            for el in node.slice:
-                sl = el.slice
+            for element in node.slice:
+                sl = element.slice
                 if isinstance(sl, cst.Index):
                     self.expr(sl.value)
                 elif isinstance(sl, cst.Slice):
@@ -789,7 +789,7 @@ def _sub_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     if names is None:
         import dataclasses
 
-        names = tuple(f.name for f in dataclasses.fields(node) if not f.name.startswith(_SKIPPED_FIELD_PREFIXES))  # type: ignore[arg-type]
+        names = tuple(f.name for f in dataclasses.fields(node) if not f.name.startswith(_SKIPPED_FIELD_PREFIXES))
         _SUB_NODE_FIELDS[kind] = names
     out: list[cst.CSTNode] = []
     for name in names:

@@ -54,7 +54,7 @@ class _SpanState(CodegenState):
     def pop_trailing_newline(self) -> None:
         return None
 
-    def record_syntactic_position(self, node: cst.CSTNode, **_: Any) -> Any:  # type: ignore[override]
+    def record_syntactic_position(self, node: cst.CSTNode, **_: Any) -> Any:
         if id(node) not in self.wanted:
             return _NULL
         return self._record(node)

@@ -84,7 +84,7 @@ def _helper_families(facts: FileFacts, call: Call, index: ProjectIndex, depth: i
     assert isinstance(memo, dict)
     key = (fn.qualname, depth)
     if key in memo:
-        return memo[key]  # type: ignore[no-any-return]
+        return memo[key]
     memo[key] = frozenset()  # a recursive helper seeds nothing more by calling itself
     found: set[str] = set()
     for inner in owner.calls:
@@ -96,7 +96,7 @@ def _helper_families(facts: FileFacts, call: Call, index: ProjectIndex, depth: i
         elif inner.callee and inner is not call:
             found |= _helper_families(owner, inner, index, depth + 1)
     memo[key] = frozenset(found)
-    return memo[key]  # type: ignore[no-any-return]
+    return memo[key]
 
 
 @dataclass(frozen=True)
