@@ -56,6 +56,8 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
             cls = flow.enclosing_class(facts, call.scope)
             if cls and f"{cls}.{callee[5:]}" in facts.function_by_qualname:
                 continue
+            if cls and class_kind(facts, cls, index) is not None:
+                continue  # a sub-module run by its parent module: the parent's mode decides
         if callee[:1].isupper() or (call.method and call.method[:1].isupper()):
             continue  # a class being built
         yield call, callee
@@ -546,7 +548,8 @@ def torch_train_not_restored(facts: FileFacts, index: ProjectIndex) -> Iterator[
         if not steps:
             continue
         restores = [c for c, n, ch, _ in events if c.scope == call.scope and loop_id in c.loops and ch in ("train", "either") and _related_name(n, name)]
-        if _restored_before_next_step(call, restores, steps):
+        if any(r.stmt == call.stmt for r in restores) or _restored_before_next_step(call, restores, steps):
+            # `model.train() if training else model.eval()`: the mode follows a flag
             continue
         # A helper's `model.eval()` (in this file) is where the mode is switched: report it there.
         where = inner if inner is not None else call
@@ -726,6 +729,8 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
         if not keras or call.kwarg_const("training") is not True or (call.qualname and not call.qualname.startswith(_KERAS_ROOTS)):
             continue
         if any(w in _GRADIENT_TAPES for w in call.withs) or call.scope in training or flow.in_training_loop(facts, call, index):
+            continue
+        if _is_pytest_function(facts, call.scope):
             continue
         if _mc_dropout(facts, call):
             continue
@@ -1079,6 +1084,15 @@ _KNOWN_PRIVATE = frozenset(
         "_layers",
         "_self_tracked_trackables",
         "_distribution_strategy",
+        "_set_inputs",
+        "_is_graph_network",
+        "_expects_training_arg",
+        "_expects_mask_arg",
+        "_supports_masking",
+        "_trainable_weights",
+        "_non_trainable_weights",
+        "_build_input_shape",
+        "_saved_model_inputs_spec",
         "_modules",
         "_parameters",
         "_buffers",
@@ -1092,7 +1106,7 @@ _KNOWN_PRIVATE = frozenset(
 )
 _DOCUMENTED_PRIVATE_NAMESPACES = ("torch._dynamo.config", "torch._inductor.config", "torch._functorch.config", "torch._logging")
 _FRAMEWORK_ROOTS = ("tensorflow", "keras", "torch", "tf_keras")
-_SETTER_WORDS = ("set", "make", "enable", "disable", "override")
+_SETTER_WORDS = ("set_", "make_", "enable", "disable", "override", "reset")
 _MODEL_KINDS = frozenset({"keras-model", "torch-module", "hf-model", "torch-loaded"})
 
 
@@ -1188,6 +1202,7 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
     """
     if not any(facts.uses(r) for r in _FRAMEWORK_ROOTS):
         return
+    message = "sets a private framework attribute: it can change or vanish in any release"
     for a in facts.assigns:
         if a.op not in ("=", "AddAssign"):
             continue
@@ -1195,34 +1210,28 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
             base, _, attr = target.rpartition(".")
             if not base:
                 continue
-            if not _private(attr):
-                resolved = facts.resolve(target)
-                if resolved.startswith(_FRAMEWORK_ROOTS) and not resolved.startswith(_DOCUMENTED_PRIVATE_NAMESPACES) and any(
-                    _private(p) for p in resolved.split(".")
-                ):
-                    yield Finding(a.span, f"`{target}` sets a private framework attribute: it can change or vanish in any release")
-                    break
-                continue
             resolved = facts.resolve(target)
             if resolved.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
                 continue
+            # `K._SESSION.session = ...`, `tf.keras.backend._LOCAL = ...`: a write into a private namespace.
             if resolved.startswith(_FRAMEWORK_ROOTS) and any(_private(p) for p in resolved.split(".")):
-                yield Finding(a.span, f"`{target}` sets a private framework attribute: it can change or vanish in any release")
+                yield Finding(a.span, f"`{target}` {message}")
                 break
-            known = attr in _KNOWN_PRIVATE and (base != "self" or class_kind(facts, flow.enclosing_class(facts, a.scope), index) is not None)
-            if known or _framework_object(facts, index, base, a.scope, a.stmt):
-                yield Finding(a.span, f"`{target}` sets a private framework attribute: it can change or vanish in any release")
+            # `layer._per_input_call_tf_function = True`: a known private attribute of a model or layer. The user's
+            # own `self._x` and private names the framework does not define are left alone.
+            if attr in _KNOWN_PRIVATE and base != "self":
+                yield Finding(a.span, f"`{target}` {message}")
                 break
     for call in facts.calls:
         name = ""
         if call.method and _private(call.method):
-            if call.method in _KNOWN_PRIVATE and call.receiver != "self" or _framework_object(facts, index, call.receiver, call.scope, call.stmt):
+            if call.method in _KNOWN_PRIVATE and call.receiver != "self":
                 name = call.callee or call.method
-            elif call.qualname.startswith(_FRAMEWORK_ROOTS) and any(w in call.method for w in _SETTER_WORDS):
-                name = call.callee
+            elif call.qualname.startswith(_FRAMEWORK_ROOTS) and call.method.lstrip("_").removeprefix("jit_").startswith(_SETTER_WORDS):
+                name = call.callee  # torch._C._jit_set_profiling_executor(False)
         elif call.callee == "setattr" and len(call.args) >= 2:
             attr_name = call.args[1].value.const
-            if isinstance(attr_name, str) and _private(attr_name) and _framework_object(facts, index, call.args[0].value.name, call.scope, call.stmt):
+            if isinstance(attr_name, str) and attr_name in _KNOWN_PRIVATE and call.args[0].value.text != "self":
                 name = f"setattr(..., {attr_name!r})"
         if name and not call.qualname.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
             yield Finding(call.span, f"`{name}` is a private framework API: it can change or vanish in any release")
