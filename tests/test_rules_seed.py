@@ -9,6 +9,29 @@ from tests.helpers import as_project, expected_lines, lint
 CODES = ("SEED001", "SEED002", "SEED003", "SEED004")
 
 CASES: dict[str, str | dict[str, str]] = {
+    "library_wrapper_only_steps_what_it_is_given": """
+import torch
+
+class Precision:
+    def backward(self, tensor: torch.Tensor, model: torch.nn.Module) -> None:
+        tensor.backward()
+
+    def optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
+        optimizer.step()
+""",
+    "loop_over_shuffled_loader_of_a_given_model": """
+import torch
+from torch.utils.data import DataLoader
+
+def train(model, dataset, epochs=3):
+    loader = DataLoader(dataset, batch_size=32, shuffle=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()  # expect: SEED001
+            opt.step()
+""",
     "keras_unseeded_in_main": """
 import numpy as np
 import tensorflow as tf

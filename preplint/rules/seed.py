@@ -177,6 +177,10 @@ def _randomized_estimator(call: Call) -> bool:
     return state.value.kind == "const" and state.value.const is None
 
 
+def _shuffled_loader(facts: FileFacts) -> bool:
+    return any(c.qualname == "torch.utils.data.DataLoader" and c.kwarg_const("shuffle") is True for c in facts.calls)
+
+
 def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
     """Training calls whose result depends on random initialisation: torch/Keras training, randomized estimators."""
     out: list[Call] = []
@@ -368,8 +372,14 @@ def unseeded_training(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
     if not trained:
         return
     used = rng_families_used(facts, index)
+    step_only = {id(c) for c in trained if c.method in ("backward", "step", "apply_gradients", "minimize")}
+    if not any(use.explicit or id(use.call) not in step_only for use in used.values()) and not _shuffled_loader(facts):
+        # A wrapper that only calls `loss.backward()` on what it is given (a library's
+        # `Precision.backward`) builds and draws nothing random itself: the script that
+        # builds the model and the data is where a seed belongs.
+        return
     call = trained[0]
-    what = ", ".join(_FAMILY_LABEL[f] for f in sorted(used)) or "the framework"
+    what = ", ".join(_FAMILY_LABEL[f] for f in sorted(used))
     yield Finding(call.span, f"training depends on randomness but no seed is set ({what}); every run trains a different model")
 
 
