@@ -9,6 +9,16 @@ from tests.helpers import as_project, expected_lines, lint
 CODES = ("PRE001", "PRE002", "PRE003", "PRE004", "PRE005", "PRE006", "PRE007")
 
 CASES: dict[str, str | dict[str, str]] = {
+    "pre004_neg_loss_val_is_a_value": """
+import torch
+from torch import nn
+
+class MaskedHead(nn.Module):
+    def forward(self, x_hat, target, mask):
+        loss = nn.MSELoss(reduction="none")
+        loss_val = loss(x_hat, target)
+        return (loss_val.mean(dim=-1) * mask).sum() / (mask.sum() + 1e-10)
+""",
     # --- PRE001 -------------------------------------------------------------------------------
     "pre001_aliased_scaler_in_main": """
 import joblib

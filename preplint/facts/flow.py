@@ -395,6 +395,10 @@ def resolve_function(facts: FileFacts, call: Call, index: ProjectIndex | None) -
     fn = facts.function_by_qualname.get(callee)
     if fn is not None and not fn.cls:
         return facts, fn
+    if callee in facts.class_by_name and not call.method:
+        # `Predictor(model)` runs `Predictor.__init__`
+        init = facts.function_by_qualname.get(f"{callee}.__init__")
+        return (facts, init) if init is not None else None
     if index is not None and (call.qualname or "." in callee):
         found = index.function_for(facts, callee)
         if found is not None and not found[1].cls:
@@ -427,7 +431,7 @@ def call_sites(facts: FileFacts, fn: Function, index: ProjectIndex | None) -> li
 
 
 def _defined_names(files: tuple[FileFacts, ...]) -> frozenset[str]:
-    return frozenset(fn.name for f in files for fn in f.functions)
+    return frozenset(fn.name for f in files for fn in f.functions) | frozenset(c.name for f in files for c in f.classes)
 
 
 def argument_for(call: Call, fn: Function, param: str) -> Value | None:
@@ -465,6 +469,7 @@ class ModuleState:
     cls_facts: FileFacts | None = None  # the file where `cls` is a local name
     stateless: bool = False  # a loss or activation: no mode and not "the model"
     layers: frozenset[str] | None = None  # mode layers of a built-in container (`nn.Sequential(...)`), when known
+    assumed: bool = False  # a parameter nobody in the project passes: its mode is the path's start, by assumption
 
     def merge_load(self, load: LoadSite | None) -> ModuleState:
         return self if load is None or self.load is not None else replace(self, load=load)
@@ -877,8 +882,10 @@ def _parameter_state(facts: FileFacts, fn: Function, name: str, index: ProjectIn
         # file itself switches some module to eval mode (a loader helper), the model likely comes from there.
         if any(mode_change(c) in ("eval", "either") for c in facts.calls):
             return UNKNOWN
+        if fn.name == "__init__":
+            return UNKNOWN  # `Predictor(model)` built by code outside the project
         named = any(w in _MODEL_NAME_WORDS for w in name_words(name.rsplit(".", 1)[-1]))
-        return ModuleState("train", named and facts.uses("torch"))
+        return ModuleState("train", named and facts.uses("torch"), assumed=True)
     torch = any(s.torch for s in states)
     load = next((s.load for s in states if s.load is not None), None)
     if any(s.mode in ("eval", "unknown") for s in states):
@@ -1999,6 +2006,14 @@ def model_load_calls(facts: FileFacts, index: ProjectIndex) -> tuple[Call, ...]:
     return result
 
 
+def is_pytest_function(facts: FileFacts, scope: str) -> bool:
+    """A `test_*` function (or a method of one's class) in a pytest-style test file."""
+    base = facts.path.replace("\\", "/").rsplit("/", 1)[-1]
+    if not (base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"):
+        return False
+    return any(fn.name.startswith("test_") for fn in enclosing_functions(facts, scope))
+
+
 def is_inference_function(facts: FileFacts, scope: str, index: ProjectIndex | None = None) -> bool:
     """A function whose name says it predicts/evaluates/serves, or decorated with no_grad, and that trains nothing."""
     fn = facts.function_by_qualname.get(scope) if scope else None
@@ -2011,8 +2026,8 @@ def is_inference_function(facts: FileFacts, scope: str, index: ProjectIndex | No
         return True
     if words & _TRAIN_WORDS:
         return False
-    if fn.name.startswith("test_") and facts.path.rsplit("/", 1)[-1].startswith("test_"):
-        return False  # a pytest test
+    if is_pytest_function(facts, scope):
+        return False  # a unit test checks a model; it is not the inference path that ships
     return bool(words & _INFER_WORDS)
 
 

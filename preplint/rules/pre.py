@@ -123,9 +123,15 @@ def is_eval_name(name: str) -> bool:
     """`X_test`, `val_df`, `x_valid`, `Xtest`: a name that holds evaluation data."""
     last = name.rsplit(".", 1)[-1]
     words = set(flow.name_words(last))
-    if words & _EVAL_WORDS:
+    found = words & _EVAL_WORDS
+    if found == {"val"} and words & _VALUE_WORDS:
+        return False  # `loss_val`, `max_val`: "val" is a value here, not validation data
+    if found:
         return True
     return bool(_EVAL_COMPACT.match(last.lower()))
+
+
+_VALUE_WORDS = frozenset({"loss", "losses", "acc", "accuracy", "score", "metric", "metrics", "min", "max", "mean", "std", "sum", "grad", "lr", "clip", "pad", "fill", "default", "init"})
 
 
 def is_eval_data(facts: FileFacts, value: Value, scope: str, stmt: int, depth: int = 0) -> bool:
