@@ -951,3 +951,75 @@ def test_more_positive(code: str, example: str | dict[str, str]) -> None:
 @pytest.mark.parametrize(("code", "example"), MORE_NEGATIVES, ids=_ids(MORE_NEGATIVES))
 def test_more_negative(code: str, example: str | dict[str, str]) -> None:
     assert [d for d in lint(example) if d.code == code] == []
+
+
+REAL_CODE_NEGATIVES: list[tuple[str, object]] = [
+    (
+        "MODE001",
+        """
+import torch
+from transformers import PreTrainedModel
+
+class SafetyChecker(PreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.head = torch.nn.Linear(768, 1)
+
+    @torch.no_grad()
+    def forward(self, emb):
+        return self.head(emb)
+""",
+    ),
+    (
+        "MODE001",
+        """
+import torch
+
+def dream_latents(unet, latents, t):
+    # a training utility: nobody in the project calls it and its name does not say inference
+    with torch.no_grad():
+        pred = unet(latents, t)
+    return latents - pred
+""",
+    ),
+    (
+        "MODE002",
+        NET
+        + """
+task = Net()
+opt = torch.optim.SGD(task.parameters(), lr=0.1)
+for mode in (True, False, True):
+    task.train() if mode else task.eval()
+    if mode:
+        opt.zero_grad()
+        task(torch.randn(4, 8)).sum().backward()
+        opt.step()
+""",
+    ),
+    (
+        "MODE003",
+        """
+import torch.nn.functional as F
+from torch import nn
+
+class Head(nn.Module):
+    def forward(self, x):
+        # resampled on purpose even under eval()
+        return F.dropout(x, p=0.1, training=True)
+""",
+    ),
+    (
+        "MODE006",
+        """
+import torch
+
+x = torch._foreach_add([torch.zeros(1)], 1.0)
+enabled = torch.autograd._profiler_enabled()
+""",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "example"), REAL_CODE_NEGATIVES, ids=_ids(REAL_CODE_NEGATIVES))
+def test_real_code_negative(code: str, example: str | dict[str, str]) -> None:
+    assert [d for d in lint(example) if d.code == code] == []

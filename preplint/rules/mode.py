@@ -52,15 +52,39 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
             b = binding_of(facts, call.receiver.split(".")[0], call.scope, call.stmt, index)
             if b is None or b.kind not in ("torch-module", "torch-loaded", "hf-model"):
                 continue
-        if callee.startswith("self."):
-            cls = flow.enclosing_class(facts, call.scope)
-            if cls and f"{cls}.{callee[5:]}" in facts.function_by_qualname:
-                continue
-            if cls and class_kind(facts, cls, index) is not None:
-                continue  # a sub-module run by its parent module: the parent's mode decides
+        cls = flow.enclosing_class(facts, call.scope)
+        if callee.startswith("self.") and cls and f"{cls}.{callee[5:]}" in facts.function_by_qualname:
+            continue
+        if cls and _module_like_class(facts, cls, index):
+            continue  # a sub-module run inside its parent module: the parent's mode decides
         if callee[:1].isupper() or (call.method and call.method[:1].isupper()):
             continue  # a class being built
         yield call, callee
+
+
+_MODULE_BASE_SUFFIXES = ("Module", "Model", "ModelMixin", "PreTrainedModel", "Layer", "Block")
+
+
+def _module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
+    """A torch/Keras module class, or one from a model library (`PreTrainedModel`, `ModelMixin`) or with a `forward`."""
+    key = f"mode.module_like.{cls}"
+    cached = facts.extra.get(key)
+    if isinstance(cached, bool):
+        return cached
+    cdef = facts.class_by_name.get(cls.rsplit(".", 1)[-1])
+    result = class_kind(facts, cls, index) is not None or (
+        cdef is not None
+        and (
+            "forward" in cdef.methods
+            or any(
+                b.startswith(("torch.", "transformers.", "diffusers.", "timm.", "keras."))
+                or (b.endswith(_MODULE_BASE_SUFFIXES) and not b.startswith(("pydantic", "sqlalchemy", "django", "peewee")))
+                for b in cdef.bases
+            )
+        )
+    )
+    facts.extra[key] = result
+    return result
 
 
 def _inference_reason(facts: FileFacts, call: Call, state: flow.ModuleState, index: ProjectIndex, trained_here: bool) -> str:
@@ -328,7 +352,8 @@ def torch_eval_missing(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
         if not state.torch or state.stateless or state.mode != "train":
             continue
         reason = _inference_reason(facts, call, state, index, key in trained)
-        if not reason:
+        if not reason or (state.assumed and not reason.startswith("in `") and key not in trained):
+            # A parameter nobody passes counts in a function that says it predicts, or one that trains it.
             continue
         reported.add(key)
         layers = _layers_of(facts, state, index)
@@ -713,8 +738,8 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
     for call in facts.calls:
         if torch and call.qualname in flow.DROPOUT_FUNCTIONS or call.qualname == "torch.dropout":
             flag = call.arg(2, "training") if call.qualname != "torch.dropout" else call.arg(2, "train")
-            if flag is not None and flag.value.const is not True:
-                continue
+            if flag is not None:
+                continue  # an explicit `training=` (even True, e.g. MC dropout) is a decision, not an oversight
             if flag is None and any(a.star == "**" for a in call.args):
                 continue
             cls = flow.enclosing_class(facts, call.scope)
@@ -1026,6 +1051,8 @@ def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
         if not state.torch or state.stateless:
             continue
         named = flow.inference_named_scope(facts, call.scope)
+        if state.assumed and not named:
+            continue
         if not (state.load is not None or state.mode == "eval" or (named and not _only_called_for_training(facts, call.scope, index))):
             continue
         if _callers_disable_grad(facts, call.scope, index):
