@@ -7,6 +7,7 @@ temporary file and `os.replace`, so two runs at once never see half an entry.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -31,7 +32,21 @@ _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 def _classes() -> dict[str, type]:
     from preplint.engine import Parsed
 
-    kinds: list[type] = [Parsed, FileFacts, Call, Arg, Value, Assign, Function, ClassDef, Loop, Span, Suppressions, Diagnostic, Related]
+    kinds: list[type] = [
+        Parsed,
+        FileFacts,
+        Call,
+        Arg,
+        Value,
+        Assign,
+        Function,
+        ClassDef,
+        Loop,
+        Span,
+        Suppressions,
+        Diagnostic,
+        Related,
+    ]
     return {k.__name__: k for k in kinds}
 
 
@@ -114,7 +129,11 @@ class FactsCache:
             if not entry.is_file() or entry.stat().st_size > _MAX_ENTRY_BYTES:
                 return None
             document = json.loads(entry.read_text(encoding="utf-8"))
-            if not isinstance(document, dict) or document.get("key") != key or document.get("version") != __version__:
+            if (
+                not isinstance(document, dict)
+                or document.get("key") != key
+                or document.get("version") != __version__
+            ):
                 return None
             if self._classes is None:
                 self._classes = _classes()
@@ -137,17 +156,18 @@ class FactsCache:
             facts = parsed.facts
             if facts is not None and facts.extra:
                 parsed = dataclasses.replace(parsed, facts=dataclasses.replace(facts, extra={}))
-            text = json.dumps({"version": __version__, "key": key, "parsed": encode(parsed)}, separators=(",", ":"))
+            text = json.dumps(
+                {"version": __version__, "key": key, "parsed": encode(parsed)},
+                separators=(",", ":"),
+            )
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     handle.write(text)
                 os.replace(tmp, entry)
             except BaseException:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                except OSError:
-                    pass
                 raise
         except (OSError, TypeError, ValueError, RecursionError):
             return  # a cache that cannot be written only costs speed
@@ -157,8 +177,6 @@ class FactsCache:
             return
         ignore = self.folder / ".gitignore"
         if not ignore.exists():
-            try:
+            with contextlib.suppress(OSError):
                 ignore.write_text("# Created by preplint: the facts cache.\n*\n", encoding="utf-8")
-            except OSError:
-                pass
         self._ready = True

@@ -49,25 +49,71 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
-@click.option("--select", help="Comma-separated codes or prefixes to enable (replaces the configured set).")
-@click.option("--ignore", help="Comma-separated codes or prefixes to disable (added to the configured ones).")
-@click.option("--confirm", is_flag=True, help="Load the saved artifacts and run them to confirm findings.")
-@click.option("--trust-artifacts", is_flag=True, help="Allow confirmation to run code stored in artifacts.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--select", help="Comma-separated codes or prefixes to enable (replaces the configured set)."
+)
+@click.option(
+    "--ignore", help="Comma-separated codes or prefixes to disable (added to the configured ones)."
+)
+@click.option(
+    "--confirm", is_flag=True, help="Load the saved artifacts and run them to confirm findings."
+)
+@click.option(
+    "--trust-artifacts", is_flag=True, help="Allow confirmation to run code stored in artifacts."
+)
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option("--diff", is_flag=True, help="Show the fixes as a diff instead of writing them.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change results (e.g. seeding a split).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: nearest pyproject.toml with [tool.preplint]).")
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="Also apply fixes that change results (e.g. seeding a split).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: nearest pyproject.toml with [tool.preplint]).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PREPLINT_CACHE_DIR", help="Where the facts cache lives.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="PREPLINT_CACHE_DIR",
+    help="Where the facts cache lives.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes (default: the number of cores).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--show-source", is_flag=True, help="Show the offending line under each finding.")
 @click.option("--statistics", is_flag=True, help="Count findings by code.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that makes the exit status 1.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    help="Lowest severity that makes the exit status 1.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--confirm-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds each confirmation worker may run.")
-@click.option("--memory-limit", "memory_limit_mb", type=click.IntRange(min=64), help="Megabytes of memory each confirmation worker may use.")
+@click.option(
+    "--confirm-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds each confirmation worker may run.",
+)
+@click.option(
+    "--memory-limit",
+    "memory_limit_mb",
+    type=click.IntRange(min=64),
+    help="Megabytes of memory each confirmation worker may use.",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -120,9 +166,14 @@ def check(
         outcome = apply_fixes(report.diagnostics, unsafe=unsafe_fixes)
         for path, reason in sorted(outcome.failed.items()):
             click.echo(f"preplint: warning: {path}: not fixed: {reason}", err=True)
-        unsafe_left = sum(1 for d in outcome.skipped if d.fix is not None and d.fix.unsafe and not unsafe_fixes)
+        unsafe_left = sum(
+            1 for d in outcome.skipped if d.fix is not None and d.fix.unsafe and not unsafe_fixes
+        )
         if unsafe_left and output_format == "text":
-            click.echo(f"{unsafe_left} more fix{'es' if unsafe_left != 1 else ''} available with `--unsafe-fixes`.", err=True)
+            click.echo(
+                f"{unsafe_left} more fix{'es' if unsafe_left != 1 else ''} available with `--unsafe-fixes`.",
+                err=True,
+            )
         if diff:
             for path in sorted(outcome.diffs):
                 click.echo(outcome.diffs[path], nl=False)
@@ -131,7 +182,10 @@ def check(
         fixed = {id(d) for d in outcome.fixed}
         remaining = tuple(d for d in report.diagnostics if id(d) not in fixed)
         if outcome.fixed and output_format == "text":
-            click.echo(f"Fixed {len(outcome.fixed)} finding{'s' if len(outcome.fixed) != 1 else ''}.", err=True)
+            click.echo(
+                f"Fixed {len(outcome.fixed)} finding{'s' if len(outcome.fixed) != 1 else ''}.",
+                err=True,
+            )
         report = Report(report.files, remaining)
 
     if confirm:
@@ -151,7 +205,14 @@ def check(
     if output_format == "text":
         from preplint.report.text import render_text
 
-        text = render_text(report, show_source=show_source, statistics=statistics, quiet=quiet, confirm=confirm, confirm_options=options)
+        text = render_text(
+            report,
+            show_source=show_source,
+            statistics=statistics,
+            quiet=quiet,
+            confirm=confirm,
+            confirm_options=options,
+        )
     else:
         text = _render(report, output_format)
     click.echo(text, nl=False)
@@ -189,19 +250,53 @@ def rule(code: str | None) -> None:
         return
     found = get_rule(code)
     if found is None:
-        click.echo(f"preplint: error: unknown rule code {code!r} (run `preplint rule` for the list)", err=True)
+        click.echo(
+            f"preplint: error: unknown rule code {code!r} (run `preplint rule` for the list)",
+            err=True,
+        )
         sys.exit(EXIT_ERROR)
     click.echo(found.markdown, nl=False)
 
 
 @main.command("confirm")
 @click.argument("artifact", type=click.Path())
-@click.option("--input", "input_path", type=click.Path(dir_okay=False), help="A .npy batch to run the model on.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    help="A .npy batch to run the model on.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--trust-artifacts", is_flag=True, help="Allow loading code stored in the artifact.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Seconds before the worker is stopped.")
-@click.option("--memory-limit", "memory_limit_mb", type=click.IntRange(min=64), default=4096, show_default=True, help="Megabytes of memory the worker may use.")
-def confirm_command(artifact: str, input_path: str | None, output_format: str, trust_artifacts: bool, timeout: float, memory_limit_mb: int) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds before the worker is stopped.",
+)
+@click.option(
+    "--memory-limit",
+    "memory_limit_mb",
+    type=click.IntRange(min=64),
+    default=4096,
+    show_default=True,
+    help="Megabytes of memory the worker may use.",
+)
+def confirm_command(
+    artifact: str,
+    input_path: str | None,
+    output_format: str,
+    trust_artifacts: bool,
+    timeout: float,
+    memory_limit_mb: int,
+) -> None:
     """Audit one saved model: framework, format, versions, custom objects, mode and dtype sensitivity."""
     import json
 
@@ -214,8 +309,12 @@ def confirm_command(artifact: str, input_path: str | None, output_format: str, t
     if input_path is not None and not Path(input_path).is_file():
         click.echo(f"preplint: error: {input_path}: no such file", err=True)
         sys.exit(EXIT_ERROR)
-    options = ConfirmOptions(trust_artifacts=trust_artifacts, timeout=timeout, memory_limit_mb=memory_limit_mb)
-    audit = audit_artifact(path, input_path=Path(input_path) if input_path else None, options=options)
+    options = ConfirmOptions(
+        trust_artifacts=trust_artifacts, timeout=timeout, memory_limit_mb=memory_limit_mb
+    )
+    audit = audit_artifact(
+        path, input_path=Path(input_path) if input_path else None, options=options
+    )
     if output_format == "json":
         click.echo(json.dumps(audit, indent=2, sort_keys=True, default=str))
     else:

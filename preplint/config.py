@@ -63,7 +63,9 @@ class Config:
     artifact_roots: tuple[str, ...] = ()
     confirm_timeout: float = 60.0
     confirm_memory_mb: int = 4096
-    root: Path = field(default_factory=Path.cwd)  # folder of the config file: patterns are relative to it
+    root: Path = field(
+        default_factory=Path.cwd
+    )  # folder of the config file: patterns are relative to it
     source: str | None = None  # the file the config came from
 
     def selects(self, code: str, path: str | None = None) -> bool:
@@ -95,7 +97,11 @@ class Config:
 
 
 def _glob(rel: str, pattern: str) -> bool:
-    return fnmatch.fnmatchcase(rel, pattern) or rel.startswith(pattern.rstrip("/") + "/") or fnmatch.fnmatchcase(rel, pattern.rstrip("/") + "/*")
+    return (
+        fnmatch.fnmatchcase(rel, pattern)
+        or rel.startswith(pattern.rstrip("/") + "/")
+        or fnmatch.fnmatchcase(rel, pattern.rstrip("/") + "/*")
+    )
 
 
 def _matches_any(code: str, selectors: tuple[str, ...]) -> bool:
@@ -168,7 +174,9 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
     for key in table:
         if key not in KNOWN_KEYS:
             hint = ""
-            close = [k for k in KNOWN_KEYS if k.replace("-", "_") == key or k == key.replace("_", "-")]
+            close = [
+                k for k in KNOWN_KEYS if k.replace("-", "_") == key or k == key.replace("_", "-")
+            ]
             if close:
                 hint = f" (did you mean {close[0]!r}?)"
             raise ConfigError(f"{where}: unknown key {key!r}{hint}")
@@ -186,7 +194,10 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
     pfi_table = table.get("per-file-ignores", {})
     if not isinstance(pfi_table, dict):
         raise ConfigError(f"{where} per-file-ignores: expected a table of glob = [codes]")
-    per_file = tuple((pattern, parse_codes(codes, f"{where} per-file-ignores {pattern!r}")) for pattern, codes in pfi_table.items())
+    per_file = tuple(
+        (pattern, parse_codes(codes, f"{where} per-file-ignores {pattern!r}"))
+        for pattern, codes in pfi_table.items()
+    )
     roots = table.get("artifact-roots", [])
     if not isinstance(roots, list) or not all(isinstance(r, str) for r in roots):
         raise ConfigError(f"{where} artifact-roots: expected a list of folders")
@@ -195,7 +206,9 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
         raise ConfigError(f"{where} confirm-timeout: expected a positive number of seconds")
     memory = table.get("confirm-memory-mb", 4096)
     if not isinstance(memory, int) or isinstance(memory, bool) or memory < 64:
-        raise ConfigError(f"{where} confirm-memory-mb: expected a whole number of megabytes (at least 64)")
+        raise ConfigError(
+            f"{where} confirm-memory-mb: expected a whole number of megabytes (at least 64)"
+        )
     return Config(
         select=select,
         ignore=ignore,

@@ -23,7 +23,9 @@ class Severity(enum.IntEnum):
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+            raise ValueError(
+                f"unknown severity {text!r} (expected error, warning or info)"
+            ) from None
 
 
 @dataclass(frozen=True, order=True)

@@ -39,9 +39,22 @@ def display_path(path: Path) -> str:
         return absolute.as_posix()
 
 
-def _special(code: str, path: str, message: str, span: Span = Span(1, 1, 1, 1)) -> Diagnostic:
+_FIRST_LINE = Span(1, 1, 1, 1)
+
+
+def _special(code: str, path: str, message: str, span: Span = _FIRST_LINE) -> Diagnostic:
     severity = Severity.ERROR
-    return Diagnostic(code, code.lower(), severity, message, path, span.line, span.column, span.end_line, span.end_column)
+    return Diagnostic(
+        code,
+        code.lower(),
+        severity,
+        message,
+        path,
+        span.line,
+        span.column,
+        span.end_line,
+        span.end_column,
+    )
 
 
 def decode_source(data: bytes) -> str:
@@ -71,18 +84,43 @@ def extract_source(source: str, path: str) -> Parsed:
         line = max(1, exc.raw_line)
         column = max(1, exc.raw_column + 1)
         message = f"cannot parse: {exc.message}".replace("\n", " ")
-        return Parsed(path, None, suppressions, _special("SYNTAX", path, message, Span(line, column, line, column + 1)))
+        return Parsed(
+            path,
+            None,
+            suppressions,
+            _special("SYNTAX", path, message, Span(line, column, line, column + 1)),
+        )
     except (RecursionError, MemoryError) as exc:
-        return Parsed(path, None, suppressions, _special("SYNTAX", path, f"cannot parse: {type(exc).__name__} (too deeply nested)"))
+        return Parsed(
+            path,
+            None,
+            suppressions,
+            _special("SYNTAX", path, f"cannot parse: {type(exc).__name__} (too deeply nested)"),
+        )
     except Exception as exc:  # libcst raises a few other errors on odd input
-        return Parsed(path, None, suppressions, _special("SYNTAX", path, f"cannot parse: {exc}".replace("\n", " ")[:300]))
+        return Parsed(
+            path,
+            None,
+            suppressions,
+            _special("SYNTAX", path, f"cannot parse: {exc}".replace("\n", " ")[:300]),
+        )
     try:
         facts = extract(module, path, module_name_for(path), source)
     except RecursionError:
-        return Parsed(path, None, suppressions, _special("SYNTAX", path, "cannot analyse: expression nested too deeply"))
+        return Parsed(
+            path,
+            None,
+            suppressions,
+            _special("SYNTAX", path, "cannot analyse: expression nested too deeply"),
+        )
     except Exception as exc:
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return Parsed(path, None, suppressions, _special("INTERNAL", path, f"internal error while extracting facts: {detail}"))
+        return Parsed(
+            path,
+            None,
+            suppressions,
+            _special("INTERNAL", path, f"internal error while extracting facts: {detail}"),
+        )
     return Parsed(path, facts, suppressions)
 
 
@@ -91,14 +129,21 @@ def extract_file(file: Path, shown: str, *, prefilter: bool = True) -> Parsed:
     try:
         data = file.read_bytes()
     except OSError as exc:
-        return Parsed(shown, None, empty, _special("SYNTAX", shown, f"cannot read file: {exc.strerror or exc}"))
+        return Parsed(
+            shown,
+            None,
+            empty,
+            _special("SYNTAX", shown, f"cannot read file: {exc.strerror or exc}"),
+        )
     if file.suffix == ".ipynb":
         from preplint.notebook import NotebookError, notebook_source
 
         try:
             source, cell_map = notebook_source(data)
         except NotebookError as exc:
-            return Parsed(shown, None, empty, _special("SYNTAX", shown, f"cannot read notebook: {exc}"))
+            return Parsed(
+                shown, None, empty, _special("SYNTAX", shown, f"cannot read notebook: {exc}")
+            )
         if prefilter and not may_matter(source.encode("utf-8", "replace")):
             return Parsed(shown, None, parse_suppressions(source))
         parsed = extract_source(source, shown)
@@ -106,12 +151,16 @@ def extract_file(file: Path, shown: str, *, prefilter: bool = True) -> Parsed:
     if prefilter and not may_matter(data):
         return Parsed(shown, None, empty)
     if b"\x00" in data:
-        return Parsed(shown, None, empty, _special("SYNTAX", shown, "cannot parse: file contains NUL bytes"))
+        return Parsed(
+            shown, None, empty, _special("SYNTAX", shown, "cannot parse: file contains NUL bytes")
+        )
     try:
         source = decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-        return Parsed(shown, None, empty, _special("SYNTAX", shown, f"cannot decode file: {reason}"))
+        return Parsed(
+            shown, None, empty, _special("SYNTAX", shown, f"cannot decode file: {reason}")
+        )
     return extract_source(source, shown)
 
 
@@ -155,7 +204,9 @@ def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> l
                 )
         except Exception as exc:
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            out.append(_special("INTERNAL", facts.path, f"internal error in rule {rule.code}: {detail}"))
+            out.append(
+                _special("INTERNAL", facts.path, f"internal error in rule {rule.code}: {detail}")
+            )
     return out
 
 
@@ -182,11 +233,13 @@ def lint_parsed(
     work = [item for item in parsed if targets is None or item.path in targets]
     per_file = _rules_over(work, index, rules, jobs)
     diagnostics: list[Diagnostic] = []
-    for item, found in zip(work, per_file):
+    for item, found in zip(work, per_file, strict=False):
         if item.problem is not None:
             found = [item.problem, *found]
         for d in found:
-            if d.code not in ("INTERNAL",) and item.suppressions.hides(d.code, _source_line(d, item)):
+            if d.code not in ("INTERNAL",) and item.suppressions.hides(
+                d.code, _source_line(d, item)
+            ):
                 continue
             if not config.selects(d.code, d.path):
                 continue
@@ -216,19 +269,27 @@ def _statements(item: Parsed) -> int:
     return item.facts.statements if item.facts is not None else 0
 
 
-def _rules_over(work: Sequence[Parsed], index: ProjectIndex, rules: Sequence[Rule], jobs: int) -> list[list[Diagnostic]]:
+def _rules_over(
+    work: Sequence[Parsed], index: ProjectIndex, rules: Sequence[Rule], jobs: int
+) -> list[list[Diagnostic]]:
     """Each file's diagnostics, in `work` order; in forked workers when there are many files."""
     import multiprocessing
 
-    if jobs < 2 or len(work) < _RULES_POOL_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        jobs < 2
+        or len(work) < _RULES_POOL_MIN_FILES
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return [_rules_for(item, index, rules) for item in work]
     global _RULES_STATE
     _RULES_STATE = (work, index, rules)
     try:
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = dict(zip(order, pool.map(_rules_job, order, chunksize=2)))
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("fork")
+        ) as pool:
+            results = dict(zip(order, pool.map(_rules_job, order, chunksize=2), strict=False))
     finally:
         _RULES_STATE = None
     return [results[i] for i in range(len(work))]
@@ -268,7 +329,13 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def extract_all(files: Sequence[tuple[Path, str]], *, jobs: int, cache: object | None = None, prefilter: bool = True) -> list[Parsed]:
+def extract_all(
+    files: Sequence[tuple[Path, str]],
+    *,
+    jobs: int,
+    cache: object | None = None,
+    prefilter: bool = True,
+) -> list[Parsed]:
     """Extract facts for many files, in a process pool when it pays, from the cache when it can."""
     from preplint.cache import FactsCache
 
@@ -303,7 +370,9 @@ def extract_all(files: Sequence[tuple[Path, str]], *, jobs: int, cache: object |
     return [results[shown] for _, shown in files]
 
 
-def lint_paths(paths: Sequence[str], config: Config, *, jobs: int | None = None, cache: object | None = None) -> Report:
+def lint_paths(
+    paths: Sequence[str], config: Config, *, jobs: int | None = None, cache: object | None = None
+) -> Report:
     from preplint.discovery import discover
 
     files = discover(list(paths), config)
@@ -315,17 +384,28 @@ def lint_paths(paths: Sequence[str], config: Config, *, jobs: int | None = None,
 
 def lint_sources(sources: dict[str, str], config: Config | None = None) -> Report:
     """Lint in-memory files ({path: source}) as one project: for tests and editors."""
-    parsed = [extract_source(src, path) for path, src in sorted(sources.items()) if path.endswith(".py")]
+    parsed = [
+        extract_source(src, path) for path, src in sorted(sources.items()) if path.endswith(".py")
+    ]
     deps = {path: src for path, src in sorted(sources.items()) if is_dependency_file(path)}
     return lint_parsed(parsed, config or Config(), dependency_files=deps)
 
 
-DEPENDENCY_FILE_NAMES = ("pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml", "Pipfile")
+DEPENDENCY_FILE_NAMES = (
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+    "environment.yml",
+    "environment.yaml",
+    "Pipfile",
+)
 
 
 def is_dependency_file(path: str) -> bool:
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return name in DEPENDENCY_FILE_NAMES or (name.startswith("requirements") and name.endswith((".txt", ".in")))
+    return name in DEPENDENCY_FILE_NAMES or (
+        name.startswith("requirements") and name.endswith((".txt", ".in"))
+    )
 
 
 # --- whole projects: what the command line runs ------------------------------------------------
@@ -365,10 +445,14 @@ def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
     for folder in sorted(folders):
         if not folder.is_dir():
             continue
-        candidates = [p for p in sorted(folder.iterdir()) if p.is_file() and is_dependency_file(p.name)]
+        candidates = [
+            p for p in sorted(folder.iterdir()) if p.is_file() and is_dependency_file(p.name)
+        ]
         req_dir = folder / "requirements"
         if req_dir.is_dir():
-            candidates += [p for p in sorted(req_dir.iterdir()) if p.is_file() and p.suffix in (".txt", ".in")]
+            candidates += [
+                p for p in sorted(req_dir.iterdir()) if p.is_file() and p.suffix in (".txt", ".in")
+            ]
         for path in candidates:
             try:
                 out[display_path(path)] = path.read_text(encoding="utf-8", errors="replace")
@@ -401,7 +485,14 @@ def _partner_needles(parsed: Sequence[Parsed]) -> tuple[set[str], set[bytes]]:
     return modules, needles
 
 
-def _partners(root: Path, targets: Sequence[Parsed], config: Config, seen: set[str], jobs: int, cache: object | None) -> list[Parsed]:
+def _partners(
+    root: Path,
+    targets: Sequence[Parsed],
+    config: Config,
+    seen: set[str],
+    jobs: int,
+    cache: object | None,
+) -> list[Parsed]:
     """Files elsewhere in the project that the targets import or share an artifact path with."""
     from preplint.discovery import discover
 
@@ -432,7 +523,9 @@ def _partners(root: Path, targets: Sequence[Parsed], config: Config, seen: set[s
     return [p for p in parsed if p.facts is not None]
 
 
-def lint_project(paths: Sequence[str], config: Config, *, jobs: int | None = None, cache: object | None = None) -> Report:
+def lint_project(
+    paths: Sequence[str], config: Config, *, jobs: int | None = None, cache: object | None = None
+) -> Report:
     """Lint `paths`; when they are single files, the rest of the project still feeds the index."""
     from preplint.discovery import discover
 

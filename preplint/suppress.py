@@ -12,22 +12,18 @@ _COMMENT = re.compile(r"#\s*preplint:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?"
 class Suppressions:
     lines: dict[int, frozenset[str]]  # line → codes ('' means every code)
     file: frozenset[str]  # codes ignored in the whole file ('' means every code)
+    lines_alone: frozenset[int] = frozenset()  # comment-only lines: they also cover the line below
 
     def hides(self, code: str, line: int) -> bool:
         if _matches(self.file, code):
             return True
         for candidate in (line, line - 1):
             codes = self.lines.get(candidate)
-            if codes is not None and (candidate == line or candidate in self._own_line):
-                if _matches(codes, code):
-                    return True
+            if codes is None or (candidate != line and candidate not in self.lines_alone):
+                continue
+            if _matches(codes, code):
+                return True
         return False
-
-    @property
-    def _own_line(self) -> frozenset[int]:
-        return self.lines_alone
-
-    lines_alone: frozenset[int] = frozenset()
 
 
 def _matches(codes: frozenset[str], code: str) -> bool:
@@ -46,7 +42,11 @@ def parse(source: str) -> Suppressions:
         match = _COMMENT.search(text)
         if match is None:
             continue
-        codes = frozenset(c.strip().upper() for c in (match.group(2) or "").split(",")) if match.group(2) else frozenset({""})
+        codes = (
+            frozenset(c.strip().upper() for c in (match.group(2) or "").split(","))
+            if match.group(2)
+            else frozenset({""})
+        )
         codes = frozenset(c for c in codes) or frozenset({""})
         if match.group(1).lower() == "ignore-file":
             file_codes |= codes

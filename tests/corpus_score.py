@@ -52,7 +52,9 @@ def cases() -> list[dict[str, str]]:
         files = {}
         for path in sorted(folder.rglob("*")):
             if path.is_file() and (path.suffix == ".py" or is_dependency_file(path.name)):
-                files[f"projects/{folder.name}/{path.relative_to(folder).as_posix()}"] = path.read_text(encoding="utf-8")
+                files[f"projects/{folder.name}/{path.relative_to(folder).as_posix()}"] = (
+                    path.read_text(encoding="utf-8")
+                )
         out.append(files)
     return out
 
@@ -86,8 +88,12 @@ def main() -> None:
     codes = sorted(set(result.tp) | set(result.fp) | set(result.fn))
     print(f"{'code':10} {'TP':>4} {'FP':>4} {'FN':>4} {'prec':>6} {'recall':>6}")
     for code in codes:
-        print(f"{code:10} {result.tp[code]:4} {result.fp[code]:4} {result.fn[code]:4} {result.precision(code):6.2f} {result.recall(code):6.2f}")
-    print(f"{'all':10} {sum(result.tp.values()):4} {sum(result.fp.values()):4} {sum(result.fn.values()):4} {result.precision():6.2f} {result.recall():6.2f}")
+        print(
+            f"{code:10} {result.tp[code]:4} {result.fp[code]:4} {result.fn[code]:4} {result.precision(code):6.2f} {result.recall(code):6.2f}"
+        )
+    print(
+        f"{'all':10} {sum(result.tp.values()):4} {sum(result.fp.values()):4} {sum(result.fn.values()):4} {result.precision():6.2f} {result.recall():6.2f}"
+    )
     if "-v" in sys.argv:
         print("\nmissed:", *result.misses, sep="\n  ")
         print("\nfalse alarms:", *result.false_alarms, sep="\n  ")

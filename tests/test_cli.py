@@ -65,8 +65,26 @@ def test_json_document_matches_the_interface(tmp_path: Path) -> None:
     doc = json.loads(out)
     assert doc["tool"] == "preplint" and isinstance(doc["version"], str)
     (d,) = doc["diagnostics"]
-    assert list(d) == ["code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "related", "fix", "confirmation"]
-    assert (d["code"], d["name"], d["severity"], d["path"]) == ("SAFE001", "torch-load-unsafe", "warning", "src/bad.py")
+    assert list(d) == [
+        "code",
+        "name",
+        "severity",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "related",
+        "fix",
+        "confirmation",
+    ]
+    assert (d["code"], d["name"], d["severity"], d["path"]) == (
+        "SAFE001",
+        "torch-load-unsafe",
+        "warning",
+        "src/bad.py",
+    )
     assert (d["line"], d["column"], d["end_line"], d["end_column"]) == (2, 9, 2, 31)
     assert d["confirmation"] is None
     assert d["fix"]["edits"][0]["replacement"] == ", weights_only=True"
@@ -79,7 +97,9 @@ def test_json_is_byte_identical_across_runs_and_jobs(tmp_path: Path) -> None:
     write(tmp_path, files)
     outputs = set()
     for jobs in ("1", "2", "2"):
-        code, out, _ = run(["check", "--no-cache", "--format", "json", "--jobs", jobs, "pkg"], tmp_path)
+        code, out, _ = run(
+            ["check", "--no-cache", "--format", "json", "--jobs", jobs, "pkg"], tmp_path
+        )
         assert code == 1
         outputs.add(out)
     assert len(outputs) == 1
@@ -176,14 +196,23 @@ def test_folder_without_python_files(tmp_path: Path) -> None:
 
 def test_rule_command(tmp_path: Path) -> None:
     code, out, _ = run(["rule", "SAFE001"], tmp_path)
-    assert code == 0 and out.startswith("# SAFE001 (torch-load-unsafe)") and "## Why is this bad?" in out
+    assert (
+        code == 0
+        and out.startswith("# SAFE001 (torch-load-unsafe)")
+        and "## Why is this bad?" in out
+    )
     code, out, _ = run(["rule"], tmp_path)
     assert code == 0 and "| SAFE001 | torch-load-unsafe |" in out
     assert run(["rule", "NOPE1"], tmp_path)[0] == 2
 
 
 def test_static_path_imports_no_framework(tmp_path: Path) -> None:
-    write(tmp_path, {"train.py": "import torch\nimport tensorflow as tf\nimport sklearn\nmodel = torch.load('m.pt')\n"})
+    write(
+        tmp_path,
+        {
+            "train.py": "import torch\nimport tensorflow as tf\nimport sklearn\nmodel = torch.load('m.pt')\n"
+        },
+    )
     probe = textwrap.dedent(
         """
         import sys
@@ -196,7 +225,9 @@ def test_static_path_imports_no_framework(tmp_path: Path) -> None:
         print("HEAVY=" + ",".join(heavy), file=sys.stderr)
         """
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert "HEAVY=\n" in result.stderr or result.stderr.rstrip().endswith("HEAVY=")
 
 

@@ -22,17 +22,32 @@ def test_hook_fails_on_a_bad_file_and_passes_on_a_good_one(tmp_path: Path) -> No
     project = tmp_path / "project"
     project.mkdir()
     _git(project, "init", "-q")
-    (project / "good.py").write_text('import torch\nstate = torch.load("m.pt", weights_only=True)\n')
+    (project / "good.py").write_text(
+        'import torch\nstate = torch.load("m.pt", weights_only=True)\n'
+    )
     (project / "bad.py").write_text('import torch\nstate = torch.load("m.pt")\n')
     _git(project, "add", ".")
-    env = {"PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
     import os
 
     env["PATH"] = os.environ.get("PATH", env["PATH"])
 
     def try_repo(*files: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "preplint", "--files", *files],
+            [
+                sys.executable,
+                "-m",
+                "pre_commit",
+                "try-repo",
+                str(REPO),
+                "preplint",
+                "--files",
+                *files,
+            ],
             cwd=project,
             env=env,
             capture_output=True,

@@ -14,7 +14,9 @@ def _cases(kind: str) -> list[tuple[Rule, int]]:
     return [(r, i) for r in RULES for i in range(len(getattr(r, kind)))]
 
 
-@pytest.mark.parametrize(("rule", "n"), _cases("positives"), ids=lambda v: v.code if isinstance(v, Rule) else str(v))
+@pytest.mark.parametrize(
+    ("rule", "n"), _cases("positives"), ids=lambda v: v.code if isinstance(v, Rule) else str(v)
+)
 def test_positive_example_fires_exactly_on_marked_lines(rule: Rule, n: int) -> None:
     sources = as_project(rule.positives[n])
     found = {(d.path, d.line) for d in lint(rule.positives[n]) if d.code == rule.code}
@@ -23,7 +25,9 @@ def test_positive_example_fires_exactly_on_marked_lines(rule: Rule, n: int) -> N
     assert found == wanted
 
 
-@pytest.mark.parametrize(("rule", "n"), _cases("negatives"), ids=lambda v: v.code if isinstance(v, Rule) else str(v))
+@pytest.mark.parametrize(
+    ("rule", "n"), _cases("negatives"), ids=lambda v: v.code if isinstance(v, Rule) else str(v)
+)
 def test_negative_example_is_quiet(rule: Rule, n: int) -> None:
     found = [d for d in lint(rule.negatives[n]) if d.code == rule.code]
     assert found == []

@@ -6,7 +6,15 @@ import pytest
 
 from tests.helpers import as_project, expected_lines, lint
 
-CODES = ("LOAD001", "LOAD002", "LOAD003", "LOAD004", "LOAD005", "LOAD006", "SAFE002")  # ENV001: own cases below
+CODES = (
+    "LOAD001",
+    "LOAD002",
+    "LOAD003",
+    "LOAD004",
+    "LOAD005",
+    "LOAD006",
+    "SAFE002",
+)  # ENV001: own cases below
 
 
 def check(example: str | dict[str, str], codes: tuple[str, ...] = CODES) -> None:
@@ -283,7 +291,11 @@ def test_load001_negative(name: str) -> None:
 
 
 def test_load001_sets_artifact_and_related() -> None:
-    found = [d for d in lint(LOAD001_CASES["module-import-alias-and-config-module"]) if d.code == "LOAD001"]
+    found = [
+        d
+        for d in lint(LOAD001_CASES["module-import-alias-and-config-module"])
+        if d.code == "LOAD001"
+    ]
     assert found[0].artifact == "artifacts/clf.keras"
     assert {r.path for r in found[0].related} >= {"train.py", "blocks.py"}
 
@@ -587,7 +599,10 @@ joblib.dump(reg, "ridge.joblib")
 """
 
 ENV001_CASES = {
-    "conda-pin": {"train.py": _TORCH_TRAIN, "environment.yml": "name: x\ndependencies:\n  - python=3.11\n  - pytorch=2.3.1\n"},
+    "conda-pin": {
+        "train.py": _TORCH_TRAIN,
+        "environment.yml": "name: x\ndependencies:\n  - python=3.11\n  - pytorch=2.3.1\n",
+    },
     "conda-pip-loose": {
         "train.py": _TORCH_TRAIN,
         "environment.yml": "name: x\ndependencies:\n  - python=3.11\n  - pip:\n    - torch>=2.0  # expect: ENV001\n",
@@ -596,12 +611,18 @@ ENV001_CASES = {
         "train.py": _TORCH_TRAIN,
         "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\ntorch = "^2.1"  # expect: ENV001\n',
     },
-    "poetry-exact": {"train.py": _TORCH_TRAIN, "pyproject.toml": '[tool.poetry.dependencies]\ntorch = "2.1.0"\n'},
+    "poetry-exact": {
+        "train.py": _TORCH_TRAIN,
+        "pyproject.toml": '[tool.poetry.dependencies]\ntorch = "2.1.0"\n',
+    },
     "local-version-and-extras": {
         "train.py": 'import tensorflow as tf\nmodel = tf.keras.Sequential()\nmodel.save("m.keras")\n',
         "requirements.txt": "tensorflow[and-cuda]==2.16.1\n",
     },
-    "cuda-wheel-pin": {"train.py": _TORCH_TRAIN, "requirements.txt": "--extra-index-url https://download.pytorch.org/whl/cu121\ntorch==2.3.1+cu121\n"},
+    "cuda-wheel-pin": {
+        "train.py": _TORCH_TRAIN,
+        "requirements.txt": "--extra-index-url https://download.pytorch.org/whl/cu121\ntorch==2.3.1+cu121\n",
+    },
     "second-framework-missing": {
         "train.py": _TORCH_TRAIN,
         "fit_ridge.py": _SKLEARN_TRAIN,
@@ -621,7 +642,7 @@ ENV001_CASES = {
         "requirements.txt": "torchvision==0.18.1  # expect: ENV001\npytorch-lightning==2.2.0\n",
     },
     "no-dependency-file-project": {
-        "train.py": _TORCH_TRAIN.replace('torch.save(', 'torch.save(  # expect: ENV001\n    ', 1),
+        "train.py": _TORCH_TRAIN.replace("torch.save(", "torch.save(  # expect: ENV001\n    ", 1),
         "predict.py": 'import torch\nstate = torch.load("m.pt", weights_only=True)\n',
     },
     "monorepo-two-projects": {

@@ -769,24 +769,34 @@ def test_negative(code: str, example: str | dict[str, str]) -> None:
 
 
 def test_mode001_fix_inserts_eval_after_the_load() -> None:
-    example = NET + """
+    example = (
+        NET
+        + """
 model = Net()
 model.load_state_dict(torch.load("net.pt", weights_only=True))
 with torch.no_grad():
     out = model(torch.randn(2, 8))
 """
+    )
     (finding,) = [d for d in lint(example) if d.code == "MODE001"]
     assert finding.fix is not None
     (edit,) = finding.fix.edits
     lines = as_project(example)["example.py"].splitlines()
     load_line = next(i for i, text in enumerate(lines, 1) if "load_state_dict" in text)
-    assert (edit.line, edit.column, edit.end_line, edit.end_column) == (load_line + 1, 1, load_line + 1, 1)
+    assert (edit.line, edit.column, edit.end_line, edit.end_column) == (
+        load_line + 1,
+        1,
+        load_line + 1,
+        1,
+    )
     assert edit.replacement == "model.eval()\n"
     assert finding.artifact == "net.pt"
 
 
 def test_mode001_fix_inside_a_helper_keeps_its_indentation() -> None:
-    example = NET + """
+    example = (
+        NET
+        + """
 def load_model(path):
     m = Net()
     m.load_state_dict(
@@ -799,6 +809,7 @@ with torch.no_grad():
     model = load_model("w/net.pt")
     out = model(torch.randn(2, 8))
 """
+    )
     findings = [d for d in lint(example) if d.code == "MODE001"]
     assert len(findings) == 1
     (edit,) = findings[0].fix.edits  # type: ignore[union-attr]

@@ -474,7 +474,6 @@ svm = SVC().fit(sc.transform(X_train), y_train)
 rf = RandomForestClassifier().fit(X_train, y_train)
 print(svm.score(sc.transform(X_test), y_test), rf.predict(X_test))
 """,
-
 }
 
 

@@ -261,7 +261,9 @@ def test_split_fix_inserts_random_state_and_is_unsafe() -> None:
 
 
 def test_split_fix_for_random_split_uses_a_generator() -> None:
-    src = "import torch\nfrom torch.utils.data import random_split\na, b = random_split(ds, [8, 2])\n"
+    src = (
+        "import torch\nfrom torch.utils.data import random_split\na, b = random_split(ds, [8, 2])\n"
+    )
     [d] = [d for d in lint(src) if d.code == "SEED003"]
     assert d.fix is not None
     assert d.fix.edits[0].replacement == ", generator=torch.Generator().manual_seed(0)"

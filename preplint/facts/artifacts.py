@@ -81,7 +81,12 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
             event = ("load", "keras-load", assigned_name(call), _path_arg(call, 0, "filepath"))
         elif qual in fw.KERAS_SAVE_MODEL:
             obj = call.arg(0, "model")
-            event = ("save", "keras-save", obj.value.text if obj else "", _path_arg(call, 1, "filepath"))
+            event = (
+                "save",
+                "keras-save",
+                obj.value.text if obj else "",
+                _path_arg(call, 1, "filepath"),
+            )
         elif qual in fw.TORCH_SCRIPT_SAVE:
             obj = call.arg(0, "m")
             event = ("save", "jit-save", obj.value.text if obj else "", _path_arg(call, 1, "f"))
@@ -94,17 +99,34 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
             event = ("load", "torch-load", assigned_name(call), _path_arg(call, 0, "f"))
         elif qual in fw.PICKLE_DUMP:
             obj = call.arg(0, "value") or call.arg(0, "obj")
-            event = ("save", "pickle-dump", obj.value.text if obj else "", _path_arg(call, 1, "filename") or _path_arg(call, 1, "file"))
+            event = (
+                "save",
+                "pickle-dump",
+                obj.value.text if obj else "",
+                _path_arg(call, 1, "filename") or _path_arg(call, 1, "file"),
+            )
         elif qual in fw.PICKLE_LOAD:
-            event = ("load", "pickle-load", assigned_name(call), _path_arg(call, 0, "filename") or _path_arg(call, 0, "file"))
+            event = (
+                "load",
+                "pickle-load",
+                assigned_name(call),
+                _path_arg(call, 0, "filename") or _path_arg(call, 0, "file"),
+            )
         elif qual in ("numpy.save", "numpy.savez", "numpy.savetxt", "numpy.savez_compressed"):
             obj = call.arg(1, "arr")
-            event = ("save", "numpy-save", obj.value.text if obj else "", _path_arg(call, 0, "file"))
+            event = (
+                "save",
+                "numpy-save",
+                obj.value.text if obj else "",
+                _path_arg(call, 0, "file"),
+            )
         elif qual in ("numpy.load", "numpy.loadtxt"):
             event = ("load", "numpy-load", assigned_name(call), _path_arg(call, 0, "file"))
         elif call.method in ("save", "save_weights", "export", "save_pretrained") and call.receiver:
             kind = kind_of(call.receiver, call)
-            if kind in ("keras-model", "hf-model") or (kind == "" and _looks_like_model_file(call, index, facts)):
+            if kind in ("keras-model", "hf-model") or (
+                kind == "" and _looks_like_model_file(call, index, facts)
+            ):
                 api = "keras-save-weights" if call.method == "save_weights" else "keras-save"
                 event = ("save", api, call.receiver, _path_arg(call, 0, "filepath"))
         elif call.method == "load_weights" and call.receiver:

@@ -46,7 +46,11 @@ _FUNCTION_KEYWORDS = {
 _COMPILE_POSITIONS = {1: "loss", 2: "metric"}  # model.compile(optimizer, loss, metrics)
 _KERAS_LAMBDA = "keras.layers.Lambda"
 _GLOBAL_REGISTRY = frozenset(
-    {"keras.utils.get_custom_objects", "keras.saving.get_custom_objects", "keras.utils.generic_utils.get_custom_objects"}
+    {
+        "keras.utils.get_custom_objects",
+        "keras.saving.get_custom_objects",
+        "keras.utils.generic_utils.get_custom_objects",
+    }
 )
 
 
@@ -67,7 +71,10 @@ class CustomObject:
 
 
 def is_registered(decorators: tuple[str, ...]) -> bool:
-    return any(d in fw.REGISTER_SERIALIZABLE or d.endswith("register_keras_serializable") for d in decorators)
+    return any(
+        d in fw.REGISTER_SERIALIZABLE or d.endswith("register_keras_serializable")
+        for d in decorators
+    )
 
 
 def keras_class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) -> str | None:
@@ -78,7 +85,9 @@ def keras_class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) ->
     return _class_kind(found[0], found[1], index, 0)
 
 
-def _class_kind(owner: FileFacts, cls: ClassDef, index: ProjectIndex | None, depth: int) -> str | None:
+def _class_kind(
+    owner: FileFacts, cls: ClassDef, index: ProjectIndex | None, depth: int
+) -> str | None:
     if depth > 8:
         return None
     for base in cls.bases:
@@ -97,7 +106,9 @@ def _class_kind(owner: FileFacts, cls: ClassDef, index: ProjectIndex | None, dep
     return None
 
 
-def resolve_class(facts: FileFacts, name: str, index: ProjectIndex | None) -> tuple[FileFacts, ClassDef] | None:
+def resolve_class(
+    facts: FileFacts, name: str, index: ProjectIndex | None
+) -> tuple[FileFacts, ClassDef] | None:
     """The project class a (dotted) name refers to: local, `from m import C`, or `import m; m.C`."""
     if not name:
         return None
@@ -117,7 +128,9 @@ def resolve_class(facts: FileFacts, name: str, index: ProjectIndex | None) -> tu
     return None
 
 
-def resolve_function(facts: FileFacts, name: str, index: ProjectIndex | None) -> tuple[FileFacts, Function] | None:
+def resolve_function(
+    facts: FileFacts, name: str, index: ProjectIndex | None
+) -> tuple[FileFacts, Function] | None:
     """The project function (module level) a name refers to."""
     if not name:
         return None
@@ -162,7 +175,9 @@ def custom_objects_used(
     out: dict[tuple[str, str], CustomObject] = {}
 
     def add(obj: CustomObject) -> None:
-        out.setdefault((obj.file, obj.name if obj.kind != "lambda" else f"{obj.name}@{obj.span.line}"), obj)
+        out.setdefault(
+            (obj.file, obj.name if obj.kind != "lambda" else f"{obj.name}@{obj.span.line}"), obj
+        )
 
     def add_function(name: str, kind: str) -> None:
         found = resolve_function(facts, name, index)
@@ -188,7 +203,9 @@ def custom_objects_used(
             continue
         keras_call = qual.startswith("keras.") or call.method == "compile"
         if keras_call:
-            for position, arg in enumerate(a for a in call.args if a.keyword is None and not a.star):
+            for position, arg in enumerate(
+                a for a in call.args if a.keyword is None and not a.star
+            ):
                 kind = _COMPILE_POSITIONS.get(position) if call.method == "compile" else None
                 if kind is not None:
                     for name in arg.value.names:
@@ -207,14 +224,24 @@ def custom_objects_used(
         if cls is not None:
             kind = _class_kind(cls[0], cls[1], index, 0)
             if kind is not None:
-                add(CustomObject(cls[1].name, kind, cls[0].path, cls[1].span, is_registered(cls[1].decorators)))
+                add(
+                    CustomObject(
+                        cls[1].name,
+                        kind,
+                        cls[0].path,
+                        cls[1].span,
+                        is_registered(cls[1].decorators),
+                    )
+                )
             continue
         if depth < 3 and index is not None:
             fn_found = resolve_function(facts, callee, index)
             if fn_found is not None:
                 owner, fn = fn_found
                 # A whole-file scan already saw this file's own functions.
-                if owner is not facts or (scope is not None and not _in_scope_name(fn.qualname, scope)):
+                if owner is not facts or (
+                    scope is not None and not _in_scope_name(fn.qualname, scope)
+                ):
                     for obj in custom_objects_used(owner, index, fn.qualname, depth + 1):
                         add(obj)
     result = tuple(out.values())
@@ -232,7 +259,9 @@ def _project_name(facts: FileFacts, callee: str, index: ProjectIndex | None) -> 
     return bool(mod) and index.module(mod, facts.path) is not None
 
 
-def _instantiations(facts: FileFacts, index: ProjectIndex | None) -> tuple[frozenset[str], frozenset[str]]:
+def _instantiations(
+    facts: FileFacts, index: ProjectIndex | None
+) -> tuple[frozenset[str], frozenset[str]]:
     """Class names called inside Keras subclasses' own methods, and called anywhere else."""
     key = "custom_instantiations"
     cached = facts.extra.get(key)
@@ -251,10 +280,14 @@ def _instantiations(facts: FileFacts, index: ProjectIndex | None) -> tuple[froze
     return result
 
 
-_PROJECT_CACHE: weakref.WeakKeyDictionary[ProjectIndex, tuple[frozenset[str], frozenset[str]]] = weakref.WeakKeyDictionary()
+_PROJECT_CACHE: weakref.WeakKeyDictionary[ProjectIndex, tuple[frozenset[str], frozenset[str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _project_instantiations(facts: FileFacts, index: ProjectIndex | None) -> tuple[frozenset[str], frozenset[str]]:
+def _project_instantiations(
+    facts: FileFacts, index: ProjectIndex | None
+) -> tuple[frozenset[str], frozenset[str]]:
     if index is None:
         return _instantiations(facts, None)
     cached = _PROJECT_CACHE.get(index)
@@ -270,7 +303,9 @@ def _project_instantiations(facts: FileFacts, index: ProjectIndex | None) -> tup
     return cached
 
 
-def custom_classes_defined(facts: FileFacts, index: ProjectIndex | None) -> tuple[CustomObject, ...]:
+def custom_classes_defined(
+    facts: FileFacts, index: ProjectIndex | None
+) -> tuple[CustomObject, ...]:
     """Keras subclasses defined in this file, except parts that only other custom classes build.
 
     A layer made in a custom model's `__init__` is rebuilt by that code at load time: it is
@@ -283,7 +318,9 @@ def custom_classes_defined(facts: FileFacts, index: ProjectIndex | None) -> tupl
             continue
         kind = _class_kind(facts, cls, index, 0)
         if kind is not None:
-            out.append(CustomObject(cls.name, kind, facts.path, cls.span, is_registered(cls.decorators)))
+            out.append(
+                CustomObject(cls.name, kind, facts.path, cls.span, is_registered(cls.decorators))
+            )
     return tuple(out)
 
 

@@ -66,7 +66,9 @@ class _Scope:
 class _Extractor:
     """Walks statements and expressions by hand: cheaper than a generic visitor over every node."""
 
-    def __init__(self, module: cst.Module, path: str, module_name: str, source: str | None = None) -> None:
+    def __init__(
+        self, module: cst.Module, path: str, module_name: str, source: str | None = None
+    ) -> None:
         self.module = module
         self.path = path
         self.module_name = module_name
@@ -170,7 +172,11 @@ class _Extractor:
             for target in node.targets:
                 self.expr_targets(target.target, targets)
             self.record_assign(targets, node.value, "=", node)
-            keys = tuple(self.subscript_key(t.target) for t in node.targets if isinstance(t.target, cst.Subscript))
+            keys = tuple(
+                self.subscript_key(t.target)
+                for t in node.targets
+                if isinstance(t.target, cst.Subscript)
+            )
             if keys and self.assigns and self.assigns[-1]["targets"] == tuple(targets):
                 self.assigns[-1]["keys"] = keys
             if len(node.targets) == 1 and not self.scope.qualname:
@@ -244,7 +250,9 @@ class _Extractor:
                 out.append(base + "[]")
             self.expr(node)
 
-    def record_assign(self, targets: list[str], value: cst.BaseExpression, op: str, node: cst.CSTNode) -> None:
+    def record_assign(
+        self, targets: list[str], value: cst.BaseExpression, op: str, node: cst.CSTNode
+    ) -> None:
         if not targets:
             return
         self.assigns.append(
@@ -279,7 +287,9 @@ class _Extractor:
         annotations: list[str] = []
         for param in (*p.posonly_params, *p.params, *p.kwonly_params):
             params.append(param.name.value)
-            annotations.append(self.code(param.annotation.annotation) if param.annotation is not None else "")
+            annotations.append(
+                self.code(param.annotation.annotation) if param.annotation is not None else ""
+            )
             if param.default is not None:
                 self.expr(param.default)
         star = p.star_arg
@@ -292,7 +302,9 @@ class _Extractor:
         if not outer.qualname:
             self.local_functions.add(node.name.value)
         start = self.stmt
-        self.scopes.append(_Scope(qualname, outer.cls if outer.cls and outer.qualname == outer.cls else ""))
+        self.scopes.append(
+            _Scope(qualname, outer.cls if outer.cls and outer.qualname == outer.cls else "")
+        )
         saved_depth = self.condition_depth
         self.condition_depth = 0
         self.suite(node.body)
@@ -337,7 +349,9 @@ class _Extractor:
         first_function = len(self.functions)
         self.suite(node.body)
         self.scopes.pop()
-        methods = [f for f in self.functions[first_function:] if f["qualname"] == f"{qualname}.{f['name']}"]
+        methods = [
+            f for f in self.functions[first_function:] if f["qualname"] == f"{qualname}.{f['name']}"
+        ]
         init = next((m for m in methods if m["name"] == "__init__"), None)
         init_params: tuple[str, ...] = ()
         init_has_kwargs = False
@@ -550,7 +564,9 @@ class _Extractor:
             self.wanted[id(node)] = node
         return value
 
-    def collect(self, node: cst.CSTNode, names: list[str], calls: list[int], ops: list[str], depth: int) -> None:
+    def collect(
+        self, node: cst.CSTNode, names: list[str], calls: list[int], ops: list[str], depth: int
+    ) -> None:
         if depth > 40:
             return
         if isinstance(node, (cst.Name, cst.Attribute)):
@@ -602,7 +618,9 @@ class _Extractor:
                 return None
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
             inner = self.const(node.expression, depth + 1)
-            return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else None
+            return (
+                -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else None
+            )
         if isinstance(node, cst.Name):
             if node.value in ("True", "False"):
                 return node.value == "True"
@@ -618,7 +636,9 @@ class _Extractor:
                     inner = self.const(part.expression, depth + 1)
                     parts.append(str(inner) if isinstance(inner, (str, int)) else "*")
             return "".join(parts)
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
+        if isinstance(node, cst.BinaryOperation) and isinstance(
+            node.operator, (cst.Divide, cst.Add)
+        ):
             left = self.const(node.left, depth + 1)
             right = self.const(node.right, depth + 1)
             if isinstance(node.operator, cst.Add):
@@ -631,7 +651,9 @@ class _Extractor:
             qual = self.qualify(callee)
             leaf = callee.rsplit(".", 1)[-1]
             args = [a.value for a in node.args if a.keyword is None and not a.star]
-            if qual in ("os.path.join", "posixpath.join") or (leaf == "joinpath" and isinstance(node.func, cst.Attribute)):
+            if qual in ("os.path.join", "posixpath.join") or (
+                leaf == "joinpath" and isinstance(node.func, cst.Attribute)
+            ):
                 parts_c = [self.const(a, depth + 1) for a in args]
                 if leaf == "joinpath" and isinstance(node.func, cst.Attribute):
                     base = self.const(node.func.value, depth + 1)
@@ -639,7 +661,12 @@ class _Extractor:
                 if any(isinstance(p, str) for p in parts_c):
                     return _join(*(p if isinstance(p, str) else "*" for p in parts_c))
                 return None
-            if qual in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "os.fspath") or callee in ("str", "Path"):
+            if qual in (
+                "pathlib.Path",
+                "pathlib.PurePath",
+                "pathlib.PosixPath",
+                "os.fspath",
+            ) or callee in ("str", "Path"):
                 if len(args) == 1:
                     return self.const(args[0], depth + 1)
                 if len(args) > 1:
@@ -755,7 +782,9 @@ def _kind(node: cst.BaseExpression) -> str:
         return "const" if node.value in ("True", "False", "None") else "name"
     if isinstance(node, cst.Attribute):
         return "attr" if dotted_name(node) else "other"
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)):
+    if isinstance(
+        node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
+    ):
         return "const"
     if isinstance(node, cst.FormattedString):
         return "fstring"
@@ -779,7 +808,25 @@ def _kind(node: cst.BaseExpression) -> str:
 
 
 _SUB_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
-_SKIPPED_FIELD_PREFIXES = ("whitespace", "lpar", "rpar", "comma", "operator", "semicolon", "colon", "equal", "star_tok", "lbrace", "rbrace", "lbracket", "rbracket", "asynchronous", "header", "leading_lines", "footer")
+_SKIPPED_FIELD_PREFIXES = (
+    "whitespace",
+    "lpar",
+    "rpar",
+    "comma",
+    "operator",
+    "semicolon",
+    "colon",
+    "equal",
+    "star_tok",
+    "lbrace",
+    "rbrace",
+    "lbracket",
+    "rbracket",
+    "asynchronous",
+    "header",
+    "leading_lines",
+    "footer",
+)
 
 
 def _sub_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -789,7 +836,11 @@ def _sub_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     if names is None:
         import dataclasses
 
-        names = tuple(f.name for f in dataclasses.fields(node) if not f.name.startswith(_SKIPPED_FIELD_PREFIXES))
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node)
+            if not f.name.startswith(_SKIPPED_FIELD_PREFIXES)
+        )
         _SUB_NODE_FIELDS[kind] = names
     out: list[cst.CSTNode] = []
     for name in names:
@@ -831,7 +882,9 @@ def _join(*parts: str) -> str:
     return out
 
 
-def extract(module: cst.Module, path: str, module_name: str, source: str | None = None) -> FileFacts:
+def extract(
+    module: cst.Module, path: str, module_name: str, source: str | None = None
+) -> FileFacts:
     """FileFacts of a parsed module; `source` (the text it was parsed from) makes it faster."""
     extractor = _Extractor(module, path, module_name, source)
     extractor.run()

@@ -83,7 +83,14 @@ def training_steps(
     Stops at a reassignment of `name`: what is trained after it is another object.
     """
     stop = min(
-        (a.stmt for a in facts.assigns if a.scope == scope and a.stmt > after_stmt and name in a.targets and a.op in ("=", "with", "for")),
+        (
+            a.stmt
+            for a in facts.assigns
+            if a.scope == scope
+            and a.stmt > after_stmt
+            and name in a.targets
+            and a.op in ("=", "with", "for")
+        ),
         default=10**9,
     )
     steps: list[TrainingStep] = []
@@ -104,7 +111,13 @@ def training_steps(
             if targets is None or name in targets or name.split(".", 1)[0] in targets:
                 steps.append(TrainingStep(call.stmt, call.span, "training loop"))
             continue
-        if call.callee and not call.method and any(name in a.value.names or name in _roots(facts, (), a.value.calls) for a in call.args):
+        if (
+            call.callee
+            and not call.method
+            and any(
+                name in a.value.names or name in _roots(facts, (), a.value.calls) for a in call.args
+            )
+        ):
             found = index.function_for(facts, call.callee) if index is not None else None
             if found is None and call.callee in facts.function_by_qualname:
                 found = (facts, facts.function_by_qualname[call.callee])
@@ -143,7 +156,18 @@ NO_GRAD_CONTEXTS = frozenset(
 )
 
 # Word prefixes of function/class names that say "this runs a trained model".
-_INFERENCE_WORD_PREFIXES = ("predict", "infer", "evaluat", "eval", "test", "serve", "serving", "score", "scoring", "validat")
+_INFERENCE_WORD_PREFIXES = (
+    "predict",
+    "infer",
+    "evaluat",
+    "eval",
+    "test",
+    "serve",
+    "serving",
+    "score",
+    "scoring",
+    "validat",
+)
 _INFERENCE_WORDS = frozenset({"val"})
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
@@ -215,7 +239,19 @@ DROPOUT_FUNCTIONS = frozenset(
         "torch.nn.functional.feature_alpha_dropout",
     }
 )
-_TORCHVISION_BN_FAMILIES = ("resnet", "resnext", "wide_resnet", "densenet", "efficientnet", "mobilenet", "inception", "googlenet", "regnet", "shufflenet", "mnasnet")
+_TORCHVISION_BN_FAMILIES = (
+    "resnet",
+    "resnext",
+    "wide_resnet",
+    "densenet",
+    "efficientnet",
+    "mobilenet",
+    "inception",
+    "googlenet",
+    "regnet",
+    "shufflenet",
+    "mnasnet",
+)
 _MODEL_NAME_WORDS = frozenset(
     {
         "model",
@@ -256,7 +292,9 @@ def name_words(name: str) -> tuple[str, ...]:
 
 def says_inference(name: str) -> bool:
     """Whether a function or class name says it runs a trained model (predict, evaluate, test, serve...)."""
-    return any(w in _INFERENCE_WORDS or w.startswith(_INFERENCE_WORD_PREFIXES) for w in name_words(name))
+    return any(
+        w in _INFERENCE_WORDS or w.startswith(_INFERENCE_WORD_PREFIXES) for w in name_words(name)
+    )
 
 
 def enclosing_functions(facts: FileFacts, scope: str) -> list[Function]:
@@ -282,7 +320,11 @@ def no_grad_at(facts: FileFacts, call: Call) -> bool:
     """Whether `call` runs with gradient tracking off (`with torch.no_grad()`, a decorated function)."""
     if any(w in NO_GRAD_CONTEXTS for w in call.withs):
         return True
-    return any(d in NO_GRAD_CONTEXTS for fn in enclosing_functions(facts, call.scope) for d in fn.decorators)
+    return any(
+        d in NO_GRAD_CONTEXTS
+        for fn in enclosing_functions(facts, call.scope)
+        for d in fn.decorators
+    )
 
 
 def inference_named_scope(facts: FileFacts, scope: str) -> str:
@@ -311,17 +353,33 @@ def is_training_call(facts: FileFacts, call: Call, index: ProjectIndex | None = 
     if method in ("apply_gradients", "minimize", "train_on_batch"):
         return True
     if method in ("fit", "fit_generator"):
-        b = binding_of(facts, call.receiver.split(".")[0], call.scope, call.stmt, index) if call.receiver else None
+        b = (
+            binding_of(facts, call.receiver.split(".")[0], call.scope, call.stmt, index)
+            if call.receiver
+            else None
+        )
         if b is not None:
-            return b.kind in ("keras-model", "sklearn-model", "pipeline", "torch-module", "hf-model")
+            return b.kind in (
+                "keras-model",
+                "sklearn-model",
+                "pipeline",
+                "torch-module",
+                "hf-model",
+            )
         return "trainer" in call.receiver.lower()
     return False
 
 
-def _optimizer_like(facts: FileFacts, receiver: str, call: Call, index: ProjectIndex | None) -> bool:
+def _optimizer_like(
+    facts: FileFacts, receiver: str, call: Call, index: ProjectIndex | None
+) -> bool:
     if not receiver:
         return False
-    b = binding_of(facts, receiver.split(".")[0], call.scope, call.stmt, index) if "." not in receiver else None
+    b = (
+        binding_of(facts, receiver.split(".")[0], call.scope, call.stmt, index)
+        if "." not in receiver
+        else None
+    )
     if b is not None:
         return b.kind == "optimizer"
     last = receiver.rsplit(".", 1)[-1].lower()
@@ -335,7 +393,11 @@ def training_calls(facts: FileFacts, index: ProjectIndex | None = None) -> tuple
     cached = facts.extra.get("flow.training_calls")
     if isinstance(cached, tuple):
         return cached
-    out = tuple(c for c in facts.calls if is_training_call(facts, c, index) or _calls_trainer(facts, c, index, 0))
+    out = tuple(
+        c
+        for c in facts.calls
+        if is_training_call(facts, c, index) or _calls_trainer(facts, c, index, 0)
+    )
     facts.extra["flow.training_calls"] = out
     return out
 
@@ -345,16 +407,22 @@ def training_scopes(facts: FileFacts, index: ProjectIndex | None = None) -> froz
     return frozenset(c.scope for c in training_calls(facts, index))
 
 
-def function_trains_deep(facts: FileFacts, fn: Function, index: ProjectIndex | None = None, depth: int = 0) -> bool:
+def function_trains_deep(
+    facts: FileFacts, fn: Function, index: ProjectIndex | None = None, depth: int = 0
+) -> bool:
     """Whether a project function trains a model (directly or through the functions it calls)."""
     if depth > 2:
         return False
     for c in facts.calls:
-        if (c.scope == fn.qualname or c.scope.startswith(fn.qualname + ".")) and is_training_call(facts, c, index):
+        if (c.scope == fn.qualname or c.scope.startswith(fn.qualname + ".")) and is_training_call(
+            facts, c, index
+        ):
             return True
     if depth == 2:
         return False
-    return any(_calls_trainer(facts, c, index, depth + 1) for c in facts.calls if c.scope == fn.qualname)
+    return any(
+        _calls_trainer(facts, c, index, depth + 1) for c in facts.calls if c.scope == fn.qualname
+    )
 
 
 def _calls_trainer(facts: FileFacts, call: Call, index: ProjectIndex | None, depth: int) -> bool:
@@ -383,7 +451,9 @@ def in_training_loop(facts: FileFacts, call: Call, index: ProjectIndex | None = 
 # --- functions and their callers ---------------------------------------------------------------
 
 
-def resolve_function(facts: FileFacts, call: Call, index: ProjectIndex | None) -> tuple[FileFacts, Function] | None:
+def resolve_function(
+    facts: FileFacts, call: Call, index: ProjectIndex | None
+) -> tuple[FileFacts, Function] | None:
     """The project function a call runs: `helper(...)`, `utils.helper(...)`, `self.method(...)`."""
     callee = call.callee
     if not callee:
@@ -406,13 +476,19 @@ def resolve_function(facts: FileFacts, call: Call, index: ProjectIndex | None) -
     return None
 
 
-_SITES: weakref.WeakKeyDictionary[object, dict[tuple[str, str], list[tuple[FileFacts, Call]]]] = weakref.WeakKeyDictionary()
+_SITES: weakref.WeakKeyDictionary[object, dict[tuple[str, str], list[tuple[FileFacts, Call]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def call_sites(facts: FileFacts, fn: Function, index: ProjectIndex | None) -> list[tuple[FileFacts, Call]]:
+def call_sites(
+    facts: FileFacts, fn: Function, index: ProjectIndex | None
+) -> list[tuple[FileFacts, Call]]:
     """Every call of project function `fn` (defined in `facts`), in any file of the project."""
     files = index.files if index is not None else (facts,)
-    table: dict[tuple[str, str], list[tuple[FileFacts, Call]]] | None = _SITES.get(index) if index is not None else None
+    table: dict[tuple[str, str], list[tuple[FileFacts, Call]]] | None = (
+        _SITES.get(index) if index is not None else None
+    )
     if table is None:
         table = {}
         defined = _defined_names(files)
@@ -431,7 +507,9 @@ def call_sites(facts: FileFacts, fn: Function, index: ProjectIndex | None) -> li
 
 
 def _defined_names(files: tuple[FileFacts, ...]) -> frozenset[str]:
-    return frozenset(fn.name for f in files for fn in f.functions) | frozenset(c.name for f in files for c in f.classes)
+    return frozenset(fn.name for f in files for fn in f.functions) | frozenset(
+        c.name for f in files for c in f.classes
+    )
 
 
 def argument_for(call: Call, fn: Function, param: str) -> Value | None:
@@ -468,7 +546,9 @@ class ModuleState:
     cls: str = ""  # the class it was built from (qualified or project-local), '' if unknown
     cls_facts: FileFacts | None = None  # the file where `cls` is a local name
     stateless: bool = False  # a loss or activation: no mode and not "the model"
-    layers: frozenset[str] | None = None  # mode layers of a built-in container (`nn.Sequential(...)`), when known
+    layers: frozenset[str] | None = (
+        None  # mode layers of a built-in container (`nn.Sequential(...)`), when known
+    )
     assumed: bool = False  # a parameter nobody in the project passes: its mode is the path's start, by assumption
 
     def merge_load(self, load: LoadSite | None) -> ModuleState:
@@ -516,7 +596,21 @@ def _scope_assigns(facts: FileFacts) -> dict[str, list[Assign]]:
     return table
 
 
-_SELF_RETURNING_MODULE_METHODS = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "eval", "train", "requires_grad_", "share_memory"})
+_SELF_RETURNING_MODULE_METHODS = frozenset(
+    {
+        "to",
+        "cuda",
+        "cpu",
+        "float",
+        "half",
+        "double",
+        "bfloat16",
+        "eval",
+        "train",
+        "requires_grad_",
+        "share_memory",
+    }
+)
 
 
 def base_receiver(facts: FileFacts, call: Call) -> str:
@@ -544,7 +638,9 @@ def _class_is_torch(facts: FileFacts, cls: str, index: ProjectIndex | None) -> b
     return bool(cls) and class_kind(facts, cls, index) == "torch-module"
 
 
-def module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int = 0) -> ModuleState:
+def module_state(
+    facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int = 0
+) -> ModuleState:
     """The mode of module `name` just before statement `stmt` of `scope`, following the path back:
     `.eval()`/`.train()` calls, the assignment that made it (`Net().to(d).eval()`, `torch.load`,
     a project helper that returns it), the class's other methods for `self.x`, callers for a parameter."""
@@ -594,7 +690,9 @@ def _assigns_to(facts: FileFacts) -> dict[tuple[str, str], list[Assign]]:
     return table
 
 
-def _module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _module_state(
+    facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     calls = _calls_mentioning(facts).get((scope, name.split(".")[0]), [])
     assigns = _assigns_to(facts).get((scope, name), [])
     torch_evidence = any(c.method in TORCH_MODULE_METHODS and _on(c.receiver, name) for c in calls)
@@ -602,7 +700,12 @@ def _module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: Pro
     # The last assignment before `stmt` ends the walk back.
     last_assign: Assign | None = None
     for a in assigns:
-        if a.stmt < stmt and name in a.targets and a.op in ("=", "with", "for") and (last_assign is None or a.stmt >= last_assign.stmt):
+        if (
+            a.stmt < stmt
+            and name in a.targets
+            and a.op in ("=", "with", "for")
+            and (last_assign is None or a.stmt >= last_assign.stmt)
+        ):
             last_assign = a
     floor = last_assign.stmt if last_assign is not None else -1
     mode = ""
@@ -611,7 +714,11 @@ def _module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: Pro
     for c in events:
         change = ""
         receiver = base_receiver(facts, c) if c.method in ("eval", "train") else c.receiver
-        if _on(receiver, name) or (receiver == "self" and name.startswith("self.") and _class_is_torch(facts, enclosing_class(facts, scope), index)):
+        if _on(receiver, name) or (
+            receiver == "self"
+            and name.startswith("self.")
+            and _class_is_torch(facts, enclosing_class(facts, scope), index)
+        ):
             change = mode_change(c)
         elif c.args and depth < _MAX_DEPTH:
             change = _helper_mode_change(facts, c, name, index, depth)
@@ -622,8 +729,19 @@ def _module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: Pro
         mode = "eval" if change == "either" else change
         break
     if last_assign is not None:
-        origin = _origin_state(facts, last_assign.value, last_assign.scope, last_assign.stmt, index, depth) if last_assign.op == "=" else UNKNOWN
-        if origin.mode == "unknown" and load is not None and load.call.method == "load_state_dict" and last_assign.value.kind == "call":
+        origin = (
+            _origin_state(
+                facts, last_assign.value, last_assign.scope, last_assign.stmt, index, depth
+            )
+            if last_assign.op == "="
+            else UNKNOWN
+        )
+        if (
+            origin.mode == "unknown"
+            and load is not None
+            and load.call.method == "load_state_dict"
+            and last_assign.value.kind == "call"
+        ):
             # `model = smp.Unet(...)` then `model.load_state_dict(...)`: a freshly built module, in train mode.
             origin = replace(origin, mode="train", torch=True)
         state = replace(origin, torch=origin.torch or torch_evidence).merge_load(load)
@@ -635,7 +753,9 @@ def _module_state(facts: FileFacts, name: str, scope: str, stmt: int, index: Pro
     return replace(base, torch=base.torch or torch_evidence).merge_load(load)
 
 
-def _helper_mode_change(facts: FileFacts, call: Call, name: str, index: ProjectIndex | None, depth: int) -> str:
+def _helper_mode_change(
+    facts: FileFacts, call: Call, name: str, index: ProjectIndex | None, depth: int
+) -> str:
     """`set_eval(model)` / `freeze(model)`: a project helper that calls `.eval()` on what it is given."""
     if not any(a.value.name == name for a in call.args):
         return ""
@@ -659,9 +779,15 @@ def _helper_mode_change(facts: FileFacts, call: Call, name: str, index: ProjectI
     return ""
 
 
-def _load_in(facts: FileFacts, calls: list[Call], name: str, stmt: int, index: ProjectIndex | None) -> LoadSite | None:
+def _load_in(
+    facts: FileFacts, calls: list[Call], name: str, stmt: int, index: ProjectIndex | None
+) -> LoadSite | None:
     for c in calls:
-        if c.stmt < stmt and c.method in ("load_state_dict", "load_weights") and _on(c.receiver, name):
+        if (
+            c.stmt < stmt
+            and c.method in ("load_state_dict", "load_weights")
+            and _on(c.receiver, name)
+        ):
             return LoadSite(facts, c, c.receiver, _loaded_artifact(facts, c, index))
     return None
 
@@ -687,7 +813,9 @@ def _loaded_artifact(facts: FileFacts, call: Call, index: ProjectIndex | None) -
         seen += 1
         for cid in value.calls:
             inner = facts.call_by_id.get(cid)
-            if inner is not None and (inner.qualname in fw.TORCH_LOAD or inner.qualname == "safetensors.torch.load_file"):
+            if inner is not None and (
+                inner.qualname in fw.TORCH_LOAD or inner.qualname == "safetensors.torch.load_file"
+            ):
                 return path_of(inner)
         for n in value.names[:3]:
             a = facts.reaching_assign(n.split(".")[0], call.scope, call.stmt)
@@ -696,7 +824,9 @@ def _loaded_artifact(facts: FileFacts, call: Call, index: ProjectIndex | None) -
     return ""
 
 
-def _origin_state(facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _origin_state(
+    facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     """The state of the module an expression produces."""
     if value.kind in ("name", "attr"):
         return module_state(facts, value.text, scope, stmt, index, depth + 1)
@@ -709,7 +839,19 @@ def _origin_state(facts: FileFacts, value: Value, scope: str, stmt: int, index: 
         change = mode_change(call)
         if change and not mode:
             mode = "eval" if change == "either" else change
-        if call.method in ("to", "cuda", "cpu", "eval", "train", "float", "half", "double", "requires_grad_", "share_memory", "bfloat16"):
+        if call.method in (
+            "to",
+            "cuda",
+            "cpu",
+            "eval",
+            "train",
+            "float",
+            "half",
+            "double",
+            "requires_grad_",
+            "share_memory",
+            "bfloat16",
+        ):
             if call.receiver_call >= 0:
                 call = facts.call_by_id[call.receiver_call]
                 continue
@@ -721,11 +863,15 @@ def _origin_state(facts: FileFacts, value: Value, scope: str, stmt: int, index: 
     return replace(base, mode=mode) if mode else base
 
 
-def _call_state(facts: FileFacts, call: Call, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _call_state(
+    facts: FileFacts, call: Call, scope: str, stmt: int, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     qual = call.qualname
     if qual in fw.TORCH_LOAD:
         # A whole pickled module keeps the mode it was saved in: after training, that is train mode.
-        return ModuleState("train", True, LoadSite(facts, call, "", _loaded_artifact(facts, call, index)))
+        return ModuleState(
+            "train", True, LoadSite(facts, call, "", _loaded_artifact(facts, call, index))
+        )
     if qual in fw.TORCH_SCRIPT_LOAD:
         return ModuleState("unknown", True)
     if qual in TORCH_WRAPPERS or (call.method == "prepare" and call.args):
@@ -741,14 +887,20 @@ def _call_state(facts: FileFacts, call: Call, scope: str, stmt: int, index: Proj
         return ModuleState("eval", not cls_name.startswith(("TF", "Flax")))
     if qual and fw.is_torch_module_constructor(qual):
         leaf = qual.rsplit(".", 1)[-1]
-        stateless = qual.startswith("torch.nn.") and (leaf.endswith("Loss") or leaf in _STATELESS_TORCH_NN)
+        stateless = qual.startswith("torch.nn.") and (
+            leaf.endswith("Loss") or leaf in _STATELESS_TORCH_NN
+        )
         layers = None
         if leaf in ("Sequential", "ModuleList", "ModuleDict"):
             inside = Value("call", "", calls=tuple(c for a in call.args for c in a.value.calls))
             layers = value_mode_layers(facts, inside, index)
         return ModuleState("train", True, cls=qual, stateless=stateless, layers=layers)
     # A project class: `Net(...)`, or `models.Net(...)` through an imported project module.
-    if call.callee and (not call.method or index is not None) and class_kind(facts, call.callee, index) == "torch-module":
+    if (
+        call.callee
+        and (not call.method or index is not None)
+        and class_kind(facts, call.callee, index) == "torch-module"
+    ):
         return ModuleState("train", True, cls=call.callee, cls_facts=facts)
     target = resolve_function(facts, call, index)
     if target is not None:
@@ -762,8 +914,19 @@ def _call_state(facts: FileFacts, call: Call, scope: str, stmt: int, index: Proj
     return UNKNOWN
 
 
-def _argument_artifact(facts: FileFacts, call: Call, owner: FileFacts, fn: Function, load: Call, index: ProjectIndex) -> str:
-    loads = [load] if load.qualname in fw.TORCH_LOAD else [owner.call_by_id[c] for a in load.args[:1] for c in a.value.calls if c in owner.call_by_id]
+def _argument_artifact(
+    facts: FileFacts, call: Call, owner: FileFacts, fn: Function, load: Call, index: ProjectIndex
+) -> str:
+    loads = (
+        [load]
+        if load.qualname in fw.TORCH_LOAD
+        else [
+            owner.call_by_id[c]
+            for a in load.args[:1]
+            for c in a.value.calls
+            if c in owner.call_by_id
+        ]
+    )
     for inner in loads:
         if inner.qualname not in fw.TORCH_LOAD and inner.qualname != "safetensors.torch.load_file":
             continue
@@ -776,15 +939,25 @@ def _argument_artifact(facts: FileFacts, call: Call, owner: FileFacts, fn: Funct
     return ""
 
 
-def _returned_state(facts: FileFacts, fn: Function, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _returned_state(
+    facts: FileFacts, fn: Function, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     """The state of the module a project helper returns (`load_model()` that ends in `model.eval()`)."""
     states = []
     for value in fn.returns:
         if value.kind in ("name", "attr"):
-            states.append(module_state(facts, value.text, fn.qualname, fn.stmt_end + 1, index, depth + 1))
+            states.append(
+                module_state(facts, value.text, fn.qualname, fn.stmt_end + 1, index, depth + 1)
+            )
         elif value.kind == "call":
-            states.append(_origin_state(facts, value, fn.qualname, fn.stmt_end + 1, index, depth + 1))
-        elif value.kind == "tuple" and value.items and value.items[0].kind in ("name", "attr", "call"):
+            states.append(
+                _origin_state(facts, value, fn.qualname, fn.stmt_end + 1, index, depth + 1)
+            )
+        elif (
+            value.kind == "tuple"
+            and value.items
+            and value.items[0].kind in ("name", "attr", "call")
+        ):
             # `return model, tokenizer`: the first element is the usual convention; stay cautious.
             continue
     if not states:
@@ -796,7 +969,9 @@ def _returned_state(facts: FileFacts, fn: Function, index: ProjectIndex | None, 
     return known[0] if known else states[0]
 
 
-def _outer_state(facts: FileFacts, name: str, scope: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _outer_state(
+    facts: FileFacts, name: str, scope: str, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     """State of a name not assigned in `scope`: an attribute of `self`, a parameter, a global."""
     if not scope:
         return _imported_state(facts, name, index, depth)
@@ -809,12 +984,18 @@ def _outer_state(facts: FileFacts, name: str, scope: str, index: ProjectIndex | 
     if fn is not None and root in fn.params:
         return _parameter_state(facts, fn, name, index, depth)
     for outer in fns[1:]:
-        if root in outer.params or any(root in a.targets for a in _scope_assigns(facts).get(outer.qualname, [])):
-            return module_state(facts, name, outer.qualname, fn.stmt_start if fn else 0, index, depth + 1)
+        if root in outer.params or any(
+            root in a.targets for a in _scope_assigns(facts).get(outer.qualname, [])
+        ):
+            return module_state(
+                facts, name, outer.qualname, fn.stmt_start if fn else 0, index, depth + 1
+            )
     return _global_state(facts, name, index, depth)
 
 
-def _memoized(facts: FileFacts, key: tuple[object, ...], compute: Callable[[], ModuleState]) -> ModuleState:
+def _memoized(
+    facts: FileFacts, key: tuple[object, ...], compute: Callable[[], ModuleState]
+) -> ModuleState:
     memo = facts.extra.setdefault("flow.state_memo", {})
     assert isinstance(memo, dict)
     found = memo.get(key)
@@ -824,11 +1005,19 @@ def _memoized(facts: FileFacts, key: tuple[object, ...], compute: Callable[[], M
     return found
 
 
-def _attribute_state(facts: FileFacts, cls: str, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
-    return _memoized(facts, ("attr", cls, name, depth), lambda: _attribute_state_of(facts, cls, name, index, depth))
+def _attribute_state(
+    facts: FileFacts, cls: str, name: str, index: ProjectIndex | None, depth: int
+) -> ModuleState:
+    return _memoized(
+        facts,
+        ("attr", cls, name, depth),
+        lambda: _attribute_state_of(facts, cls, name, index, depth),
+    )
 
 
-def _attribute_state_of(facts: FileFacts, cls: str, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _attribute_state_of(
+    facts: FileFacts, cls: str, name: str, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     """`self.model` across a class: `.eval()` in any method (often `__init__`) counts."""
     prefix = cls + "."
     methods = [fn for fn in facts.functions if fn.qualname.startswith(prefix)]
@@ -861,7 +1050,9 @@ def _attribute_state_of(facts: FileFacts, cls: str, name: str, index: ProjectInd
     return replace(state, mode="eval") if evaluated else state
 
 
-def _parameter_state(facts: FileFacts, fn: Function, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _parameter_state(
+    facts: FileFacts, fn: Function, name: str, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     """A parameter: eval mode if a caller passes a module in eval mode; train if all callers pass train mode."""
     root = name.split(".")[0]
     sites = call_sites(facts, fn, index) if depth < _MAX_DEPTH else []
@@ -871,7 +1062,11 @@ def _parameter_state(facts: FileFacts, fn: Function, name: str, index: ProjectIn
         if value is None:
             continue
         if value.name:
-            states.append(module_state(owner, value.name + name[len(root) :], call.scope, call.stmt, index, depth + 1))
+            states.append(
+                module_state(
+                    owner, value.name + name[len(root) :], call.scope, call.stmt, index, depth + 1
+                )
+            )
         elif value.kind == "call" and name == root:
             # `predict(load_model(), x)`
             states.append(_origin_state(owner, value, call.scope, call.stmt, index, depth + 1))
@@ -897,22 +1092,33 @@ def _parameter_state(facts: FileFacts, fn: Function, name: str, index: ProjectIn
     return replace(first, torch=torch).merge_load(load)
 
 
-def _global_state(facts: FileFacts, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
-    return _memoized(facts, ("global", name, depth), lambda: _global_state_of(facts, name, index, depth))
+def _global_state(
+    facts: FileFacts, name: str, index: ProjectIndex | None, depth: int
+) -> ModuleState:
+    return _memoized(
+        facts, ("global", name, depth), lambda: _global_state_of(facts, name, index, depth)
+    )
 
 
-def _global_state_of(facts: FileFacts, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _global_state_of(
+    facts: FileFacts, name: str, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     """A module-level name used inside a function: `.eval()` anywhere in the file counts."""
     root = name.split(".")[0]
     if not any(root in a.targets for a in _scope_assigns(facts).get("", [])):
         return _imported_state(facts, name, index, depth)
     state = module_state(facts, name, "", facts.statements + 1, index, depth + 1)
-    if state.mode != "eval" and any(mode_change(c) in ("eval", "either") and _on(base_receiver(facts, c), name) for c in facts.calls):
+    if state.mode != "eval" and any(
+        mode_change(c) in ("eval", "either") and _on(base_receiver(facts, c), name)
+        for c in facts.calls
+    ):
         return replace(state, mode="eval")
     return state
 
 
-def _imported_state(facts: FileFacts, name: str, index: ProjectIndex | None, depth: int) -> ModuleState:
+def _imported_state(
+    facts: FileFacts, name: str, index: ProjectIndex | None, depth: int
+) -> ModuleState:
     """`from serving import model`: the state at the end of the module that defines it."""
     if index is None:
         return UNKNOWN
@@ -932,7 +1138,12 @@ def is_torch_module_use(facts: FileFacts, call: Call) -> bool:
     """A call that runs a module by name: `model(x)`, `self.net(x)`, `model.forward(x)`."""
     if call.method == "forward" and call.receiver:
         return True
-    return bool(call.callee) and not call.qualname and call.callee not in facts.function_by_qualname and call.callee != "self"
+    return (
+        bool(call.callee)
+        and not call.qualname
+        and call.callee not in facts.function_by_qualname
+        and call.callee != "self"
+    )
 
 
 def module_name_of_use(call: Call) -> str:
@@ -942,7 +1153,9 @@ def module_name_of_use(call: Call) -> str:
 # --- what a torch module class holds -----------------------------------------------------------
 
 
-def mode_layers(facts: FileFacts, cls: str, index: ProjectIndex | None, depth: int = 0) -> frozenset[str] | None:
+def mode_layers(
+    facts: FileFacts, cls: str, index: ProjectIndex | None, depth: int = 0
+) -> frozenset[str] | None:
     """Mode-dependent layers ('dropout', 'batchnorm') a module class builds; None when unknown
     (a sub-module built by an unknown call), an empty set when it provably holds neither."""
     if depth > 3 or not cls:
@@ -969,7 +1182,9 @@ def mode_layers(facts: FileFacts, cls: str, index: ProjectIndex | None, depth: i
         else:
             out |= sub
     prefix = cdef.name + "."
-    assigned_calls = {a.value.call for a in owner.assigns if a.scope.startswith(prefix) and a.value.kind == "call"}
+    assigned_calls = {
+        a.value.call for a in owner.assigns if a.scope.startswith(prefix) and a.value.kind == "call"
+    }
     for c in owner.calls:
         if not c.scope.startswith(prefix):
             continue
@@ -1020,7 +1235,9 @@ def _builtin_mode_layers(qual: str) -> frozenset[str] | None:
     return None
 
 
-def value_mode_layers(facts: FileFacts, value: Value, index: ProjectIndex | None) -> frozenset[str] | None:
+def value_mode_layers(
+    facts: FileFacts, value: Value, index: ProjectIndex | None
+) -> frozenset[str] | None:
     """Mode layers among the constructors inside an expression (`nn.Sequential(nn.Linear(..), nn.Dropout())`)."""
     out: set[str] = set()
     unknown = False
@@ -1062,46 +1279,140 @@ class ArrayInfo:
     dtype: str = ""  # float16 | float32 | float64 | int8..int64 | uint8 | bool | "" (unknown)
     lib: str = ""  # numpy | torch | tensorflow | pandas | python | "" (unknown)
     shape: tuple[int, ...] | None = None  # literal shape, -1 for a size not known; None: unknown
-    origin: int = -1  # id of the call that fixed the dtype (the cast or the constructor), -1 if none
-    tensor_from: int = -1  # id of the torch.from_numpy/tensor/as_tensor call that made it a tensor from NumPy
+    origin: int = (
+        -1
+    )  # id of the call that fixed the dtype (the cast or the constructor), -1 if none
+    tensor_from: int = (
+        -1
+    )  # id of the torch.from_numpy/tensor/as_tensor call that made it a tensor from NumPy
 
 
 UNKNOWN_ARRAY = ArrayInfo()
 
 _NUMPY_DTYPES = {
-    "float16": "float16", "half": "float16", "float32": "float32", "single": "float32",
-    "float64": "float64", "double": "float64", "float_": "float64", "longdouble": "float64",
-    "int8": "int8", "int16": "int16", "int32": "int32", "intc": "int32", "int64": "int64", "int_": "int64",
-    "longlong": "int64", "uint8": "uint8", "ubyte": "uint8", "uint16": "uint16", "uint32": "uint32",
-    "uint64": "uint64", "bool_": "bool", "bool": "bool",
+    "float16": "float16",
+    "half": "float16",
+    "float32": "float32",
+    "single": "float32",
+    "float64": "float64",
+    "double": "float64",
+    "float_": "float64",
+    "longdouble": "float64",
+    "int8": "int8",
+    "int16": "int16",
+    "int32": "int32",
+    "intc": "int32",
+    "int64": "int64",
+    "int_": "int64",
+    "longlong": "int64",
+    "uint8": "uint8",
+    "ubyte": "uint8",
+    "uint16": "uint16",
+    "uint32": "uint32",
+    "uint64": "uint64",
+    "bool_": "bool",
+    "bool": "bool",
 }
 _TORCH_DTYPES = {
-    **_NUMPY_DTYPES, "float": "float32", "double": "float64", "half": "float16", "bfloat16": "bfloat16",
-    "long": "int64", "int": "int32", "short": "int16",
+    **_NUMPY_DTYPES,
+    "float": "float32",
+    "double": "float64",
+    "half": "float16",
+    "bfloat16": "bfloat16",
+    "long": "int64",
+    "int": "int32",
+    "short": "int16",
 }
 _STRING_DTYPES = {
-    **_NUMPY_DTYPES, "float": "float64", "int": "int64", "f4": "float32", "f8": "float64", "f2": "float16",
-    "i4": "int32", "i8": "int64", "u1": "uint8", "<f4": "float32", "<f8": "float64",
+    **_NUMPY_DTYPES,
+    "float": "float64",
+    "int": "int64",
+    "f4": "float32",
+    "f8": "float64",
+    "f2": "float16",
+    "i4": "int32",
+    "i8": "int64",
+    "u1": "uint8",
+    "<f4": "float32",
+    "<f8": "float64",
 }
 _BUILTIN_DTYPES = {"float": "float64", "int": "int64", "bool": "bool"}
 # Methods that keep dtype (and library): views, copies, moves between devices.
 _DTYPE_KEEPING_METHODS = frozenset(
-    {"copy", "clone", "detach", "cpu", "cuda", "contiguous", "squeeze", "unsqueeze", "flatten", "ravel",
-     "transpose", "permute", "requires_grad_", "pin_memory", "clip", "round", "abs", "reshape", "view",
-     "expand_dims", "swapaxes", "repeat", "tile", "unsqueeze_", "squeeze_"}
+    {
+        "copy",
+        "clone",
+        "detach",
+        "cpu",
+        "cuda",
+        "contiguous",
+        "squeeze",
+        "unsqueeze",
+        "flatten",
+        "ravel",
+        "transpose",
+        "permute",
+        "requires_grad_",
+        "pin_memory",
+        "clip",
+        "round",
+        "abs",
+        "reshape",
+        "view",
+        "expand_dims",
+        "swapaxes",
+        "repeat",
+        "tile",
+        "unsqueeze_",
+        "squeeze_",
+    }
 )
-_TORCH_CAST_METHODS = {"float": "float32", "double": "float64", "half": "float16", "long": "int64", "int": "int32", "bool": "bool", "bfloat16": "bfloat16"}
+_TORCH_CAST_METHODS = {
+    "float": "float32",
+    "double": "float64",
+    "half": "float16",
+    "long": "int64",
+    "int": "int32",
+    "bool": "bool",
+    "bfloat16": "bfloat16",
+}
 _NUMPY_FLOAT64_MAKERS = frozenset(
-    {"numpy.random.rand", "numpy.random.randn", "numpy.random.random", "numpy.random.random_sample",
-     "numpy.random.uniform", "numpy.random.normal", "numpy.random.standard_normal", "numpy.random.sample",
-     "numpy.loadtxt", "numpy.genfromtxt", "numpy.linspace", "numpy.zeros", "numpy.ones", "numpy.empty",
-     "numpy.eye", "numpy.identity", "numpy.random.default_rng.random"}
+    {
+        "numpy.random.rand",
+        "numpy.random.randn",
+        "numpy.random.random",
+        "numpy.random.random_sample",
+        "numpy.random.uniform",
+        "numpy.random.normal",
+        "numpy.random.standard_normal",
+        "numpy.random.sample",
+        "numpy.loadtxt",
+        "numpy.genfromtxt",
+        "numpy.linspace",
+        "numpy.zeros",
+        "numpy.ones",
+        "numpy.empty",
+        "numpy.eye",
+        "numpy.identity",
+        "numpy.random.default_rng.random",
+    }
 )
 _TORCH_FLOAT_MAKERS = frozenset(
-    {"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.Tensor", "torch.FloatTensor",
-     "torch.normal", "torch.linspace"}
+    {
+        "torch.randn",
+        "torch.rand",
+        "torch.zeros",
+        "torch.ones",
+        "torch.empty",
+        "torch.Tensor",
+        "torch.FloatTensor",
+        "torch.normal",
+        "torch.linspace",
+    }
 )
-_GENERATOR_FLOAT_METHODS = frozenset({"random", "normal", "uniform", "standard_normal", "rand", "randn", "random_sample"})
+_GENERATOR_FLOAT_METHODS = frozenset(
+    {"random", "normal", "uniform", "standard_normal", "rand", "randn", "random_sample"}
+)
 _NUMBER = re.compile(r"-?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?")
 
 
@@ -1203,7 +1514,14 @@ def _int_shape(facts: FileFacts, args: list[Value]) -> tuple[int, ...] | None:
     return tuple(out)
 
 
-def array_info(facts: FileFacts, value: Value | None, scope: str, stmt: int, index: ProjectIndex | None = None, depth: int = 0) -> ArrayInfo:
+def array_info(
+    facts: FileFacts,
+    value: Value | None,
+    scope: str,
+    stmt: int,
+    index: ProjectIndex | None = None,
+    depth: int = 0,
+) -> ArrayInfo:
     """What is known of the array an expression evaluates to at statement `stmt` of `scope`."""
     if value is None or depth > 12:
         return UNKNOWN_ARRAY
@@ -1218,7 +1536,9 @@ def array_info(facts: FileFacts, value: Value | None, scope: str, stmt: int, ind
     return result
 
 
-def _array_info(facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+def _array_info(
+    facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int
+) -> ArrayInfo:
     kind = value.kind
     if kind == "call":
         call = facts.call_by_id.get(value.call)
@@ -1229,7 +1549,11 @@ def _array_info(facts: FileFacts, value: Value, scope: str, stmt: int, index: Pr
         return literal_array_info(value, "python")
     if kind == "subscript" and value.operands:
         base = array_info(facts, value.operands[0], scope, stmt, index, depth + 1)
-        return replace(base, shape=None) if base.lib in ("numpy", "torch", "tensorflow") else UNKNOWN_ARRAY
+        return (
+            replace(base, shape=None)
+            if base.lib in ("numpy", "torch", "tensorflow")
+            else UNKNOWN_ARRAY
+        )
     if kind == "unary" and value.operands:
         return array_info(facts, value.operands[0], scope, stmt, index, depth + 1)
     if kind == "binop" and len(value.operands) == 2:
@@ -1238,7 +1562,9 @@ def _array_info(facts: FileFacts, value: Value, scope: str, stmt: int, index: Pr
         return _binop_array_info(
             array_info(facts, left, scope, stmt, index, depth + 1),
             array_info(facts, right, scope, stmt, index, depth + 1),
-            left, right, op,
+            left,
+            right,
+            op,
         )
     return UNKNOWN_ARRAY
 
@@ -1255,7 +1581,9 @@ def _scalar_kind(value: Value) -> str:
     return ""
 
 
-def _binop_array_info(left: ArrayInfo, right: ArrayInfo, lv: Value, rv: Value, op: str) -> ArrayInfo:
+def _binop_array_info(
+    left: ArrayInfo, right: ArrayInfo, lv: Value, rv: Value, op: str
+) -> ArrayInfo:
     for array, scalar_value in ((left, rv), (right, lv)):
         scalar = _scalar_kind(scalar_value)
         if not scalar or not array.dtype or array.lib not in ("numpy", "torch", "tensorflow"):
@@ -1275,7 +1603,9 @@ def _binop_array_info(left: ArrayInfo, right: ArrayInfo, lv: Value, rv: Value, o
     return UNKNOWN_ARRAY
 
 
-def _name_array_info(facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+def _name_array_info(
+    facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int
+) -> ArrayInfo:
     assign = facts.reaching_assign(name, scope, stmt)
     if assign is None and name.startswith("self."):
         assign = _attribute_assign(facts, name, scope)
@@ -1303,19 +1633,33 @@ def _attribute_assign(facts: FileFacts, name: str, scope: str) -> Assign | None:
 
 
 # `rows: list[list[float]]`, `values: Sequence[int]`: typed Python data.
-_PYTHON_LIST_ANNOTATION = re.compile(r"(?:(?:typing\.)?(?:list|List|Sequence|Iterable|tuple\[.*?,\.\.\.)\[)+(float|int)\]+")
-_PIL_OPENERS = frozenset({"PIL.Image.open", "keras.utils.load_img", "keras.preprocessing.image.load_img"})
+_PYTHON_LIST_ANNOTATION = re.compile(
+    r"(?:(?:typing\.)?(?:list|List|Sequence|Iterable|tuple\[.*?,\.\.\.)\[)+(float|int)\]+"
+)
+_PIL_OPENERS = frozenset(
+    {"PIL.Image.open", "keras.utils.load_img", "keras.preprocessing.image.load_img"}
+)
 
 
 def _python_elements(facts: FileFacts, value: Value, depth: int = 0) -> str:
     """'int' / 'float' for Python data built from number literals or `int(...)`/`float(...)` calls, else ''."""
     if depth > 6:
         return ""
-    if value.kind == "const" and isinstance(value.const, (int, float)) and not isinstance(value.const, bool):
+    if (
+        value.kind == "const"
+        and isinstance(value.const, (int, float))
+        and not isinstance(value.const, bool)
+    ):
         return "float" if isinstance(value.const, float) else "int"
     if value.kind == "call":
         call = facts.call_by_id.get(value.call)
-        if call is not None and not call.qualname and call.callee in ("int", "float") and "int" not in facts.imports and "float" not in facts.imports:
+        if (
+            call is not None
+            and not call.qualname
+            and call.callee in ("int", "float")
+            and "int" not in facts.imports
+            and "float" not in facts.imports
+        ):
             return call.callee
         return ""
     if value.kind in ("list", "tuple") and value.items:
@@ -1338,15 +1682,29 @@ def _image_source(facts: FileFacts, value: Value) -> bool:
             return False
         if call.qualname in _PIL_OPENERS:
             return True
-        if call.method == "convert" and call.args and call.args[0].value.const not in ("RGB", "L", "RGBA", "P"):
+        if (
+            call.method == "convert"
+            and call.args
+            and call.args[0].value.const not in ("RGB", "L", "RGBA", "P")
+        ):
             return False
-        if call.method not in ("convert", "resize", "crop", "rotate", "transpose", "thumbnail", "copy"):
+        if call.method not in (
+            "convert",
+            "resize",
+            "crop",
+            "rotate",
+            "transpose",
+            "thumbnail",
+            "copy",
+        ):
             return False
         call = facts.call_by_id.get(call.receiver_call) if call.receiver_call >= 0 else None
     return False
 
 
-def _element_info(facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+def _element_info(
+    facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex | None, depth: int
+) -> ArrayInfo:
     """The array info of the elements of a list of arrays: a comprehension or a list literal, directly or by name."""
     for _ in range(3):
         if value.kind in ("name", "attr"):
@@ -1359,15 +1717,21 @@ def _element_info(facts: FileFacts, value: Value, scope: str, stmt: int, index: 
     if value.kind == "other" and value.operands and value.text[:1] in "[(":
         return array_info(facts, value.operands[0], scope, stmt, index, depth + 1)
     if value.kind in ("list", "tuple") and value.items:
-        return _agree([array_info(facts, item, scope, stmt, index, depth + 1) for item in value.items])
+        return _agree(
+            [array_info(facts, item, scope, stmt, index, depth + 1) for item in value.items]
+        )
     return UNKNOWN_ARRAY
 
 
-def _param_array_info(facts: FileFacts, name: str, scope: str, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+def _param_array_info(
+    facts: FileFacts, name: str, scope: str, index: ProjectIndex | None, depth: int
+) -> ArrayInfo:
     fn = facts.function_by_qualname.get(scope)
     if fn is None or name not in fn.params or depth > 8:
         return UNKNOWN_ARRAY
-    annotation = fn.annotations[fn.params.index(name)] if len(fn.annotations) == len(fn.params) else ""
+    annotation = (
+        fn.annotations[fn.params.index(name)] if len(fn.annotations) == len(fn.params) else ""
+    )
     typed = _PYTHON_LIST_ANNOTATION.fullmatch(annotation.replace(" ", ""))
     if typed:
         return ArrayInfo("float64" if typed.group(1) == "float" else "int64", "python")
@@ -1383,10 +1747,14 @@ def _param_array_info(facts: FileFacts, name: str, scope: str, index: ProjectInd
     return first if all(i.shape == first.shape for i in infos) else replace(first, shape=None)
 
 
-_SPLIT_FUNCTIONS = frozenset({"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"})
+_SPLIT_FUNCTIONS = frozenset(
+    {"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"}
+)
 
 
-def _unpacked_array_info(facts: FileFacts, assign: Assign, name: str, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+def _unpacked_array_info(
+    facts: FileFacts, assign: Assign, name: str, index: ProjectIndex | None, depth: int
+) -> ArrayInfo:
     position = assign.targets.index(name)
     value = assign.value
     if value.kind in ("tuple", "list") and len(value.items) == len(assign.targets):
@@ -1397,7 +1765,9 @@ def _unpacked_array_info(facts: FileFacts, assign: Assign, name: str, index: Pro
     if call.qualname in _SPLIT_FUNCTIONS:
         arrays = [a for a in call.args if a.keyword is None and not a.star]
         if arrays and len(assign.targets) == 2 * len(arrays):
-            info = array_info(facts, arrays[position // 2].value, call.scope, call.stmt, index, depth + 1)
+            info = array_info(
+                facts, arrays[position // 2].value, call.scope, call.stmt, index, depth + 1
+            )
             return replace(info, shape=None)
         return UNKNOWN_ARRAY
     returned = _returned_values(facts, call, index)
@@ -1406,7 +1776,11 @@ def _unpacked_array_info(facts: FileFacts, assign: Assign, name: str, index: Pro
         infos = []
         for v in values:
             if v.kind in ("tuple", "list") and len(v.items) == len(assign.targets):
-                infos.append(array_info(owner, v.items[position], fn.qualname, fn.stmt_end + 1, index, depth + 1))
+                infos.append(
+                    array_info(
+                        owner, v.items[position], fn.qualname, fn.stmt_end + 1, index, depth + 1
+                    )
+                )
             else:
                 return UNKNOWN_ARRAY
         return _agree(infos)
@@ -1417,10 +1791,16 @@ def _agree(infos: list[ArrayInfo]) -> ArrayInfo:
     if not infos or any(not i.dtype for i in infos) or len({(i.dtype, i.lib) for i in infos}) != 1:
         return UNKNOWN_ARRAY
     first = infos[0]
-    return first if all(i == first for i in infos) else replace(first, shape=None, origin=-1, tensor_from=-1)
+    return (
+        first
+        if all(i == first for i in infos)
+        else replace(first, shape=None, origin=-1, tensor_from=-1)
+    )
 
 
-def _returned_values(facts: FileFacts, call: Call, index: ProjectIndex | None) -> tuple[FileFacts, Function, tuple[Value, ...]] | None:
+def _returned_values(
+    facts: FileFacts, call: Call, index: ProjectIndex | None
+) -> tuple[FileFacts, Function, tuple[Value, ...]] | None:
     """The return expressions of the project function a call runs (same file, or imported through the index)."""
     found = resolve_function(facts, call, index)
     if found is None or not found[1].returns:
@@ -1428,7 +1808,9 @@ def _returned_values(facts: FileFacts, call: Call, index: ProjectIndex | None) -
     return found[0], found[1], found[1].returns
 
 
-def _loop_array_info(facts: FileFacts, assign: Assign, name: str, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+def _loop_array_info(
+    facts: FileFacts, assign: Assign, name: str, index: ProjectIndex | None, depth: int
+) -> ArrayInfo:
     """`for xb, yb in DataLoader(TensorDataset(X_t, y_t))`: each batch has its tensor's dtype."""
     position = assign.targets.index(name)
     source = assign.value
@@ -1441,7 +1823,9 @@ def _loop_array_info(facts: FileFacts, assign: Assign, name: str, index: Project
     loader = _dataset_tensors(facts, source, assign.scope, assign.stmt, depth)
     if loader is not None:
         tensors, scope, stmt = loader
-        if len(assign.targets) - (1 if call is not None and call.callee == "enumerate" else 0) == len(tensors):
+        if len(assign.targets) - (
+            1 if call is not None and call.callee == "enumerate" else 0
+        ) == len(tensors):
             info = array_info(facts, tensors[position], scope, stmt, index, depth + 1)
             return replace(info, shape=None)
         return UNKNOWN_ARRAY
@@ -1452,7 +1836,9 @@ def _loop_array_info(facts: FileFacts, assign: Assign, name: str, index: Project
     return UNKNOWN_ARRAY
 
 
-def _dataset_tensors(facts: FileFacts, value: Value, scope: str, stmt: int, depth: int) -> tuple[tuple[Value, ...], str, int] | None:
+def _dataset_tensors(
+    facts: FileFacts, value: Value, scope: str, stmt: int, depth: int
+) -> tuple[tuple[Value, ...], str, int] | None:
     for _ in range(4):
         if value.kind in ("name", "attr"):
             assign = facts.reaching_assign(value.text, scope, stmt)
@@ -1470,12 +1856,18 @@ def _dataset_tensors(facts: FileFacts, value: Value, scope: str, stmt: int, dept
             value, scope, stmt = arg.value, call.scope, call.stmt
             continue
         if call.qualname == "torch.utils.data.TensorDataset":
-            return tuple(a.value for a in call.args if a.keyword is None and not a.star), call.scope, call.stmt
+            return (
+                tuple(a.value for a in call.args if a.keyword is None and not a.star),
+                call.scope,
+                call.stmt,
+            )
         return None
     return None
 
 
-def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, depth: int) -> ArrayInfo:
+def _call_array_info(
+    facts: FileFacts, call: Call, index: ProjectIndex | None, depth: int
+) -> ArrayInfo:
     qual = call.qualname
     method = call.method
     scope, stmt = call.scope, call.stmt
@@ -1484,14 +1876,22 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
     def receiver_info() -> ArrayInfo:
         if call.receiver_call >= 0:
             inner = facts.call_by_id.get(call.receiver_call)
-            return _call_array_info(facts, inner, index, depth + 1) if inner is not None else UNKNOWN_ARRAY
+            return (
+                _call_array_info(facts, inner, index, depth + 1)
+                if inner is not None
+                else UNKNOWN_ARRAY
+            )
         if call.receiver:
             return _name_array_info(facts, call.receiver, scope, stmt, index, depth + 1)
         return UNKNOWN_ARRAY
 
     def arg_info(position: int, keyword: str) -> ArrayInfo:
         arg = call.arg(position, keyword)
-        return array_info(facts, arg.value, scope, stmt, index, depth + 1) if arg is not None else UNKNOWN_ARRAY
+        return (
+            array_info(facts, arg.value, scope, stmt, index, depth + 1)
+            if arg is not None
+            else UNKNOWN_ARRAY
+        )
 
     positional = [a.value for a in call.args if a.keyword is None and not a.star]
     root = qual.split(".", 1)[0] if qual else ""
@@ -1501,9 +1901,18 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
         if leaf in _NUMPY_DTYPES and qual.count(".") == 1:  # np.float32(x)
             src = arg_info(0, "x")
             return ArrayInfo(_NUMPY_DTYPES[leaf], "numpy", src.shape, call.id)
-        if qual in ("numpy.array", "numpy.asarray", "numpy.ascontiguousarray", "numpy.asanyarray", "numpy.asfarray"):
+        if qual in (
+            "numpy.array",
+            "numpy.asarray",
+            "numpy.ascontiguousarray",
+            "numpy.asanyarray",
+            "numpy.asfarray",
+        ):
             src = arg_info(0, "object") if qual != "numpy.asfarray" else arg_info(0, "a")
-            dtype = dtype_name(facts, dtype_kw.value if dtype_kw else (positional[1] if len(positional) > 1 else None))
+            dtype = dtype_name(
+                facts,
+                dtype_kw.value if dtype_kw else (positional[1] if len(positional) > 1 else None),
+            )
             if qual == "numpy.asfarray" and not dtype:
                 dtype = "float64"
             arg0 = call.arg(0, "object") or call.arg(0, "a")
@@ -1512,7 +1921,9 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
             if arg0 is not None and not src.dtype:
                 elements = _python_elements(facts, arg0.value)
                 if elements:
-                    src = ArrayInfo("float64" if elements == "float" else "int64", "numpy", None, call.id)
+                    src = ArrayInfo(
+                        "float64" if elements == "float" else "int64", "numpy", None, call.id
+                    )
                 elif _image_source(facts, arg0.value):
                     src = ArrayInfo("uint8", "numpy", None, call.id)
             if dtype:
@@ -1531,39 +1942,79 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
                 shape = _int_shape(facts, positional[:1]) if positional else None
             else:
                 size = call.arg(keyword="size")
-                if size is None and qual in ("numpy.random.random", "numpy.random.random_sample", "numpy.random.sample") and positional:
+                if (
+                    size is None
+                    and qual
+                    in ("numpy.random.random", "numpy.random.random_sample", "numpy.random.sample")
+                    and positional
+                ):
                     size = call.arg(0)
                 shape = _int_shape(facts, [size.value]) if size is not None else None
-            if qual in ("numpy.zeros", "numpy.ones", "numpy.empty") and not dtype and len(positional) > 1:
+            if (
+                qual in ("numpy.zeros", "numpy.ones", "numpy.empty")
+                and not dtype
+                and len(positional) > 1
+            ):
                 dtype = dtype_name(facts, positional[1])
                 if not dtype:
                     return UNKNOWN_ARRAY
             return ArrayInfo(dtype or "float64", "numpy", shape, call.id)
-        if qual in ("numpy.stack", "numpy.vstack", "numpy.hstack", "numpy.concatenate", "numpy.row_stack"):
+        if qual in (
+            "numpy.stack",
+            "numpy.vstack",
+            "numpy.hstack",
+            "numpy.concatenate",
+            "numpy.row_stack",
+        ):
             arg0 = call.arg(0, "arrays") or call.arg(0, "tup")
-            element = _element_info(facts, arg0.value, scope, stmt, index, depth) if arg0 is not None else UNKNOWN_ARRAY
+            element = (
+                _element_info(facts, arg0.value, scope, stmt, index, depth)
+                if arg0 is not None
+                else UNKNOWN_ARRAY
+            )
             if dtype_kw is not None:
                 dtype = dtype_name(facts, dtype_kw.value)
                 return ArrayInfo(dtype, "numpy", None, call.id) if dtype else UNKNOWN_ARRAY
-            return replace(element, shape=None) if element.lib == "numpy" and element.dtype else UNKNOWN_ARRAY
+            return (
+                replace(element, shape=None)
+                if element.lib == "numpy" and element.dtype
+                else UNKNOWN_ARRAY
+            )
         if qual == "numpy.random.randint":
             size = call.arg(keyword="size")
             shape = _int_shape(facts, [size.value]) if size is not None else None
-            return ArrayInfo(dtype_name(facts, dtype_kw.value) if dtype_kw else "int64", "numpy", shape, call.id)
+            return ArrayInfo(
+                dtype_name(facts, dtype_kw.value) if dtype_kw else "int64", "numpy", shape, call.id
+            )
         if qual == "numpy.reshape":
             src = arg_info(0, "a")
             new_shape = call.arg(1, "newshape") or call.arg(keyword="shape")
-            return replace(src, shape=_int_shape(facts, [new_shape.value]) if new_shape else None) if src.dtype else UNKNOWN_ARRAY
+            return (
+                replace(src, shape=_int_shape(facts, [new_shape.value]) if new_shape else None)
+                if src.dtype
+                else UNKNOWN_ARRAY
+            )
         if qual == "numpy.expand_dims":
             src = arg_info(0, "a")
             axis = call.arg(1, "axis")
             shape = None
             if src.shape is not None and axis is not None and isinstance(axis.value.const, int):
-                ax = axis.value.const if axis.value.const >= 0 else len(src.shape) + 1 + axis.value.const
+                ax = (
+                    axis.value.const
+                    if axis.value.const >= 0
+                    else len(src.shape) + 1 + axis.value.const
+                )
                 if 0 <= ax <= len(src.shape):
                     shape = src.shape[:ax] + (1,) + src.shape[ax:]
             return replace(src, shape=shape) if src.dtype else UNKNOWN_ARRAY
-        if qual in ("numpy.squeeze", "numpy.clip", "numpy.nan_to_num", "numpy.copy", "numpy.abs", "numpy.round"):
+        if qual in (
+            "numpy.squeeze",
+            "numpy.clip",
+            "numpy.nan_to_num",
+            "numpy.copy",
+            "numpy.abs",
+            "numpy.round",
+        ):
             src = arg_info(0, "a")
             return replace(src, shape=None) if src.lib == "numpy" else UNKNOWN_ARRAY
         if qual in ("numpy.mean", "numpy.std", "numpy.var"):
@@ -1574,10 +2025,27 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
         return UNKNOWN_ARRAY
     # --- torch -----------------------------------------------------------------------------------
     if root == "torch":
-        if qual in ("torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "torch.LongTensor"):
+        if qual in (
+            "torch.tensor",
+            "torch.as_tensor",
+            "torch.from_numpy",
+            "torch.Tensor",
+            "torch.FloatTensor",
+            "torch.DoubleTensor",
+            "torch.LongTensor",
+        ):
             arg0 = call.arg(0, "data") or call.arg(0, "ndarray")
-            src = array_info(facts, arg0.value, scope, stmt, index, depth + 1) if arg0 is not None else UNKNOWN_ARRAY
-            fixed = {"torch.Tensor": "float32", "torch.FloatTensor": "float32", "torch.DoubleTensor": "float64", "torch.LongTensor": "int64"}.get(qual, "")
+            src = (
+                array_info(facts, arg0.value, scope, stmt, index, depth + 1)
+                if arg0 is not None
+                else UNKNOWN_ARRAY
+            )
+            fixed = {
+                "torch.Tensor": "float32",
+                "torch.FloatTensor": "float32",
+                "torch.DoubleTensor": "float64",
+                "torch.LongTensor": "int64",
+            }.get(qual, "")
             dtype = dtype_name(facts, dtype_kw.value) if dtype_kw else fixed
             if arg0 is not None and arg0.value.kind in ("list", "tuple"):
                 lit = literal_array_info(arg0.value, "torch")
@@ -1591,14 +2059,39 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
             if src.lib == "torch":
                 return src
             return UNKNOWN_ARRAY
-        if qual in _TORCH_FLOAT_MAKERS or qual in ("torch.randint", "torch.randn_like", "torch.rand_like", "torch.zeros_like", "torch.ones_like"):
+        if qual in _TORCH_FLOAT_MAKERS or qual in (
+            "torch.randint",
+            "torch.randn_like",
+            "torch.rand_like",
+            "torch.zeros_like",
+            "torch.ones_like",
+        ):
             if qual.endswith("_like"):
                 src = arg_info(0, "input")
-                return replace(src, origin=call.id) if src.lib == "torch" and not dtype_kw else UNKNOWN_ARRAY
-            dtype = dtype_name(facts, dtype_kw.value) if dtype_kw else ("int64" if qual == "torch.randint" else "float32")
-            shape = _int_shape(facts, positional) if qual in ("torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty") else None
+                return (
+                    replace(src, origin=call.id)
+                    if src.lib == "torch" and not dtype_kw
+                    else UNKNOWN_ARRAY
+                )
+            dtype = (
+                dtype_name(facts, dtype_kw.value)
+                if dtype_kw
+                else ("int64" if qual == "torch.randint" else "float32")
+            )
+            shape = (
+                _int_shape(facts, positional)
+                if qual in ("torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty")
+                else None
+            )
             return ArrayInfo(dtype, "torch", shape, call.id) if dtype else UNKNOWN_ARRAY
-        if qual in ("torch.unsqueeze", "torch.squeeze", "torch.flatten", "torch.reshape", "torch.clone", "torch.clamp"):
+        if qual in (
+            "torch.unsqueeze",
+            "torch.squeeze",
+            "torch.flatten",
+            "torch.reshape",
+            "torch.clone",
+            "torch.clamp",
+        ):
             src = arg_info(0, "input")
             return replace(src, shape=None) if src.lib == "torch" else UNKNOWN_ARRAY
         return UNKNOWN_ARRAY
@@ -1618,7 +2111,11 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
             src = arg_info(0, "value")
             if dtype:
                 return ArrayInfo(dtype, "tensorflow", src.shape, call.id)
-            return replace(src, lib="tensorflow") if src.dtype and src.lib == "numpy" else UNKNOWN_ARRAY
+            return (
+                replace(src, lib="tensorflow")
+                if src.dtype and src.lib == "numpy"
+                else UNKNOWN_ARRAY
+            )
         return UNKNOWN_ARRAY
     if root:
         return UNKNOWN_ARRAY
@@ -1654,7 +2151,11 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
         return src if src.lib == "numpy" else UNKNOWN_ARRAY
     if method == "numpy":
         src = receiver_info()
-        return replace(src, lib="numpy", tensor_from=-1) if src.lib in ("torch", "tensorflow") else UNKNOWN_ARRAY
+        return (
+            replace(src, lib="numpy", tensor_from=-1)
+            if src.lib in ("torch", "tensorflow")
+            else UNKNOWN_ARRAY
+        )
     if method in ("reshape", "view"):
         src = receiver_info()
         if src.lib not in ("numpy", "torch"):
@@ -1673,13 +2174,22 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
         gen = facts.reaching_assign(call.receiver, scope, stmt)
         if gen is not None and gen.value.kind == "call":
             maker = facts.call_by_id.get(gen.value.call)
-            if maker is not None and maker.qualname in ("numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator"):
+            if maker is not None and maker.qualname in (
+                "numpy.random.default_rng",
+                "numpy.random.RandomState",
+                "numpy.random.Generator",
+            ):
                 size = call.arg(keyword="size")
                 if size is None and method in ("random", "standard_normal") and call.args:
                     size = call.arg(0)
                 if method in ("rand", "randn"):
                     return ArrayInfo("float64", "numpy", _int_shape(facts, positional), call.id)
-                return ArrayInfo("float64", "numpy", _int_shape(facts, [size.value]) if size is not None else None, call.id)
+                return ArrayInfo(
+                    "float64",
+                    "numpy",
+                    _int_shape(facts, [size.value]) if size is not None else None,
+                    call.id,
+                )
         return UNKNOWN_ARRAY
     if not method or call.receiver == "self":
         returned = _returned_values(facts, call, index)
@@ -1687,7 +2197,12 @@ def _call_array_info(facts: FileFacts, call: Call, index: ProjectIndex | None, d
             owner, fn, values = returned
             if owner is facts and fn.qualname == scope:
                 return UNKNOWN_ARRAY  # recursion
-            return _agree([array_info(owner, v, fn.qualname, fn.stmt_end + 1, index, depth + 1) for v in values])
+            return _agree(
+                [
+                    array_info(owner, v, fn.qualname, fn.stmt_end + 1, index, depth + 1)
+                    for v in values
+                ]
+            )
     return UNKNOWN_ARRAY
 
 
@@ -1701,9 +2216,29 @@ def same_dtype_family(a: str, b: str) -> bool:
 
 # --- models: where one came from, and what is fed to it in training and at inference ----------------
 
-MODEL_KINDS = frozenset({"keras-model", "torch-module", "sklearn-model", "pipeline", "torch-loaded", "unpickled", "hf-model"})
+MODEL_KINDS = frozenset(
+    {
+        "keras-model",
+        "torch-module",
+        "sklearn-model",
+        "pipeline",
+        "torch-loaded",
+        "unpickled",
+        "hf-model",
+    }
+)
 TRAIN_METHODS = frozenset({"fit", "fit_generator", "train_on_batch", "partial_fit"})
-PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "predict_on_batch", "decision_function", "evaluate", "test_on_batch"})
+PREDICT_METHODS = frozenset(
+    {
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "predict_on_batch",
+        "decision_function",
+        "evaluate",
+        "test_on_batch",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -1716,7 +2251,9 @@ class ModelOrigin:
     stmt: int
     kind: str  # binding kind (MODEL_KINDS), '' when only a load is known
     artifact: str  # resolved artifact path it was loaded from, '' when built here or unknown
-    load_call: int  # id of the load (load_model, torch.load, load_state_dict, load_weights) call, -1
+    load_call: (
+        int  # id of the load (load_model, torch.load, load_state_dict, load_weights) call, -1
+    )
 
 
 @dataclass(frozen=True)
@@ -1731,11 +2268,15 @@ class ModelFeed:
     stmt: int
 
 
-def _class_binding(facts: FileFacts, name: str, scope: str, index: ProjectIndex | None) -> Binding | None:
+def _class_binding(
+    facts: FileFacts, name: str, scope: str, index: ProjectIndex | None
+) -> Binding | None:
     fn = facts.function_by_qualname.get(scope)
     if fn is None or not fn.cls or not name.startswith("self."):
         return None
-    found = [b for b in bindings(facts, index) if b.name == name and b.scope.startswith(fn.cls + ".")]
+    found = [
+        b for b in bindings(facts, index) if b.name == name and b.scope.startswith(fn.cls + ".")
+    ]
     return found[-1] if found else None
 
 
@@ -1788,14 +2329,18 @@ def _weight_loads(facts: FileFacts) -> tuple[Call, ...]:
     return cached
 
 
-def _weights_loaded_into(facts: FileFacts, name: str, scope: str, after: int, before: int, index: ProjectIndex) -> tuple[str, int]:
+def _weights_loaded_into(
+    facts: FileFacts, name: str, scope: str, after: int, before: int, index: ProjectIndex
+) -> tuple[str, int]:
     """(artifact path, call id) of `name.load_state_dict(...)` / `name.load_weights(...)` between two statements."""
     fn = facts.function_by_qualname.get(scope)
     cls_prefix = fn.cls + "." if fn is not None and fn.cls and name.startswith("self.") else None
     for call in _weight_loads(facts):
         if call.receiver != name:
             continue
-        same_scope = call.scope == scope or (cls_prefix is not None and call.scope.startswith(cls_prefix))
+        same_scope = call.scope == scope or (
+            cls_prefix is not None and call.scope.startswith(cls_prefix)
+        )
         if not same_scope or (call.scope == scope and not (after <= call.stmt <= before)):
             continue
         event = _load_event_for(facts, call.id, index)
@@ -1811,11 +2356,15 @@ def _weights_loaded_into(facts: FileFacts, name: str, scope: str, after: int, be
     return "", -1
 
 
-def model_origin(facts: FileFacts, expr: str, scope: str, stmt: int, index: ProjectIndex, depth: int = 0) -> ModelOrigin | None:
+def model_origin(
+    facts: FileFacts, expr: str, scope: str, stmt: int, index: ProjectIndex, depth: int = 0
+) -> ModelOrigin | None:
     """Where the model named `expr` at a statement was built or loaded: this file, a helper, a parameter's callers."""
     if depth > 5 or not expr:
         return None
-    binding = binding_of(facts, expr, scope, stmt, index) or _class_binding(facts, expr, scope, index)
+    binding = binding_of(facts, expr, scope, stmt, index) or _class_binding(
+        facts, expr, scope, index
+    )
     if binding is not None:
         artifact, load_call = "", -1
         if binding.origin == "loaded":
@@ -1823,14 +2372,27 @@ def model_origin(facts: FileFacts, expr: str, scope: str, stmt: int, index: Proj
             if event is not None:
                 artifact, load_call = _event_path(facts, event, index), event.call
         else:
-            artifact, load_call = _weights_loaded_into(facts, expr, binding.scope, binding.stmt, stmt if binding.scope == scope else 10**9, index)
-        return ModelOrigin(facts.path, expr, binding.scope, binding.stmt, binding.kind, artifact, load_call)
+            artifact, load_call = _weights_loaded_into(
+                facts,
+                expr,
+                binding.scope,
+                binding.stmt,
+                stmt if binding.scope == scope else 10**9,
+                index,
+            )
+        return ModelOrigin(
+            facts.path, expr, binding.scope, binding.stmt, binding.kind, artifact, load_call
+        )
     fn = facts.function_by_qualname.get(scope)
     if fn is not None and expr in fn.params:
         origins: set[ModelOrigin | None] = set()
         for owner, site in call_sites(facts, fn, index):
             arg = argument_for(site, fn, expr)
-            origins.add(_origin_of_value(owner, arg, expr, site.scope, site.stmt, index, depth + 1) if arg is not None else None)
+            origins.add(
+                _origin_of_value(owner, arg, expr, site.scope, site.stmt, index, depth + 1)
+                if arg is not None
+                else None
+            )
         return origins.pop() if len(origins) == 1 else None
     assign = facts.reaching_assign(expr, scope, stmt)
     if assign is None and expr.startswith("self."):
@@ -1840,10 +2402,20 @@ def model_origin(facts: FileFacts, expr: str, scope: str, stmt: int, index: Proj
     return _origin_of_value(facts, assign.value, expr, assign.scope, assign.stmt, index, depth + 1)
 
 
-_MODEL_SELF_METHODS = frozenset({"eval", "train", "to", "cuda", "cpu", "float", "half", "double", "requires_grad_"})
+_MODEL_SELF_METHODS = frozenset(
+    {"eval", "train", "to", "cuda", "cpu", "float", "half", "double", "requires_grad_"}
+)
 
 
-def _origin_of_value(facts: FileFacts, value: Value, expr: str, scope: str, stmt: int, index: ProjectIndex, depth: int) -> ModelOrigin | None:
+def _origin_of_value(
+    facts: FileFacts,
+    value: Value,
+    expr: str,
+    scope: str,
+    stmt: int,
+    index: ProjectIndex,
+    depth: int,
+) -> ModelOrigin | None:
     """The origin of the model an expression evaluates to: a name, a load, a constructor, a helper's return."""
     if depth > 6:
         return None
@@ -1854,11 +2426,21 @@ def _origin_of_value(facts: FileFacts, value: Value, expr: str, scope: str, stmt
         return None
     event = _load_event_for(facts, call.id, index)
     if event is not None:
-        return ModelOrigin(facts.path, expr, scope, stmt, "", _event_path(facts, event, index), event.call)
+        return ModelOrigin(
+            facts.path, expr, scope, stmt, "", _event_path(facts, event, index), event.call
+        )
     if call.method in _MODEL_SELF_METHODS:
         if call.receiver_call >= 0:
             inner = facts.call_by_id[call.receiver_call]
-            return _origin_of_value(facts, Value("call", inner.callee, calls=(inner.id,)), expr, scope, stmt, index, depth + 1)
+            return _origin_of_value(
+                facts,
+                Value("call", inner.callee, calls=(inner.id,)),
+                expr,
+                scope,
+                stmt,
+                index,
+                depth + 1,
+            )
         if call.receiver:
             return model_origin(facts, call.receiver, call.scope, call.stmt, index, depth + 1)
         return None
@@ -1870,7 +2452,9 @@ def _origin_of_value(facts: FileFacts, value: Value, expr: str, scope: str, stmt
         return None
     owner, helper, values = returned
     for v in values:
-        found = _origin_of_value(owner, v, expr, helper.qualname, helper.stmt_end + 1, index, depth + 1)
+        found = _origin_of_value(
+            owner, v, expr, helper.qualname, helper.stmt_end + 1, index, depth + 1
+        )
         if found is None:
             continue
         if not found.artifact and found.load_call >= 0 and owner is facts and call.args:
@@ -1916,7 +2500,13 @@ def model_feeds(facts: FileFacts, index: ProjectIndex) -> tuple[ModelFeed, ...]:
         if not callee or not call.args or (method and call.receiver != "self"):
             continue
         origin = model_origin(facts, callee, call.scope, call.stmt, index)
-        if origin is None or origin.kind not in ("torch-module", "keras-model", "torch-loaded", "hf-model", ""):
+        if origin is None or origin.kind not in (
+            "torch-module",
+            "keras-model",
+            "torch-loaded",
+            "hf-model",
+            "",
+        ):
             continue
         if origin.kind == "" and origin.load_call < 0:
             continue
@@ -1925,7 +2515,12 @@ def model_feeds(facts: FileFacts, index: ProjectIndex) -> tuple[ModelFeed, ...]:
             continue
         if not no_grad_at(facts, call) and in_training_loop(facts, call, index):
             stage = "train"
-        elif no_grad_at(facts, call) or inference_named_scope(facts, call.scope) or origin.artifact or origin.load_call >= 0:
+        elif (
+            no_grad_at(facts, call)
+            or inference_named_scope(facts, call.scope)
+            or origin.artifact
+            or origin.load_call >= 0
+        ):
             stage = "infer"
         else:
             continue
@@ -1944,7 +2539,9 @@ def model_feeds(facts: FileFacts, index: ProjectIndex) -> tuple[ModelFeed, ...]:
 # a parameter nobody passes, a model's output, an unknown callable).
 
 
-def binding_at(facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None = None) -> Binding | None:
+def binding_at(
+    facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None = None
+) -> Binding | None:
     """What `name` holds at a statement: its own scope, then `self.x` set in another method, then module level."""
     best: Binding | None = None
     cls = enclosing_class(facts, scope)
@@ -1954,15 +2551,32 @@ def binding_at(facts: FileFacts, name: str, scope: str, stmt: int, index: Projec
         if b.scope == scope and b.stmt <= stmt:
             if best is None or best.scope != scope or b.stmt >= best.stmt:
                 best = b
-        elif best is None or best.scope != scope:
-            if name.startswith("self.") and cls and b.scope.startswith(cls + "."):
-                best = b
-            elif b.scope == "" and (best is None or best.scope == ""):
-                best = b
+        elif (best is None or best.scope != scope) and (
+            (name.startswith("self.") and cls and b.scope.startswith(cls + "."))
+            or (b.scope == "" and (best is None or best.scope == ""))
+        ):
+            best = b
     return best
 
 
-_INFER_WORDS = frozenset({"predict", "predictor", "prediction", "predictions", "infer", "inference", "evaluate", "evaluation", "test", "serve", "serving", "score", "scoring", "eval"})
+_INFER_WORDS = frozenset(
+    {
+        "predict",
+        "predictor",
+        "prediction",
+        "predictions",
+        "infer",
+        "inference",
+        "evaluate",
+        "evaluation",
+        "test",
+        "serve",
+        "serving",
+        "score",
+        "scoring",
+        "eval",
+    }
+)
 _TRAIN_WORDS = frozenset({"train", "training", "fit", "finetune"})
 
 TRANSFORM_METHODS = frozenset(
@@ -1998,7 +2612,9 @@ def model_load_calls(facts: FileFacts, index: ProjectIndex) -> tuple[Call, ...]:
             savers = index.partners(event, "save")
             if savers and all(s.obj_kind == "preprocessor" for s in savers):
                 continue
-            if event.obj and any(c.receiver == event.obj and c.method in TRANSFORM_METHODS for c in facts.calls):
+            if event.obj and any(
+                c.receiver == event.obj and c.method in TRANSFORM_METHODS for c in facts.calls
+            ):
                 continue
         out.append(facts.call_by_id[event.call])
     result = tuple(out)
@@ -2031,7 +2647,9 @@ def is_inference_function(facts: FileFacts, scope: str, index: ProjectIndex | No
     return bool(words & _INFER_WORDS)
 
 
-def inference_reason(facts: FileFacts, scope: str, stmt: int, withs: tuple[str, ...], index: ProjectIndex) -> str:
+def inference_reason(
+    facts: FileFacts, scope: str, stmt: int, withs: tuple[str, ...], index: ProjectIndex
+) -> str:
     """Why the code at (scope, stmt) is an inference path (RULES.md), or '' when it is not."""
     if any(w in NO_GRAD_CONTEXTS for w in withs):
         return "inside `torch.no_grad()`"
@@ -2041,7 +2659,9 @@ def inference_reason(facts: FileFacts, scope: str, stmt: int, withs: tuple[str, 
     loads = model_load_calls(facts, index)
     if scope in trains:
         # a training scope that reloads the model afterwards to check it
-        last_train = max((t.stmt for t in training_calls(facts, index) if t.scope == scope), default=-1)
+        last_train = max(
+            (t.stmt for t in training_calls(facts, index) if t.scope == scope), default=-1
+        )
         if any(load.scope == scope and last_train < load.stmt < stmt for load in loads):
             return "after the model is loaded"
         return ""
@@ -2062,7 +2682,21 @@ def in_inference_path(facts: FileFacts, call: Call, index: ProjectIndex) -> bool
     return inference_reason(facts, call.scope, call.stmt, call.withs, index) != ""
 
 
-_TRANSFORM_WORDS = ("preprocess", "normaliz", "normalis", "standardiz", "standardis", "rescal", "minmax", "scale", "encode", "tokeniz", "vectoriz", "transform", "texts_to_")
+_TRANSFORM_WORDS = (
+    "preprocess",
+    "normaliz",
+    "normalis",
+    "standardiz",
+    "standardis",
+    "rescal",
+    "minmax",
+    "scale",
+    "encode",
+    "tokeniz",
+    "vectoriz",
+    "transform",
+    "texts_to_",
+)
 _SOURCE_PREFIXES = (
     "pandas.read_",
     "numpy.load",
@@ -2087,21 +2721,64 @@ _SOURCE_PREFIXES = (
     "requests.",
 )
 _SOURCE_BUILTINS = frozenset({"open", "input", "range", "len"})
-_MODEL_OUTPUT_METHODS = frozenset({"predict", "predict_proba", "decision_function", "forward", "embed", "encode_image", "encode_text", "generate"})
+_MODEL_OUTPUT_METHODS = frozenset(
+    {
+        "predict",
+        "predict_proba",
+        "decision_function",
+        "forward",
+        "embed",
+        "encode_image",
+        "encode_text",
+        "generate",
+    }
+)
 _LAMBDA_ARITH = re.compile(r":.*(?<![*/])\s*[/\-]\s*[\w(.]")
-_BUILTIN_PASS = frozenset({"list", "tuple", "dict", "float", "int", "str", "zip", "sorted", "reversed", "enumerate", "map", "filter", "iter", "next", "bool", "set", "abs", "round", "min", "max", "sum", "print"})
+_BUILTIN_PASS = frozenset(
+    {
+        "list",
+        "tuple",
+        "dict",
+        "float",
+        "int",
+        "str",
+        "zip",
+        "sorted",
+        "reversed",
+        "enumerate",
+        "map",
+        "filter",
+        "iter",
+        "next",
+        "bool",
+        "set",
+        "abs",
+        "round",
+        "min",
+        "max",
+        "sum",
+        "print",
+    }
+)
 _LINEAGE_DEPTH = 14
 
 
 @dataclass(frozen=True)
 class Lineage:
-    transforms: frozenset[str] = frozenset()  # what was applied: "scaler.transform()", "x / 255.0", "preprocess()"
+    transforms: frozenset[str] = (
+        frozenset()
+    )  # what was applied: "scaler.transform()", "x / 255.0", "preprocess()"
     opaque: bool = False  # some part could not be seen through
     calls: frozenset[int] = frozenset()  # ids of the calls the data went through (this file)
     params: frozenset[str] = frozenset()  # parameters reached when callers are not followed
 
     def __or__(self, other: Lineage) -> Lineage:
-        return Lineage(self.transforms | other.transforms, self.opaque or other.opaque, self.calls | other.calls, self.params | other.params)
+        return Lineage(
+            self.transforms | other.transforms,
+            self.opaque or other.opaque,
+            self.calls | other.calls,
+            self.params | other.params,
+        )
 
     @property
     def raw(self) -> bool:
@@ -2123,7 +2800,11 @@ def _assign_index(facts: FileFacts) -> dict[str, list[Assign]]:
             out.setdefault(t, []).append(a)
             base = t[:-2] if t.endswith("[]") else t
             if base != t or "." in base:
-                root = ".".join(base.split(".", 2)[:2]) if base.startswith("self.") else base.split(".", 1)[0]
+                root = (
+                    ".".join(base.split(".", 2)[:2])
+                    if base.startswith("self.")
+                    else base.split(".", 1)[0]
+                )
                 if root != t:
                     out.setdefault("~" + root, []).append(a)
     facts.extra["flow.assigns_by_name"] = out
@@ -2153,7 +2834,14 @@ def reaching(facts: FileFacts, name: str, scope: str, stmt: int) -> Assign | Non
     return best
 
 
-def lineage(facts: FileFacts, value: Value, scope: str, stmt: int, index: ProjectIndex, follow_params: bool = True) -> Lineage:
+def lineage(
+    facts: FileFacts,
+    value: Value,
+    scope: str,
+    stmt: int,
+    index: ProjectIndex,
+    follow_params: bool = True,
+) -> Lineage:
     """Transforms the data in `value` went through, following assignments, calls and same-file callers."""
     return _Tracer(facts, index, follow_params).value(value, scope, stmt, 0)
 
@@ -2208,18 +2896,29 @@ class _Tracer:
                 return self.param(fn, name, depth)
             outer = scope.rpartition(".")[0]
             if scope and outer in facts.function_by_qualname:
-                return self.name(name, outer, facts.function_by_qualname[outer].stmt_end + 1, depth + 1)
+                return self.name(
+                    name, outer, facts.function_by_qualname[outer].stmt_end + 1, depth + 1
+                )
             return _EMPTY  # comprehension variables, builtins, functions
         result = self.assigned(assign, name, depth)
         # in-place writes between the assignment and the use: X[cols] = scaler.transform(X[cols])
         for other in _assign_index(facts).get("~" + name, ()):
-            if other.scope == assign.scope and assign.stmt <= other.stmt < stmt and other is not assign:
+            if (
+                other.scope == assign.scope
+                and assign.stmt <= other.stmt < stmt
+                and other is not assign
+            ):
                 result = result | self.value(other.value, other.scope, other.stmt, depth + 1)
         return result
 
     def assigned(self, assign: Assign, name: str, depth: int) -> Lineage:
         op = assign.op
-        signs = {"DivideAssign": "/=", "SubtractAssign": "-=", "MultiplyAssign": "*=", "FloorDivideAssign": "//="}
+        signs = {
+            "DivideAssign": "/=",
+            "SubtractAssign": "-=",
+            "MultiplyAssign": "*=",
+            "FloorDivideAssign": "//=",
+        }
         if op in signs:
             before = self.name(name, assign.scope, assign.stmt, depth + 1)
             return before | Lineage(frozenset({f"{name} {signs[op]} {assign.value.text}"}))
@@ -2232,7 +2931,9 @@ class _Tracer:
             return _EMPTY
         if not self.follow_params:
             return Lineage(params=frozenset({name}))
-        sites = [site for owner, site in call_sites(self.facts, fn, self.index) if owner is self.facts]
+        sites = [
+            site for owner, site in call_sites(self.facts, fn, self.index) if owner is self.facts
+        ]
         if not sites:
             return Lineage(opaque=True, params=frozenset({name}))
         out = _EMPTY
@@ -2253,8 +2954,14 @@ class _Tracer:
         if value.kind == "lambda":
             return self.lambda_text(value.text, depth)
         out = _EMPTY
-        if value.kind in ("binop", "other") and ("/" in value.ops or "-" in value.ops) and (value.names or value.calls):
-            out = Lineage(frozenset({value.text}))  # `(x - mean) / std`, `[img / 255.0 for img in imgs]`
+        if (
+            value.kind in ("binop", "other")
+            and ("/" in value.ops or "-" in value.ops)
+            and (value.names or value.calls)
+        ):
+            out = Lineage(
+                frozenset({value.text})
+            )  # `(x - mean) / std`, `[img / 255.0 for img in imgs]`
         call_set = set(value.calls)
         inner_names: set[str] = set()
         for cid in value.calls:
@@ -2298,7 +3005,11 @@ class _Tracer:
         if qual:
             if qual.startswith(_SOURCE_PREFIXES):
                 return here
-            if qual.startswith(("torchvision.transforms", "keras.applications.")) or is_transform_callee(qual) or fw.preprocessor_kind(qual) is not None:
+            if (
+                qual.startswith(("torchvision.transforms", "keras.applications."))
+                or is_transform_callee(qual)
+                or fw.preprocessor_kind(qual) is not None
+            ):
                 return here | Lineage(frozenset({qual + "()"}))
             return here | self.args(call, depth)
         if not method and call.callee in _SOURCE_BUILTINS:
@@ -2336,10 +3047,16 @@ class _Tracer:
                     return out | Lineage(frozenset({fn_arg.text + "()"}))
             return out | _OPAQUE
         if method:
-            b = binding_at(facts, call.receiver, call.scope, call.stmt, self.index) if call.receiver else None
+            b = (
+                binding_at(facts, call.receiver, call.scope, call.stmt, self.index)
+                if call.receiver
+                else None
+            )
             if b is not None and b.kind == "preprocessor":
                 return here | Lineage(frozenset({f"{call.callee}()"}))
-            if method in _MODEL_OUTPUT_METHODS or (b is not None and b.kind in MODEL_KINDS and method not in ("to", "cpu", "cuda")):
+            if method in _MODEL_OUTPUT_METHODS or (
+                b is not None and b.kind in MODEL_KINDS and method not in ("to", "cpu", "cuda")
+            ):
                 return here | _OPAQUE
             if is_transform_callee(method):
                 return here | Lineage(frozenset({f"{call.callee or method}()"}))
@@ -2356,10 +3073,28 @@ class _Tracer:
     def args(self, call: Call, depth: int) -> Lineage:
         out = _EMPTY
         for a in call.args:
-            if a.keyword in ("transform", "transforms", "preprocessing_function", "preprocess", "collate_fn") and a.value.kind != "const":
+            if (
+                a.keyword
+                in ("transform", "transforms", "preprocessing_function", "preprocess", "collate_fn")
+                and a.value.kind != "const"
+            ):
                 out = out | Lineage(frozenset({f"{a.keyword}={a.value.text}"}))
                 continue
-            if a.keyword in ("dtype", "device", "axis", "columns", "index", "batch_size", "shuffle", "num_workers", "maxlen", "padding", "truncating", "target_size", "size"):
+            if a.keyword in (
+                "dtype",
+                "device",
+                "axis",
+                "columns",
+                "index",
+                "batch_size",
+                "shuffle",
+                "num_workers",
+                "maxlen",
+                "padding",
+                "truncating",
+                "target_size",
+                "size",
+            ):
                 continue
             out = out | self.value(a.value, call.scope, call.stmt, depth + 1)
         return out
@@ -2375,7 +3110,9 @@ class _Tracer:
             return _OPAQUE
         for cid in assign.value.calls:
             inner = facts.call_by_id[cid]
-            if inner.qualname.startswith(("torchvision.transforms", "albumentations", "keras.layers")) or is_transform_callee(inner.name):
+            if inner.qualname.startswith(
+                ("torchvision.transforms", "albumentations", "keras.layers")
+            ) or is_transform_callee(inner.name):
                 return Lineage(frozenset({call.callee + "()"}))
         if assign.value.kind == "lambda":
             return self.lambda_text(assign.value.text, depth + 1)
@@ -2383,7 +3120,9 @@ class _Tracer:
 
     def project_function(self, call: Call, owner: FileFacts, fn: Function, depth: int) -> Lineage:
         inner = _Tracer(owner, self.index, False).function(fn, depth + 1)
-        out = Lineage(frozenset({f"{fn.name}()"}) if inner.transforms else frozenset(), inner.opaque)
+        out = Lineage(
+            frozenset({f"{fn.name}()"}) if inner.transforms else frozenset(), inner.opaque
+        )
         for p in inner.params:
             arg = argument_for(call, fn, p)
             if arg is not None:
@@ -2393,7 +3132,11 @@ class _Tracer:
     def project_class(self, call: Call, owner: FileFacts, cls: str, depth: int) -> Lineage:
         """A project Dataset-like class: a transform anywhere in its methods counts."""
         for c in owner.calls:
-            if c.scope.startswith(cls + ".") and (c.method in TRANSFORM_METHODS or is_transform_callee(c.name) or c.qualname.startswith("torchvision.transforms")):
+            if c.scope.startswith(cls + ".") and (
+                c.method in TRANSFORM_METHODS
+                or is_transform_callee(c.name)
+                or c.qualname.startswith("torchvision.transforms")
+            ):
                 return Lineage(frozenset({f"{cls}()"}))
         for a in owner.assigns:
             if a.scope.startswith(cls + ".") and a.value.kind == "binop" and "/" in a.value.ops:

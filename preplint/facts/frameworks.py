@@ -199,7 +199,9 @@ SKLEARN_PREPROCESSORS = frozenset(
 )
 SKLEARN_PIPELINES = frozenset({"Pipeline", "make_pipeline"})
 # Stateless transformers: fitting them learns nothing worth saving.
-STATELESS_PREPROCESSORS = frozenset({"Normalizer", "Binarizer", "HashingVectorizer", "FunctionTransformer"})
+STATELESS_PREPROCESSORS = frozenset(
+    {"Normalizer", "Binarizer", "HashingVectorizer", "FunctionTransformer"}
+)
 
 KERAS_PREPROCESSING_LAYERS = frozenset(
     {
@@ -264,24 +266,28 @@ def is_sklearn_estimator(qualname: str) -> bool:
     if not leaf[:1].isupper():
         return False
     if head.startswith("sklearn"):
-        return leaf not in SKLEARN_PREPROCESSORS and leaf not in SKLEARN_PIPELINES and (
-            head.startswith(
-                (
-                    "sklearn.linear_model",
-                    "sklearn.ensemble",
-                    "sklearn.svm",
-                    "sklearn.tree",
-                    "sklearn.neighbors",
-                    "sklearn.naive_bayes",
-                    "sklearn.neural_network",
-                    "sklearn.cluster",
-                    "sklearn.gaussian_process",
-                    "sklearn.discriminant_analysis",
-                    "sklearn.kernel_ridge",
-                    "sklearn.dummy",
-                    "sklearn.isotonic",
-                    "sklearn.multiclass",
-                    "sklearn.calibration",
+        return (
+            leaf not in SKLEARN_PREPROCESSORS
+            and leaf not in SKLEARN_PIPELINES
+            and (
+                head.startswith(
+                    (
+                        "sklearn.linear_model",
+                        "sklearn.ensemble",
+                        "sklearn.svm",
+                        "sklearn.tree",
+                        "sklearn.neighbors",
+                        "sklearn.naive_bayes",
+                        "sklearn.neural_network",
+                        "sklearn.cluster",
+                        "sklearn.gaussian_process",
+                        "sklearn.discriminant_analysis",
+                        "sklearn.kernel_ridge",
+                        "sklearn.dummy",
+                        "sklearn.isotonic",
+                        "sklearn.multiclass",
+                        "sklearn.calibration",
+                    )
                 )
             )
         )
@@ -311,7 +317,17 @@ TORCH_MODE_LAYERS = frozenset(
         "LazyBatchNorm3d",
     }
 )
-KERAS_MODE_LAYERS = frozenset({"Dropout", "BatchNormalization", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout"})
+KERAS_MODE_LAYERS = frozenset(
+    {
+        "Dropout",
+        "BatchNormalization",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "GaussianNoise",
+        "GaussianDropout",
+        "AlphaDropout",
+    }
+)
 
 
 def is_torch_module_constructor(qualname: str) -> bool:
@@ -328,8 +344,19 @@ def is_keras_model_constructor(qualname: str) -> bool:
 TORCH_OPTIMIZER_PREFIX = "torch.optim."
 KERAS_OPTIMIZER_PREFIX = "keras.optimizers."
 
-INFERENCE_CONTEXTS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.set_grad_enabled"})
-INFERENCE_FUNCTION_WORDS = ("predict", "infer", "inference", "evaluate", "eval", "test", "serve", "score")
+INFERENCE_CONTEXTS = frozenset(
+    {"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.set_grad_enabled"}
+)
+INFERENCE_FUNCTION_WORDS = (
+    "predict",
+    "infer",
+    "inference",
+    "evaluate",
+    "eval",
+    "test",
+    "serve",
+    "score",
+)
 
 FRAMEWORK_OF_ROOT = {
     "tensorflow": "tensorflow",

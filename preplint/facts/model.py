@@ -17,12 +17,16 @@ class Value:
 
     kind: str  # call | name | attr | const | binop | unary | subscript | tuple | list | dict | compare | fstring | lambda | other
     text: str  # the expression's source, cut to 200 characters
-    names: tuple[str, ...] = ()  # dotted names read, in source order ("x", "self.model", "np.float32")
+    names: tuple[
+        str, ...
+    ] = ()  # dotted names read, in source order ("x", "self.model", "np.float32")
     calls: tuple[int, ...] = ()  # ids of the calls inside, outermost first
     const: Const = None  # the literal value, strings resolved through module constants and joins
     ops: tuple[str, ...] = ()  # binary operators ("/", "-", "*", "+", "**", "@")
     items: tuple[Value, ...] = ()  # elements of a tuple/list literal
-    operands: tuple[Value, ...] = ()  # binop: (left, right); unary: (operand,); subscript: (base,); comprehension: (element,); 3 levels deep
+    operands: tuple[
+        Value, ...
+    ] = ()  # binop: (left, right); unary: (operand,); subscript: (base,); comprehension: (element,); 3 levels deep
 
     @property
     def call(self) -> int:
@@ -80,7 +84,9 @@ class Call:
         return a.value.const if a is not None else default
 
     def has_kwarg(self, keyword: str) -> bool:
-        return any(a.keyword == keyword for a in self.args) or any(a.star == "**" for a in self.args)
+        return any(a.keyword == keyword for a in self.args) or any(
+            a.star == "**" for a in self.args
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,9 @@ class Assign:
     loops: tuple[int, ...]
     stmt: int
     span: Span
-    keys: tuple[Const, ...] = ()  # literal keys of subscript targets, in order (`os.environ["X"] = ...` → ("X",))
+    keys: tuple[
+        Const, ...
+    ] = ()  # literal keys of subscript targets, in order (`os.environ["X"] = ...` → ("X",))
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,9 @@ class Function:
     span: Span  # the `def` line
     stmt_start: int
     stmt_end: int
-    annotations: tuple[str, ...] = ()  # each param's annotation text ('' if none), aligned with params
+    annotations: tuple[
+        str, ...
+    ] = ()  # each param's annotation text ('' if none), aligned with params
 
 
 @dataclass(frozen=True)
@@ -239,7 +249,9 @@ class FileFacts:
         return best
 
     def assigns_to(self, name: str, scope: str | None = None) -> Iterator[Assign]:
-        return (a for a in self.assigns_by_target.get(name, ()) if scope is None or a.scope == scope)
+        return (
+            a for a in self.assigns_by_target.get(name, ()) if scope is None or a.scope == scope
+        )
 
     def enclosing_function(self, scope: str) -> Function | None:
         return self.function_by_qualname.get(scope)

@@ -12,7 +12,21 @@ if TYPE_CHECKING:
     from preplint.facts.project import ProjectIndex
 
 # Methods that return the object they are called on (so `m = m.to(device)` keeps m's kind).
-_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "eval", "train", "double", "float", "half", "fit", "requires_grad_", "share_memory"})
+_SELF_RETURNING = frozenset(
+    {
+        "to",
+        "cuda",
+        "cpu",
+        "eval",
+        "train",
+        "double",
+        "float",
+        "half",
+        "fit",
+        "requires_grad_",
+        "share_memory",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +41,9 @@ class Binding:
     origin: str  # constructed | loaded
 
 
-def classify_call(facts: FileFacts, call: Call, index: ProjectIndex | None = None) -> tuple[str, str, str, str] | None:
+def classify_call(
+    facts: FileFacts, call: Call, index: ProjectIndex | None = None
+) -> tuple[str, str, str, str] | None:
     """(kind, framework, cls, origin) for a call that builds or loads an ML object, else None."""
     qual = call.qualname
     if qual:
@@ -35,7 +51,12 @@ def classify_call(facts: FileFacts, call: Call, index: ProjectIndex | None = Non
         if pre == "pipeline":
             return ("pipeline", "sklearn", qual, "constructed")
         if pre is not None:
-            return ("preprocessor", "keras" if pre in ("keras-layer", "tokenizer") else "sklearn", qual, "constructed")
+            return (
+                "preprocessor",
+                "keras" if pre in ("keras-layer", "tokenizer") else "sklearn",
+                qual,
+                "constructed",
+            )
         if fw.is_sklearn_estimator(qual):
             return ("sklearn-model", "sklearn", qual, "constructed")
         if fw.is_keras_model_constructor(qual):
@@ -86,7 +107,11 @@ def class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) -> str |
         if cls is None:
             continue
         for base in cls.bases:
-            if base in fw.TORCH_MODULE_BASES or base.startswith("torch.nn.") or base.startswith("lightning."):
+            if (
+                base in fw.TORCH_MODULE_BASES
+                or base.startswith("torch.nn.")
+                or base.startswith("lightning.")
+            ):
                 return "torch-module"
             if base in fw.KERAS_MODEL_BASES:
                 return "keras-model"
@@ -126,7 +151,9 @@ def bindings(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Bindi
         if found is None:
             continue
         kind, framework, cls, origin = found
-        binding = Binding(assign.targets[0], assign.scope, assign.stmt, kind, framework, cls, call_id, origin)
+        binding = Binding(
+            assign.targets[0], assign.scope, assign.stmt, kind, framework, cls, call_id, origin
+        )
         out.append(binding)
         by_name[(assign.scope, binding.name)] = binding
     result = tuple(out)
@@ -134,13 +161,21 @@ def bindings(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Bindi
     return result
 
 
-def binding_of(facts: FileFacts, name: str, scope: str, before_stmt: int | None = None, index: ProjectIndex | None = None) -> Binding | None:
+def binding_of(
+    facts: FileFacts,
+    name: str,
+    scope: str,
+    before_stmt: int | None = None,
+    index: ProjectIndex | None = None,
+) -> Binding | None:
     """The binding `name` refers to in `scope` (or at module level) at a statement."""
     best: Binding | None = None
     for b in bindings(facts, index):
         if b.name != name or (before_stmt is not None and b.stmt > before_stmt):
             continue
-        if b.scope == scope or (b.scope == "" and best is None):
-            if best is None or b.scope == scope and (best.scope != scope or b.stmt >= best.stmt):
-                best = b
+        in_reach = b.scope == scope or (b.scope == "" and best is None)
+        if in_reach and (
+            best is None or (b.scope == scope and (best.scope != scope or b.stmt >= best.stmt))
+        ):
+            best = b
     return best

@@ -32,7 +32,9 @@ _NULL = _NullContext()
 
 class _SpanState(CodegenState):
     def __init__(self, module: cst.Module, wanted: dict[int, Any]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.wanted = wanted
         self.line = 1
         self.column = 0

@@ -10,7 +10,9 @@ from preplint.facts.paths import paths_match
 
 
 class ProjectIndex:
-    def __init__(self, files: Iterable[FileFacts], dependency_files: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, files: Iterable[FileFacts], dependency_files: dict[str, str] | None = None
+    ) -> None:
         self.files: tuple[FileFacts, ...] = tuple(files)
         # requirements*.txt, pyproject.toml, setup.cfg, environment.yml: display path → text
         self.dependency_files: dict[str, str] = dict(dependency_files or {})
@@ -67,7 +69,9 @@ class ProjectIndex:
             return self.constant(owner, name, depth + 1)
         return None
 
-    def resolve_path(self, facts: FileFacts, value: Value, scope: str, stmt: int, depth: int = 0) -> str:
+    def resolve_path(
+        self, facts: FileFacts, value: Value, scope: str, stmt: int, depth: int = 0
+    ) -> str:
         """A path expression's string, through local assignments and imported constants."""
         if isinstance(value.const, str) and value.const not in ("*", ""):
             return value.const
@@ -90,7 +94,9 @@ class ProjectIndex:
     def class_for(self, facts: FileFacts, local: str) -> tuple[FileFacts, ClassDef] | None:
         if local in facts.class_by_name:
             return facts, facts.class_by_name[local]
-        found = self._imported(facts, local.split(".")[-1] if "." not in local else local.split(".")[0])
+        found = self._imported(
+            facts, local.split(".")[-1] if "." not in local else local.split(".")[0]
+        )
         if found is not None:
             owner, name = found
             name = local.split(".")[-1] if "." in local else name
@@ -144,15 +150,23 @@ class ProjectIndex:
         """
         if not event.path:
             return []
-        found = [e for e in self.events if e.action == action and e is not event and paths_match(e.path, event.path)]
+        found = [
+            e
+            for e in self.events
+            if e.action == action and e is not event and paths_match(e.path, event.path)
+        ]
         return _nearest(found, event.file)
 
     def savers(self, path: str, near: str = "") -> list[ArtifactEvent]:
-        found = [e for e in self.events if e.action == "save" and path and paths_match(e.path, path)]
+        found = [
+            e for e in self.events if e.action == "save" and path and paths_match(e.path, path)
+        ]
         return _nearest(found, near) if near else found
 
     def loaders(self, path: str, near: str = "") -> list[ArtifactEvent]:
-        found = [e for e in self.events if e.action == "load" and path and paths_match(e.path, path)]
+        found = [
+            e for e in self.events if e.action == "load" and path and paths_match(e.path, path)
+        ]
         return _nearest(found, near) if near else found
 
 
@@ -168,7 +182,7 @@ def shared_folders(a: str, b: str) -> int:
     """How many leading folders two paths share."""
     fa, fb = a.replace("\\", "/").split("/")[:-1], b.replace("\\", "/").split("/")[:-1]
     n = 0
-    for x, y in zip(fa, fb):
+    for x, y in zip(fa, fb, strict=False):
         if x != y:
             break
         n += 1

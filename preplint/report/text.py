@@ -60,11 +60,18 @@ def render_text(
         if show_source:
             line = _source_line(d, cache)
             if line is not None:
-                width = max(1, (d.end_column - d.column) if d.end_line == d.line else len(line) - d.column + 1)
+                width = max(
+                    1,
+                    (d.end_column - d.column) if d.end_line == d.line else len(line) - d.column + 1,
+                )
                 out.append(f"    {line}")
                 out.append("    " + " " * (d.column - 1) + "^" * width)
         for r in d.related:
-            where = f"{r.path}:cell {r.cell}:{r.line}:{r.column}" if r.cell is not None else f"{r.path}:{r.line}:{r.column}"
+            where = (
+                f"{r.path}:cell {r.cell}:{r.line}:{r.column}"
+                if r.cell is not None
+                else f"{r.path}:{r.line}:{r.column}"
+            )
             out.append(f"    {where}: {r.message}")
         if confirm:
             if d.confirmation is not None:
@@ -79,11 +86,15 @@ def render_text(
             counts = report.by_severity()
             detail = ", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items())
             fixable_count = sum(1 for d in report.diagnostics if d.fix is not None)
-            out.append(f"Found {len(report.diagnostics)} finding{'s' if len(report.diagnostics) != 1 else ''} ({detail}) in {report.files} file{'s' if report.files != 1 else ''}.")
+            out.append(
+                f"Found {len(report.diagnostics)} finding{'s' if len(report.diagnostics) != 1 else ''} ({detail}) in {report.files} file{'s' if report.files != 1 else ''}."
+            )
             if fixable_count:
                 out.append(f"[*] {fixable_count} fixable with `preplint check --fix`.")
         else:
-            out.append(f"All checks passed ({report.files} file{'s' if report.files != 1 else ''}).")
+            out.append(
+                f"All checks passed ({report.files} file{'s' if report.files != 1 else ''})."
+            )
     return "\n".join(out) + ("\n" if out else "")
 
 

@@ -7,7 +7,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from preplint.diagnostics import Fix, Related, Severity, Span
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from preplint.facts.model import FileFacts
     from preplint.facts.project import ProjectIndex
 
-Example = Union[str, dict[str, str]]  # one snippet, or {relative path: source} for a project
+Example = str | dict[str, str]  # one snippet, or {relative path: source} for a project
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,9 @@ class Finding:
     fix: Fix | None = None
     artifact: str | None = None
     severity: Severity | None = None  # overrides the rule's default when set
-    path: str | None = None  # another file of the project (a dependency file) when the finding is about it
+    path: str | None = (
+        None  # another file of the project (a dependency file) when the finding is about it
+    )
 
 
 CheckFn = Callable[["FileFacts", "ProjectIndex"], Iterable[Finding]]
@@ -129,7 +131,11 @@ def all_rules() -> tuple[Rule, ...]:
 
 def _code_key(code: str) -> tuple[int, str]:
     family = re.match(r"[A-Z]+", code)
-    order = FAMILIES.index(family.group(0).lower()) if family and family.group(0).lower() in FAMILIES else 99
+    order = (
+        FAMILIES.index(family.group(0).lower())
+        if family and family.group(0).lower() in FAMILIES
+        else 99
+    )
     return (order, code)
 
 

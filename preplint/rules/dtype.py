@@ -30,7 +30,9 @@ class _Trained:
     span: Span
 
 
-def _model_sources(facts: FileFacts, feed: ModelFeed, index: ProjectIndex) -> tuple[ModelOrigin | None, list[tuple[FileFacts, str]]]:
+def _model_sources(
+    facts: FileFacts, feed: ModelFeed, index: ProjectIndex
+) -> tuple[ModelOrigin | None, list[tuple[FileFacts, str]]]:
     """The model's origin and the (file, saved name) pairs where it was trained: this file, or the savers of its artifact."""
     if not feed.model:
         return None, []
@@ -49,7 +51,9 @@ def _model_sources(facts: FileFacts, feed: ModelFeed, index: ProjectIndex) -> tu
     return origin, [(facts, origin.name)]
 
 
-def _training_dtype(facts: FileFacts, feed: ModelFeed, index: ProjectIndex) -> tuple[ModelOrigin | None, _Trained | None]:
+def _training_dtype(
+    facts: FileFacts, feed: ModelFeed, index: ProjectIndex
+) -> tuple[ModelOrigin | None, _Trained | None]:
     origin, sources = _model_sources(facts, feed, index)
     found: list[_Trained] = []
     for owner, _name in sources:
@@ -57,8 +61,16 @@ def _training_dtype(facts: FileFacts, feed: ModelFeed, index: ProjectIndex) -> t
             if train.stage != "train":
                 continue
             if owner is facts and origin is not None and not origin.artifact:
-                other = model_origin(owner, train.model, train.scope, train.stmt, index) if train.model else None
-                if other is None or (other.name, other.scope, other.stmt) != (origin.name, origin.scope, origin.stmt):
+                other = (
+                    model_origin(owner, train.model, train.scope, train.stmt, index)
+                    if train.model
+                    else None
+                )
+                if other is None or (other.name, other.scope, other.stmt) != (
+                    origin.name,
+                    origin.scope,
+                    origin.stmt,
+                ):
                     continue
             info = array_info(owner, train.data, train.scope, train.stmt, index)
             if not info.dtype or info.lib == "pandas":
@@ -182,7 +194,14 @@ def inference_dtype_mismatch(facts: FileFacts, index: ProjectIndex) -> Iterator[
         if trained is None or same_dtype_family(info.dtype, trained.dtype):
             continue
         call = facts.call_by_id[feed.call]
-        related = (Related(trained.file, trained.span.line, trained.span.column, f"model trained on {trained.dtype} input here"),)
+        related = (
+            Related(
+                trained.file,
+                trained.span.line,
+                trained.span.column,
+                f"model trained on {trained.dtype} input here",
+            ),
+        )
         yield Finding(
             call.span,
             f"inference input is {info.dtype} but the model was trained on {trained.dtype}; cast it the same way as in training",
@@ -191,7 +210,9 @@ def inference_dtype_mismatch(facts: FileFacts, index: ProjectIndex) -> Iterator[
         )
 
 
-def _forward_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, Value, ModelOrigin]]:
+def _forward_calls(
+    facts: FileFacts, index: ProjectIndex
+) -> Iterator[tuple[Call, Value, ModelOrigin]]:
     """`model(x)`, `self.net(x)`, `model.forward(x)` on a torch module, with the input."""
     for call in facts.calls:
         if not call.args or call.qualname:
@@ -206,7 +227,16 @@ def _forward_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call
         if origin is None or origin.kind not in _TORCH_MODEL_KINDS:
             continue
         if origin.kind == "torch-module":
-            built = facts.call_by_id.get(next((b.call for b in bindings(facts, index) if b.name == origin.name and b.stmt == origin.stmt), -1))
+            built = facts.call_by_id.get(
+                next(
+                    (
+                        b.call
+                        for b in bindings(facts, index)
+                        if b.name == origin.name and b.stmt == origin.stmt
+                    ),
+                    -1,
+                )
+            )
             if built is not None and built.qualname.rsplit(".", 1)[-1].endswith("Loss"):
                 continue
         data = call.arg(0, "input") or call.arg(0, "x")
@@ -220,12 +250,25 @@ def _made_double(facts: FileFacts, name: str) -> bool:
         if name in assign.targets and assign.value.kind == "call":
             for cid in assign.value.calls:
                 inner = facts.call_by_id.get(cid)
-                if inner is not None and (inner.method == "double" or (inner.method == "to" and any("float64" in a.value.text or "double" in a.value.text for a in inner.args))):
+                if inner is not None and (
+                    inner.method == "double"
+                    or (
+                        inner.method == "to"
+                        and any(
+                            "float64" in a.value.text or "double" in a.value.text
+                            for a in inner.args
+                        )
+                    )
+                ):
                     return True
     for call in facts.calls:
         if call.receiver == name and call.method == "double":
             return True
-        if call.receiver == name and call.method == "to" and any("float64" in a.value.text or "double" in a.value.text for a in call.args):
+        if (
+            call.receiver == name
+            and call.method == "to"
+            and any("float64" in a.value.text or "double" in a.value.text for a in call.args)
+        ):
             return True
     return False
 
@@ -311,17 +354,31 @@ def torch_float64_input(facts: FileFacts, index: ProjectIndex) -> Iterator[Findi
     reported: set[int] = set()
     for call, data, origin in _forward_calls(facts, index):
         info = array_info(facts, data, call.scope, call.stmt, index)
-        if not _is_float64_tensor(info) or info.tensor_from in reported or _made_double(facts, origin.name):
+        if (
+            not _is_float64_tensor(info)
+            or info.tensor_from in reported
+            or _made_double(facts, origin.name)
+        ):
             continue
         maker = facts.call_by_id.get(info.tensor_from)
         if maker is None:
             continue
         reported.add(info.tensor_from)
         end = maker.span
-        fix = Fix("Append `.float()`", (Edit(end.end_line, end.end_column, end.end_line, end.end_column, ".float()"),))
+        fix = Fix(
+            "Append `.float()`",
+            (Edit(end.end_line, end.end_column, end.end_line, end.end_column, ".float()"),),
+        )
         related: tuple[Related, ...] = ()
         if maker.id != call.id and call.span.line != maker.span.line:
-            related = (Related(facts.path, call.span.line, call.span.column, "the float64 tensor is fed to the module here"),)
+            related = (
+                Related(
+                    facts.path,
+                    call.span.line,
+                    call.span.column,
+                    "the float64 tensor is fed to the module here",
+                ),
+            )
         yield Finding(
             maker.span,
             f"`{maker.callee}` keeps NumPy's float64; the module expects float32 (append `.float()` or pass `dtype=torch.float32`)",
@@ -471,7 +528,10 @@ def inference_shape_mismatch(facts: FileFacts, index: ProjectIndex) -> Iterator[
             continue
         declared: list[tuple[tuple[int, ...] | None, Call, FileFacts]] = []
         for owner, _name in sources:
-            if not any(b.kind == "keras-model" and b.origin == "constructed" for b in bindings(owner, index)):
+            if not any(
+                b.kind == "keras-model" and b.origin == "constructed"
+                for b in bindings(owner, index)
+            ):
                 declared = []
                 break
             declared.extend((shape, call, owner) for shape, call in declared_input_shapes(owner))

@@ -57,7 +57,11 @@ def _is_pinned(spec: str, rest: str) -> bool:
     spec = spec.strip()
     if spec.startswith("@"):
         return True  # a direct URL (a wheel of one version)
-    poetry = _POETRY_VERSION.match(spec + rest) if spec.startswith("=") and not spec.startswith("==") else None
+    poetry = (
+        _POETRY_VERSION.match(spec + rest)
+        if spec.startswith("=") and not spec.startswith("==")
+        else None
+    )
     if poetry is not None:
         version = poetry.group(1).strip()
         return bool(re.fullmatch(r"(?:==?\s*)?\d+(?:\.\d+)+(?:\.\*)?", version))
@@ -89,7 +93,14 @@ def dependency_entries(text: str) -> list[_Entry]:
         framework = _framework_of(match.group("name"))
         if not framework:
             continue
-        out.append(_Entry(framework, number, line.strip(), _is_pinned(match.group("spec"), match.group("rest"))))
+        out.append(
+            _Entry(
+                framework,
+                number,
+                line.strip(),
+                _is_pinned(match.group("spec"), match.group("rest")),
+            )
+        )
     return out
 
 
@@ -100,7 +111,11 @@ def _event_framework(index: ProjectIndex, event: ArtifactEvent) -> str:
         return "transformers" if event.obj_kind == "hf-model" else "tensorflow"
     if event.api in ("torch-save", "jit-save"):
         return "torch"
-    if event.api == "pickle-dump" and event.obj_kind in ("sklearn-model", "pipeline", "preprocessor"):
+    if event.api == "pickle-dump" and event.obj_kind in (
+        "sklearn-model",
+        "pipeline",
+        "preprocessor",
+    ):
         facts = index.file(event.file)
         if facts is None:
             return ""
@@ -126,7 +141,16 @@ def _governs(dep_path: str, script: str) -> bool:
     return not folder or _folder(script) == folder or _folder(script).startswith(folder + "/")
 
 
-_KIND_ORDER = ("requirements.txt", "requirements", "pyproject.toml", "environment.yml", "environment.yaml", "setup.cfg", "setup.py", "Pipfile")
+_KIND_ORDER = (
+    "requirements.txt",
+    "requirements",
+    "pyproject.toml",
+    "environment.yml",
+    "environment.yaml",
+    "setup.cfg",
+    "setup.py",
+    "Pipfile",
+)
 
 
 def _file_order(path: str) -> tuple[int, int, str]:
@@ -247,7 +271,11 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
         return
     frameworks = sorted({_event_framework(index, e) for events in scripts.values() for e in events})
     entries = {path: dependency_entries(index.dependency_files[path]) for path in project}
-    unpinned = [fw for fw in frameworks if not any(e.framework == fw and e.pinned for es in entries.values() for e in es)]
+    unpinned = [
+        fw
+        for fw in frameworks
+        if not any(e.framework == fw and e.pinned for es in entries.values() for e in es)
+    ]
     if not unpinned:
         return
     names = ", ".join(f"`{fw}`" for fw in unpinned)

@@ -49,7 +49,9 @@ def _nearest(facts: FileFacts, events: list[ArtifactEvent]) -> list[ArtifactEven
     return [e for e in events if shared_folders(e.file, facts.path) == best]
 
 
-def _same_expression_saves(facts: FileFacts, index: ProjectIndex, load: Call) -> list[ArtifactEvent]:
+def _same_expression_saves(
+    facts: FileFacts, index: ProjectIndex, load: Call
+) -> list[ArtifactEvent]:
     """Saves earlier in the same function to the same (unresolved) path expression: `tmp + "/m.keras"`."""
     target = load.arg(0, "filepath")
     if target is None:
@@ -60,7 +62,12 @@ def _same_expression_saves(facts: FileFacts, index: ProjectIndex, load: Call) ->
             continue
         save = facts.call_by_id[e.call]
         path = save.arg(0, "filepath") if save.method == "save" else save.arg(1, "filepath")
-        if save.scope == load.scope and save.stmt < load.stmt and path is not None and path.value.text == target.value.text:
+        if (
+            save.scope == load.scope
+            and save.stmt < load.stmt
+            and path is not None
+            and path.value.text == target.value.text
+        ):
             out.append(e)
     return out
 
@@ -71,13 +78,16 @@ def _within(path: str, loader: str) -> bool:
     return not folder or path.startswith(folder + "/")
 
 
-def _saved_model_objects(owner: FileFacts, index: ProjectIndex, saver: ArtifactEvent) -> tuple[CustomObject, ...]:
+def _saved_model_objects(
+    owner: FileFacts, index: ProjectIndex, saver: ArtifactEvent
+) -> tuple[CustomObject, ...]:
     """Custom objects of the model a save writes: those of the saving function when it builds the
     model itself, else those of the whole file (the model comes from elsewhere in it)."""
     call = owner.call_by_id[saver.call]
     root = saver.obj.split(".", 1)[0] if saver.obj and "(" not in saver.obj else ""
     builds_here = bool(root) and any(
-        a.scope == call.scope and root in a.targets and a.op == "=" and a.stmt <= call.stmt for a in owner.assigns
+        a.scope == call.scope and root in a.targets and a.op == "=" and a.stmt <= call.stmt
+        for a in owner.assigns
     )
     if builds_here:
         return custom_objects_used(owner, index, call.scope)
@@ -267,7 +277,13 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
             continue
         compiled = call.kwarg_const("compile", True) is not False
         unsafe_allowed = call.kwarg_const("safe_mode", True) is False
-        savers = _nearest(facts, [e for e in index.partners(event, "save") if e.api in _KERAS_FULL_SAVES]) if not _unresolved(event.path) else []
+        savers = (
+            _nearest(
+                facts, [e for e in index.partners(event, "save") if e.api in _KERAS_FULL_SAVES]
+            )
+            if not _unresolved(event.path)
+            else []
+        )
         if not savers and _unresolved(event.path):
             savers = _same_expression_saves(facts, index, call)
         if savers and all(_saved_format(index, s) == "tf" for s in savers):
@@ -289,7 +305,9 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
         if not savers:
             unknown_savers = [e for e in _keras_saves(index) if _unresolved(e.path)]
             if _unresolved(event.path):
-                candidates.extend(o for o in project_custom_classes(index) if _within(o.file, facts.path))
+                candidates.extend(
+                    o for o in project_custom_classes(index) if _within(o.file, facts.path)
+                )
                 unknown_savers = [e for e in _keras_saves(index) if _within(e.file, facts.path)]
             for saver in unknown_savers:
                 owner = index.file(saver.file)
@@ -313,17 +331,34 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
         )
         for obj in sorted(needed.values(), key=lambda o: (o.file, o.span.line))[:3]:
             if obj.file and obj.span.line:
-                related.append(Related(obj.file, obj.span.line, obj.span.column, f"`{obj.name}` defined here"))
+                related.append(
+                    Related(obj.file, obj.span.line, obj.span.column, f"`{obj.name}` defined here")
+                )
         yield Finding(call.span, message, related=tuple(related), artifact=_artifact(event.path))
 
 
 # --- LOAD002 ----------------------------------------------------------------------------------
 
-_BASE_LAYER_ARGS = frozenset({"name", "dtype", "trainable", "dynamic", "autocast", "input_shape", "input_dim", "batch_input_shape"})
+_BASE_LAYER_ARGS = frozenset(
+    {
+        "name",
+        "dtype",
+        "trainable",
+        "dynamic",
+        "autocast",
+        "input_shape",
+        "input_dim",
+        "batch_input_shape",
+    }
+)
 # Serialising a nested layer/model to a dict: `cls(**config)` then passes the dict to `__init__`.
 # (activations, initializers ... serialise to what their `keras.*.get` in `__init__` accepts.)
 _SERIALIZERS = frozenset(
-    {"keras.saving.serialize_keras_object", "keras.utils.serialize_keras_object", "keras.layers.serialize"}
+    {
+        "keras.saving.serialize_keras_object",
+        "keras.utils.serialize_keras_object",
+        "keras.layers.serialize",
+    }
 )
 
 
@@ -469,7 +504,10 @@ def _serialises_nested(facts: FileFacts, cls_name: str) -> bool:
     config, init = f"{cls_name}.get_config", f"{cls_name}.__init__"
     if not any(c.scope == config and c.qualname in _SERIALIZERS for c in facts.calls):
         return False
-    return not any(c.scope == init and c.qualname.startswith("keras.") and "deserialize" in c.qualname for c in facts.calls)
+    return not any(
+        c.scope == init and c.qualname.startswith("keras.") and "deserialize" in c.qualname
+        for c in facts.calls
+    )
 
 
 def _class_artifact(facts: FileFacts, cls_name: str, index: ProjectIndex) -> str | None:
@@ -576,10 +614,14 @@ def legacy_h5_format(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]
             continue
         call = facts.call_by_id[event.call]
         fmt = call.kwarg_const("save_format")
-        is_h5 = (isinstance(fmt, str) and fmt.lower() in _H5) or (fmt is None and suffix(event.path) in _H5)
+        is_h5 = (isinstance(fmt, str) and fmt.lower() in _H5) or (
+            fmt is None and suffix(event.path) in _H5
+        )
         if not is_h5:
             continue
-        saved_parts = tuple(o for o in _saved_model_objects(facts, index, event) if o.kind in ("layer", "model"))
+        saved_parts = tuple(
+            o for o in _saved_model_objects(facts, index, event) if o.kind in ("layer", "model")
+        )
         parts = _parts_of(facts, index, event, call, saved_parts)
         if not parts:
             continue
@@ -590,7 +632,10 @@ def legacy_h5_format(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]
             artifact=_artifact(event.path),
         )
     for call in facts.calls:
-        if call.qualname != "keras.callbacks.ModelCheckpoint" or call.kwarg_const("save_weights_only") is True:
+        if (
+            call.qualname != "keras.callbacks.ModelCheckpoint"
+            or call.kwarg_const("save_weights_only") is True
+        ):
             continue
         path_arg = call.arg(0, "filepath")
         if path_arg is None:
@@ -612,7 +657,13 @@ def _model_parts(facts: FileFacts, index: ProjectIndex) -> tuple[CustomObject, .
     return tuple(o for o in custom_objects_used(facts, index) if o.kind in ("layer", "model"))
 
 
-def _parts_of(facts: FileFacts, index: ProjectIndex, event: ArtifactEvent, call: Call, custom: tuple[CustomObject, ...]) -> list[str]:
+def _parts_of(
+    facts: FileFacts,
+    index: ProjectIndex,
+    event: ArtifactEvent,
+    call: Call,
+    custom: tuple[CustomObject, ...],
+) -> list[str]:
     root = event.obj.split(".", 1)[0] if "(" not in event.obj else ""
     if root:
         b = binding_of(facts, root, call.scope, call.stmt, index)
@@ -728,7 +779,9 @@ def _used_results(facts: FileFacts) -> set[int]:
 
 # --- LOAD005 ----------------------------------------------------------------------------------
 
-_MODEL_SAVE_APIS = frozenset({"keras-save", "keras-save-weights", "torch-save", "pickle-dump", "jit-save"})
+_MODEL_SAVE_APIS = frozenset(
+    {"keras-save", "keras-save-weights", "torch-save", "pickle-dump", "jit-save"}
+)
 _SAVE_WORDS = re.compile(r"save|export|dump|checkpoint|persist|upload|log_model", re.I)
 
 
@@ -844,7 +897,11 @@ def model_saved_before_training(facts: FileFacts, index: ProjectIndex) -> Iterat
         if later and not loaders:
             continue  # the trained model is saved elsewhere, and nothing loads this early file
         step = steps[-1]
-        related = [Related(facts.path, step.span.line, step.span.column, f"trained again here ({step.what})")]
+        related = [
+            Related(
+                facts.path, step.span.line, step.span.column, f"trained again here ({step.what})"
+            )
+        ]
         for loader in loaders[:2]:
             link = _related(index, loader, "the earlier artifact is loaded here")
             if link is not None:
@@ -890,7 +947,12 @@ def _kind(facts: FileFacts, index: ProjectIndex, name: str, call: Call) -> str:
 
 
 def _later_saves(
-    facts: FileFacts, index: ProjectIndex, name: str, scope: str, after: int, events: tuple[ArtifactEvent, ...]
+    facts: FileFacts,
+    index: ProjectIndex,
+    name: str,
+    scope: str,
+    after: int,
+    events: tuple[ArtifactEvent, ...],
 ) -> list[str]:
     """Paths the model is saved to after a statement ('' when a helper saves it somewhere unknown)."""
     out: list[str] = []
@@ -936,7 +998,9 @@ _CONFIG_WRITERS = frozenset(
         "joblib.dump",
     }
 )
-_ARCH_METHODS = frozenset({"to_json", "to_yaml", "get_config", "save_hyperparameters", "save_pretrained", "save_config"})
+_ARCH_METHODS = frozenset(
+    {"to_json", "to_yaml", "get_config", "save_hyperparameters", "save_pretrained", "save_config"}
+)
 
 
 @rule(
@@ -1045,10 +1109,18 @@ def _architecture_saved(facts: FileFacts, events: tuple[ArtifactEvent, ...]) -> 
             continue
         if e.api in ("keras-save", "jit-save"):
             return True
-        if e.api == "torch-save" and e.obj_kind in ("torch-module", "hf-model") and "state_dict" not in e.obj:
+        if (
+            e.api == "torch-save"
+            and e.obj_kind in ("torch-module", "hf-model")
+            and "state_dict" not in e.obj
+        ):
             return True
     for c in facts.calls:
-        if c.method in _ARCH_METHODS or c.qualname in _CONFIG_WRITERS or c.qualname.startswith("mlflow."):
+        if (
+            c.method in _ARCH_METHODS
+            or c.qualname in _CONFIG_WRITERS
+            or c.qualname.startswith("mlflow.")
+        ):
             return True
     return False
 
@@ -1069,5 +1141,7 @@ def _is_bare_state_dict(facts: FileFacts, call: Call) -> bool:
     if value.kind == "dict":
         if value.text.endswith("...") or _CONFIG_KEYS.search(value.text):
             return False
-        return any(facts.call_by_id[c].method == "state_dict" for c in value.calls if c in facts.call_by_id)
+        return any(
+            facts.call_by_id[c].method == "state_dict" for c in value.calls if c in facts.call_by_id
+        )
     return False

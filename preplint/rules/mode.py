@@ -16,9 +16,43 @@ from preplint.rules import Finding, rule
 _BUILTINS = frozenset(dir(builtins))
 # Methods that are not a sub-module being run (`model.eval()`, `opt.step()`, `x.to(device)`).
 _NOT_SUBMODULE = flow.TORCH_MODULE_METHODS | frozenset(
-    {"to", "cuda", "cpu", "float", "half", "double", "step", "backward", "item", "numpy", "detach", "size", "view",
-     "reshape", "append", "extend", "predict", "fit", "format", "join", "get", "update", "save", "load", "read",
-     "write", "parse_args", "add_argument", "items", "keys", "values", "softmax", "argmax", "sum", "mean"}
+    {
+        "to",
+        "cuda",
+        "cpu",
+        "float",
+        "half",
+        "double",
+        "step",
+        "backward",
+        "item",
+        "numpy",
+        "detach",
+        "size",
+        "view",
+        "reshape",
+        "append",
+        "extend",
+        "predict",
+        "fit",
+        "format",
+        "join",
+        "get",
+        "update",
+        "save",
+        "load",
+        "read",
+        "write",
+        "parse_args",
+        "add_argument",
+        "items",
+        "keys",
+        "values",
+        "softmax",
+        "argmax",
+        "sum",
+        "mean",
+    }
 )
 _KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 
@@ -37,13 +71,24 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
             yield call, call.receiver
             continue
         callee = call.callee
-        if not callee or call.method == "forward" or callee in _BUILTINS or callee in facts.function_by_qualname or callee in facts.class_by_name:
+        if (
+            not callee
+            or call.method == "forward"
+            or callee in _BUILTINS
+            or callee in facts.function_by_qualname
+            or callee in facts.class_by_name
+        ):
             continue
         if call.qualname:
             # `from serving import model`: a project module's global, not a library function.
             mod, _, attr = call.qualname.rpartition(".")
             owner = index.module(mod) if mod else None
-            if owner is None or attr in owner.function_by_qualname or attr in owner.class_by_name or "." in callee:
+            if (
+                owner is None
+                or attr in owner.function_by_qualname
+                or attr in owner.class_by_name
+                or "." in callee
+            ):
                 continue
         if call.method in _NOT_SUBMODULE:
             continue
@@ -53,7 +98,11 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
             if b is None or b.kind not in ("torch-module", "torch-loaded", "hf-model"):
                 continue
         cls = flow.enclosing_class(facts, call.scope)
-        if callee.startswith("self.") and cls and f"{cls}.{callee[5:]}" in facts.function_by_qualname:
+        if (
+            callee.startswith("self.")
+            and cls
+            and f"{cls}.{callee[5:]}" in facts.function_by_qualname
+        ):
             continue
         if cls and _module_like_class(facts, cls, index):
             continue  # a sub-module run inside its parent module: the parent's mode decides
@@ -78,7 +127,10 @@ def _module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
             "forward" in cdef.methods
             or any(
                 b.startswith(("torch.", "transformers.", "diffusers.", "timm.", "keras."))
-                or (b.endswith(_MODULE_BASE_SUFFIXES) and not b.startswith(("pydantic", "sqlalchemy", "django", "peewee")))
+                or (
+                    b.endswith(_MODULE_BASE_SUFFIXES)
+                    and not b.startswith(("pydantic", "sqlalchemy", "django", "peewee"))
+                )
                 for b in cdef.bases
             )
         )
@@ -87,19 +139,30 @@ def _module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
     return result
 
 
-def _inference_reason(facts: FileFacts, call: Call, state: flow.ModuleState, index: ProjectIndex, trained_here: bool) -> str:
+def _inference_reason(
+    facts: FileFacts, call: Call, state: flow.ModuleState, index: ProjectIndex, trained_here: bool
+) -> str:
     """Why this use of a module is inference, '' when it is (or may be) training."""
     if _is_pytest_function(facts, call.scope) or _in_lightning_module(facts, call.scope, index):
         return ""
     if flow.no_grad_at(facts, call):
         if trained_here and _same_loop_as_training(facts, call, index):
             return ""  # a GAN's generator sampled for the discriminator step: part of training
-        return "under `torch.no_grad()`" if any(w in flow.NO_GRAD_CONTEXTS for w in call.withs) else "in a no-grad function"
+        return (
+            "under `torch.no_grad()`"
+            if any(w in flow.NO_GRAD_CONTEXTS for w in call.withs)
+            else "in a no-grad function"
+        )
     if flow.in_training_loop(facts, call, index):
         return ""
     training_scope = call.scope in flow.training_scopes(facts, index)
     named = flow.inference_named_scope(facts, call.scope)
-    if named and not training_scope and not _is_pytest_function(facts, call.scope) and not _only_called_for_training(facts, call.scope, index):
+    if (
+        named
+        and not training_scope
+        and not _is_pytest_function(facts, call.scope)
+        and not _only_called_for_training(facts, call.scope, index)
+    ):
         return f"in `{named}`"
     if state.load is not None and not training_scope:
         return "after its weights are loaded"
@@ -127,7 +190,10 @@ def _in_lightning_module(facts: FileFacts, scope: str, index: ProjectIndex) -> b
 
 def _same_loop_as_training(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
     inner = call.loops[-1:] or ()
-    return any(t.scope == call.scope and tuple(t.loops[-1:]) == tuple(inner) for t in flow.training_calls(facts, index))
+    return any(
+        t.scope == call.scope and tuple(t.loops[-1:]) == tuple(inner)
+        for t in flow.training_calls(facts, index)
+    )
 
 
 def _only_called_for_training(facts: FileFacts, scope: str, index: ProjectIndex) -> bool:
@@ -137,7 +203,8 @@ def _only_called_for_training(facts: FileFacts, scope: str, index: ProjectIndex)
         return False
     sites = flow.call_sites(facts, fns[-1], index)
     return bool(sites) and all(
-        not flow.no_grad_at(owner, c) and flow.in_training_loop(owner, c, index) for owner, c in sites
+        not flow.no_grad_at(owner, c) and flow.in_training_loop(owner, c, index)
+        for owner, c in sites
     )
 
 
@@ -160,7 +227,9 @@ def _statement_start(facts: FileFacts, call: Call) -> tuple[int, int, int] | Non
     return None
 
 
-def _eval_fix(facts: FileFacts, index: ProjectIndex, state: flow.ModuleState, use: Call, name: str) -> Fix | None:
+def _eval_fix(
+    facts: FileFacts, index: ProjectIndex, state: flow.ModuleState, use: Call, name: str
+) -> Fix | None:
     """Insert `model.eval()` after the load (or before the use of a local model). Only where nothing
     trains: an eval() inserted into a fine-tuning or training function would break its training."""
     training = flow.training_scopes(facts, index)
@@ -175,19 +244,32 @@ def _eval_fix(facts: FileFacts, index: ProjectIndex, state: flow.ModuleState, us
         if not target:
             # `model = torch.load(path)`: the assigned name
             for a in facts.assigns:
-                if a.stmt == load.call.stmt and a.op == "=" and load.call.id in a.value.calls and len(a.targets) == 1:
+                if (
+                    a.stmt == load.call.stmt
+                    and a.op == "="
+                    and load.call.id in a.value.calls
+                    and len(a.targets) == 1
+                ):
                     target = a.targets[0]
         if where is None or not target:
             return None
         _, column, last = where
         text = f"{' ' * (column - 1)}{target}.eval()\n"
-        return Fix(f"Call `{target}.eval()` after loading its weights", (Edit(last + 1, 1, last + 1, 1, text),))
-    if not any(a.scope == use.scope and a.stmt < use.stmt and name in a.targets for a in facts.assigns):
+        return Fix(
+            f"Call `{target}.eval()` after loading its weights",
+            (Edit(last + 1, 1, last + 1, 1, text),),
+        )
+    if not any(
+        a.scope == use.scope and a.stmt < use.stmt and name in a.targets for a in facts.assigns
+    ):
         return None  # a parameter, a global or an attribute: whoever owns it decides its mode
     for a in facts.assigns:
         if a.stmt == use.stmt and a.op == "=" and use.id in a.value.calls:
             text = f"{' ' * (a.span.column - 1)}{name}.eval()\n"
-            return Fix(f"Call `{name}.eval()` before running it", (Edit(a.span.line, 1, a.span.line, 1, text),))
+            return Fix(
+                f"Call `{name}.eval()` before running it",
+                (Edit(a.span.line, 1, a.span.line, 1, text),),
+            )
     return None
 
 
@@ -359,7 +441,9 @@ def torch_eval_missing(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
         layers = _layers_of(facts, state, index)
         severity: Severity | None = None
         if layers:
-            kinds = " and ".join(sorted({"dropout": "Dropout", "batchnorm": "BatchNorm"}[k] for k in layers))
+            kinds = " and ".join(
+                sorted({"dropout": "Dropout", "batchnorm": "BatchNorm"}[k] for k in layers)
+            )
             message = f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path): its {kinds} layers act as in training"
         elif layers is None:
             message = f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path): Dropout and BatchNorm layers act as in training"
@@ -372,7 +456,14 @@ def torch_eval_missing(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
         related: tuple[Related, ...] = ()
         if state.load is not None:
             lc = state.load.call
-            related = (Related(state.load.facts.path, lc.span.line, lc.span.column, "weights loaded here; no `.eval()` follows"),)
+            related = (
+                Related(
+                    state.load.facts.path,
+                    lc.span.line,
+                    lc.span.column,
+                    "weights loaded here; no `.eval()` follows",
+                ),
+            )
         yield Finding(
             call.span,
             message,
@@ -383,7 +474,9 @@ def torch_eval_missing(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
         )
 
 
-def _layers_of(facts: FileFacts, state: flow.ModuleState, index: ProjectIndex) -> frozenset[str] | None:
+def _layers_of(
+    facts: FileFacts, state: flow.ModuleState, index: ProjectIndex
+) -> frozenset[str] | None:
     if state.layers is not None:
         return state.layers
     if not state.cls:
@@ -403,7 +496,11 @@ def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str,
         change = flow.mode_change(call)
         receiver = flow.base_receiver(facts, call) if change else ""
         if change and receiver:
-            if receiver == "self" and class_kind(facts, flow.enclosing_class(facts, call.scope), index) != "torch-module":
+            if (
+                receiver == "self"
+                and class_kind(facts, flow.enclosing_class(facts, call.scope), index)
+                != "torch-module"
+            ):
                 continue
             out.append((call, receiver, change, None))
             continue
@@ -427,7 +524,9 @@ def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str,
             changes = {flow.mode_change(c) for c in inner}
             if changes:
                 switch = inner[0] if owner is facts else None
-                out.append((call, value.name, "either" if len(changes) > 1 else changes.pop(), switch))
+                out.append(
+                    (call, value.name, "either" if len(changes) > 1 else changes.pop(), switch)
+                )
         if self_method:
             by_attr: dict[str, list[Call]] = {}
             for c in inner_calls:
@@ -436,7 +535,9 @@ def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str,
                     by_attr.setdefault(receiver, []).append(c)
             for receiver, inner in by_attr.items():
                 changes = {flow.mode_change(c) for c in inner}
-                out.append((call, receiver, "either" if len(changes) > 1 else changes.pop(), inner[0]))
+                out.append(
+                    (call, receiver, "either" if len(changes) > 1 else changes.pop(), inner[0])
+                )
     return out
 
 
@@ -569,11 +670,26 @@ def torch_train_not_restored(facts: FileFacts, index: ProjectIndex) -> Iterator[
         if loop_id < 0:
             continue
         loop = facts.loop_by_id[loop_id]
-        steps = [t for t in training if t.scope == call.scope and loop_id in t.loops and _trains(facts, index, t, name, loop_id, loop.stmt_start)]
+        steps = [
+            t
+            for t in training
+            if t.scope == call.scope
+            and loop_id in t.loops
+            and _trains(facts, index, t, name, loop_id, loop.stmt_start)
+        ]
         if not steps:
             continue
-        restores = [c for c, n, ch, _ in events if c.scope == call.scope and loop_id in c.loops and ch in ("train", "either") and _related_name(n, name)]
-        if any(r.stmt == call.stmt for r in restores) or _restored_before_next_step(call, restores, steps):
+        restores = [
+            c
+            for c, n, ch, _ in events
+            if c.scope == call.scope
+            and loop_id in c.loops
+            and ch in ("train", "either")
+            and _related_name(n, name)
+        ]
+        if any(r.stmt == call.stmt for r in restores) or _restored_before_next_step(
+            call, restores, steps
+        ):
             # `model.train() if training else model.eval()`: the mode follows a flag
             continue
         # A helper's `model.eval()` (in this file) is where the mode is switched: report it there.
@@ -583,9 +699,24 @@ def torch_train_not_restored(facts: FileFacts, index: ProjectIndex) -> Iterator[
             continue
         reported.add(key)
         step = steps[0]
-        related = [Related(facts.path, step.span.line, step.span.column, "next training step, still in eval mode")]
+        related = [
+            Related(
+                facts.path,
+                step.span.line,
+                step.span.column,
+                "next training step, still in eval mode",
+            )
+        ]
         if inner is not None:
-            related.insert(0, Related(facts.path, call.span.line, call.span.column, "called here, inside the training loop"))
+            related.insert(
+                0,
+                Related(
+                    facts.path,
+                    call.span.line,
+                    call.span.column,
+                    "called here, inside the training loop",
+                ),
+            )
         yield Finding(
             where.span,
             f"`{name}` is switched to eval mode inside the training loop and never back: the next epoch trains with "
@@ -602,24 +733,35 @@ def _loop_with_training(call: Call, training: tuple[Call, ...]) -> int:
     return -1
 
 
-def _trains(facts: FileFacts, index: ProjectIndex, step: Call, name: str, loop_id: int, loop_start: int) -> bool:
+def _trains(
+    facts: FileFacts, index: ProjectIndex, step: Call, name: str, loop_id: int, loop_start: int
+) -> bool:
     """Whether a training step in the loop can update `name`: its optimizer covers it, the loop runs it
     with gradients, or the step is a training helper given it (a frozen teacher is none of these)."""
     found = flow.training_steps(facts, index, name, step.scope, loop_start - 1)
     if any(s.stmt == step.stmt for s in found):
         return True
     if flow.resolve_function(facts, step, index) is not None:
-        return any(_related_name(n, name) for a in step.args for n in a.value.names) or not step.args
+        return (
+            any(_related_name(n, name) for a in step.args for n in a.value.names) or not step.args
+        )
     return any(
-        c.scope == step.scope and loop_id in c.loops and _related_name(used, name) and not flow.no_grad_at(facts, c)
+        c.scope == step.scope
+        and loop_id in c.loops
+        and _related_name(used, name)
+        and not flow.no_grad_at(facts, c)
         for c, used in _module_uses(facts, index)
     )
 
 
 def _restored_before_next_step(evaluated: Call, restores: list[Call], steps: list[Call]) -> bool:
     """Walking the loop body from the eval call, around to its top: does a train() come before a step?"""
-    after = [(c.id, "restore") for c in restores if c.id > evaluated.id] + [(s.id, "step") for s in steps if s.id > evaluated.id]
-    before = [(c.id, "restore") for c in restores if c.id < evaluated.id] + [(s.id, "step") for s in steps if s.id < evaluated.id]
+    after = [(c.id, "restore") for c in restores if c.id > evaluated.id] + [
+        (s.id, "step") for s in steps if s.id > evaluated.id
+    ]
+    before = [(c.id, "restore") for c in restores if c.id < evaluated.id] + [
+        (s.id, "step") for s in steps if s.id < evaluated.id
+    ]
     for _, what in sorted(after) + sorted(before):
         return what == "restore"
     return True
@@ -627,7 +769,9 @@ def _restored_before_next_step(evaluated: Call, restores: list[Call], steps: lis
 
 # --- MODE003 ---------------------------------------------------------------------------------
 
-_MC_WORDS = frozenset({"mc", "monte", "carlo", "uncertainty", "bayes", "bayesian", "mcdropout", "stochastic"})
+_MC_WORDS = frozenset(
+    {"mc", "monte", "carlo", "uncertainty", "bayes", "bayesian", "mcdropout", "stochastic"}
+)
 _GRADIENT_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.autograd.GradientTape"})
 
 
@@ -635,7 +779,11 @@ def _keras_loaded(facts: FileFacts, index: ProjectIndex, name: str, call: Call) 
     """The artifact path when `name` holds a Keras model loaded from a file (None when not loaded)."""
     root = name.split(".")[0]
     for event in artifact_events(facts, index):
-        if event.action == "load" and event.api in ("keras-load", "jit-load", "torch-load") and event.obj in (name, root):
+        if (
+            event.action == "load"
+            and event.api in ("keras-load", "jit-load", "torch-load")
+            and event.obj in (name, root)
+        ):
             return event.path
     b = binding_of(facts, root, call.scope, call.stmt, index)
     if b is not None and b.origin == "loaded" and b.kind == "keras-model":
@@ -737,7 +885,11 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
     training = flow.training_scopes(facts, index) if keras else frozenset()
     for call in facts.calls:
         if torch and call.qualname in flow.DROPOUT_FUNCTIONS or call.qualname == "torch.dropout":
-            flag = call.arg(2, "training") if call.qualname != "torch.dropout" else call.arg(2, "train")
+            flag = (
+                call.arg(2, "training")
+                if call.qualname != "torch.dropout"
+                else call.arg(2, "train")
+            )
             if flag is not None:
                 continue  # an explicit `training=` (even True, e.g. MC dropout) is a decision, not an oversight
             if flag is None and any(a.star == "**" for a in call.args):
@@ -751,9 +903,17 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
                 "pass `training=self.training` or use `nn.Dropout`",
             )
             continue
-        if not keras or call.kwarg_const("training") is not True or (call.qualname and not call.qualname.startswith(_KERAS_ROOTS)):
+        if (
+            not keras
+            or call.kwarg_const("training") is not True
+            or (call.qualname and not call.qualname.startswith(_KERAS_ROOTS))
+        ):
             continue
-        if any(w in _GRADIENT_TAPES for w in call.withs) or call.scope in training or flow.in_training_loop(facts, call, index):
+        if (
+            any(w in _GRADIENT_TAPES for w in call.withs)
+            or call.scope in training
+            or flow.in_training_loop(facts, call, index)
+        ):
             continue
         if _is_pytest_function(facts, call.scope):
             continue
@@ -775,7 +935,9 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
 # --- MODE004 ---------------------------------------------------------------------------------
 
 
-def _int_value(facts: FileFacts, index: ProjectIndex, call: Call, position: int | None, keyword: str) -> int | None:
+def _int_value(
+    facts: FileFacts, index: ProjectIndex, call: Call, position: int | None, keyword: str
+) -> int | None:
     arg = call.arg(position, keyword)
     if arg is None:
         return None
@@ -797,11 +959,19 @@ def _file_has_batchnorm(facts: FileFacts, index: ProjectIndex, keras: bool) -> b
     for f in files:
         for c in f.calls:
             leaf = c.qualname.rsplit(".", 1)[-1]
-            if keras and leaf in ("BatchNormalization", "SyncBatchNormalization") and c.qualname.startswith("keras"):
+            if (
+                keras
+                and leaf in ("BatchNormalization", "SyncBatchNormalization")
+                and c.qualname.startswith("keras")
+            ):
                 return True
             if not keras and c.qualname.startswith("torch.nn.") and "BatchNorm" in leaf:
                 return True
-            if not keras and c.qualname.startswith("torchvision.models.") and flow._builtin_mode_layers(c.qualname):
+            if (
+                not keras
+                and c.qualname.startswith("torchvision.models.")
+                and flow._builtin_mode_layers(c.qualname)
+            ):
                 return True
     return False
 
@@ -811,7 +981,9 @@ def _loader_trains(facts: FileFacts, index: ProjectIndex, name: str, scope: str)
     training = flow.training_calls(facts, index)
     for a in facts.assigns:
         if a.op == "for" and a.scope == scope and name in a.value.names:
-            loop = next((lp for lp in facts.loops if lp.scope == scope and lp.stmt_start == a.stmt), None)
+            loop = next(
+                (lp for lp in facts.loops if lp.scope == scope and lp.stmt_start == a.stmt), None
+            )
             if loop is None:
                 continue
             step = next((t for t in training if loop.id in t.loops), None)
@@ -913,7 +1085,10 @@ def batchnorm_tiny_batches(facts: FileFacts, index: ProjectIndex) -> Iterator[Fi
                 if first is not None and first.value.name:
                     size = _dataset_batch(facts, first.value.name, call)
             if size == 1 and _file_has_batchnorm(facts, index, keras=True):
-                yield Finding(call.span, "the model has BatchNormalization and trains with batches of one sample: its batch statistics are meaningless")
+                yield Finding(
+                    call.span,
+                    "the model has BatchNormalization and trains with batches of one sample: its batch statistics are meaningless",
+                )
     if torch:
         for call in facts.calls_named("torch.utils.data.DataLoader"):
             if call.arg(keyword="batch_sampler") is not None or any(a.star for a in call.args):
@@ -922,7 +1097,14 @@ def batchnorm_tiny_batches(facts: FileFacts, index: ProjectIndex) -> Iterator[Fi
             size = _int_value(facts, index, call, 1, "batch_size") if has_size else 1
             if size != 1:
                 continue
-            target = next((a.targets[0] for a in facts.assigns if a.value.call == call.id and len(a.targets) == 1), "")
+            target = next(
+                (
+                    a.targets[0]
+                    for a in facts.assigns
+                    if a.value.call == call.id and len(a.targets) == 1
+                ),
+                "",
+            )
             if not target:
                 continue
             step = _loader_trains(facts, index, target, call.scope)
@@ -932,7 +1114,11 @@ def batchnorm_tiny_batches(facts: FileFacts, index: ProjectIndex) -> Iterator[Fi
             yield Finding(
                 call.span,
                 f"`{target}` feeds training with {what} and the model has BatchNorm: batch statistics of one sample are meaningless",
-                related=(Related(facts.path, step.span.line, step.span.column, "training step fed by it"),),
+                related=(
+                    Related(
+                        facts.path, step.span.line, step.span.column, "training step fed by it"
+                    ),
+                ),
             )
 
 
@@ -1031,10 +1217,17 @@ def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
     """
     if not facts.uses("torch"):
         return
-    if any(c.qualname in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and c.parent == -1 for c in facts.calls):
+    if any(
+        c.qualname in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled")
+        and c.parent == -1
+        for c in facts.calls
+    ):
         return
     frozen = {c.receiver for c in facts.calls if c.method == "requires_grad_"} | {
-        t.rsplit(".", 1)[0] for a in facts.assigns for t in a.targets if t.endswith(".requires_grad") and a.value.const is False
+        t.rsplit(".", 1)[0]
+        for a in facts.assigns
+        for t in a.targets
+        if t.endswith(".requires_grad") and a.value.const is False
     }
     frozen_any = bool(frozen - {""})  # parameters frozen: no graph is built for them
     reported: set[tuple[str, str]] = set()
@@ -1043,9 +1236,20 @@ def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
         key = (call.scope, name)
         if key in reported or flow.no_grad_at(facts, call) or call.scope in training or frozen_any:
             continue
-        if flow.in_training_loop(facts, call, index) or _is_pytest_function(facts, call.scope) or _in_lightning_module(facts, call.scope, index):
+        if (
+            flow.in_training_loop(facts, call, index)
+            or _is_pytest_function(facts, call.scope)
+            or _in_lightning_module(facts, call.scope, index)
+        ):
             continue
-        if any(w in call.withs for w in ("torch.enable_grad", "torch.set_grad_enabled", "torch.autograd.set_grad_enabled")):
+        if any(
+            w in call.withs
+            for w in (
+                "torch.enable_grad",
+                "torch.set_grad_enabled",
+                "torch.autograd.set_grad_enabled",
+            )
+        ):
             continue
         state = flow.module_state(facts, name, call.scope, call.stmt, index)
         if not state.torch or state.stateless:
@@ -1053,7 +1257,11 @@ def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
         named = flow.inference_named_scope(facts, call.scope)
         if state.assumed and not named:
             continue
-        if not (state.load is not None or state.mode == "eval" or (named and not _only_called_for_training(facts, call.scope, index))):
+        if not (
+            state.load is not None
+            or state.mode == "eval"
+            or (named and not _only_called_for_training(facts, call.scope, index))
+        ):
             continue
         if _callers_disable_grad(facts, call.scope, index):
             continue
@@ -1131,7 +1339,12 @@ _KNOWN_PRIVATE = frozenset(
         "_is_full_backward_hook",
     }
 )
-_DOCUMENTED_PRIVATE_NAMESPACES = ("torch._dynamo.config", "torch._inductor.config", "torch._functorch.config", "torch._logging")
+_DOCUMENTED_PRIVATE_NAMESPACES = (
+    "torch._dynamo.config",
+    "torch._inductor.config",
+    "torch._functorch.config",
+    "torch._logging",
+)
 _FRAMEWORK_ROOTS = ("tensorflow", "keras", "torch", "tf_keras")
 _SETTER_WORDS = ("set_", "make_", "enable", "disable", "override", "reset")
 _MODEL_KINDS = frozenset({"keras-model", "torch-module", "hf-model", "torch-loaded"})
@@ -1141,7 +1354,9 @@ def _private(part: str) -> bool:
     return part.startswith("_") and not part.startswith("__")
 
 
-def _framework_object(facts: FileFacts, index: ProjectIndex, base: str, scope: str, stmt: int) -> bool:
+def _framework_object(
+    facts: FileFacts, index: ProjectIndex, base: str, scope: str, stmt: int
+) -> bool:
     """Whether a dotted name holds a framework model or layer (not the user's own `self`)."""
     if not base or base == "self":
         return False
@@ -1156,7 +1371,9 @@ def _framework_object(facts: FileFacts, index: ProjectIndex, base: str, scope: s
     for a in facts.assigns:
         if a.op == "for" and root in a.targets and a.scope == scope and a.stmt <= stmt:
             text = a.value.text
-            if text.endswith((".layers", ".submodules", ".modules()", ".children()", ".named_modules()")):
+            if text.endswith(
+                (".layers", ".submodules", ".modules()", ".children()", ".named_modules()")
+            ):
                 return True
     return False
 
@@ -1241,7 +1458,9 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
             if resolved.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
                 continue
             # `K._SESSION.session = ...`, `tf.keras.backend._LOCAL = ...`: a write into a private namespace.
-            if resolved.startswith(_FRAMEWORK_ROOTS) and any(_private(p) for p in resolved.split(".")):
+            if resolved.startswith(_FRAMEWORK_ROOTS) and any(
+                _private(p) for p in resolved.split(".")
+            ):
                 yield Finding(a.span, f"`{target}` {message}")
                 break
             # `layer._per_input_call_tf_function = True`: a known private attribute of a model or layer. The user's
@@ -1254,11 +1473,20 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
         if call.method and _private(call.method):
             if call.method in _KNOWN_PRIVATE and call.receiver != "self":
                 name = call.callee or call.method
-            elif call.qualname.startswith(_FRAMEWORK_ROOTS) and call.method.lstrip("_").removeprefix("jit_").startswith(_SETTER_WORDS):
+            elif call.qualname.startswith(_FRAMEWORK_ROOTS) and call.method.lstrip(
+                "_"
+            ).removeprefix("jit_").startswith(_SETTER_WORDS):
                 name = call.callee  # torch._C._jit_set_profiling_executor(False)
         elif call.callee == "setattr" and len(call.args) >= 2:
             attr_name = call.args[1].value.const
-            if isinstance(attr_name, str) and attr_name in _KNOWN_PRIVATE and call.args[0].value.text != "self":
+            if (
+                isinstance(attr_name, str)
+                and attr_name in _KNOWN_PRIVATE
+                and call.args[0].value.text != "self"
+            ):
                 name = f"setattr(..., {attr_name!r})"
         if name and not call.qualname.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
-            yield Finding(call.span, f"`{name}` is a private framework API: it can change or vanish in any release")
+            yield Finding(
+                call.span,
+                f"`{name}` is a private framework API: it can change or vanish in any release",
+            )

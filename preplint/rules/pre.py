@@ -16,7 +16,9 @@ from preplint.facts.paths import basename, paths_match
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
-_FIT_PRE = frozenset({"fit", "fit_transform", "adapt", "fit_on_texts", "fit_on_sequences", "partial_fit"})
+_FIT_PRE = frozenset(
+    {"fit", "fit_transform", "adapt", "fit_on_texts", "fit_on_sequences", "partial_fit"}
+)
 _TARGET_ENCODERS = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"})
 _STATS_PREPROCESSORS = frozenset(
     {
@@ -40,9 +42,20 @@ _STATS_PREPROCESSORS = frozenset(
         "TfidfTransformer",
     }
 )
-_CATEGORICAL_ENCODERS = frozenset({"LabelEncoder", "OrdinalEncoder", "OneHotEncoder", "LabelBinarizer", "MultiLabelBinarizer", "DictVectorizer"})
+_CATEGORICAL_ENCODERS = frozenset(
+    {
+        "LabelEncoder",
+        "OrdinalEncoder",
+        "OneHotEncoder",
+        "LabelBinarizer",
+        "MultiLabelBinarizer",
+        "DictVectorizer",
+    }
+)
 _EVAL_WORDS = frozenset({"test", "val", "valid", "validation", "eval", "holdout", "heldout"})
-_EVAL_COMPACT = re.compile(r"^(x|y|df|data|dataset|ds|features?)(test|val|valid|eval|holdout)$|^(test|val|valid|eval|holdout)(x|y|df|data|set|ds)$")
+_EVAL_COMPACT = re.compile(
+    r"^(x|y|df|data|dataset|ds|features?)(test|val|valid|eval|holdout)$|^(test|val|valid|eval|holdout)(x|y|df|data|set|ds)$"
+)
 _SAVE_QUALS = frozenset(
     {
         *fw.PICKLE_DUMP,
@@ -57,17 +70,89 @@ _SAVE_QUALS = frozenset(
         "torch.save",
     }
 )
-_SAVE_METHODS = frozenset({"save", "to_json", "save_pretrained", "get_config", "get_vocabulary", "save_vocabulary", "dump", "save_weights", "get_weights", "to_disk"})
-_CONTAINER_LEAVES = frozenset({"Pipeline", "make_pipeline", "ColumnTransformer", "make_column_transformer", "FeatureUnion", "make_union", "TransformedTargetRegressor"})
-_STATS_METHODS = frozenset({"mean", "std", "var", "min", "max", "median", "quantile", "nanmean", "nanstd", "amin", "amax", "ptp"})
-_STATS_QUALS = frozenset(
-    {f"numpy.{n}" for n in ("mean", "std", "var", "min", "max", "amin", "amax", "nanmean", "nanstd", "nanmin", "nanmax", "median", "percentile", "quantile", "ptp")}
-    | {f"torch.{n}" for n in ("mean", "std", "var", "min", "max", "amin", "amax")}
-    | {"tensorflow.reduce_mean", "tensorflow.math.reduce_mean", "tensorflow.math.reduce_std", "tensorflow.reduce_max", "tensorflow.reduce_min", "tensorflow.math.reduce_variance"}
+_SAVE_METHODS = frozenset(
+    {
+        "save",
+        "to_json",
+        "save_pretrained",
+        "get_config",
+        "get_vocabulary",
+        "save_vocabulary",
+        "dump",
+        "save_weights",
+        "get_weights",
+        "to_disk",
+    }
 )
-_FITTED_ATTR = re.compile(r"\.(mean_|scale_|var_|data_min_|data_max_|data_range_|min_|center_|lambdas_|quantiles_|components_)(\b|$)")
+_CONTAINER_LEAVES = frozenset(
+    {
+        "Pipeline",
+        "make_pipeline",
+        "ColumnTransformer",
+        "make_column_transformer",
+        "FeatureUnion",
+        "make_union",
+        "TransformedTargetRegressor",
+    }
+)
+_STATS_METHODS = frozenset(
+    {
+        "mean",
+        "std",
+        "var",
+        "min",
+        "max",
+        "median",
+        "quantile",
+        "nanmean",
+        "nanstd",
+        "amin",
+        "amax",
+        "ptp",
+    }
+)
+_STATS_QUALS = frozenset(
+    {
+        f"numpy.{n}"
+        for n in (
+            "mean",
+            "std",
+            "var",
+            "min",
+            "max",
+            "amin",
+            "amax",
+            "nanmean",
+            "nanstd",
+            "nanmin",
+            "nanmax",
+            "median",
+            "percentile",
+            "quantile",
+            "ptp",
+        )
+    }
+    | {f"torch.{n}" for n in ("mean", "std", "var", "min", "max", "amin", "amax")}
+    | {
+        "tensorflow.reduce_mean",
+        "tensorflow.math.reduce_mean",
+        "tensorflow.math.reduce_std",
+        "tensorflow.reduce_max",
+        "tensorflow.reduce_min",
+        "tensorflow.math.reduce_variance",
+    }
+)
+_FITTED_ATTR = re.compile(
+    r"\.(mean_|scale_|var_|data_min_|data_max_|data_range_|min_|center_|lambdas_|quantiles_|components_)(\b|$)"
+)
 _STAT_FILE_WORDS = ("mean", "std", "scale", "var", "min", "max", "stat", "norm", "mu", "sigma")
-_SPLIT_EXTRA = frozenset({"sklearn.model_selection.cross_val_score", "sklearn.model_selection.cross_validate", "sklearn.model_selection.cross_val_predict"})
+_SPLIT_EXTRA = frozenset(
+    {
+        "sklearn.model_selection.cross_val_score",
+        "sklearn.model_selection.cross_validate",
+        "sklearn.model_selection.cross_val_predict",
+    }
+)
 
 
 # --- shared pieces ------------------------------------------------------------------------------
@@ -131,7 +216,29 @@ def is_eval_name(name: str) -> bool:
     return bool(_EVAL_COMPACT.match(last.lower()))
 
 
-_VALUE_WORDS = frozenset({"loss", "losses", "acc", "accuracy", "score", "metric", "metrics", "min", "max", "mean", "std", "sum", "grad", "lr", "clip", "pad", "fill", "default", "init"})
+_VALUE_WORDS = frozenset(
+    {
+        "loss",
+        "losses",
+        "acc",
+        "accuracy",
+        "score",
+        "metric",
+        "metrics",
+        "min",
+        "max",
+        "mean",
+        "std",
+        "sum",
+        "grad",
+        "lr",
+        "clip",
+        "pad",
+        "fill",
+        "default",
+        "init",
+    }
+)
 
 
 def is_eval_data(facts: FileFacts, value: Value, scope: str, stmt: int, depth: int = 0) -> bool:
@@ -144,7 +251,11 @@ def is_eval_data(facts: FileFacts, value: Value, scope: str, stmt: int, depth: i
         call = facts.call_by_id[cid]
         if call.qualname.startswith(("pandas.read_", "numpy.load")):
             for a in call.args:
-                if isinstance(a.value.const, str) and set(flow.name_words(basename(a.value.const).rsplit(".", 1)[0])) & _EVAL_WORDS:
+                if (
+                    isinstance(a.value.const, str)
+                    and set(flow.name_words(basename(a.value.const).rsplit(".", 1)[0]))
+                    & _EVAL_WORDS
+                ):
                     return True
         if call.receiver and not call.qualname and is_eval_name(call.receiver):
             return True
@@ -161,7 +272,12 @@ def is_eval_data(facts: FileFacts, value: Value, scope: str, stmt: int, depth: i
 
 
 def _is_target_data(value: Value) -> bool:
-    return any(set(flow.name_words(n.rsplit(".", 1)[-1])) & {"y", "label", "labels", "target", "targets", "class", "classes"} or n.split(".")[-1].lower().startswith("y_") for n in value.names) or bool(re.search(r"\[\s*['\"](label|target|class|y)", value.text))
+    return any(
+        set(flow.name_words(n.rsplit(".", 1)[-1]))
+        & {"y", "label", "labels", "target", "targets", "class", "classes"}
+        or n.split(".")[-1].lower().startswith("y_")
+        for n in value.names
+    ) or bool(re.search(r"\[\s*['\"](label|target|class|y)", value.text))
 
 
 def model_saves(facts: FileFacts, index: ProjectIndex) -> list[ArtifactEvent]:
@@ -172,8 +288,14 @@ def model_saves(facts: FileFacts, index: ProjectIndex) -> list[ArtifactEvent]:
         if e.action != "save":
             continue
         root = _obj_root(e.obj)
-        if e.api in ("keras-save", "keras-save-weights", "jit-save") or e.api in ("torch-save", "pickle-dump") and (
-            (e.obj_kind in flow.MODEL_KINDS and e.obj_kind != "unpickled") or root in trained or ".state_dict" in e.obj
+        if (
+            e.api in ("keras-save", "keras-save-weights", "jit-save")
+            or e.api in ("torch-save", "pickle-dump")
+            and (
+                (e.obj_kind in flow.MODEL_KINDS and e.obj_kind != "unpickled")
+                or root in trained
+                or ".state_dict" in e.obj
+            )
         ):
             out.append(e)
     return out
@@ -203,16 +325,38 @@ def _persisted(facts: FileFacts, index: ProjectIndex, fit: PreFit) -> bool:
             continue
         qual = call.qualname
         leaf = qual.rsplit(".", 1)[-1]
-        if qual in _SAVE_QUALS or qual.startswith(("mlflow.", "wandb.", "skops.", "bentoml.", "onnx", "skl2onnx")):
+        if qual in _SAVE_QUALS or qual.startswith(
+            ("mlflow.", "wandb.", "skops.", "bentoml.", "onnx", "skl2onnx")
+        ):
             return True
-        if leaf in _CONTAINER_LEAVES or fw.is_keras_model_constructor(qual) or call.method in ("add", "write", "log_model", "log_artifact", "save", "dump", "update", "append", "setdefault"):
+        if (
+            leaf in _CONTAINER_LEAVES
+            or fw.is_keras_model_constructor(qual)
+            or call.method
+            in (
+                "add",
+                "write",
+                "log_model",
+                "log_artifact",
+                "save",
+                "dump",
+                "update",
+                "append",
+                "setdefault",
+            )
+        ):
             return True
         if call.callee and not call.method and index.class_for(facts, call.callee) is not None:
             return True
         found = index.function_for(facts, call.callee) if call.callee else None
         if found is not None and _function_saves(found[0], found[1].qualname):
             return True
-        if not qual and not call.method and call.callee and re.search(r"save|dump|persist|export|store|write|log", call.callee, re.I):
+        if (
+            not qual
+            and not call.method
+            and call.callee
+            and re.search(r"save|dump|persist|export|store|write|log", call.callee, re.I)
+        ):
             return True
         if call.callee == name or call.method in ("__call__",):
             continue
@@ -221,13 +365,21 @@ def _persisted(facts: FileFacts, index: ProjectIndex, fit: PreFit) -> bool:
         if any(_reads(r, name) for r in fn.returns):
             return True
     for a in facts.assigns:
-        if a.op == "=" and _reads(a.value, name) and a.value.kind in ("dict", "list", "tuple", "name") and any(t.startswith("self.") or t.endswith("[]") for t in a.targets):
+        if (
+            a.op == "="
+            and _reads(a.value, name)
+            and a.value.kind in ("dict", "list", "tuple", "name")
+            and any(t.startswith("self.") or t.endswith("[]") for t in a.targets)
+        ):
             return True
     return fit.leaf in fw.KERAS_PREPROCESSING_LAYERS and _layer_in_model(facts, fit)
 
 
 def _function_saves(facts: FileFacts, qualname: str) -> bool:
-    return any(c.scope == qualname and (c.qualname in _SAVE_QUALS or c.method in ("save", "dump")) for c in facts.calls)
+    return any(
+        c.scope == qualname and (c.qualname in _SAVE_QUALS or c.method in ("save", "dump"))
+        for c in facts.calls
+    )
 
 
 def _layer_in_model(facts: FileFacts, fit: PreFit) -> bool:
@@ -269,7 +421,12 @@ def _normalising_stats(facts: FileFacts) -> dict[int, tuple[Call, Value]]:
     stats = {c.id: (c, v) for c, v in _stats_calls(facts)}
     out: dict[int, tuple[Call, Value]] = {}
     values: list[tuple[Value, str, int]] = [(a.value, a.scope, a.stmt) for a in facts.assigns]
-    values += [(arg.value, c.scope, c.stmt) for c in facts.calls for arg in c.args if arg.value.kind == "binop"]
+    values += [
+        (arg.value, c.scope, c.stmt)
+        for c in facts.calls
+        for arg in c.args
+        if arg.value.kind == "binop"
+    ]
     for value, scope, stmt in values:
         if value.kind != "binop" or not ({"-", "/"} & set(value.ops)):
             continue
@@ -291,10 +448,18 @@ def _normalising_stats(facts: FileFacts) -> dict[int, tuple[Call, Value]]:
 def _split_inputs(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, list[Value]]]:
     out: list[tuple[Call, list[Value]]] = []
     for call in facts.calls:
-        if call.qualname in fw.SPLIT_CALLS and call.qualname.endswith(("train_test_split", "random_split")):
+        if call.qualname in fw.SPLIT_CALLS and call.qualname.endswith(
+            ("train_test_split", "random_split")
+        ):
             out.append((call, [a.value for a in call.args if a.keyword is None and not a.star]))
         elif call.qualname in _SPLIT_EXTRA:
-            out.append((call, [a.value for a in call.args[1:2] if a.keyword is None] + [a.value for a in call.args if a.keyword == "X"]))
+            out.append(
+                (
+                    call,
+                    [a.value for a in call.args[1:2] if a.keyword is None]
+                    + [a.value for a in call.args if a.keyword == "X"],
+                )
+            )
         elif call.method == "split" and call.args:
             splitter = ""
             if call.receiver_call >= 0:
@@ -305,7 +470,11 @@ def _split_inputs(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, lis
                     splitter = facts.call_by_id[a.value.call].qualname
             if splitter in fw.SPLIT_CALLS:
                 out.append((call, [call.args[0].value]))
-        elif call.method in flow.TRAIN_METHODS and call.has_kwarg("validation_split") and call.kwarg_const("validation_split") not in (0, 0.0, None):
+        elif (
+            call.method in flow.TRAIN_METHODS
+            and call.has_kwarg("validation_split")
+            and call.kwarg_const("validation_split") not in (0, 0.0, None)
+        ):
             data = flow.data_arg(call)
             if data is not None:
                 out.append((call, [data]))
@@ -316,12 +485,18 @@ def _split_inputs(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, lis
         parts = a.value.items if a.value.kind == "tuple" else (a.value,)
         if parts and all(p.kind == "subscript" for p in parts):
             anchor = Call(-1, "", "", "", "", -1, (), a.scope, a.loops, (), a.stmt, a.span)
-            out.append((anchor, [Value("name", p.names[0], names=(p.names[0],)) for p in parts if p.names]))
+            out.append(
+                (anchor, [Value("name", p.names[0], names=(p.names[0],)) for p in parts if p.names])
+            )
     return out
 
 
 def _root_names(facts: FileFacts, value: Value) -> set[str]:
-    return {n for n in value.names if n.split(".", 1)[0] not in facts.imports and n not in facts.constants and not n.isupper()}
+    return {
+        n
+        for n in value.names
+        if n.split(".", 1)[0] not in facts.imports and n not in facts.constants and not n.isupper()
+    }
 
 
 def _helper_sites(facts: FileFacts, index: ProjectIndex, fit: PreFit) -> list[Call]:
@@ -330,7 +505,9 @@ def _helper_sites(facts: FileFacts, index: ProjectIndex, fit: PreFit) -> list[Ca
     data = flow.data_arg(fit.call)
     if fn is None or data is None:
         return []
-    tracer_lineage = flow.lineage(facts, data, fit.call.scope, fit.call.stmt, index, follow_params=False)
+    tracer_lineage = flow.lineage(
+        facts, data, fit.call.scope, fit.call.stmt, index, follow_params=False
+    )
     params = [p for p in tracer_lineage.params if p in fn.params]
     if not params:
         return []
@@ -490,7 +667,9 @@ def fitted_preprocessor_not_persisted(facts: FileFacts, index: ProjectIndex) -> 
             continue
         if fit.leaf in _TARGET_ENCODERS and _is_target_data(data):
             continue
-        if flow.in_inference_path(facts, fit.call, index) or is_eval_data(facts, data, fit.call.scope, fit.call.stmt):
+        if flow.in_inference_path(facts, fit.call, index) or is_eval_data(
+            facts, data, fit.call.scope, fit.call.stmt
+        ):
             continue
         done.add(key)
         if _persisted(facts, index, fit):
@@ -503,7 +682,9 @@ def fitted_preprocessor_not_persisted(facts: FileFacts, index: ProjectIndex) -> 
             f"{what} ({fit.leaf}) is fitted here but never saved, while the model is saved"
             f"{f' to `{save.path}`' if save.path else ''}: inference cannot apply the same transform; "
             "save it (joblib.dump) or put it in a saved Pipeline/model",
-            related=(Related(facts.path, save_call.span.line, save_call.span.column, "model saved here"),),
+            related=(
+                Related(facts.path, save_call.span.line, save_call.span.column, "model saved here"),
+            ),
             artifact=save.path or None,
         )
 
@@ -614,10 +795,16 @@ def preprocessor_refit_at_inference(facts: FileFacts, index: ProjectIndex) -> It
         call = fit.call
         reason = flow.inference_reason(facts, call.scope, call.stmt, call.withs, index)
         if reason:
-            yield Finding(call.span, f"`{fit.leaf}` is fitted at inference ({reason}): it learns new statistics from the data it scores; load the preprocessor fitted in training and call `transform`")
+            yield Finding(
+                call.span,
+                f"`{fit.leaf}` is fitted at inference ({reason}): it learns new statistics from the data it scores; load the preprocessor fitted in training and call `transform`",
+            )
             continue
         if is_eval_data(facts, data, call.scope, call.stmt):
-            yield Finding(call.span, f"`{fit.leaf}` is fitted on evaluation data `{data.text}`: use the one fitted on training data and call `transform`")
+            yield Finding(
+                call.span,
+                f"`{fit.leaf}` is fitted on evaluation data `{data.text}`: use the one fitted on training data and call `transform`",
+            )
             continue
         sites = _helper_sites(facts, index, fit)
         if sites:
@@ -625,7 +812,14 @@ def preprocessor_refit_at_inference(facts: FileFacts, index: ProjectIndex) -> It
             yield Finding(
                 call.span,
                 f"`{call.scope}` fits a new `{fit.leaf}` on whatever it is given, and it is also called on evaluation data (line {site.span.line}): fit once on training data and reuse it",
-                related=(Related(facts.path, site.span.line, site.span.column, "called on evaluation data here"),),
+                related=(
+                    Related(
+                        facts.path,
+                        site.span.line,
+                        site.span.column,
+                        "called on evaluation data here",
+                    ),
+                ),
             )
 
 
@@ -654,8 +848,19 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
             data = flow.data_arg(call)
             if found is None or found[0] not in flow.MODEL_KINDS or data is None:
                 continue
-            root = next((a.targets[0] for a in facts.assigns if a.stmt == call.stmt and a.value.call == call.id and len(a.targets) == 1), "")
-            out.append(TrainInput(root, call, flow.lineage(facts, data, call.scope, call.stmt, index), facts.path))
+            root = next(
+                (
+                    a.targets[0]
+                    for a in facts.assigns
+                    if a.stmt == call.stmt and a.value.call == call.id and len(a.targets) == 1
+                ),
+                "",
+            )
+            out.append(
+                TrainInput(
+                    root, call, flow.lineage(facts, data, call.scope, call.stmt, index), facts.path
+                )
+            )
             continue
         if not call.receiver:
             continue
@@ -667,12 +872,26 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
         data = flow.data_arg(call)
         if data is None:
             continue
-        out.append(TrainInput(call.receiver, call, flow.lineage(facts, data, call.scope, call.stmt, index), facts.path))
+        out.append(
+            TrainInput(
+                call.receiver,
+                call,
+                flow.lineage(facts, data, call.scope, call.stmt, index),
+                facts.path,
+            )
+        )
     for feed in flow.model_feeds(facts, index):
         call = facts.call_by_id[feed.call]
         if feed.stage != "train" or call.method in flow.TRAIN_METHODS:
             continue
-        out.append(TrainInput(feed.model, call, flow.lineage(facts, feed.data, call.scope, call.stmt, index), facts.path))
+        out.append(
+            TrainInput(
+                feed.model,
+                call,
+                flow.lineage(facts, feed.data, call.scope, call.stmt, index),
+                facts.path,
+            )
+        )
     result = tuple(out)
     facts.extra["pre.train_inputs"] = result
     return result
@@ -681,17 +900,31 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
 def _inference_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[Call]:
     trains = flow.training_scopes(facts, index)
     for call in facts.calls:
-        if call.method in flow.PREDICT_METHODS and (call.receiver or call.receiver_call >= 0) and not call.qualname:
+        if (
+            call.method in flow.PREDICT_METHODS
+            and (call.receiver or call.receiver_call >= 0)
+            and not call.qualname
+        ):
             if call.receiver:
                 b = flow.binding_at(facts, call.receiver, call.scope, call.stmt, index)
-                if b is not None and b.kind in ("preprocessor", "pipeline", "optimizer", "dataloader"):
+                if b is not None and b.kind in (
+                    "preprocessor",
+                    "pipeline",
+                    "optimizer",
+                    "dataloader",
+                ):
                     continue
                 if b is None and call.receiver in ("self", "np", "pd"):
                     continue
             yield call
         elif not call.method and call.callee and not call.qualname:
             b = flow.binding_at(facts, call.callee, call.scope, call.stmt, index)
-            if b is None or b.kind not in ("torch-module", "keras-model", "torch-loaded", "hf-model"):
+            if b is None or b.kind not in (
+                "torch-module",
+                "keras-model",
+                "torch-loaded",
+                "hf-model",
+            ):
                 continue
             if call.scope in trains and not any(w in fw.INFERENCE_CONTEXTS for w in call.withs):
                 continue
@@ -703,7 +936,9 @@ def _model_root(call: Call) -> str:
     return call.receiver if call.method else call.callee
 
 
-def _load_events_for(facts: FileFacts, index: ProjectIndex, root: str, scope: str, stmt: int, depth: int = 0) -> list[ArtifactEvent]:
+def _load_events_for(
+    facts: FileFacts, index: ProjectIndex, root: str, scope: str, stmt: int, depth: int = 0
+) -> list[ArtifactEvent]:
     """The load events whose result `root` holds at (scope, stmt)."""
     if depth > 3 or not root:
         return []
@@ -724,9 +959,19 @@ def _load_events_for(facts: FileFacts, index: ProjectIndex, root: str, scope: st
             found = index.function_for(facts, target) if target else None
             if found is not None:
                 owner, fn2 = found
-                out.extend(e for e in artifact_events(owner, index) if e.action == "load" and owner.call_by_id[e.call].scope == fn2.qualname and e.api != "numpy-load")
+                out.extend(
+                    e
+                    for e in artifact_events(owner, index)
+                    if e.action == "load"
+                    and owner.call_by_id[e.call].scope == fn2.qualname
+                    and e.api != "numpy-load"
+                )
         if not out and assign.value.kind in ("name", "attr") and assign.value.text != root:
-            out.extend(_load_events_for(facts, index, assign.value.text, assign.scope, assign.stmt, depth + 1))
+            out.extend(
+                _load_events_for(
+                    facts, index, assign.value.text, assign.scope, assign.stmt, depth + 1
+                )
+            )
     # model.load_state_dict(torch.load(p)) / model.load_weights(p)
     for e in events:
         call = facts.call_by_id[e.call]
@@ -897,7 +1142,11 @@ def preprocessing_skipped_at_inference(facts: FileFacts, index: ProjectIndex) ->
                 assign = flow.reaching(facts, root, call.scope, call.stmt)
                 fn = facts.function_by_qualname.get(call.scope)
                 is_param = assign is None and fn is not None and root in fn.params
-                from_call = assign is not None and assign.value.kind == "call" and classify_call(facts, facts.call_by_id[assign.value.call], index) is None
+                from_call = (
+                    assign is not None
+                    and assign.value.kind == "call"
+                    and classify_call(facts, facts.call_by_id[assign.value.call], index) is None
+                )
                 if (is_param or from_call) and len({t.root for t in own}) == 1:
                     inputs = list(own)
         if not inputs or not all(t.lineage.transforms for t in inputs):
@@ -913,7 +1162,14 @@ def preprocessing_skipped_at_inference(facts: FileFacts, index: ProjectIndex) ->
             call.span,
             f"`{call.callee or call.method}` gets `{data.text}` untransformed, but training fed the model data through `{transform}`"
             f" ({first.file}:{first.call.span.line}): apply the same fitted transform at inference",
-            related=(Related(first.file, first.call.span.line, first.call.span.column, "training input transformed here"),),
+            related=(
+                Related(
+                    first.file,
+                    first.call.span.line,
+                    first.call.span.column,
+                    "training input transformed here",
+                ),
+            ),
             artifact=artifact or None,
         )
 
@@ -1011,19 +1267,28 @@ def statistics_from_evaluation_data(facts: FileFacts, index: ProjectIndex) -> It
             continue
         if is_eval_data(facts, data, fit.call.scope, fit.call.stmt):
             flagged.add(fit.call.span.line)
-            yield Finding(fit.call.span, f"`{fit.leaf}` statistics are computed on evaluation data `{data.text}`: fit on the training split only")
+            yield Finding(
+                fit.call.span,
+                f"`{fit.leaf}` statistics are computed on evaluation data `{data.text}`: fit on the training split only",
+            )
             continue
         sites = _helper_sites(facts, index, fit)
         if sites:
             flagged.add(fit.call.span.line)
-            yield Finding(fit.call.span, f"`{fit.leaf}` in `{fit.call.scope}` is fitted on evaluation data too (line {sites[0].span.line}): fit on the training split only")
+            yield Finding(
+                fit.call.span,
+                f"`{fit.leaf}` in `{fit.call.scope}` is fitted on evaluation data too (line {sites[0].span.line}): fit on the training split only",
+            )
     norm_stats = _normalising_stats(facts)
     for _cid, (call, data) in sorted(norm_stats.items()):
         if call.span.line in flagged:
             continue
         if any(is_eval_name(n) for n in data.names):
             flagged.add(call.span.line)
-            yield Finding(call.span, f"normalisation statistic `{call.callee or call.method}` is computed on evaluation data `{data.text}`: use the training statistics")
+            yield Finding(
+                call.span,
+                f"normalisation statistic `{call.callee or call.method}` is computed on evaluation data `{data.text}`: use the training statistics",
+            )
     # statistics computed on the full data before it is split
     for split, inputs in _split_inputs(facts, index):
         names: set[str] = set()
@@ -1032,7 +1297,9 @@ def statistics_from_evaluation_data(facts: FileFacts, index: ProjectIndex) -> It
         lin = flow.Lineage()
         for v in inputs:
             lin = lin | flow.lineage(facts, v, split.scope, split.stmt, index)
-        candidates: list[tuple[Call, Value, str]] = [(f.call, flow.data_arg(f.call) or Value("other", ""), f.leaf) for f in fits]
+        candidates: list[tuple[Call, Value, str]] = [
+            (f.call, flow.data_arg(f.call) or Value("other", ""), f.leaf) for f in fits
+        ]
         candidates += [(c, d, c.callee or c.method) for c, d in norm_stats.values()]
         for call, data, what in sorted(candidates, key=lambda c: c[0].id):
             if split.span.line in flagged:
@@ -1041,13 +1308,17 @@ def statistics_from_evaluation_data(facts: FileFacts, index: ProjectIndex) -> It
                 continue
             if call.scope != split.scope and call.scope != "":
                 continue
-            if call.id in lin.calls or (names & _root_names(facts, data) and not any(is_eval_name(n) for n in data.names)):
+            if call.id in lin.calls or (
+                names & _root_names(facts, data) and not any(is_eval_name(n) for n in data.names)
+            ):
                 flagged.add(call.span.line)
                 flagged.add(split.span.line)
                 yield Finding(
                     call.span,
                     f"`{what}` statistics are computed on the full data before it is split (line {split.span.line}): the test split leaks into them; split first, then fit on the training part",
-                    related=(Related(facts.path, split.span.line, split.span.column, "data split here"),),
+                    related=(
+                        Related(facts.path, split.span.line, split.span.column, "data split here"),
+                    ),
                 )
 
 
@@ -1074,7 +1345,19 @@ def _file_of_load(facts: FileFacts, index: ProjectIndex, call: Call) -> str:
     return index.resolve_path(facts, v, call.scope, call.stmt)
 
 
-_STAT_LOADS = ("numpy.load", "numpy.loadtxt", "json.load", "json.loads", "pickle.load", "joblib.load", "torch.load", "yaml.safe_load", "yaml.load", "pandas.read_csv", "pandas.read_json")
+_STAT_LOADS = (
+    "numpy.load",
+    "numpy.loadtxt",
+    "json.load",
+    "json.loads",
+    "pickle.load",
+    "joblib.load",
+    "torch.load",
+    "yaml.safe_load",
+    "yaml.load",
+    "pandas.read_csv",
+    "pandas.read_json",
+)
 
 
 def _saved_attributes(index: ProjectIndex, path: str) -> bool | None:
@@ -1095,14 +1378,27 @@ def _saved_attributes(index: ProjectIndex, path: str) -> bool | None:
             tv = target.value
             if tv.kind in ("name", "attr"):
                 src = flow.reaching(other, tv.text, c.scope, c.stmt)
-                if src is not None and src.op == "with" and src.value.kind == "call" and other.call_by_id[src.value.call].arg(0) is not None:
+                if (
+                    src is not None
+                    and src.op == "with"
+                    and src.value.kind == "call"
+                    and other.call_by_id[src.value.call].arg(0) is not None
+                ):
                     tv = other.call_by_id[src.value.call].arg(0).value  # type: ignore[union-attr]
-            elif tv.kind == "call" and other.call_by_id[tv.call].callee == "open" and other.call_by_id[tv.call].arg(0) is not None:
+            elif (
+                tv.kind == "call"
+                and other.call_by_id[tv.call].callee == "open"
+                and other.call_by_id[tv.call].arg(0) is not None
+            ):
                 tv = other.call_by_id[tv.call].arg(0).value  # type: ignore[union-attr]
             saved = index.resolve_path(other, tv, c.scope, c.stmt)
             if not saved or not paths_match(saved, path):
                 continue
-            attr = any(_FITTED_ATTR.search(p.text) or any(_FITTED_ATTR.search("." + n.rsplit(".", 1)[-1]) for n in p.names if "." in n) for p in payload)
+            attr = any(
+                _FITTED_ATTR.search(p.text)
+                or any(_FITTED_ATTR.search("." + n.rsplit(".", 1)[-1]) for n in p.names if "." in n)
+                for p in payload
+            )
             if attr:
                 return True
             for p in payload:
@@ -1209,7 +1505,10 @@ def hand_rebuilt_preprocessor(facts: FileFacts, index: ProjectIndex) -> Iterator
                 candidates.append((arg.value, c.scope, c.stmt, c.span, c.withs))
     for call, obj in _attribute_saves(facts, index):
         lines.add(call.span.line)
-        yield Finding(call.span, f"only some attributes of the fitted `{obj}` are saved: inference will have to rebuild the transform by hand; save the fitted object itself (joblib.dump)")
+        yield Finding(
+            call.span,
+            f"only some attributes of the fitted `{obj}` are saved: inference will have to rebuild the transform by hand; save the fitted object itself (joblib.dump)",
+        )
     for value, scope, stmt, span, withs in candidates:
         if value.kind != "binop" or not ({"-", "/"} & set(value.ops)) or span.line in lines:
             continue
@@ -1218,10 +1517,15 @@ def hand_rebuilt_preprocessor(facts: FileFacts, index: ProjectIndex) -> Iterator
         why = _rebuilt_from(facts, index, value, scope, stmt)
         if why:
             lines.add(span.line)
-            yield Finding(span, f"the fitted transform is rebuilt by hand from {why}: load the fitted preprocessor and call `transform` instead")
+            yield Finding(
+                span,
+                f"the fitted transform is rebuilt by hand from {why}: load the fitted preprocessor and call `transform` instead",
+            )
 
 
-def _rebuilt_from(facts: FileFacts, index: ProjectIndex, value: Value, scope: str, stmt: int) -> str:
+def _rebuilt_from(
+    facts: FileFacts, index: ProjectIndex, value: Value, scope: str, stmt: int
+) -> str:
     """What a normalising expression takes its statistics from, when those are a fitted object's saved attributes."""
     for n in value.names:
         if "." in n and _FITTED_ATTR.search("." + n.rsplit(".", 1)[-1]):
@@ -1252,13 +1556,18 @@ def _rebuilt_from(facts: FileFacts, index: ProjectIndex, value: Value, scope: st
             if c.qualname in _STAT_LOADS:
                 loads.append(c)
         frontier.extend((n, a.scope, a.stmt) for n in a.value.names)
-    stat_words = any(re.search(r"\b\w*(mean|std|scale|sigma|mu|var|min|max|stats?)\w*\b", t, re.I) for t in texts[1:])
+    stat_words = any(
+        re.search(r"\b\w*(mean|std|scale|sigma|mu|var|min|max|stats?)\w*\b", t, re.I)
+        for t in texts[1:]
+    )
     for c in loads:
         path = _file_of_load(facts, index, c)
         saved = _saved_attributes(index, path) if path else None
         if saved:
             return f"saved attributes (`{basename(path)}`)"
-        if saved is None and (any(w in basename(path).lower() for w in _STAT_FILE_WORDS) or stat_words):
+        if saved is None and (
+            any(w in basename(path).lower() for w in _STAT_FILE_WORDS) or stat_words
+        ):
             return f"saved statistics (`{basename(path) or c.callee}`)"
     return ""
 
@@ -1338,7 +1647,9 @@ dummies = pd.get_dummies(df["kind"])
 """,
     ],
 )
-def data_dependent_encoding_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+def data_dependent_encoding_at_inference(
+    facts: FileFacts, index: ProjectIndex
+) -> Iterator[Finding]:
     """What it does:
     Flags categorical encoding whose output depends on the data it sees, applied at inference:
     `pd.get_dummies(new_df)` without re-aligning to the training columns, `LabelEncoder().fit` on new
@@ -1371,9 +1682,17 @@ def data_dependent_encoding_at_inference(facts: FileFacts, index: ProjectIndex) 
             if _aligned(facts, call):
                 continue
             message = "`pd.get_dummies` on inference data makes columns from the categories in this batch: reindex to the training columns (or use a saved OneHotEncoder)"
-        elif qual == "pandas.factorize" or (qual == "pandas.Categorical" and not call.has_kwarg("categories") and _stmt_text_has(facts, call, ".codes")):
+        elif qual == "pandas.factorize" or (
+            qual == "pandas.Categorical"
+            and not call.has_kwarg("categories")
+            and _stmt_text_has(facts, call, ".codes")
+        ):
             message = "codes computed from the categories in this batch differ from the training codes: use the saved encoder or fixed categories"
-        elif call.method == "astype" and call.arg(0) is not None and call.arg(0).value.const == "category" and _stmt_text_has(facts, call, "cat.codes"):  # type: ignore[union-attr]
+        elif (
+            call.method == "astype"
+            and _first_arg_const(call) == "category"
+            and _stmt_text_has(facts, call, "cat.codes")
+        ):
             message = '`astype("category").cat.codes` numbers the categories present in this batch: the codes differ from training; use the saved encoder or fixed categories'
         if not message:
             continue
@@ -1383,10 +1702,18 @@ def data_dependent_encoding_at_inference(facts: FileFacts, index: ProjectIndex) 
         if fit.leaf not in _CATEGORICAL_ENCODERS:
             continue
         data = flow.data_arg(fit.call)
-        if data is None or fit.leaf in _TARGET_ENCODERS and _is_target_data(data) and not flow.is_inference_function(facts, fit.call.scope, index):
+        if (
+            data is None
+            or fit.leaf in _TARGET_ENCODERS
+            and _is_target_data(data)
+            and not flow.is_inference_function(facts, fit.call.scope, index)
+        ):
             continue
         if flow.in_inference_path(facts, fit.call, index):
-            yield Finding(fit.call.span, f"`{fit.leaf}` is fitted on inference data: its categories (columns, codes) come from this batch, not from training")
+            yield Finding(
+                fit.call.span,
+                f"`{fit.leaf}` is fitted on inference data: its categories (columns, codes) come from this batch, not from training",
+            )
     # a OneHotEncoder without handle_unknown, loaded or built, transforming new data
     for call in facts.calls:
         if call.method != "transform" or not call.receiver:
@@ -1397,27 +1724,55 @@ def data_dependent_encoding_at_inference(facts: FileFacts, index: ProjectIndex) 
         if data is None or is_eval_data(facts, data, call.scope, call.stmt):
             continue
         if _strict_onehot(facts, index, call):
-            yield Finding(call.span, "this OneHotEncoder was built without `handle_unknown=\"ignore\"`: a category unseen in training makes `transform` fail on new data")
+            yield Finding(
+                call.span,
+                'this OneHotEncoder was built without `handle_unknown="ignore"`: a category unseen in training makes `transform` fail on new data',
+            )
 
 
 def _aligned(facts: FileFacts, call: Call) -> bool:
     """get_dummies followed by reindex/align to fixed columns, or with fixed categories set before."""
-    if call.parent >= 0 and facts.call_by_id[call.parent].method in ("reindex", "align", "reindex_like"):
+    if call.parent >= 0 and facts.call_by_id[call.parent].method in (
+        "reindex",
+        "align",
+        "reindex_like",
+    ):
         return True
     targets = {t for a in facts.assigns if a.stmt == call.stmt for t in a.targets}
     for other in facts.calls:
         if other.scope != call.scope:
             continue
-        if other.stmt >= call.stmt and other.method in ("reindex", "align", "reindex_like") and (other.receiver in targets or any(_reads(a.value, t) for a in other.args for t in targets)):
+        if (
+            other.stmt >= call.stmt
+            and other.method in ("reindex", "align", "reindex_like")
+            and (
+                other.receiver in targets
+                or any(_reads(a.value, t) for a in other.args for t in targets)
+            )
+        ):
             return True
-        if other.qualname in ("pandas.Categorical", "pandas.CategoricalDtype", "pandas.api.types.CategoricalDtype") and other.has_kwarg("categories"):
+        if other.qualname in (
+            "pandas.Categorical",
+            "pandas.CategoricalDtype",
+            "pandas.api.types.CategoricalDtype",
+        ) and other.has_kwarg("categories"):
             return True
         if other.method == "set_categories":
             return True
     for a in facts.assigns:
-        if a.scope == call.scope and a.stmt > call.stmt and a.loops and any(t[:-2] in targets for t in a.targets if t.endswith("[]")):
+        if (
+            a.scope == call.scope
+            and a.stmt > call.stmt
+            and a.loops
+            and any(t[:-2] in targets for t in a.targets if t.endswith("[]"))
+        ):
             return True
     return False
+
+
+def _first_arg_const(call: Call) -> object:
+    first = call.arg(0)
+    return first.value.const if first is not None else None
 
 
 def _stmt_text_has(facts: FileFacts, call: Call, needle: str) -> bool:
@@ -1438,7 +1793,13 @@ def _strict_onehot(facts: FileFacts, index: ProjectIndex, call: Call) -> bool:
             owner = index.file(save.file)
             if owner is None:
                 continue
-            sb = flow.binding_at(owner, _obj_root(save.obj), owner.call_by_id[save.call].scope, owner.call_by_id[save.call].stmt, index)
+            sb = flow.binding_at(
+                owner,
+                _obj_root(save.obj),
+                owner.call_by_id[save.call].scope,
+                owner.call_by_id[save.call].stmt,
+                index,
+            )
             if sb is not None and sb.kind == "preprocessor" and sb.cls.endswith("OneHotEncoder"):
                 ctor = owner.call_by_id[sb.call]
                 while ctor.receiver_call >= 0:
@@ -1456,8 +1817,20 @@ def _strict_ctor(ctor: Call) -> bool:
 
 # --- PRE007 ---------------------------------------------------------------------------------------
 
-_TORCH_RANDOM = re.compile(r"^(Random\w*|ColorJitter|RandAugment|AutoAugment|TrivialAugmentWide|AugMix|GaussianBlur|ElasticTransform)$")
-_IDG_AUGMENT = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range", "horizontal_flip", "vertical_flip", "brightness_range", "channel_shift_range")
+_TORCH_RANDOM = re.compile(
+    r"^(Random\w*|ColorJitter|RandAugment|AutoAugment|TrivialAugmentWide|AugMix|GaussianBlur|ElasticTransform)$"
+)
+_IDG_AUGMENT = (
+    "rotation_range",
+    "width_shift_range",
+    "height_shift_range",
+    "shear_range",
+    "zoom_range",
+    "horizontal_flip",
+    "vertical_flip",
+    "brightness_range",
+    "channel_shift_range",
+)
 
 
 def _augmentation(facts: FileFacts, call: Call) -> str:
@@ -1468,7 +1841,11 @@ def _augmentation(facts: FileFacts, call: Call) -> str:
         return "direct"
     if qual.startswith("keras.layers.") and leaf in fw.KERAS_RANDOM_AUGMENT_LAYERS:
         return "object"
-    if qual.startswith("torchvision.transforms") and _TORCH_RANDOM.match(leaf) and leaf != "GaussianBlur":
+    if (
+        qual.startswith("torchvision.transforms")
+        and _TORCH_RANDOM.match(leaf)
+        and leaf != "GaussianBlur"
+    ):
         return "object"
     if qual.endswith("ImageDataGenerator"):
         for kw in _IDG_AUGMENT:
@@ -1498,7 +1875,11 @@ def _is_model_composite(facts: FileFacts, composite: Call) -> bool:
         for cid in a.value.calls:
             inner = facts.call_by_id[cid]
             leaf = inner.qualname.rsplit(".", 1)[-1]
-            if inner.qualname.startswith("keras.layers.") and leaf not in fw.KERAS_RANDOM_AUGMENT_LAYERS and leaf not in fw.KERAS_PREPROCESSING_LAYERS:
+            if (
+                inner.qualname.startswith("keras.layers.")
+                and leaf not in fw.KERAS_RANDOM_AUGMENT_LAYERS
+                and leaf not in fw.KERAS_PREPROCESSING_LAYERS
+            ):
                 return True
             if not inner.qualname and inner.callee:
                 return True
@@ -1592,38 +1973,68 @@ def augmentation_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator
         used = _inference_call_ids(facts, index)
         for cid in sorted(used):
             c = facts.call_by_id[cid]
-            hit = c.callee if c.callee in imported else next((n for a in c.args for n in a.value.names if n in imported), "")
+            hit = (
+                c.callee
+                if c.callee in imported
+                else next((n for a in c.args for n in a.value.names if n in imported), "")
+            )
             if hit:
                 aug = _imported_augmentation(facts, index, hit)
-                yield Finding(c.span, f"`{hit}` holds a random augmentation (`{aug}`) and is applied at inference: predictions become random; use a deterministic transform for inference")
+                yield Finding(
+                    c.span,
+                    f"`{hit}` holds a random augmentation (`{aug}`) and is applied at inference: predictions become random; use a deterministic transform for inference",
+                )
     for call in facts.calls:
         kind = _augmentation(facts, call)
         if not kind:
             continue
         if kind == "direct":
-            if flow.in_inference_path(facts, call, index) or _scope_used_at_inference(facts, index, call.scope):
-                yield Finding(call.span, f"`{call.callee}` is a random augmentation and runs at inference: predictions become random")
+            if flow.in_inference_path(facts, call, index) or _scope_used_at_inference(
+                facts, index, call.scope
+            ):
+                yield Finding(
+                    call.span,
+                    f"`{call.callee}` is a random augmentation and runs at inference: predictions become random",
+                )
             continue
         composite = _outermost(facts, call)
         if _is_model_composite(facts, composite):
             continue
         if used is None:
             used = _inference_call_ids(facts, index)
-        names = [t for a in facts.assigns if a.value.call == composite.id or (a.value.kind in ("list", "tuple") and composite.id in a.value.calls) for t in a.targets]
+        names = [
+            t
+            for a in facts.assigns
+            if a.value.call == composite.id
+            or (a.value.kind in ("list", "tuple") and composite.id in a.value.calls)
+            for t in a.targets
+        ]
         applied = False
-        if composite.parent >= 0 and facts.call_by_id[composite.parent].receiver_call == composite.id:
-            applied = composite.parent in used or flow.in_inference_path(facts, facts.call_by_id[composite.parent], index)
+        if (
+            composite.parent >= 0
+            and facts.call_by_id[composite.parent].receiver_call == composite.id
+        ):
+            applied = composite.parent in used or flow.in_inference_path(
+                facts, facts.call_by_id[composite.parent], index
+            )
         for name in names:
             if applied:
                 break
             for cid in used:
                 c = facts.call_by_id[cid]
-                if c.callee == name or c.receiver == name or any(_reads(a.value, name) for a in c.args):
+                if (
+                    c.callee == name
+                    or c.receiver == name
+                    or any(_reads(a.value, name) for a in c.args)
+                ):
                     applied = True
                     break
         if applied:
             leaf = call.qualname.rsplit(".", 1)[-1]
-            yield Finding(call.span, f"`{leaf}` is a random augmentation and is applied at inference: predictions become random; use a deterministic transform for inference")
+            yield Finding(
+                call.span,
+                f"`{leaf}` is a random augmentation and is applied at inference: predictions become random; use a deterministic transform for inference",
+            )
 
 
 def _imported_augmentation(facts: FileFacts, index: ProjectIndex, local: str) -> str:
@@ -1640,7 +2051,9 @@ def _imported_augmentation(facts: FileFacts, index: ProjectIndex, local: str) ->
             continue
         for cid in a.value.calls:
             inner = owner.call_by_id[cid]
-            if _augmentation(owner, inner) == "object" and not _is_model_composite(owner, _outermost(owner, inner)):
+            if _augmentation(owner, inner) == "object" and not _is_model_composite(
+                owner, _outermost(owner, inner)
+            ):
                 return inner.qualname.rsplit(".", 1)[-1]
     return ""
 
@@ -1665,6 +2078,9 @@ def _scope_used_at_inference(facts: FileFacts, index: ProjectIndex, scope: str) 
     ids = _inference_call_ids(facts, index)
     for cid in ids:
         c = facts.call_by_id[cid]
-        if c.callee == fn.name or any(fn.name in a.value.names or re.search(rf"\b{re.escape(fn.name)}\(", a.value.text) for a in c.args):
+        if c.callee == fn.name or any(
+            fn.name in a.value.names or re.search(rf"\b{re.escape(fn.name)}\(", a.value.text)
+            for a in c.args
+        ):
             return True
     return False

@@ -75,7 +75,15 @@ def torch_load_unsafe(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
             span = call.span
             fix = Fix(
                 "Pass `weights_only=True`",
-                (Edit(span.end_line, span.end_column - 1, span.end_line, span.end_column - 1, _insertion(call)),),
+                (
+                    Edit(
+                        span.end_line,
+                        span.end_column - 1,
+                        span.end_line,
+                        span.end_column - 1,
+                        _insertion(call),
+                    ),
+                ),
             )
             message = "`torch.load` without `weights_only=True` unpickles arbitrary code; pass `weights_only=True`"
         else:
@@ -185,7 +193,10 @@ def keras_unsafe_load(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
                     "replace `Lambda` layers with registered custom layers and load with `safe_mode=True`",
                 )
         elif call.qualname in _UNSAFE_SWITCHES:
-            yield Finding(call.span, "unsafe Keras deserialisation turned on: any loaded artifact can run arbitrary code")
+            yield Finding(
+                call.span,
+                "unsafe Keras deserialisation turned on: any loaded artifact can run arbitrary code",
+            )
     lambdas = [c for c in facts.calls if c.qualname == "keras.layers.Lambda"]
     if not lambdas:
         return

@@ -13,19 +13,65 @@ from preplint.facts.objects import bindings, classify_call
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
-_FAMILY_LABEL = {"python": "Python `random`", "numpy": "NumPy", "torch": "PyTorch", "tensorflow": "TensorFlow"}
+_FAMILY_LABEL = {
+    "python": "Python `random`",
+    "numpy": "NumPy",
+    "torch": "PyTorch",
+    "tensorflow": "TensorFlow",
+}
 # sklearn estimators whose fit draws random numbers (bootstrap, feature subsets, init, shuffling).
 _RANDOM_ESTIMATORS = frozenset(
     {
-        "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
-        "GradientBoostingClassifier", "GradientBoostingRegressor", "DecisionTreeClassifier", "DecisionTreeRegressor",
-        "BaggingClassifier", "BaggingRegressor", "SGDClassifier", "SGDRegressor", "MLPClassifier", "MLPRegressor",
-        "KMeans", "MiniBatchKMeans", "IsolationForest", "Perceptron", "RandomTreesEmbedding", "AdaBoostClassifier",
+        "RandomForestClassifier",
+        "RandomForestRegressor",
+        "ExtraTreesClassifier",
+        "ExtraTreesRegressor",
+        "GradientBoostingClassifier",
+        "GradientBoostingRegressor",
+        "DecisionTreeClassifier",
+        "DecisionTreeRegressor",
+        "BaggingClassifier",
+        "BaggingRegressor",
+        "SGDClassifier",
+        "SGDRegressor",
+        "MLPClassifier",
+        "MLPRegressor",
+        "KMeans",
+        "MiniBatchKMeans",
+        "IsolationForest",
+        "Perceptron",
+        "RandomTreesEmbedding",
+        "AdaBoostClassifier",
         "AdaBoostRegressor",
     }
 )
-_NUMPY_GLOBAL_RNG_SAFE = frozenset({"numpy.random.seed", "numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator", "numpy.random.get_state", "numpy.random.set_state", "numpy.random.PCG64", "numpy.random.SeedSequence"})
-_TORCH_RANDOM = frozenset({"torch.rand", "torch.randn", "torch.randint", "torch.randperm", "torch.bernoulli", "torch.multinomial", "torch.normal", "torch.rand_like", "torch.randn_like", "torch.utils.data.random_split", "torch.nn.functional.dropout"})
+_NUMPY_GLOBAL_RNG_SAFE = frozenset(
+    {
+        "numpy.random.seed",
+        "numpy.random.default_rng",
+        "numpy.random.RandomState",
+        "numpy.random.Generator",
+        "numpy.random.get_state",
+        "numpy.random.set_state",
+        "numpy.random.PCG64",
+        "numpy.random.SeedSequence",
+    }
+)
+_TORCH_RANDOM = frozenset(
+    {
+        "torch.rand",
+        "torch.randn",
+        "torch.randint",
+        "torch.randperm",
+        "torch.bernoulli",
+        "torch.multinomial",
+        "torch.normal",
+        "torch.rand_like",
+        "torch.randn_like",
+        "torch.utils.data.random_split",
+        "torch.nn.functional.dropout",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +89,10 @@ def seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
         if families is not None:
             out.append(SeedCall(call, _families(families), ""))
             continue
-        if call.qualname.endswith((".seed_everything", ".set_seed", ".set_random_seed")) and call.qualname.split(".")[0] in fw.ML_MODULE_ROOTS:
+        if (
+            call.qualname.endswith((".seed_everything", ".set_seed", ".set_random_seed"))
+            and call.qualname.split(".")[0] in fw.ML_MODULE_ROOTS
+        ):
             out.append(SeedCall(call, frozenset({"python", "numpy", "torch", "tensorflow"}), ""))
             continue
         helper = _helper_families(facts, call, index, 0)
@@ -61,16 +110,24 @@ def _unresolved_seed_helper(facts: FileFacts, call: Call, index: ProjectIndex) -
         return False
     root = call.callee.split(".")[0]
     imported = facts.imports.get(root, "")
-    if imported.split(".")[0] in fw.ML_MODULE_ROOTS or imported.split(".")[0] in ("random", "numpy"):
+    if imported.split(".")[0] in fw.ML_MODULE_ROOTS or imported.split(".")[0] in (
+        "random",
+        "numpy",
+    ):
         return False
-    return resolve_function(facts, call, index) is None and index.function_for(facts, call.callee) is None
+    return (
+        resolve_function(facts, call, index) is None
+        and index.function_for(facts, call.callee) is None
+    )
 
 
 def _families(families: frozenset[str]) -> frozenset[str]:
     return frozenset("tensorflow" if f == "keras" else f for f in families)
 
 
-def _helper_families(facts: FileFacts, call: Call, index: ProjectIndex, depth: int) -> frozenset[str]:
+def _helper_families(
+    facts: FileFacts, call: Call, index: ProjectIndex, depth: int
+) -> frozenset[str]:
     """RNG families a project function seeds (through the seed calls inside it, two helpers deep)."""
     if depth > 2 or not call.callee or call.qualname in fw.SEED_CALLS:
         return frozenset()
@@ -123,16 +180,34 @@ def built_models(facts: FileFacts, index: ProjectIndex) -> list[BuiltModel]:
         if b.origin != "constructed" or call.qualname.endswith("Loss"):
             continue
         if b.kind in ("torch-module", "keras-model"):
-            out.append(BuiltModel(b.name, b.scope, b.stmt, "torch" if b.kind == "torch-module" else "tensorflow", call))
+            out.append(
+                BuiltModel(
+                    b.name,
+                    b.scope,
+                    b.stmt,
+                    "torch" if b.kind == "torch-module" else "tensorflow",
+                    call,
+                )
+            )
             seen.add(b.call)
     for assign in facts.assigns:
-        if assign.op != "=" or len(assign.targets) != 1 or assign.value.kind != "call" or assign.value.call in seen:
+        if (
+            assign.op != "="
+            or len(assign.targets) != 1
+            or assign.value.kind != "call"
+            or assign.value.call in seen
+        ):
             continue
         call = facts.call_by_id[assign.value.call]
         if call.qualname or not call.callee or call.method:
             continue
         origin = model_origin(facts, assign.targets[0], assign.scope, assign.stmt + 1, index)
-        if origin is not None and origin.load_call < 0 and not origin.artifact and origin.kind in ("torch-module", "keras-model"):
+        if (
+            origin is not None
+            and origin.load_call < 0
+            and not origin.artifact
+            and origin.kind in ("torch-module", "keras-model")
+        ):
             family = "torch" if origin.kind == "torch-module" else "tensorflow"
             out.append(BuiltModel(assign.targets[0], assign.scope, assign.stmt, family, call))
     return sorted(out, key=lambda m: m.call.id)
@@ -149,20 +224,32 @@ def rng_families_used(facts: FileFacts, index: ProjectIndex) -> dict[str, RngUse
         if not qual:
             continue
         root = qual.split(".", 1)[0]
-        if root == "random" and qual not in ("random.seed", "random.Random", "random.SystemRandom", "random.getstate", "random.setstate"):
+        if root == "random" and qual not in (
+            "random.seed",
+            "random.Random",
+            "random.SystemRandom",
+            "random.getstate",
+            "random.setstate",
+        ):
             used.setdefault("python", RngUse(call, True))
         elif qual.startswith("numpy.random.") and qual not in _NUMPY_GLOBAL_RNG_SAFE:
             used.setdefault("numpy", RngUse(call, True))
         elif qual in _TORCH_RANDOM and not call.has_kwarg("generator"):
             used.setdefault("torch", RngUse(call, True))
-        elif qual.startswith(("tensorflow.random.", "keras.random.")) and qual not in fw.SEED_CALLS and not call.has_kwarg("seed"):
+        elif (
+            qual.startswith(("tensorflow.random.", "keras.random."))
+            and qual not in fw.SEED_CALLS
+            and not call.has_kwarg("seed")
+        ):
             used.setdefault("tensorflow", RngUse(call, True))
         elif _randomized_estimator(call):
             used.setdefault("numpy", RngUse(call, True))
     if trained:
         if facts.uses("torch") and any(c.method in ("backward", "step") for c in trained):
             used.setdefault("torch", RngUse(trained[0], False))
-        if (facts.uses("keras") or facts.uses("tensorflow")) and any(c.method in ("fit", "fit_generator", "train_on_batch") for c in trained):
+        if (facts.uses("keras") or facts.uses("tensorflow")) and any(
+            c.method in ("fit", "fit_generator", "train_on_batch") for c in trained
+        ):
             used.setdefault("tensorflow", RngUse(trained[0], False))
     return used
 
@@ -178,15 +265,25 @@ def _randomized_estimator(call: Call) -> bool:
 
 
 def _shuffled_loader(facts: FileFacts) -> bool:
-    return any(c.qualname == "torch.utils.data.DataLoader" and c.kwarg_const("shuffle") is True for c in facts.calls)
+    return any(
+        c.qualname == "torch.utils.data.DataLoader" and c.kwarg_const("shuffle") is True
+        for c in facts.calls
+    )
 
 
 def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
     """Training calls whose result depends on random initialisation: torch/Keras training, randomized estimators."""
     out: list[Call] = []
-    keras_or_torch = {b.name for b in bindings(facts, index) if b.kind in ("keras-model", "torch-module", "hf-model") and b.origin == "constructed"}
+    keras_or_torch = {
+        b.name
+        for b in bindings(facts, index)
+        if b.kind in ("keras-model", "torch-module", "hf-model") and b.origin == "constructed"
+    }
     random_estimators = {
-        b.name for b in bindings(facts, index) if b.kind in ("sklearn-model", "pipeline") and _pipeline_is_random(facts, facts.call_by_id[b.call])
+        b.name
+        for b in bindings(facts, index)
+        if b.kind in ("sklearn-model", "pipeline")
+        and _pipeline_is_random(facts, facts.call_by_id[b.call])
     }
     keras_or_torch |= {m.name for m in built_models(facts, index)}
     for call in _trainings(facts, index):
@@ -200,7 +297,10 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
                 call.receiver in keras_or_torch
                 or root in keras_or_torch
                 or call.receiver in random_estimators
-                or (call.receiver_call >= 0 and _pipeline_is_random(facts, facts.call_by_id[call.receiver_call]))
+                or (
+                    call.receiver_call >= 0
+                    and _pipeline_is_random(facts, facts.call_by_id[call.receiver_call])
+                )
                 or call.has_kwarg("epochs")
                 or call.has_kwarg("max_epochs")
                 or _trainer_fit(facts, call, index)
@@ -215,12 +315,16 @@ def _trainings(facts: FileFacts, index: ProjectIndex) -> list[Call]:
     found = {c.id: c for c in training_calls(facts, index)}
     built = {m.name for m in built_models(facts, index)}
     for call in facts.calls:
-        if call.method in ("fit", "fit_generator", "train_on_batch") and (call.receiver in built or call.has_kwarg("epochs")):
+        if call.method in ("fit", "fit_generator", "train_on_batch") and (
+            call.receiver in built or call.has_kwarg("epochs")
+        ):
             found.setdefault(call.id, call)
     return [found[k] for k in sorted(found)]
 
 
-_FRAMEWORK_HOOKS = frozenset({"train_step", "training_step", "test_step", "validation_step", "predict_step", "compute_loss"})
+_FRAMEWORK_HOOKS = frozenset(
+    {"train_step", "training_step", "test_step", "validation_step", "predict_step", "compute_loss"}
+)
 _TRAINER_CLASSES = ("lightning.Trainer", "transformers.Trainer", "transformers.Seq2SeqTrainer")
 
 
@@ -228,8 +332,14 @@ def _trainer_fit(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
     """`trainer.fit(LitModel(), loader)` / `trainer.train()` on a Lightning or Hugging Face trainer."""
     if call.receiver:
         assign = facts.reaching_assign(call.receiver, call.scope, call.stmt)
-        maker = facts.call_by_id.get(assign.value.call) if assign is not None and assign.value.kind == "call" else None
-        if maker is not None and (maker.qualname in _TRAINER_CLASSES or maker.qualname.startswith("trl.")):
+        maker = (
+            facts.call_by_id.get(assign.value.call)
+            if assign is not None and assign.value.kind == "call"
+            else None
+        )
+        if maker is not None and (
+            maker.qualname in _TRAINER_CLASSES or maker.qualname.startswith("trl.")
+        ):
             return True
     for arg in call.args:
         for cid in arg.value.calls:
@@ -256,7 +366,12 @@ def _pipeline_is_random(facts: FileFacts, call: Call) -> bool:
     if _randomized_estimator(call):
         return True
     if call.qualname.rsplit(".", 1)[-1] in fw.SKLEARN_PIPELINES:
-        return any(_randomized_estimator(facts.call_by_id[c]) for a in call.args for c in a.value.calls if c in facts.call_by_id)
+        return any(
+            _randomized_estimator(facts.call_by_id[c])
+            for a in call.args
+            for c in a.value.calls
+            if c in facts.call_by_id
+        )
     return False
 
 
@@ -372,15 +487,22 @@ def unseeded_training(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
     if not trained:
         return
     used = rng_families_used(facts, index)
-    step_only = {id(c) for c in trained if c.method in ("backward", "step", "apply_gradients", "minimize")}
-    if not any(use.explicit or id(use.call) not in step_only for use in used.values()) and not _shuffled_loader(facts):
+    step_only = {
+        id(c) for c in trained if c.method in ("backward", "step", "apply_gradients", "minimize")
+    }
+    if not any(
+        use.explicit or id(use.call) not in step_only for use in used.values()
+    ) and not _shuffled_loader(facts):
         # A wrapper that only calls `loss.backward()` on what it is given (a library's
         # `Precision.backward`) builds and draws nothing random itself: the script that
         # builds the model and the data is where a seed belongs.
         return
     call = trained[0]
     what = ", ".join(_FAMILY_LABEL[f] for f in sorted(used))
-    yield Finding(call.span, f"training depends on randomness but no seed is set ({what}); every run trains a different model")
+    yield Finding(
+        call.span,
+        f"training depends on randomness but no seed is set ({what}); every run trains a different model",
+    )
 
 
 @rule(
@@ -469,26 +591,58 @@ def partially_seeded(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]
     missing = sorted(f for f in used if f not in seeded)
     first = seeds[0]
     if missing:
-        done = ", ".join(_FAMILY_LABEL[f] for f in sorted(seeded & set(_FAMILY_LABEL))) or "some generators"
+        done = (
+            ", ".join(_FAMILY_LABEL[f] for f in sorted(seeded & set(_FAMILY_LABEL)))
+            or "some generators"
+        )
         implicit = [f for f in missing if not used[f].explicit]
         if implicit:
             labels = " and ".join(_FAMILY_LABEL[f] for f in implicit)
-            related = tuple(Related(facts.path, used[f].call.span.line, used[f].call.span.column, f"{_FAMILY_LABEL[f]} randomness used here") for f in implicit)
-            yield Finding(first.call.span, f"seeds {done} but not {labels}, which this script also uses; runs are still not reproducible", related)
+            related = tuple(
+                Related(
+                    facts.path,
+                    used[f].call.span.line,
+                    used[f].call.span.column,
+                    f"{_FAMILY_LABEL[f]} randomness used here",
+                )
+                for f in implicit
+            )
+            yield Finding(
+                first.call.span,
+                f"seeds {done} but not {labels}, which this script also uses; runs are still not reproducible",
+                related,
+            )
         for family in missing:
             if used[family].explicit:
                 call = used[family].call
                 yield Finding(
                     call.span,
                     f"`{call.callee}` draws from the unseeded {_FAMILY_LABEL[family]} generator while the script seeds {done}; runs are still not reproducible",
-                    (Related(facts.path, first.call.span.line, first.call.span.column, "seeds set here"),),
+                    (
+                        Related(
+                            facts.path,
+                            first.call.span.line,
+                            first.call.span.column,
+                            "seeds set here",
+                        ),
+                    ),
                 )
         return
     # Seeds set after the model they should fix was built.
     for model in built_models(facts, index):
         family = model.family
-        earlier = [s for s in seeds if family in s.families and s.call.scope in (model.scope, "") and s.call.stmt < model.stmt]
-        late = [s for s in seeds if family in s.families and s.call.scope == model.scope and s.call.stmt > model.stmt]
+        earlier = [
+            s
+            for s in seeds
+            if family in s.families
+            and s.call.scope in (model.scope, "")
+            and s.call.stmt < model.stmt
+        ]
+        late = [
+            s
+            for s in seeds
+            if family in s.families and s.call.scope == model.scope and s.call.stmt > model.stmt
+        ]
         if earlier or not late:
             continue
         seed = min(late, key=lambda s: s.call.stmt)
@@ -502,7 +656,15 @@ def partially_seeded(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]
 
 
 _SHUFFLING_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
-_ALWAYS_RANDOM_SPLITTERS = frozenset({"ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit", "RepeatedKFold", "RepeatedStratifiedKFold"})
+_ALWAYS_RANDOM_SPLITTERS = frozenset(
+    {
+        "ShuffleSplit",
+        "StratifiedShuffleSplit",
+        "GroupShuffleSplit",
+        "RepeatedKFold",
+        "RepeatedStratifiedKFold",
+    }
+)
 _PANDAS_SAMPLE_KEYWORDS = ("frac", "n", "replace", "weights", "axis", "ignore_index")
 
 
@@ -537,11 +699,17 @@ def _split_problem(facts: FileFacts, call: Call, index: ProjectIndex) -> str:
     if call.method == "sample" and not qual and call.receiver != "random":
         if call.has_kwarg("random_state"):
             state = call.arg(keyword="random_state")
-            return "sample" if state is not None and state.value.kind == "const" and state.value.const is None else ""
+            return (
+                "sample"
+                if state is not None and state.value.kind == "const" and state.value.const is None
+                else ""
+            )
         positional = [a for a in call.args if a.keyword is None]
         if len(positional) >= 6:
             return ""
-        if any(call.has_kwarg(k) for k in _PANDAS_SAMPLE_KEYWORDS) or _is_dataframe(facts, call, index):
+        if any(call.has_kwarg(k) for k in _PANDAS_SAMPLE_KEYWORDS) or _is_dataframe(
+            facts, call, index
+        ):
             return "sample"
     return ""
 
@@ -644,7 +812,11 @@ def unseeded_split(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
             continue
         explicit_none = call.has_kwarg("random_state")
         fix = None if explicit_none else _seed_fix(facts, call, what)
-        hint = "`generator=torch.Generator().manual_seed(0)`" if what == "random_split" else "`random_state=`"
+        hint = (
+            "`generator=torch.Generator().manual_seed(0)`"
+            if what == "random_split"
+            else "`random_state=`"
+        )
         message = f"`{call.callee or what}` splits randomly without a seed; the test set changes on every run (pass {hint})"
         yield Finding(call.span, message, fix=fix)
 
@@ -665,7 +837,10 @@ def _seed_fix(facts: FileFacts, call: Call, what: str) -> Fix | None:
     return Fix(f"Pass `{keyword}` (changes which rows land in each split)", (edit,), unsafe=True)
 
 
-_NONDETERMINISTIC_ENV = {"TF_DETERMINISTIC_OPS": ("0", "false", "False"), "TF_CUDNN_DETERMINISTIC": ("0", "false", "False")}
+_NONDETERMINISTIC_ENV = {
+    "TF_DETERMINISTIC_OPS": ("0", "false", "False"),
+    "TF_CUDNN_DETERMINISTIC": ("0", "false", "False"),
+}
 
 
 @rule(
@@ -734,21 +909,47 @@ def nondeterministic_kernels(facts: FileFacts, index: ProjectIndex) -> Iterator[
             qual = facts.resolve(target) if not target.endswith("[]") else ""
             const = assign.value.const
             if qual == "torch.backends.cudnn.benchmark" and const is True:
-                yield Finding(assign.span, "`cudnn.benchmark = True` picks kernels by timing; results change between runs despite the seeds")
+                yield Finding(
+                    assign.span,
+                    "`cudnn.benchmark = True` picks kernels by timing; results change between runs despite the seeds",
+                )
             elif qual == "torch.backends.cudnn.deterministic" and const is False:
-                yield Finding(assign.span, "`cudnn.deterministic = False` allows nondeterministic kernels despite the seeds")
+                yield Finding(
+                    assign.span,
+                    "`cudnn.deterministic = False` allows nondeterministic kernels despite the seeds",
+                )
             elif target == "os.environ[]" and facts.imports.get("os") == "os":
                 for key in assign.keys:
-                    if isinstance(key, str) and key in _NONDETERMINISTIC_ENV and const in _NONDETERMINISTIC_ENV[key]:
-                        yield Finding(assign.span, f"`{key}={const}` turns deterministic TensorFlow ops off despite the seeds")
+                    if (
+                        isinstance(key, str)
+                        and key in _NONDETERMINISTIC_ENV
+                        and const in _NONDETERMINISTIC_ENV[key]
+                    ):
+                        yield Finding(
+                            assign.span,
+                            f"`{key}={const}` turns deterministic TensorFlow ops off despite the seeds",
+                        )
     for call in facts.calls:
         if call.qualname == "torch.use_deterministic_algorithms":
             arg = call.arg(0, "mode")
             if arg is not None and arg.value.const is False:
-                yield Finding(call.span, "`torch.use_deterministic_algorithms(False)` allows nondeterministic kernels despite the seeds")
-        elif call.qualname in ("os.environ.setdefault", "os.putenv") or (call.callee == "os.environ.update"):
+                yield Finding(
+                    call.span,
+                    "`torch.use_deterministic_algorithms(False)` allows nondeterministic kernels despite the seeds",
+                )
+        elif call.qualname in ("os.environ.setdefault", "os.putenv") or (
+            call.callee == "os.environ.update"
+        ):
             name_arg = call.arg(0)
             val = call.arg(1)
             env = name_arg.value.const if name_arg is not None else None
-            if isinstance(env, str) and val is not None and env in _NONDETERMINISTIC_ENV and val.value.const in _NONDETERMINISTIC_ENV[env]:
-                yield Finding(call.span, f"`{env}={val.value.const}` turns deterministic TensorFlow ops off despite the seeds")
+            if (
+                isinstance(env, str)
+                and val is not None
+                and env in _NONDETERMINISTIC_ENV
+                and val.value.const in _NONDETERMINISTIC_ENV[env]
+            ):
+                yield Finding(
+                    call.span,
+                    f"`{env}={val.value.const}` turns deterministic TensorFlow ops off despite the seeds",
+                )
