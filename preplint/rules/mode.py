@@ -1446,6 +1446,8 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
     """
     if not any(facts.uses(r) for r in _FRAMEWORK_ROOTS):
         return
+    if set(facts.path.replace("\\", "/").split("/")[:-1]) & set(_FRAMEWORK_ROOTS):
+        return  # the framework's own source (keras/src/...): its internals are its own to touch
     message = "sets a private framework attribute: it can change or vanish in any release"
     for a in facts.assigns:
         if a.op not in ("=", "AddAssign"):
