@@ -966,6 +966,17 @@ def test_more_negative(code: str, example: str | dict[str, str]) -> None:
 
 REAL_CODE_NEGATIVES: list[tuple[str, object]] = [
     (
+        "MODE006",
+        {
+            "keras/src/saving/saving_lib_test.py": """
+from keras.src.saving import saving_lib
+
+def test_memory_bound():
+    saving_lib._MEMORY_UPPER_BOUND = 0
+"""
+        },
+    ),
+    (
         "MODE001",
         """
 import torch
