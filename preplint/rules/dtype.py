@@ -41,7 +41,7 @@ def _model_sources(
         return None, []
     if origin.artifact:
         out: list[tuple[FileFacts, str]] = []
-        for event in index.savers(origin.artifact):
+        for event in index.savers(origin.artifact, near=facts.path):
             owner = index.file(event.file)
             if owner is not None:
                 out.append((owner, event.obj.split(".state_dict")[0].split("(")[0]))

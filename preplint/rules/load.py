@@ -893,7 +893,7 @@ def model_saved_before_training(facts: FileFacts, index: ProjectIndex) -> Iterat
         later = _later_saves(facts, index, name, call.scope, last, events)
         if any(p and paths_match(p, event.path) for p in later):
             continue
-        loaders = index.loaders(event.path) if event.path else []
+        loaders = index.loaders(event.path, near=facts.path) if event.path else []
         if later and not loaders:
             continue  # the trained model is saved elsewhere, and nothing loads this early file
         step = steps[-1]
