@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from preplint.config import Config
     from preplint.engine import Parsed
 
-_SCHEMA = 1
+_SCHEMA = 2
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
 

@@ -241,3 +241,24 @@ def test_cache_gives_the_same_report(tmp_path: Path) -> None:
     for entry in (tmp_path / "cache").rglob("*.json"):
         entry.write_text('{"$": "Exploit"}')
     assert run(["check", "--format", "json", "--cache-dir", cache, "."], tmp_path) == first
+
+
+def test_fix_adds_custom_objects_and_the_import_the_saver_uses(tmp_path: Path) -> None:
+    import shutil
+
+    project = tmp_path / "keras_project"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "keras_project", project)
+    before = (project / "predict.py").read_text()
+    code, out, _ = run(["check", "--no-cache", "--fix", "--select", "LOAD001", "."], project)
+    after = (project / "predict.py").read_text()
+    assert code == 0, out
+    assert "from layers import FeatureCross\n" in after
+    assert 'custom_objects={"FeatureCross": FeatureCross}' in after
+    import libcst
+
+    libcst.parse_module(after)
+    # Only the import line and the load line changed.
+    changed = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert len(changed) == 2
+    assert run(["check", "--no-cache", "--fix", "--select", "LOAD001", "."], project)[0] == 0
+    assert (project / "predict.py").read_text() == after

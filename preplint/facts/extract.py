@@ -86,6 +86,7 @@ class _Extractor:
         self.wanted: dict[int, Any] = {}
         self.local_functions: set[str] = set()
         self.pending_texts: list[tuple[Value, int]] = []
+        self.last_import = 0
         self.source = source
 
     # --- helpers ------------------------------------------------------------------------
@@ -129,6 +130,10 @@ class _Extractor:
             for small in node.body:
                 self.stmt += 1
                 self.small_statement(small)
+            if not self.scope.qualname and any(
+                isinstance(small, (cst.Import, cst.ImportFrom)) for small in node.body
+            ):
+                self.last_import = self.want(node)
             return
         self.stmt += 1
         if isinstance(node, cst.FunctionDef):
@@ -736,6 +741,7 @@ class _Extractor:
             classes=tuple(ClassDef(**{**c, "span": span(c["span"])}) for c in self.classes),
             loops=tuple(Loop(**{**lp, "span": span(lp["span"])}) for lp in self.loops),
             statements=self.stmt,
+            last_import_line=span(self.last_import).end_line if self.last_import else 0,
         )
 
     def fill_texts(self, spans: dict[int, Span]) -> None:

@@ -6,7 +6,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from preplint.diagnostics import Related
+from preplint.diagnostics import Edit, Fix, Related
 from preplint.facts import frameworks as fw
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.custom import (
@@ -126,6 +126,7 @@ def _related(index: ProjectIndex, event: ArtifactEvent, message: str) -> Related
     "LOAD001",
     "custom-objects-not-given",
     severity="error",
+    fixable=True,
     positives=[
         """
 import tensorflow as tf
@@ -334,7 +335,65 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
                 related.append(
                     Related(obj.file, obj.span.line, obj.span.column, f"`{obj.name}` defined here")
                 )
-        yield Finding(call.span, message, related=tuple(related), artifact=_artifact(event.path))
+        fix = _custom_objects_fix(facts, index, call, needed)
+        yield Finding(
+            call.span, message, related=tuple(related), artifact=_artifact(event.path), fix=fix
+        )
+
+
+def _custom_objects_fix(
+    facts: FileFacts, index: ProjectIndex, call: Call, needed: dict[str, CustomObject]
+) -> Fix | None:
+    """`custom_objects={...}` for objects the loading file can name: defined or imported there,
+    or importable the way another project file imports them (copied import, e.g. `from layers import X`)."""
+    if any(obj.kind == "lambda" for obj in needed.values()):
+        return None  # a Lambda needs safe_mode, not a name
+    imports: list[str] = []
+    for name in sorted(needed):
+        if (
+            name in facts.imports
+            or name in facts.class_by_name
+            or name in facts.function_by_qualname
+        ):
+            continue
+        source = _import_line_for(index, facts, name)
+        if source is None:
+            return None
+        imports.append(source)
+    span = call.span
+    mapping = ", ".join(f'"{n}": {n}' for n in sorted(needed))
+    separator = ", " if call.args else ""
+    edits = [
+        Edit(
+            span.end_line,
+            span.end_column - 1,
+            span.end_line,
+            span.end_column - 1,
+            f"{separator}custom_objects={{{mapping}}}",
+        )
+    ]
+    if imports:
+        line = facts.last_import_line + 1
+        edits.insert(
+            0, Edit(line, 1, line, 1, "".join(f"{text}\n" for text in sorted(set(imports))))
+        )
+    return Fix(f"Pass `custom_objects={{{mapping}}}`", tuple(edits))
+
+
+def _import_line_for(index: ProjectIndex, facts: FileFacts, name: str) -> str | None:
+    """How another file of the same folder imports `name` (`from layers import FeatureCross`)."""
+    folder = facts.path.rpartition("/")[0]
+    for other in index.files:
+        if other is facts or other.path.rpartition("/")[0] != folder:
+            continue
+        qual = other.imports.get(name)
+        if qual and qual.rsplit(".", 1)[-1] == name and "." in qual:
+            return f"from {qual.rsplit('.', 1)[0]} import {name}"
+        if name in other.class_by_name or name in other.function_by_qualname:
+            stem = other.path.rpartition("/")[2].removesuffix(".py")
+            if stem.isidentifier():
+                return f"from {stem} import {name}"
+    return None
 
 
 # --- LOAD002 ----------------------------------------------------------------------------------
