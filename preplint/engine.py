@@ -11,7 +11,6 @@ from pathlib import Path
 
 from preplint.config import Config
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
-from preplint.errors import PreplintError
 from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
@@ -410,7 +409,7 @@ def is_dependency_file(path: str) -> bool:
 
 # --- whole projects: what the command line runs ------------------------------------------------
 
-_PARTNER_SCAN_LIMIT = 5000
+_PARTNER_SCAN_LIMIT = 500
 _ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git", "requirements.txt")
 
 
@@ -461,66 +460,107 @@ def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _partner_needles(parsed: Sequence[Parsed]) -> tuple[set[str], set[bytes]]:
-    """Module file names the targets import, and artifact file names they save or load."""
+def _imported_neighbours(item: Parsed) -> set[Path]:
+    """Sibling modules a file imports (`from config import MODEL_PATH`, `from .layers import X`)."""
+    if item.facts is None:
+        return set()
+    folder = Path(item.path).parent
+    found: set[Path] = set()
+    for qual in item.facts.imports.values():
+        for module in {qual, qual.rpartition(".")[0]}:
+            if not module:
+                continue
+            rel = module.replace(".", "/")
+            for candidate in (folder / f"{rel}.py", folder / rel / "__init__.py"):
+                if candidate.is_file():
+                    found.add(candidate)
+    return found
+
+
+def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Path]:
+    """Scripts beside a file (or one folder up) that name an artifact the file saves or loads,
+    or that import the same sibling module (a shared `config.py` holding the paths)."""
     from preplint.facts.artifacts import artifact_events
     from preplint.facts.paths import basename
 
-    modules: set[str] = set()
-    needles: set[bytes] = set()
-    index = ProjectIndex([p.facts for p in parsed if p.facts is not None])
-    for item in parsed:
+    found: set[Path] = set()
+    for item in items:
         if item.facts is None:
             continue
-        for qual in item.facts.imports.values():
-            parts = qual.split(".")
-            modules.update(parts[:-1] or parts)
-            modules.add(parts[-1])
+        needles = {
+            f"import {p.stem}".encode() for p in _imported_neighbours(item) if p.stem != "__init__"
+        }
+        needles |= {
+            f"from {p.stem} import".encode()
+            for p in _imported_neighbours(item)
+            if p.stem != "__init__"
+        }
         for event in artifact_events(item.facts, index):
             name = basename(event.path)
             if name and "*" not in name:
                 needles.add(name.encode())
-        item.facts.extra.pop("artifact_events", None)
-        item.facts.extra.pop("bindings", None)
-    return modules, needles
+        if not needles:
+            continue
+        folder = Path(item.path).parent
+        for near in {folder, folder.parent}:
+            try:
+                siblings = sorted(p for p in near.iterdir() if p.suffix == ".py" and p.is_file())
+            except OSError:
+                continue
+            for sibling in siblings[:_PARTNER_SCAN_LIMIT]:
+                try:
+                    data = sibling.read_bytes()
+                except OSError:
+                    continue
+                if any(n in data for n in needles):
+                    found.add(sibling)
+    return found
+
+
+def _extract_new(
+    files: set[Path], config: Config, seen: set[str], jobs: int, cache: object | None
+) -> list[Parsed]:
+    chosen: dict[str, Path] = {}
+    for file in files:
+        shown = display_path(file)
+        if shown not in seen and not config.excluded(file):
+            chosen.setdefault(shown, file)
+    parsed = extract_all([(f, s) for s, f in sorted(chosen.items())], jobs=jobs, cache=cache)
+    # Quietly drop partners that do not parse: they are not what the user asked about.
+    return [p for p in parsed if p.facts is not None]
 
 
 def _partners(
-    root: Path,
-    targets: Sequence[Parsed],
-    config: Config,
-    seen: set[str],
-    jobs: int,
-    cache: object | None,
+    targets: Sequence[Parsed], config: Config, jobs: int, cache: object | None
 ) -> list[Parsed]:
-    """Files elsewhere in the project that the targets import or share an artifact path with."""
-    from preplint.discovery import discover
+    """Files beside the targets that they import or share an artifact path with.
 
-    modules, needles = _partner_needles(targets)
-    if not modules and not needles:
-        return []
-    try:
-        candidates = discover([str(root)], config)[:_PARTNER_SCAN_LIMIT]
-    except PreplintError:
-        return []
-    chosen: list[tuple[Path, str]] = []
-    for file in candidates:
-        shown = display_path(file)
-        if shown in seen or file.suffix != ".py":
-            continue
-        if file.stem in modules or (file.stem == "__init__" and file.parent.name in modules):
-            chosen.append((file, shown))
-            continue
-        if needles:
-            try:
-                data = file.read_bytes()
-            except OSError:
-                continue
-            if any(n in data for n in needles) and may_matter(data):
-                chosen.append((file, shown))
-    parsed = extract_all(chosen, jobs=jobs, cache=cache)
-    # Quietly drop partners that do not parse: they are not what the user asked about.
-    return [p for p in parsed if p.facts is not None]
+    Only the neighbourhood is read (sibling modules, scripts in the same folder or one up), so
+    `preplint check one_file.py` stays about as fast as parsing that file; a folder linted as a
+    whole links everything inside it anyway.
+    """
+    seen = {p.path for p in targets}
+    found: list[Parsed] = []
+    imported = _extract_new(
+        set().union(*(_imported_neighbours(p) for p in targets)), config, seen, jobs, cache
+    )
+    found += imported
+    seen |= {p.path for p in imported}
+    index = ProjectIndex([p.facts for p in (*targets, *found) if p.facts is not None])
+    sharing = _extract_new(_artifact_neighbours(targets, index), config, seen, jobs, cache)
+    found += sharing
+    seen |= {p.path for p in sharing}
+    # What the other side imports: train.py's custom layers module, its config.
+    found += _extract_new(
+        set().union(*(_imported_neighbours(p) for p in sharing)), config, seen, jobs, cache
+    )
+    for item in found:
+        if item.facts is not None:
+            item.facts.extra.clear()
+    for item in targets:
+        if item.facts is not None:
+            item.facts.extra.clear()
+    return found
 
 
 def lint_project(
@@ -537,8 +577,6 @@ def lint_project(
     targets = {shown for _, shown in pairs}
     extra: list[Parsed] = []
     if any(Path(p).is_file() for p in paths):
-        extra = _partners(root, parsed, config, targets, jobs, cache)
-        if extra:
-            extra += _partners(root, extra, config, targets | {p.path for p in extra}, jobs, cache)
+        extra = _partners(parsed, config, jobs, cache)
     deps = dependency_files(root, [p.path for p in parsed if p.facts is not None])
     return lint_parsed([*parsed, *extra], config, targets=targets, dependency_files=deps, jobs=jobs)

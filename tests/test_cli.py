@@ -262,3 +262,17 @@ def test_fix_adds_custom_objects_and_the_import_the_saver_uses(tmp_path: Path) -
     assert len(changed) == 2
     assert run(["check", "--no-cache", "--fix", "--select", "LOAD001", "."], project)[0] == 0
     assert (project / "predict.py").read_text() == after
+
+
+def test_single_file_run_still_links_its_training_script(tmp_path: Path) -> None:
+    import shutil
+
+    project = tmp_path / "keras_project"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "keras_project", project)
+    code, out, _ = run(["check", "--no-cache", "predict.py"], project)
+    assert code == 1
+    codes = {line.split()[1] for line in out.splitlines() if line.startswith("predict.py:")}
+    assert codes == {"LOAD001", "PRE003", "DTYPE001"}
+    assert "train.py:34:5: model saved here" in out
+    # Only the file asked about is reported, even though train.py has findings of its own.
+    assert not [line for line in out.splitlines() if line.startswith("train.py:")]
