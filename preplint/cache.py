@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from preplint import __version__
-from preplint.diagnostics import Diagnostic, Related, Severity, Span
+from preplint.diagnostics import (
+    Confirmation,
+    Diagnostic,
+    Edit,
+    Fix,
+    Related,
+    Report,
+    Severity,
+    Span,
+)
 from preplint.facts.model import Arg, Assign, Call, ClassDef, FileFacts, Function, Loop, Value
 from preplint.suppress import Suppressions
 
@@ -33,6 +42,10 @@ def _classes() -> dict[str, type]:
     from preplint.engine import Parsed
 
     kinds: list[type] = [
+        Report,
+        Fix,
+        Edit,
+        Confirmation,
         Parsed,
         FileFacts,
         Call,
@@ -106,6 +119,18 @@ def default_cache_dir(config: Config) -> Path:
     return Path(config.root) / ".preplint_cache"
 
 
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 class FactsCache:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
@@ -171,6 +196,47 @@ class FactsCache:
                 raise
         except (OSError, TypeError, ValueError, RecursionError):
             return  # a cache that cannot be written only costs speed
+
+    # --- whole runs: nothing changed, nothing to redo -----------------------------------------
+
+    def run_key(self, parts: list[str], files: list[tuple[str, bytes]]) -> str:
+        digest = hashlib.sha256(f"preplint {__version__} schema {_SCHEMA} run\0".encode())
+        for part in parts:
+            digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+        for shown, data in files:
+            digest.update(shown.encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(hashlib.sha256(data).digest())
+        return digest.hexdigest()
+
+    def get_report(self, key: str) -> Report | None:
+        try:
+            entry = self.folder / "runs" / f"{key}.json"
+            if not entry.is_file() or entry.stat().st_size > _MAX_ENTRY_BYTES:
+                return None
+            document = json.loads(entry.read_text(encoding="utf-8"))
+            if not isinstance(document, dict) or document.get("key") != key:
+                return None
+            if self._classes is None:
+                self._classes = _classes()
+            report = decode(document["report"], self._classes)
+            return report if isinstance(report, Report) else None
+        except (OSError, ValueError, KeyError, TypeError, _Rejected, RecursionError):
+            return None
+
+    def put_report(self, key: str, report: Report) -> None:
+        try:
+            folder = self.folder / "runs"
+            folder.mkdir(parents=True, exist_ok=True)
+            self._mark_folder()
+            # Keep the run folder small: the last few runs are all a warm start needs.
+            old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-16]
+            for stale in old:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+            text = json.dumps({"key": key, "report": encode(report)}, separators=(",", ":"))
+            _write_atomic(folder / f"{key}.json", text)
+        except (OSError, TypeError, ValueError, RecursionError):
+            return
 
     def _mark_folder(self) -> None:
         if self._ready:

@@ -567,16 +567,41 @@ def lint_project(
     paths: Sequence[str], config: Config, *, jobs: int | None = None, cache: object | None = None
 ) -> Report:
     """Lint `paths`; when they are single files, the rest of the project still feeds the index."""
+    from preplint.cache import FactsCache
     from preplint.discovery import discover
 
     jobs = jobs or default_jobs()
     files = discover(list(paths), config)
     pairs = [(f, display_path(f)) for f in files]
-    parsed = extract_all(pairs, jobs=jobs, cache=cache)
     root = project_root(paths, config)
+    deps = dependency_files(root, [shown for _, shown in pairs])
+    single_files = any(Path(p).is_file() for p in paths)
+    run_key = None
+    if isinstance(cache, FactsCache) and not single_files:
+        # A folder run whose files, config and dependency files are all unchanged: same report.
+        contents = [(shown, _read(file)) for file, shown in pairs]
+        contents += [(path, text.encode("utf-8", "surrogateescape")) for path, text in deps.items()]
+        run_key = cache.run_key([repr(config), os.getcwd(), *paths], contents)
+        hit = cache.get_report(run_key)
+        if hit is not None:
+            return hit
+    parsed = extract_all(pairs, jobs=jobs, cache=cache)
     targets = {shown for _, shown in pairs}
-    extra: list[Parsed] = []
-    if any(Path(p).is_file() for p in paths):
-        extra = _partners(parsed, config, jobs, cache)
-    deps = dependency_files(root, [p.path for p in parsed if p.facts is not None])
-    return lint_parsed([*parsed, *extra], config, targets=targets, dependency_files=deps, jobs=jobs)
+    extra = _partners(parsed, config, jobs, cache) if single_files else []
+    report = lint_parsed(
+        [*parsed, *extra], config, targets=targets, dependency_files=deps, jobs=jobs
+    )
+    if (
+        run_key is not None
+        and isinstance(cache, FactsCache)
+        and not any(d.code == "INTERNAL" for d in report.diagnostics)
+    ):
+        cache.put_report(run_key, report)
+    return report
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        return f"<unreadable: {exc}>".encode()

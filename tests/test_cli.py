@@ -276,3 +276,15 @@ def test_single_file_run_still_links_its_training_script(tmp_path: Path) -> None
     assert "train.py:34:5: model saved here" in out
     # Only the file asked about is reported, even though train.py has findings of its own.
     assert not [line for line in out.splitlines() if line.startswith("train.py:")]
+
+
+def test_warm_cache_sees_an_edited_file(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/a.py": GOOD, "pkg/b.py": GOOD})
+    cache = str(tmp_path / "cache")
+    assert run(["check", "--cache-dir", cache, "pkg"], tmp_path)[0] == 0
+    assert run(["check", "--cache-dir", cache, "pkg"], tmp_path)[0] == 0
+    (tmp_path / "pkg" / "b.py").write_text(BAD)
+    code, out, _ = run(["check", "--cache-dir", cache, "pkg"], tmp_path)
+    assert code == 1 and "pkg/b.py:2:9: SAFE001" in out
+    (tmp_path / "pkg" / "b.py").write_text(GOOD)
+    assert run(["check", "--cache-dir", cache, "pkg"], tmp_path)[0] == 0
