@@ -9,6 +9,77 @@ from tests.helpers import as_project, expected_lines, lint
 CODES = ("PRE001", "PRE002", "PRE003", "PRE004", "PRE005", "PRE006", "PRE007")
 
 CASES: dict[str, str | dict[str, str]] = {
+    "pre003_entry_point_method_gets_raw_rows": {
+        "settings.py": """
+from pathlib import Path
+MODEL_FILE = Path("artifacts") / "clf.keras"
+""",
+        "train.py": """
+import joblib
+import numpy as np
+import tensorflow as tf
+from sklearn.preprocessing import MinMaxScaler as MMS
+import settings
+
+tf.keras.utils.set_random_seed(0)
+raw = np.loadtxt("train.csv", delimiter=",")
+mms = MMS()
+X = mms.fit_transform(raw[:, :3])
+joblib.dump(mms, "mms.joblib")
+model = tf.keras.Sequential([tf.keras.Input(shape=(3,)), tf.keras.layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(X, raw[:, 3], epochs=5)
+model.save(settings.MODEL_FILE)
+""",
+        "serve.py": """
+import numpy as np
+import tensorflow as tf
+from settings import MODEL_FILE
+
+class Predictor:
+    def __init__(self):
+        self.model = tf.keras.models.load_model(MODEL_FILE)
+
+    def predict(self, rows):
+        return self.model.predict(np.array(rows))  # expect: PRE003
+""",
+    },
+    "pre003_neg_entry_point_called_with_scaled_rows": {
+        "train.py": """
+import joblib
+import numpy as np
+import tensorflow as tf
+from sklearn.preprocessing import StandardScaler
+
+tf.keras.utils.set_random_seed(0)
+raw = np.loadtxt("train.csv", delimiter=",")
+sc = StandardScaler()
+X = sc.fit_transform(raw[:, :3])
+joblib.dump(sc, "sc.joblib")
+model = tf.keras.Sequential([tf.keras.Input(shape=(3,)), tf.keras.layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(X, raw[:, 3], epochs=5)
+model.save("clf.keras")
+""",
+        "serve.py": """
+import tensorflow as tf
+
+class Predictor:
+    def __init__(self):
+        self.model = tf.keras.models.load_model("clf.keras")
+
+    def predict(self, rows):
+        return self.model.predict(rows)
+""",
+        "app.py": """
+import joblib
+import numpy as np
+from serve import Predictor
+
+sc = joblib.load("sc.joblib")
+print(Predictor().predict(sc.transform(np.loadtxt("new.csv", delimiter=","))))
+""",
+    },
     "pre004_neg_loss_val_is_a_value": """
 import torch
 from torch import nn

@@ -2763,6 +2763,18 @@ _BUILTIN_PASS = frozenset(
 _LINEAGE_DEPTH = 14
 
 
+def _method_called_on_instance(fn: Function, index: ProjectIndex | None) -> bool:
+    """`Predictor().predict(x)` / `p = Predictor(); p.predict(x)` somewhere in the project."""
+    if not fn.cls or index is None:
+        return False
+    cls = fn.cls.rsplit(".", 1)[-1]
+    for f in index.files:
+        builds = any(c.callee.rsplit(".", 1)[-1] == cls for c in f.calls)
+        if builds and any(c.method == fn.name and c.receiver != "self" for c in f.calls):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Lineage:
     transforms: frozenset[str] = (
@@ -2931,10 +2943,17 @@ class _Tracer:
             return _EMPTY
         if not self.follow_params:
             return Lineage(params=frozenset({name}))
-        sites = [
-            site for owner, site in call_sites(self.facts, fn, self.index) if owner is self.facts
-        ]
+        every_site = call_sites(self.facts, fn, self.index)
+        sites = [site for owner, site in every_site if owner is self.facts]
         if not sites:
+            if (
+                not every_site
+                and is_inference_function(self.facts, fn.qualname, self.index)
+                and not _method_called_on_instance(fn, self.index)
+            ):
+                # An entry point nobody in the project calls (`Predictor.predict(rows)`, a
+                # `serve(payload)` handler): its input is whatever the outside world sends, raw.
+                return Lineage(params=frozenset({name}))
             return Lineage(opaque=True, params=frozenset({name}))
         out = _EMPTY
         for site in sites:
