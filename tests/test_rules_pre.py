@@ -44,6 +44,32 @@ class Predictor:
         return self.model.predict(np.array(rows))  # expect: PRE003
 """,
     },
+    "pre003_neg_evaluate_iterates_a_loader_it_is_given": {
+        "train.py": """
+import torch
+import torchvision
+
+torch.manual_seed(0)
+tf = torchvision.transforms.Compose([torchvision.transforms.ToTensor(), torchvision.transforms.Normalize((0.5,), (0.5,))])
+loader = torch.utils.data.DataLoader(torchvision.datasets.MNIST(".", transform=tf), batch_size=64, shuffle=True)
+net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for x, y in loader:
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+torch.save(net, "net.pt")
+""",
+        "evaluate.py": """
+import torch
+
+def evaluate(loader):
+    net = torch.load("net.pt", weights_only=False)
+    net.eval()
+    with torch.no_grad():
+        return sum((net(x).argmax(1) == y).sum().item() for x, y in loader)
+""",
+    },
     "pre003_neg_entry_point_called_with_scaled_rows": {
         "train.py": """
 import joblib

@@ -452,6 +452,16 @@ class _Extractor:
             return
         elif isinstance(node, cst.Attribute):
             self.expr(node.value)
+        elif isinstance(node, cst.CompFor):
+            # `[model(x) for x, _ in loader]`: the loop variables get their origin, like a for loop.
+            self.expr(node.iter)
+            targets: list[str] = []
+            self.expr_targets(node.target, targets)
+            self.record_assign(targets, node.iter, "comp", node.target)
+            for cond in node.ifs:
+                self.expr(cond)
+            if node.inner_for_in is not None:
+                self.expr(node.inner_for_in)
         elif isinstance(node, cst.BinaryOperation):
             self.expr(node.left)
             self.expr(node.right)

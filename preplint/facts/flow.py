@@ -2763,6 +2763,21 @@ _BUILTIN_PASS = frozenset(
 _LINEAGE_DEPTH = 14
 
 
+_ENTRY_WORDS = frozenset(
+    {"predict", "infer", "inference", "serve", "handle", "handler", "classify", "score"}
+)
+
+
+def _raw_entry_point(facts: FileFacts, fn: Function, param: str) -> bool:
+    """A serving entry (`predict(rows)`, `serve(payload)`) whose parameter is the records
+    themselves: not an `evaluate(loader)` that iterates over data prepared by its caller."""
+    if not set(name_words(fn.name)) & _ENTRY_WORDS:
+        return False
+    return not any(
+        a.op == "for" and a.scope == fn.qualname and param in a.value.names for a in facts.assigns
+    )
+
+
 def _method_called_on_instance(fn: Function, index: ProjectIndex | None) -> bool:
     """`Predictor().predict(x)` / `p = Predictor(); p.predict(x)` somewhere in the project."""
     if not fn.cls or index is None:
@@ -2808,6 +2823,8 @@ def _assign_index(facts: FileFacts) -> dict[str, list[Assign]]:
         return cached
     out: dict[str, list[Assign]] = {}
     for a in facts.assigns:
+        if a.op == "comp":
+            continue  # comprehension variables do not outlive their comprehension
         for t in a.targets:
             out.setdefault(t, []).append(a)
             base = t[:-2] if t.endswith("[]") else t
@@ -2911,7 +2928,17 @@ class _Tracer:
                 return self.name(
                     name, outer, facts.function_by_qualname[outer].stmt_end + 1, depth + 1
                 )
-            return _EMPTY  # comprehension variables, builtins, functions
+            comprehension = next(
+                (
+                    a
+                    for a in facts.assigns_by_target.get(name, ())
+                    if a.op == "comp" and a.stmt == stmt and a.scope == scope
+                ),
+                None,
+            )
+            if comprehension is not None:
+                return self.value(comprehension.value, scope, stmt, depth + 1)
+            return _EMPTY  # builtins, functions
         result = self.assigned(assign, name, depth)
         # in-place writes between the assignment and the use: X[cols] = scaler.transform(X[cols])
         for other in _assign_index(facts).get("~" + name, ()):
@@ -2948,6 +2975,7 @@ class _Tracer:
         if not sites:
             if (
                 not every_site
+                and _raw_entry_point(self.facts, fn, name)
                 and is_inference_function(self.facts, fn.qualname, self.index)
                 and not _method_called_on_instance(fn, self.index)
             ):

@@ -93,7 +93,7 @@ class Call:
 class Assign:
     targets: tuple[str, ...]  # dotted targets, tuple unpacking flattened in order ("X_tr", "X_te")
     value: Value
-    op: str  # "=", "+=", ..., "for" (loop target), "with" (as-target), "param" (default)
+    op: str  # "=", "AddAssign", ..., "for" (loop target), "comp" (comprehension target), "with" (as-target)
     scope: str
     loops: tuple[int, ...]
     stmt: int
@@ -235,7 +235,7 @@ class FileFacts:
 
     def reaching_assign(self, name: str, scope: str, before_stmt: int) -> Assign | None:
         """The last assignment to `name` in `scope` (falling back to module level) before a statement."""
-        candidates = self.assigns_by_target.get(name, ())
+        candidates = [a for a in self.assigns_by_target.get(name, ()) if a.op != "comp"]
         best: Assign | None = None
         for a in candidates:
             if a.scope == scope and a.stmt < before_stmt and (best is None or a.stmt >= best.stmt):
