@@ -288,3 +288,17 @@ def test_warm_cache_sees_an_edited_file(tmp_path: Path) -> None:
     assert code == 1 and "pkg/b.py:2:9: SAFE001" in out
     (tmp_path / "pkg" / "b.py").write_text(GOOD)
     assert run(["check", "--cache-dir", cache, "pkg"], tmp_path)[0] == 0
+
+
+def test_a_generated_file_of_50000_lines_is_linted(tmp_path: Path) -> None:
+    lines = ["import numpy as np", "import torch"]
+    for i in range(24999):
+        lines.append(f"x{i} = np.zeros(({i % 7 + 1}, 3))")
+        lines.append(f"y{i} = torch.tensor(x{i}).sum()")
+    (tmp_path / "generated.py").write_text("\n".join(lines) + "\n")
+    assert len(lines) == 50000
+    code, out, err = run(["check", "--no-cache", "--format", "json", "generated.py"], tmp_path)
+    doc = json.loads(out)
+    assert code == 0 and doc["summary"]["files"] == 1
+    assert not [d for d in doc["diagnostics"] if d["code"] in ("INTERNAL", "SYNTAX")]
+    assert "Traceback" not in err
