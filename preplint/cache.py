@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -218,12 +219,22 @@ class FactsCache:
                 return None
             if self._classes is None:
                 self._classes = _classes()
+            # Files read only as partners are not in the key: they must still hash the same.
+            for shown, digest in document.get("partners", []):
+                try:
+                    current = hashlib.sha256(Path(shown).read_bytes()).hexdigest()
+                except OSError:
+                    return None
+                if current != digest:
+                    return None
             report = decode(document["report"], self._classes)
             return report if isinstance(report, Report) else None
         except (OSError, ValueError, KeyError, TypeError, _Rejected, RecursionError):
             return None
 
-    def put_report(self, key: str, report: Report) -> None:
+    def put_report(
+        self, key: str, report: Report, partners: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
         try:
             folder = self.folder / "runs"
             folder.mkdir(parents=True, exist_ok=True)
@@ -233,7 +244,9 @@ class FactsCache:
             for stale in old:
                 with contextlib.suppress(OSError):
                     stale.unlink()
-            text = json.dumps({"key": key, "report": encode(report)}, separators=(",", ":"))
+            recorded = [[shown, hashlib.sha256(data).hexdigest()] for shown, data in partners]
+            document = {"key": key, "partners": recorded, "report": encode(report)}
+            text = json.dumps(document, separators=(",", ":"))
             _write_atomic(folder / f"{key}.json", text)
         except (OSError, TypeError, ValueError, RecursionError):
             return

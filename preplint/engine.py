@@ -563,10 +563,15 @@ def _partners(
     return found
 
 
+# Partner search is for the few files a pre-commit hook or an editor passes; a long explicit
+# list is a selection the user made, linted as given.
+PARTNER_SEARCH_MAX_FILES = 64
+
+
 def lint_project(
     paths: Sequence[str], config: Config, *, jobs: int | None = None, cache: object | None = None
 ) -> Report:
-    """Lint `paths`; when they are single files, the rest of the project still feeds the index."""
+    """Lint `paths`; when they are a few single files, their neighbours still feed the index."""
     from preplint.cache import FactsCache
     from preplint.discovery import discover
 
@@ -575,19 +580,23 @@ def lint_project(
     pairs = [(f, display_path(f)) for f in files]
     root = project_root(paths, config)
     deps = dependency_files(root, [shown for _, shown in pairs])
-    single_files = any(Path(p).is_file() for p in paths)
+    explicit = [p for p in paths if Path(p).is_file()]
+    search_partners = bool(explicit) and len(explicit) <= PARTNER_SEARCH_MAX_FILES
     run_key = None
-    if isinstance(cache, FactsCache) and not single_files:
-        # A folder run whose files, config and dependency files are all unchanged: same report.
+    if isinstance(cache, FactsCache):
+        # A run whose files, config and dependency files are all unchanged: the same report.
         contents = [(shown, _read(file)) for file, shown in pairs]
         contents += [(path, text.encode("utf-8", "surrogateescape")) for path, text in deps.items()]
-        run_key = cache.run_key([repr(config), os.getcwd(), *paths], contents)
+        parts = [repr(config), os.getcwd(), *paths]
+        if search_partners:
+            parts += _neighbourhood_listing(files)
+        run_key = cache.run_key(parts, contents)
         hit = cache.get_report(run_key)
         if hit is not None:
             return hit
     parsed = extract_all(pairs, jobs=jobs, cache=cache)
     targets = {shown for _, shown in pairs}
-    extra = _partners(parsed, config, jobs, cache) if single_files else []
+    extra = _partners(parsed, config, jobs, cache) if search_partners else []
     report = lint_parsed(
         [*parsed, *extra], config, targets=targets, dependency_files=deps, jobs=jobs
     )
@@ -596,8 +605,21 @@ def lint_project(
         and isinstance(cache, FactsCache)
         and not any(d.code == "INTERNAL" for d in report.diagnostics)
     ):
-        cache.put_report(run_key, report)
+        partners = [(p.path, _read(Path(p.path))) for p in extra]
+        cache.put_report(run_key, report, partners)
     return report
+
+
+def _neighbourhood_listing(files: Sequence[Path]) -> list[str]:
+    """The .py files a partner search may read: a new one there changes the run's key."""
+    folders = {f.parent for f in files} | {f.parent.parent for f in files}
+    listing: list[str] = []
+    for folder in sorted(folders):
+        try:
+            listing.extend(sorted(str(p) for p in folder.iterdir() if p.suffix == ".py"))
+        except OSError:
+            continue
+    return listing
 
 
 def _read(file: Path) -> bytes:

@@ -302,3 +302,21 @@ def test_a_generated_file_of_50000_lines_is_linted(tmp_path: Path) -> None:
     assert code == 0 and doc["summary"]["files"] == 1
     assert not [d for d in doc["diagnostics"] if d["code"] in ("INTERNAL", "SYNTAX")]
     assert "Traceback" not in err
+
+
+def test_warm_single_file_run_notices_an_edited_partner(tmp_path: Path) -> None:
+    import shutil
+
+    project = tmp_path / "keras_project"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "keras_project", project)
+    cache = str(tmp_path / "cache")
+    first = run(["check", "--cache-dir", cache, "predict.py"], project)
+    assert "PRE003" in first[1]
+    assert run(["check", "--cache-dir", cache, "predict.py"], project) == first
+    train = project / "train.py"
+    # Training now saves its scaler-free model somewhere else: predict.py loses its partner.
+    train.write_text(
+        train.read_text().replace("model.save(MODEL_PATH)", 'model.save("elsewhere.keras")')
+    )
+    second = run(["check", "--cache-dir", cache, "predict.py"], project)
+    assert "PRE003" not in second[1]
