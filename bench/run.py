@@ -232,7 +232,18 @@ def bench_others(ctx: Context, tools: list[OtherTool]) -> list[Measurement]:
         label = f"{shlex.join([tool.name, *sub])} <{len(ctx.files)} files>"
         # Their exit status says whether they found something; only the time matters here.
         m = Measurement(tool.name, label, ok_codes=None)
-        results.append(timed(ctx, m, [str(tool.exe), *sub, *ctx.files]))
+        runs = ctx.args.others_runs or ctx.args.runs
+        results.append(
+            measure(
+                m,
+                [str(tool.exe), *sub, *ctx.files],
+                runs=runs,
+                cwd=ctx.root,
+                env=ctx.env,
+                scratch=ctx.scratch,
+                keep=ctx.args.cache_dir / "failures",
+            )
+        )
     return results
 
 
@@ -342,6 +353,16 @@ def diagnostics_of(payload: Any) -> list[dict[str, Any]]:
     raise ValueError("no diagnostics list in the JSON output")
 
 
+def files_of(payload: Any) -> int | None:
+    """The count of files read, from the JSON's top level or its summary."""
+    if not isinstance(payload, dict):
+        return None
+    for holder in (payload, payload.get("summary")):
+        if isinstance(holder, dict) and isinstance(holder.get("files"), int):
+            return int(holder["files"])
+    return None
+
+
 def full_check(ctx: Context, files: list[str], jobs: int) -> FullRun:
     cache = Path(tempfile.mkdtemp(prefix=f"full-{jobs}-cache-", dir=ctx.scratch))
     cmd = [*ctx.preplint, "check", "--no-cache", "--format", "json", "--jobs", str(jobs), *files]
@@ -361,8 +382,7 @@ def full_check(ctx: Context, files: list[str], jobs: int) -> FullRun:
         payload = json.loads(out)
         codes.update(str(d.get("code")) for d in diagnostics_of(payload))
         parsed = True
-        if isinstance(payload, dict) and isinstance(payload.get("files"), int):
-            files_reported = payload["files"]
+        files_reported = files_of(payload)
     except ValueError as exc:
         print(f"  could not read the JSON output: {exc}\n{_tail(err)}", file=sys.stderr)
     return FullRun(jobs, sample, out, err, codes, parsed, files_reported)
@@ -584,6 +604,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="install fixit and torchfix in venvs under the cache and time them",
     )
     parser.add_argument(
+        "--others-runs",
+        type=int,
+        help="timed runs for fixit and torchfix, which take minutes each (default: --runs)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=DEFAULT_OUTPUT,
@@ -698,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "custom file selection (--files-from / --limit): not comparable with the default set."
         )
 
-    load_before = os.getloadavg()
+    load_before, source_before = os.getloadavg(), _preplint_source()
     with tempfile.TemporaryDirectory(prefix="preplint-bench-") as tmp:
         ctx = Context(args, preplint, root, relative_args(chosen, root), Path(tmp), env)
         print(f"benchmarking {len(chosen)} files, {args.runs} runs each", file=sys.stderr)
@@ -725,6 +750,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             full_files = relative_args(everything, root)
             full = [full_check(ctx, full_files, jobs) for jobs in (1, 2)]
     notes.append(load_note(load_before, os.getloadavg()))
+    if _preplint_source() != source_before:
+        notes.append(f"preplint's source changed during the run (it started at {source_before}).")
+    if others and args.others_runs and args.others_runs != args.runs:
+        notes.append(f"Fixit and TorchFix: median of {args.others_runs} run(s) after a warm-up.")
 
     report = Report(
         invocation=shlex.join(
