@@ -186,15 +186,7 @@ class FactsCache:
                 {"version": __version__, "key": key, "parsed": encode(parsed)},
                 separators=(",", ":"),
             )
-            fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(tmp, entry)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            _write_atomic(entry, text)
         except (OSError, TypeError, ValueError, RecursionError):
             return  # a cache that cannot be written only costs speed
 
