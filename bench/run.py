@@ -415,7 +415,8 @@ def _preplint_source() -> str:
         proc = subprocess.run(["git", "-C", str(package), *args], capture_output=True, text=True)
         return proc.stdout.strip() if proc.returncode == 0 else ""
 
-    commit = git("rev-parse", "--short", "HEAD")
+    # The last commit that touched the package, not HEAD: other commits change no code run here.
+    commit = git("log", "-1", "--format=%h", "--", ".")
     if not commit:
         return f"from {package}"
     dirty = git("status", "--porcelain", "--", ".")
@@ -749,7 +750,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"full corpus: {len(everything)} files", file=sys.stderr)
             full_files = relative_args(everything, root)
             full = [full_check(ctx, full_files, jobs) for jobs in (1, 2)]
-    notes.append(load_note(load_before, os.getloadavg()))
+    notes.append(load_note(load_before[0], os.getloadavg()[0], parse))
     if _preplint_source() != source_before:
         notes.append(f"preplint's source changed during the run (it started at {source_before}).")
     if others and args.others_runs and args.others_runs != args.runs:
@@ -779,13 +780,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def load_note(before: tuple[float, float, float], after: tuple[float, float, float]) -> str:
-    """The 1-minute load average around the run: other work on the cores inflates wall times."""
-    cores = len(os.sched_getaffinity(0))
-    busy = max(before[0], after[0]) > 0.5 * cores
-    warning = " The machine was busy: wall times are inflated, CPU times less so." if busy else ""
+def load_note(before: float, after: float, parse: Measurement) -> str:
+    """How shared the cores were: the load average, and the parse loop's wall time over CPU time.
+
+    The load average at the end counts this script's own last commands, so the verdict
+    rests on the parse loop: one process, so wall equals CPU time unless others took turns.
+    """
+    share = parse.median / parse.median_cpu if parse.median_cpu else 1.0
+    verdict = (
+        "other work shared the cores: wall times are inflated, CPU times less so"
+        if share > 1.1
+        else "the cores were not shared during it"
+    )
     return (
-        f"1-minute load average: {before[0]:.2f} at the start, {after[0]:.2f} at the end.{warning}"
+        f"1-minute load average {before:.2f} at the start, {after:.2f} at the end (which counts "
+        f"this script's own last commands); parse loop wall/CPU time {share:.2f}: {verdict}."
     )
 
 
