@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -461,20 +462,45 @@ def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
 
 
 def _imported_neighbours(item: Parsed) -> set[Path]:
-    """Sibling modules a file imports (`from config import MODEL_PATH`, `from .layers import X`)."""
+    """Sibling modules a file imports (`from config import MODEL_PATH`, `from .layers import X`).
+
+    In a package (a folder with `__init__.py`) only relative imports can name a sibling;
+    a script's folder is first on `sys.path`, so there `import config` does, but a
+    third-party name (`import numpy`) is taken as the package, not a same-named file.
+    """
     if item.facts is None:
         return set()
     folder = Path(item.path).parent
+    modules = set(item.facts.relative_imports)
+    if not (folder / "__init__.py").is_file():
+        for qual in item.facts.imports.values():
+            for module in (qual, qual.rpartition(".")[0]):
+                if module and module.split(".", 1)[0] not in _KNOWN_PACKAGES:
+                    modules.add(module)
     found: set[Path] = set()
-    for qual in item.facts.imports.values():
-        for module in {qual, qual.rpartition(".")[0]}:
-            if not module:
-                continue
-            rel = module.replace(".", "/")
-            for candidate in (folder / f"{rel}.py", folder / rel / "__init__.py"):
-                if candidate.is_file():
-                    found.add(candidate)
+    for module in modules:
+        rel = module.replace(".", "/")
+        for candidate in (folder / f"{rel}.py", folder / rel / "__init__.py"):
+            if candidate.is_file():
+                found.add(candidate)
     return found
+
+
+_KNOWN_PACKAGES = (
+    frozenset(sys.stdlib_module_names)
+    | fw.ML_MODULE_ROOTS
+    | {
+        "numpy",
+        "pandas",
+        "scipy",
+        "matplotlib",
+        "PIL",
+        "cv2",
+        "yaml",
+        "tqdm",
+        "requests",
+    }
+)
 
 
 def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Path]:

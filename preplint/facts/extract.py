@@ -86,6 +86,7 @@ class _Extractor:
         self.wanted: dict[int, Any] = {}
         self.local_functions: set[str] = set()
         self.pending_texts: list[tuple[Value, int]] = []
+        self.relative_imports: set[str] = set()
         self.last_import = 0
         self.source = source
 
@@ -222,6 +223,12 @@ class _Extractor:
 
     def import_from(self, node: cst.ImportFrom) -> None:
         base = _module_dotted(node.module) if node.module is not None else ""
+        if len(node.relative) == 1 and not isinstance(node.names, cst.ImportStar):
+            # Modules beside this file: `from .config import X` → config, `from . import layers` → layers.
+            if base:
+                self.relative_imports.add(base)
+            else:
+                self.relative_imports.update(_module_dotted(alias.name) for alias in node.names)
         if node.relative:
             # `from .config import X` names a sibling module: keep its own name.
             base = base or self.module_name.rpartition(".")[0]
@@ -730,6 +737,7 @@ class _Extractor:
             path=self.path,
             module=self.module_name,
             imports=dict(self.imports),
+            relative_imports=tuple(sorted(self.relative_imports)),
             constants=dict(self.constants),
             calls=calls,
             assigns=tuple(Assign(**{**a, "span": span(a["span"])}) for a in self.assigns),
