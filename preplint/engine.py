@@ -6,7 +6,6 @@ import os
 import sys
 import traceback
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -276,13 +275,11 @@ def _rules_over(
     work: Sequence[Parsed], index: ProjectIndex, rules: Sequence[Rule], jobs: int
 ) -> list[list[Diagnostic]]:
     """Each file's diagnostics, in `work` order; in forked workers when there are many files."""
+    if jobs < 2 or len(work) < _RULES_POOL_MIN_FILES:
+        return [_rules_for(item, index, rules) for item in work]
     import multiprocessing
 
-    if (
-        jobs < 2
-        or len(work) < _RULES_POOL_MIN_FILES
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [_rules_for(item, index, rules) for item in work]
     global _RULES_STATE
     _RULES_STATE = (work, index, rules)
@@ -295,6 +292,8 @@ def _rules_over(
     try:
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context("fork")
         ) as pool:
@@ -359,6 +358,7 @@ def extract_all(
             todo.append((file, shown))
     if jobs > 1 and len(todo) >= 8:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         import libcst  # noqa: F401  - imported once here, shared by the forked workers
 
