@@ -107,7 +107,6 @@ PREFILTER_NEEDLES = (
 KERAS_LOAD_MODEL = frozenset({"keras.models.load_model", "keras.saving.load_model"})
 KERAS_SAVE_MODEL = frozenset({"keras.models.save_model", "keras.saving.save_model"})
 TORCH_LOAD = frozenset({"torch.load"})
-TORCH_SAVE = frozenset({"torch.save"})
 TORCH_SCRIPT_LOAD = frozenset({"torch.jit.load", "torch.export.load"})
 TORCH_SCRIPT_SAVE = frozenset({"torch.jit.save", "torch.export.save"})
 PICKLE_DUMP = frozenset(
@@ -317,17 +316,6 @@ TORCH_MODE_LAYERS = frozenset(
         "LazyBatchNorm3d",
     }
 )
-KERAS_MODE_LAYERS = frozenset(
-    {
-        "Dropout",
-        "BatchNormalization",
-        "SpatialDropout1D",
-        "SpatialDropout2D",
-        "GaussianNoise",
-        "GaussianDropout",
-        "AlphaDropout",
-    }
-)
 
 
 def is_torch_module_constructor(qualname: str) -> bool:
@@ -343,30 +331,3 @@ def is_keras_model_constructor(qualname: str) -> bool:
 
 TORCH_OPTIMIZER_PREFIX = "torch.optim."
 KERAS_OPTIMIZER_PREFIX = "keras.optimizers."
-
-INFERENCE_CONTEXTS = frozenset(
-    {"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.set_grad_enabled"}
-)
-INFERENCE_FUNCTION_WORDS = (
-    "predict",
-    "infer",
-    "inference",
-    "evaluate",
-    "eval",
-    "test",
-    "serve",
-    "score",
-)
-
-FRAMEWORK_OF_ROOT = {
-    "tensorflow": "tensorflow",
-    "keras": "tensorflow",
-    "torch": "torch",
-    "torchvision": "torch",
-    "lightning": "torch",
-    "timm": "torch",
-    "accelerate": "torch",
-    "sklearn": "sklearn",
-    "numpy": "numpy",
-    "random": "python",
-}

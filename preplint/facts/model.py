@@ -256,9 +256,3 @@ class FileFacts:
         return (
             a for a in self.assigns_by_target.get(name, ()) if scope is None or a.scope == scope
         )
-
-    def enclosing_function(self, scope: str) -> Function | None:
-        return self.function_by_qualname.get(scope)
-
-    def position_of_stmt(self, stmt: int) -> int:
-        return stmt

@@ -926,7 +926,7 @@ def _inference_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[Call]:
                 "hf-model",
             ):
                 continue
-            if call.scope in trains and not any(w in fw.INFERENCE_CONTEXTS for w in call.withs):
+            if call.scope in trains and not any(w in flow.NO_GRAD_CONTEXTS for w in call.withs):
                 continue
             if flow.in_inference_path(facts, call, index):
                 yield call
