@@ -50,10 +50,6 @@ def dotted_name(node: cst.BaseExpression) -> str:
     return ""
 
 
-def _module_dotted(node: cst.Attribute | cst.Name) -> str:
-    return dotted_name(node)
-
-
 @dataclass
 class _Scope:
     qualname: str  # "" for module
@@ -207,7 +203,7 @@ class _Extractor:
                 self.scope.returns.append(self.value(node.value))
         elif isinstance(node, cst.Import):
             for alias in node.names:
-                full = _module_dotted(alias.name)
+                full = dotted_name(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     self.imports[alias.asname.name.value] = canonical(full)
                 else:
@@ -222,13 +218,13 @@ class _Extractor:
                     self.expr(child)
 
     def import_from(self, node: cst.ImportFrom) -> None:
-        base = _module_dotted(node.module) if node.module is not None else ""
+        base = dotted_name(node.module) if node.module is not None else ""
         if len(node.relative) == 1 and not isinstance(node.names, cst.ImportStar):
             # Modules beside this file: `from .config import X` → config, `from . import layers` → layers.
             if base:
                 self.relative_imports.add(base)
             else:
-                self.relative_imports.update(_module_dotted(alias.name) for alias in node.names)
+                self.relative_imports.update(dotted_name(alias.name) for alias in node.names)
         if node.relative:
             # `from .config import X` names a sibling module: keep its own name.
             base = base or self.module_name.rpartition(".")[0]
@@ -236,7 +232,7 @@ class _Extractor:
             self.imports.setdefault(f"*{base}", base)
             return
         for alias in node.names:
-            name = _module_dotted(alias.name)
+            name = dotted_name(alias.name)
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
