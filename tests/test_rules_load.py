@@ -645,6 +645,20 @@ ENV001_CASES = {
         "train.py": _TORCH_TRAIN.replace("torch.save(", "torch.save(  # expect: ENV001\n    ", 1),
         "predict.py": 'import torch\nstate = torch.load("m.pt", weights_only=True)\n',
     },
+    "package-name-is-not-a-dependency": {
+        "train.py": 'import keras\nmodel = keras.Sequential()\nmodel.save("m.keras")\n',
+        "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["tensorflow>=2.16"]  # expect: ENV001\n',
+    },
+    "saves-only-in-tests": {
+        "src/lib.py": "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n",
+        "tests/test_export.py": 'import torch\n\ndef test_roundtrip(tmp_path):\n    torch.save(model.state_dict(), tmp_path / "m.pt")\n',
+        "requirements.txt": "torch>=2.0\n",
+    },
+    "script-besides-tests": {
+        "train.py": _TORCH_TRAIN,
+        "tests/test_train.py": 'import torch\n\ndef test_save(tmp_path):\n    torch.save(model.state_dict(), tmp_path / "m.pt")\n',
+        "requirements.txt": "torch>=2.0  # expect: ENV001\n",
+    },
     "monorepo-two-projects": {
         "a/train.py": _TORCH_TRAIN,
         "a/requirements.txt": "torch  # expect: ENV001\n",

@@ -42,6 +42,9 @@ _ENTRY = re.compile(
     rf"""(?:^\s*(?:-\s+)?["']?|["'])(?P<name>{_NAME_PATTERN})(?![A-Za-z0-9_.-])\s*(?:\[[^\]]*\])?\s*(?P<spec>[^"',;#]*)(?P<rest>.*)$""",
     re.I,
 )
+# `name = "keras"`, `description = "..."`: a scalar string under a key that is not a
+# dependency (pyproject/setup.cfg metadata, `setup(name="torch-demo")`).
+_METADATA_VALUE = re.compile(r"""^\s*(?P<key>[A-Za-z_][\w.-]*)\s*=\s*["']""")
 _POETRY_VERSION = re.compile(r"""^=\s*(?:\{.*?version\s*=\s*)?["']([^"']*)["']""")
 
 
@@ -90,6 +93,9 @@ def dependency_entries(text: str) -> list[_Entry]:
         match = _ENTRY.search(line)
         if match is None:
             continue
+        key = _METADATA_VALUE.match(line)
+        if key is not None and not _framework_of(key.group("key")):
+            continue
         framework = _framework_of(match.group("name"))
         if not framework:
             continue
@@ -129,6 +135,20 @@ def _event_framework(index: ProjectIndex, event: ArtifactEvent) -> str:
             return "tensorflow"
         return "scikit-learn"
     return ""
+
+
+def _is_test_file(path: str) -> bool:
+    """A test module: what it saves goes to a temporary folder, not to a later install."""
+    parts = path.replace("\\", "/").split("/")
+    base = parts[-1]
+    if base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py":
+        return True
+    return any(part in ("tests", "test") for part in parts[:-1])
+
+
+def _saves(index: ProjectIndex, event: ArtifactEvent) -> str:
+    """The framework whose artifact a save outside the tests writes, or ''."""
+    return "" if _is_test_file(event.file) else _event_framework(index, event)
 
 
 def _folder(path: str) -> str:
@@ -225,6 +245,16 @@ model = torch.load("model.pt", weights_only=True)
 """,
             "requirements.txt": "torch\n",
         },
+        {
+            "tests/test_checkpoint.py": """
+import torch
+
+def test_state_dict_round_trip(tmp_path):
+    net = torch.nn.Linear(4, 2)
+    torch.save(net.state_dict(), tmp_path / "net.pt")
+""",
+            "requirements.txt": "torch>=2.0\n",
+        },
     ],
 )
 def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
@@ -235,6 +265,8 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     on the unpinned entry of the nearest dependency file, on its first line when the framework
     is missing, or on the first saving script when a project of several files has no dependency
     file at all (a lone script linted by itself is not judged: its dependency files are not in view).
+    Saves in test modules (`test_*.py`, `*_test.py`, files under `tests/`) do not count: they
+    write to temporary folders, not to the artifacts a later install loads.
 
     Why is this bad?:
     An artifact is read by the version of the framework that is installed when it is loaded.
@@ -258,14 +290,14 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     - https://scikit-learn.org/stable/model_persistence.html#security-maintainability-limitations
     - https://pip.pypa.io/en/stable/topics/repeatable-installs/
     """
-    mine = [e for e in artifact_events(facts, index) if _event_framework(index, e)]
+    mine = [e for e in artifact_events(facts, index) if _saves(index, e)]
     if not mine:
         return
     project = _project_of(index, facts.path)
     # Every saving script governed by the same dependency files is one project; its first reports.
     scripts: dict[str, list[ArtifactEvent]] = {}
     for event in index.events:
-        if _event_framework(index, event) and _project_of(index, event.file) == project:
+        if _saves(index, event) and _project_of(index, event.file) == project:
             scripts.setdefault(event.file, []).append(event)
     if not scripts or min(scripts) != facts.path:
         return
