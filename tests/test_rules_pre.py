@@ -262,6 +262,76 @@ def run(batch):
         return model(torch.tensor(x, dtype=torch.float32))
 """,
     },
+    "pre002_class_keeps_loaded_model": """
+import joblib
+from sklearn.preprocessing import RobustScaler
+
+class ScoringService:
+    def __init__(self, path):
+        self.clf = joblib.load(path)
+
+    def features(self, rows):
+        return RobustScaler().fit_transform(rows)  # expect: PRE002
+
+    def score(self, rows):
+        return self.clf.predict(self.features(rows))
+""",
+    "pre002_class_loads_weights_into_self": """
+import torch
+from sklearn.preprocessing import MinMaxScaler
+
+class Runner:
+    def restore(self, ckpt):
+        self.net.load_state_dict(torch.load(ckpt, weights_only=True))
+
+    def inputs(self, table):
+        return MinMaxScaler().fit_transform(table)  # expect: PRE002
+""",
+    "pre002_neg_test_methods_are_separate_scenarios": {
+        "layers_test.py": """
+import unittest
+import numpy as np
+from tensorflow import keras
+
+class NormalizationCase(unittest.TestCase):
+    def test_adapt(self):
+        layer = keras.layers.Normalization()
+        layer.adapt(np.ones((4, 3)))
+        self.assertEqual(layer(np.ones((1, 3))).shape, (1, 3))
+
+    def test_loads_reference_model(self):
+        again = keras.models.load_model("reference/m.keras")
+        self.assertEqual(len(again.layers), 1)
+""",
+    },
+    "pre002_neg_pytest_class_reload_in_another_test": {
+        "test_vocab.py": """
+import numpy as np
+from tensorflow import keras
+
+class TestVocabulary:
+    def test_reload(self, tmp_path):
+        restored = keras.models.load_model(tmp_path / "v.keras")
+        assert restored is not None
+
+    def test_learns_tokens(self):
+        lookup = keras.layers.StringLookup()
+        lookup.adapt(np.array(["a", "b", "a"]))
+        assert lookup.vocabulary_size() == 3
+""",
+    },
+    "pre002_neg_sibling_method_loads_into_a_local": """
+import joblib
+from sklearn.preprocessing import StandardScaler
+
+class Report:
+    def compare(self, old_path, frame):
+        old = joblib.load(old_path)
+        return old.predict(frame)
+
+    def standardised(self, frame):
+        return StandardScaler().fit_transform(frame)
+""",
     "pre002_neg_training_helper": """
 import joblib
 from sklearn.preprocessing import StandardScaler

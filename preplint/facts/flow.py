@@ -2623,11 +2623,63 @@ def model_load_calls(facts: FileFacts, index: ProjectIndex) -> tuple[Call, ...]:
 
 
 def is_pytest_function(facts: FileFacts, scope: str) -> bool:
-    """A `test_*` function (or a method of one's class) in a pytest-style test file."""
-    base = facts.path.replace("\\", "/").rsplit("/", 1)[-1]
-    if not (base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"):
+    """A `test_*` function (or a function inside one) in a pytest-style test file, or a
+    `test_*` method of a `unittest.TestCase` subclass in any file."""
+    tests = [fn for fn in enclosing_functions(facts, scope) if fn.name.startswith("test_")]
+    if not tests:
         return False
-    return any(fn.name.startswith("test_") for fn in enclosing_functions(facts, scope))
+    base = facts.path.replace("\\", "/").rsplit("/", 1)[-1]
+    if base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py":
+        return True
+    return any(fn.cls and _is_testcase(facts, fn.cls) for fn in tests)
+
+
+def _is_testcase(facts: FileFacts, cls: str) -> bool:
+    found = facts.class_by_name.get(cls)
+    return found is not None and any(b.rsplit(".", 1)[-1].endswith("TestCase") for b in found.bases)
+
+
+_TEST_FOLDERS = frozenset({"test", "tests", "testing", "test_utils"})
+_TEST_FRAMEWORKS = ("pytest", "unittest", "absl.testing", "hypothesis", "parameterized")
+
+
+def is_test_module(facts: FileFacts) -> bool:
+    """A test file: `conftest.py`, or named `test_*.py` / `*_test.py` and either kept in a test
+    folder or importing a test framework or a package's test utilities. The name alone is not
+    enough: `train_test.py` is as likely a script that trains and then tests a model."""
+    parts = facts.path.replace("\\", "/").split("/")
+    base = parts[-1]
+    if base == "conftest.py":
+        return True
+    if not (base.startswith("test_") or base.endswith("_test.py")):
+        return False
+    if _TEST_FOLDERS & set(parts[:-1]):
+        return True
+    for qual in facts.imports.values():
+        if qual.startswith(_TEST_FRAMEWORKS) or _TEST_FOLDERS & set(qual.split(".")):
+            return True
+    return False
+
+
+def is_test_code(facts: FileFacts, scope: str) -> bool:
+    """Code that checks a model rather than produces one: anything in a test module, a pytest
+    `test_*` function, or any method of a `TestCase` subclass (its helpers too, e.g. a base
+    class's `run_layer_test`). A class is not a test class merely for having a `test_epoch`
+    method: training scripts name their evaluation that way."""
+    if is_test_module(facts) or is_pytest_function(facts, scope):
+        return True
+    cls = enclosing_class(facts, scope)
+    seen: set[str] = set()
+    while cls and cls not in seen and len(seen) < 6:
+        seen.add(cls)
+        found = facts.class_by_name.get(cls)
+        if found is None:
+            return False
+        if any(b.rsplit(".", 1)[-1].endswith("TestCase") for b in found.bases):
+            return True
+        local = [b for b in found.bases if b in facts.class_by_name]
+        cls = local[0] if local else ""
+    return False
 
 
 def is_inference_function(facts: FileFacts, scope: str, index: ProjectIndex | None = None) -> bool:
@@ -2672,9 +2724,59 @@ def inference_reason(
             return "in a script that loads a model"
     if not trains and scope:
         cls = enclosing_class(facts, scope)
-        if cls and any(load.scope.startswith(cls + ".") for load in loads):
+        if cls and cls in _model_holding_classes(facts, index):
             return f"in `{scope}`, whose class loads a model"
     return ""
+
+
+_TEST_CLASS_NAME = re.compile(r"^Test(?:[A-Z0-9_]|$)|Tests?$|TestCase$")
+_SETUP_METHODS = frozenset({"__init__", "__post_init__", "__enter__", "setup", "build", "load"})
+
+
+def is_test_class(facts: FileFacts, cls: str) -> bool:
+    """A unittest/pytest test class (`TestCase` subclass, `Test*`/`*Test` name, `test_*` methods)."""
+    if _TEST_CLASS_NAME.search(cls) or _is_testcase(facts, cls):
+        return True
+    found = facts.class_by_name.get(cls)
+    return found is not None and any(m.startswith("test_") for m in found.methods)
+
+
+def _model_holding_classes(facts: FileFacts, index: ProjectIndex) -> frozenset[str]:
+    """Classes that keep a loaded model on the instance, so every method of theirs serves it.
+
+    A load counts when it is made in a constructor-like method, stored on `self`/`cls`
+    (`self.model = load(...)`, `self.net.load_state_dict(torch.load(p))`) or returned to the
+    caller. Test classes never count: each test method is its own scenario, and a test that
+    reloads a saved model says nothing about a sibling test that fits a layer.
+    """
+    cached = facts.extra.get("flow.model_holding_classes")
+    if isinstance(cached, frozenset):
+        return cached
+    out: set[str] = set()
+    for load in model_load_calls(facts, index):
+        fn = facts.function_by_qualname.get(load.scope) if load.scope else None
+        cls = enclosing_class(facts, load.scope) if load.scope else ""
+        if fn is None or not cls or cls in out or is_test_class(facts, cls):
+            continue
+        parent = facts.call_by_id.get(load.parent)
+        kept = (
+            fn.name in _SETUP_METHODS
+            or load.receiver in ("self", "cls")
+            or load.receiver.startswith(("self.", "cls."))
+            or (parent is not None and parent.receiver.startswith(("self.", "cls.")))
+            or any(load.id in v.calls for v in fn.returns)
+            or any(
+                a.stmt == load.stmt
+                and load.id in a.value.calls
+                and any(t.startswith(("self.", "cls.")) for t in a.targets)
+                for a in facts.assigns
+            )
+        )
+        if kept:
+            out.add(cls)
+    result = frozenset(out)
+    facts.extra["flow.model_holding_classes"] = result
+    return result
 
 
 def in_inference_path(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:

@@ -759,6 +759,21 @@ class Predictor:
     def predict(self, frame: pd.DataFrame):
         return self.pipeline.predict(frame)
 """,
+        """
+import unittest
+import numpy as np
+from tensorflow import keras
+
+class LookupLayerTest(unittest.TestCase):
+    def test_adapt_learns_vocabulary(self):
+        lookup = keras.layers.IntegerLookup()
+        lookup.adapt(np.array([3, 1, 3]))
+        self.assertEqual(lookup.vocabulary_size(), 3)
+
+    def test_reload(self):
+        restored = keras.models.load_model("golden/lookup.keras")
+        self.assertIsNotNone(restored)
+""",
     ],
 )
 def preprocessor_refit_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
