@@ -188,6 +188,115 @@ model = keras.Sequential([keras.layers.Dense(8, input_dim=3), keras.layers.Dense
 model.predict(np.array([[1.0, 2.0, 3.0]]))
 model.predict(np.ones((2, 4)))  # expect: DTYPE003
 """,
+    "other_test_declares_the_input_shape": {
+        "model_checks_test.py": """
+import numpy as np
+from tensorflow import keras
+
+class ModelChecks:
+    def test_functional(self):
+        inputs = keras.Input(shape=(6,))
+        model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+        model.predict(np.zeros((3, 6)))
+
+    def test_subclassed(self):
+        class Doubler(keras.Model):
+            def call(self, x):
+                return x * 2
+        model = Doubler()
+        model.predict(np.zeros((3, 5, 5)))
+""",
+    },
+    "each_test_checked_against_its_own_model": {
+        "test_shapes.py": """
+import numpy as np
+from tensorflow import keras
+
+def test_a():
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(2)])
+    model.predict(np.zeros((3, 7)))  # expect: DTYPE003
+
+def test_b():
+    model = keras.Sequential([keras.Input((2, 2)), keras.layers.Flatten()])
+    model.predict(np.zeros((3, 2, 2)))
+""",
+    },
+    "same_file_name_saved_by_two_tests": {
+        "test_saving.py": """
+import numpy as np
+import keras
+
+def test_dense(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    model.fit(np.random.rand(8, 3), np.random.rand(8, 1))
+    model.save(tmp_path / "m.keras")
+
+def test_conv(tmp_path):
+    model = keras.Sequential([keras.layers.Conv2D(2, 3)])
+    model(np.zeros((1, 8, 8, 1), "float32"))
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    again.predict(np.zeros((1, 8, 8, 1), "float32"))
+""",
+    },
+    "dtype_of_another_model_saved_to_the_same_name": """
+import numpy as np
+from tensorflow import keras
+
+def check_a():
+    a = keras.Sequential([keras.layers.Dense(1)])
+    a.compile(loss="mse")
+    a.fit(np.random.rand(4, 2), np.random.rand(4, 1))
+    a.save("shared.keras")
+
+def check_b():
+    b = keras.Sequential([keras.layers.Dense(1)])
+    b(np.zeros((1, 2), "float32"))
+    b.save("shared.keras")
+    c = keras.models.load_model("shared.keras")
+    c.predict(np.ones((1, 2), "float32"))
+""",
+    "helper_builds_the_model": """
+import numpy as np
+from tensorflow import keras
+
+def build(width):
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(width)])
+    net.compile(loss="mse")
+    return net
+
+model = build(8)
+model.predict(np.zeros((2, 5)))  # expect: DTYPE003
+""",
+    "helper_returns_one_of_several_models": """
+import numpy as np
+from tensorflow import keras
+
+def make(kind):
+    if kind == "seq":
+        inputs = keras.Input((4, 7))
+        net = keras.Model(inputs, keras.layers.LSTM(3)(inputs))
+        return net
+    net = keras.Sequential([keras.layers.Dense(1)])
+    return net
+
+model = make("dense")
+model.predict(np.zeros((2, 7)))
+""",
+    "embedding_input_dim_is_a_vocabulary": """
+import numpy as np
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Embedding(input_dim=5000, output_dim=16), keras.layers.GlobalAveragePooling1D()])
+model.predict(np.zeros((2, 40), dtype="int32"))
+""",
+    "vector_of_scalars_for_one_feature": """
+import numpy as np
+from tensorflow import keras
+model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+model.predict(np.array([1.0, 2.0, 3.0]))
+model.predict(np.zeros((3, 2)))  # expect: DTYPE003
+""",
     "two_models_with_different_inputs_are_quiet": """
 import numpy as np
 from tensorflow import keras

@@ -277,6 +277,79 @@ model = Net()
 model.save("net.keras")
 model = keras.models.load_model("net.keras")
 """,
+    # Keras 3 imports `module.Class` itself for modules of its own packages (keras, keras_hub...).
+    "class-in-a-keras-package-module": {
+        "keras_hub/src/models/head_test.py": """
+import os
+import keras
+
+class Head(keras.Model):
+    def call(self, x):
+        return x
+
+def test_round_trip(tmp):
+    path = os.path.join(tmp, "head.keras")
+    Head().save(path)
+    keras.saving.load_model(path)
+""",
+    },
+    "checkpoint-callback-writes-the-loaded-model": {
+        "blocks.py": """
+import keras
+
+class Gate(keras.layers.Layer):
+    def call(self, x):
+        return x
+""",
+        "resume.py": """
+import keras
+
+def resume(x, y, ckpt_dir):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, callbacks=[keras.callbacks.BackupAndRestore(ckpt_dir)])
+    return keras.models.load_model(ckpt_dir)
+""",
+    },
+    "model-built-in-setup-classes-of-other-tests": """
+import os
+import keras
+
+class SavingTest:
+    def setUp(self):
+        self.model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+
+    def test_save(self):
+        path = os.path.join(self.tmp, "m.keras")
+        self.model.save(path)
+        keras.models.load_model(path)
+
+    def test_other(self):
+        class Doubler(keras.layers.Layer):
+            def call(self, x):
+                return x * 2
+        model = keras.Sequential([keras.Input((3,)), Doubler()])
+        model(x)
+""",
+    "class-defined-after-the-save": """
+import os
+import keras
+
+def test_export(tmp, x):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = os.path.join(tmp, "m.keras")
+    model.save(path)
+    keras.models.load_model(path)
+
+    class Wrapped(keras.Model):  # expect: LOAD002
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+        def call(self, x):
+            return self.inner(x)
+
+    Wrapped(model)(x)
+""",
 }
 
 
@@ -378,6 +451,128 @@ model = keras.Sequential([keras.layers.Dense(1)])
 model.compile("adam", loss=smooth_l1)
 model.save("reg.h5")
 """,
+    # Keras 3 records plain `__init__` arguments of a layer by itself.
+    "keras3-plain-arguments": """
+import keras
+
+class Clip(keras.layers.Layer):
+    def __init__(self, low: float, high: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.low, self.high = low, high
+    def call(self, x):
+        return keras.ops.clip(x, self.low, self.high)
+
+class Stack(keras.layers.Layer):
+    def __init__(self, widths, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = [keras.layers.Dense(w) for w in widths]
+    def call(self, x):
+        for d in self.dense:
+            x = d(x)
+        return x
+
+class Block(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = Stack([units, units])
+    def call(self, x):
+        return self.inner(x)
+
+model = keras.Sequential([keras.Input((4,)), Clip(0.0), Stack([8, 4]), Block(units=3)])
+""",
+    "keras3-layer-given-a-layer": """
+import keras
+
+class Shortcut(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, branch=None, **kwargs):
+        super().__init__(**kwargs)
+        self.branch = branch
+    def call(self, x):
+        return x + self.branch(x)
+
+layer = Shortcut(keras.layers.Dense(4))
+""",
+    "keras3-layer-given-a-function": """
+import keras
+
+def mish(x):
+    return x * keras.ops.tanh(keras.ops.softplus(x))
+
+class Act(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, fn="relu", **kwargs):
+        super().__init__(**kwargs)
+        self.fn = keras.activations.get(fn)
+    def call(self, x):
+        return self.fn(x)
+
+layer = Act(fn=mish)
+""",
+    "model-subclass-gets-no-auto-config": """
+import keras
+
+class Tiny(keras.Model):  # expect: LOAD002
+    def __init__(self, width=8):
+        super().__init__()
+        self.d = keras.layers.Dense(width)
+    def call(self, x):
+        return self.d(x)
+
+model = Tiny(16)
+""",
+    "keras2-pinned-plain-arguments": {
+        "requirements.txt": "tensorflow>=2.12,<2.16\n",
+        "layers.py": """
+from tensorflow import keras
+
+class Shift(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, offset=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.offset = offset
+""",
+    },
+    "tf-keras-imported": """
+import tf_keras as keras
+
+class Shift(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, offset=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.offset = offset
+""",
+    "inherited-get-config-covers-base-arguments": """
+import keras
+
+class ConvBase(keras.layers.Layer):
+    def __init__(self, rank, filters, kernel_size, **kwargs):
+        super().__init__(**kwargs)
+        self.rank, self.filters, self.kernel_size = rank, filters, kernel_size
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size}
+
+class Conv1(ConvBase):
+    def __init__(self, filters, kernel_size, **kwargs):
+        super().__init__(1, filters, kernel_size, **kwargs)
+
+class GatedConv1(ConvBase):  # expect: LOAD002
+    def __init__(self, filters, kernel_size, gate_bias, **kwargs):
+        super().__init__(1, filters, kernel_size, **kwargs)
+        self.gate_bias = gate_bias
+""",
+    "built-in-base-covers-forwarded-arguments": """
+import keras
+
+class WideDense(keras.layers.Dense):
+    def __init__(self, units, **kwargs):
+        super().__init__(units * 2, **kwargs)
+""",
+    "unseen-base-is-not-judged": """
+import keras
+from plugins import Configurable
+
+class Tagged(Configurable, keras.layers.Layer):
+    def __init__(self, tag, **kwargs):
+        super().__init__(**kwargs)
+        self.tag = tag
+""",
 }
 
 
@@ -416,6 +611,53 @@ def load(model, path, strict):
     "strict-true-positional": """
 import torch
 model.load_state_dict(torch.load("w.pt", weights_only=True), True)
+""",
+    "copy-blocks-from-a-live-backbone": """
+import torch.nn as nn
+
+def init_from_backbone(head_net: nn.Module, backbone: nn.Module) -> nn.Module:
+    head_net.stem.load_state_dict(backbone.stem.state_dict(), strict=False)
+    weights = backbone.layers.state_dict()
+    head_net.layers.load_state_dict(weights, strict=False)
+    return head_net
+""",
+    "restore-own-snapshot": """
+def undo_patch(encoder):
+    if encoder._saved_norms:
+        encoder.load_state_dict(encoder._saved_norms, strict=False)
+        encoder._saved_norms = None
+""",
+    "keys-compared-before-loading": """
+import torch
+
+def load_adapter(model, path):
+    state = torch.load(path, weights_only=True)
+    missing = set(model.adapter_keys()) - set(state)
+    if missing:
+        raise KeyError(sorted(missing))
+    model.load_state_dict(state, strict=False)
+""",
+    "state-dict-of-an-unpickled-module-still-fires": """
+import torch
+
+old = torch.load("full_model.pt", weights_only=False)
+model = Net()
+model.load_state_dict(old.state_dict(), strict=False)  # expect: LOAD004
+""",
+    "snapshot-held-by-another-object-still-fires": """
+import torch
+
+class Runner:
+    def restore(self):
+        self.net.load_state_dict(self.ckpt, strict=False)  # expect: LOAD004
+""",
+    "second-load-after-a-checked-first-one-still-fires": """
+import torch
+
+def load_two(model, a, b):
+    missing, unexpected = model.load_state_dict(torch.load(a, weights_only=True), strict=False)
+    model.load_state_dict(torch.load(b, weights_only=True), strict=False)  # expect: LOAD004
+    return missing, unexpected
 """,
 }
 
@@ -537,6 +779,35 @@ with open("cfg.yaml", "w") as f:
     yaml.safe_dump(cfg, f)
 torch.save(model.state_dict(), "w.pt")
 """,
+    "training-state-that-is-not-a-model": """
+import torch
+
+def save_run_state(out, optimizer, lr_scheduler, grad_scaler, train_loader):
+    torch.save(optimizer.state_dict(), f"{out}/optimizer.bin")
+    torch.save(lr_scheduler.state_dict(), f"{out}/scheduler.bin")
+    state = grad_scaler.state_dict()
+    torch.save(state, f"{out}/scaler.pt")
+    torch.save(train_loader.state_dict(), f"{out}/loader.pt")
+""",
+    "test-scratch-file": {
+        "test_roundtrip.py": """
+import torch
+from mypkg import TinyNet
+
+def test_weights_round_trip(tmp_path):
+    net = TinyNet(width=4)
+    torch.save(net.state_dict(), tmp_path / "w.pt")
+    again = TinyNet(width=4)
+    again.load_state_dict(torch.load(tmp_path / "w.pt", weights_only=True))
+"""
+    },
+    "weights-helper-in-a-library-still-fires": """
+import torch
+
+def export_for_deploy(model, path):
+    model.fuse()
+    torch.save(model.state_dict(), path)  # expect: LOAD006
+""",
 }
 
 
@@ -646,8 +917,23 @@ ENV001_CASES = {
         "predict.py": 'import torch\nstate = torch.load("m.pt", weights_only=True)\n',
     },
     "package-name-is-not-a-dependency": {
+        "train.py": 'import torch\nimport keras\nkeras.Sequential().save("m.keras")\ntorch.save(net, "n.pt")\n',
+        "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["torch>=2.1"]  # expect: ENV001\n',
+    },
+    "author-name-is-not-an-entry": {
         "train.py": 'import keras\nmodel = keras.Sequential()\nmodel.save("m.keras")\n',
-        "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["tensorflow>=2.16"]  # expect: ENV001\n',
+        "pyproject.toml": (
+            '[project]\nname = "demo"\nauthors = [\n    {name = "Keras fans", email = "k@example.org"},\n]\n'
+            'dependencies = ["tensorflow>=2.16"]  # expect: ENV001\n'
+        ),
+    },
+    "framework-own-source-tree": {
+        "keras/callbacks/embeddings.py": (
+            "import keras\n\nclass EmbeddingSaver(keras.callbacks.Callback):\n"
+            "    def on_epoch_end(self, epoch, logs=None):\n"
+            '        self.model.save_weights(f"{self.log_dir}/emb-{epoch}.weights.h5")\n'
+        ),
+        "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["numpy", "h5py"]\n',
     },
     "saves-only-in-tests": {
         "src/lib.py": "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n",

@@ -204,6 +204,8 @@ class _Extractor:
         elif isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted_name(alias.name)
+                if full.split(".", 1)[0] == "tf_keras":
+                    self.imports.setdefault("*tf_keras", "tf_keras")  # Keras 2, lost by canonical()
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     self.imports[alias.asname.name.value] = canonical(full)
                 else:
@@ -219,6 +221,8 @@ class _Extractor:
 
     def import_from(self, node: cst.ImportFrom) -> None:
         base = dotted_name(node.module) if node.module is not None else ""
+        if not node.relative and base.split(".", 1)[0] == "tf_keras":
+            self.imports.setdefault("*tf_keras", "tf_keras")  # Keras 2, lost by canonical()
         if len(node.relative) == 1 and not isinstance(node.names, cst.ImportStar):
             # Modules beside this file: `from .config import X` → config, `from . import layers` → layers.
             if base:
@@ -293,6 +297,7 @@ class _Extractor:
         params: list[str] = []
         p = node.params
         annotations: list[str] = []
+        defaults: list[Value | None] = []
         for param in (*p.posonly_params, *p.params, *p.kwonly_params):
             params.append(param.name.value)
             annotations.append(
@@ -300,6 +305,9 @@ class _Extractor:
             )
             if param.default is not None:
                 self.expr(param.default)
+                defaults.append(self.value(param.default))
+            else:
+                defaults.append(None)
         star = p.star_arg
         has_varargs = isinstance(star, cst.Param)
         has_kwargs = p.star_kwarg is not None
@@ -332,6 +340,8 @@ class _Extractor:
                 "has_varargs": has_varargs,
                 "has_kwargs": has_kwargs,
                 "annotations": tuple(annotations),
+                "defaults": tuple(defaults),
+                "positional_only": len(p.posonly_params),
             }
         )
 
@@ -749,6 +759,9 @@ class _Extractor:
                     stmt_start=f["stmt_start"],
                     stmt_end=f["stmt_end"],
                     annotations=f["annotations"],
+                    defaults=f["defaults"],
+                    positional_only=f["positional_only"],
+                    has_varargs=f["has_varargs"],
                 )
                 for f in self.functions
             ),

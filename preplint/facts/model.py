@@ -117,6 +117,11 @@ class Function:
     annotations: tuple[
         str, ...
     ] = ()  # each param's annotation text ('' if none), aligned with params
+    defaults: tuple[
+        Value | None, ...
+    ] = ()  # each param's default (None if none), aligned with params
+    positional_only: int = 0  # how many leading params are positional-only (before `/`)
+    has_varargs: bool = False  # takes `*args`
 
 
 @dataclass(frozen=True)

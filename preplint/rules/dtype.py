@@ -30,25 +30,57 @@ class _Trained:
     span: Span
 
 
+@dataclass(frozen=True)
+class _Source:
+    """A file where the model was trained, and the model as bound where it is saved (or fed)."""
+
+    owner: FileFacts
+    model: ModelOrigin | None  # None when the saved expression cannot be followed
+
+
+def _origin_key(origin: ModelOrigin) -> tuple[str, str, int]:
+    return (origin.name, origin.scope, origin.stmt)
+
+
 def _model_sources(
     facts: FileFacts, feed: ModelFeed, index: ProjectIndex
-) -> tuple[ModelOrigin | None, list[tuple[FileFacts, str]]]:
-    """The model's origin and the (file, saved name) pairs where it was trained: this file, or the savers of its artifact."""
+) -> tuple[ModelOrigin | None, list[_Source]]:
+    """The model's origin and where it was trained: this file, or the savers of its artifact.
+
+    A load that follows a save of the same artifact in the same function reads that save (a
+    test saving and reloading its own model), not the other savers of the same file name.
+    """
     if not feed.model:
         return None, []
     origin = model_origin(facts, feed.model, feed.scope, feed.stmt, index)
     if origin is None:
         return None, []
     if origin.artifact:
-        out: list[tuple[FileFacts, str]] = []
-        for event in index.savers(origin.artifact, near=facts.path):
+        events = index.savers(origin.artifact, near=facts.path)
+        load = facts.call_by_id.get(origin.load_call)
+        if load is not None:
+            local = [
+                e
+                for e in events
+                if e.file == facts.path
+                and facts.call_by_id[e.call].scope == load.scope
+                and facts.call_by_id[e.call].stmt < load.stmt
+            ]
+            if local:
+                events = [max(local, key=lambda e: facts.call_by_id[e.call].stmt)]
+        out: list[_Source] = []
+        for event in events:
             owner = index.file(event.file)
-            if owner is not None:
-                out.append((owner, event.obj.split(".state_dict")[0].split("(")[0]))
+            if owner is None:
+                continue
+            name = event.obj.split(".state_dict")[0].split("(")[0]
+            save = owner.call_by_id[event.call]
+            saved = model_origin(owner, name, save.scope, save.stmt, index) if name else None
+            out.append(_Source(owner, saved))
         return origin, out
     if origin.load_call >= 0:
         return origin, []
-    return origin, [(facts, origin.name)]
+    return origin, [_Source(facts, origin)]
 
 
 def _training_dtype(
@@ -56,21 +88,19 @@ def _training_dtype(
 ) -> tuple[ModelOrigin | None, _Trained | None]:
     origin, sources = _model_sources(facts, feed, index)
     found: list[_Trained] = []
-    for owner, _name in sources:
+    for source in sources:
+        owner = source.owner
         for train in model_feeds(owner, index):
             if train.stage != "train":
                 continue
-            if owner is facts and origin is not None and not origin.artifact:
+            if source.model is not None:
+                # only the training of this very model, not of another one in the same file
                 other = (
                     model_origin(owner, train.model, train.scope, train.stmt, index)
                     if train.model
                     else None
                 )
-                if other is None or (other.name, other.scope, other.stmt) != (
-                    origin.name,
-                    origin.scope,
-                    origin.stmt,
-                ):
+                if other is None or _origin_key(other) != _origin_key(source.model):
                     continue
             info = array_info(owner, train.data, train.scope, train.stmt, index)
             if not info.dtype or info.lib == "pandas":
@@ -155,6 +185,23 @@ model = joblib.load("rf.joblib")
 print(model.predict(np.array([[1, 2]])))
 """,
         },
+        """
+import numpy as np
+from tensorflow import keras
+
+def fit_regressor():
+    reg = keras.Sequential([keras.layers.Dense(1)])
+    reg.compile(loss="mse")
+    reg.fit(np.random.rand(16, 3), np.random.rand(16))
+    reg.save("out/model.keras")
+
+def export_probe():
+    probe = keras.Sequential([keras.layers.Dense(1)])
+    probe(np.zeros((1, 3), dtype="float32"))
+    probe.save("out/model.keras")
+    again = keras.models.load_model("out/model.keras")
+    return again.predict(np.ones((1, 3), dtype="float32"))
+""",
     ],
 )
 def inference_dtype_mismatch(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
@@ -421,8 +468,8 @@ def declared_input_shapes(facts: FileFacts) -> list[tuple[tuple[int, ...] | None
             continue
         for keyword in ("input_shape", "input_dim", "batch_input_shape"):
             arg = call.arg(keyword=keyword)
-            if arg is None:
-                continue
+            if arg is None or (keyword == "input_dim" and "Embedding" in call.qualname):
+                continue  # an embedding's `input_dim` is its vocabulary size, not a shape
             shape = _shape_of(arg.value)
             if keyword == "batch_input_shape":
                 shape = shape[1:] if shape else None
@@ -430,7 +477,55 @@ def declared_input_shapes(facts: FileFacts) -> list[tuple[tuple[int, ...] | None
     return out
 
 
+def _building_scopes(facts: FileFacts, scope: str) -> frozenset[str]:
+    """The scopes whose code builds a model bound in `scope`: the scope, what is nested in it,
+    and the file's functions and classes it calls (four calls deep)."""
+    cached = facts.extra.get("dtype.calls_by_scope")
+    by_scope: dict[str, list[Call]]
+    if isinstance(cached, dict):
+        by_scope = cached
+    else:
+        by_scope = {}
+        for c in facts.calls:
+            by_scope.setdefault(c.scope, []).append(c)
+        facts.extra["dtype.calls_by_scope"] = by_scope
+    qualnames = [f.qualname for f in facts.functions]
+    seen = {scope}
+    frontier = [scope]
+    for _ in range(4):
+        found: set[str] = set()
+        for here in frontier:
+            if here:
+                found.update(q for q in qualnames if q.startswith(here + "."))
+            fn = facts.function_by_qualname.get(here)
+            for call in by_scope.get(here, ()):
+                name = call.callee
+                if call.receiver in ("self", "cls") and fn is not None and fn.cls:
+                    name = f"{fn.cls}.{call.method}"
+                if not name:
+                    continue
+                if name in facts.function_by_qualname:
+                    found.add(name)
+                if name in facts.class_by_name:
+                    found.update(q for q in qualnames if q.startswith(name + "."))
+        frontier = sorted(found - seen)
+        seen.update(found)
+        if not frontier:
+            break
+    return frozenset(seen)
+
+
+def _returns_one_of_several(facts: FileFacts, scope: str) -> bool:
+    """Whether `scope` is a helper that returns different models depending on its arguments."""
+    fn = facts.function_by_qualname.get(scope)
+    if fn is None:
+        return False
+    return len([v for v in fn.returns if not (v.kind == "const" and v.const is None)]) > 1
+
+
 def _contradicts(given: tuple[int, ...], declared: tuple[int, ...]) -> bool:
+    if declared == (1,) and len(given) == 1:
+        return False  # a vector of scalars: Keras adds the feature axis itself (`(5,)` -> `(5, 1)`)
     if len(given) != len(declared) + 1:
         return True
     return any(g > 0 and d > 0 and g != d for g, d in zip(given[1:], declared, strict=True))
@@ -489,6 +584,18 @@ def build(n_features):
 model = build(4)
 print(model.predict(np.zeros((1, 5))))
 """,
+        """
+import numpy as np
+from tensorflow import keras
+
+def tabular():
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(1)])
+    return model.predict(np.zeros((4, 12)))
+
+def images():
+    model = keras.Sequential([keras.layers.Conv2D(4, 3), keras.layers.GlobalAveragePooling2D()])
+    return model.predict(np.zeros((4, 32, 32, 3)))
+""",
     ],
 )
 def inference_shape_mismatch(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
@@ -527,14 +634,30 @@ def inference_shape_mismatch(facts: FileFacts, index: ProjectIndex) -> Iterator[
         if origin is None or not sources:
             continue
         declared: list[tuple[tuple[int, ...] | None, Call, FileFacts]] = []
-        for owner, _name in sources:
+        for source in sources:
+            owner = source.owner
             if not any(
                 b.kind == "keras-model" and b.origin == "constructed"
                 for b in bindings(owner, index)
             ):
                 declared = []
                 break
-            declared.extend((shape, call, owner) for shape, call in declared_input_shapes(owner))
+            shapes_here = declared_input_shapes(owner)
+            if source.model is not None:
+                # only what the code building this model declares, not another model's input
+                home = source.model.scope
+                building = _building_scopes(owner, home)
+                shapes_here = [
+                    (s, c)
+                    for s, c in shapes_here
+                    if c.scope in building and (c.scope == home or not c.in_condition)
+                ]
+                if len({c.scope for _, c in shapes_here}) > 1 or any(
+                    _returns_one_of_several(owner, c.scope) for _, c in shapes_here
+                ):
+                    declared = []
+                    break
+            declared.extend((shape, call, owner) for shape, call in shapes_here)
         if not declared or any(shape is None for shape, _, _ in declared):
             continue
         shapes = {shape for shape, _, _ in declared}

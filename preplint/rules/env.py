@@ -45,6 +45,11 @@ _ENTRY = re.compile(
 # `name = "keras"`, `description = "..."`: a scalar string under a key that is not a
 # dependency (pyproject/setup.cfg metadata, `setup(name="torch-demo")`).
 _METADATA_VALUE = re.compile(r"""^\s*(?P<key>[A-Za-z_][\w.-]*)\s*=\s*["']""")
+# What may follow a distribution name in a requirement: a version operator, a conda
+# version (`pytorch 2.3.1`, `=2.3`), a URL (`@ https://...`), a wildcard or a marker.
+_SPEC_START = re.compile(r"[=<>!~^@*\d(;]")
+# The project's own distribution name: `name = "keras"` (pyproject, setup.cfg), `name="keras",`.
+_PROJECT_NAME = re.compile(r"""^\s*name\s*=\s*["']?(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)""", re.M)
 _POETRY_VERSION = re.compile(r"""^=\s*(?:\{.*?version\s*=\s*)?["']([^"']*)["']""")
 
 
@@ -96,6 +101,9 @@ def dependency_entries(text: str) -> list[_Entry]:
         key = _METADATA_VALUE.match(line)
         if key is not None and not _framework_of(key.group("key")):
             continue
+        spec = match.group("spec").strip()
+        if spec and not _SPEC_START.match(spec):
+            continue  # `"Keras team"`: a quoted word, not a requirement
         framework = _framework_of(match.group("name"))
         if not framework:
             continue
@@ -266,7 +274,8 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     is missing, or on the first saving script when a project of several files has no dependency
     file at all (a lone script linted by itself is not judged: its dependency files are not in view).
     Saves in test modules (`test_*.py`, `*_test.py`, files under `tests/`) do not count: they
-    write to temporary folders, not to the artifacts a later install loads.
+    write to temporary folders, not to the artifacts a later install loads. A framework's own
+    project (`name = "keras"`) is not asked to pin itself.
 
     Why is this bad?:
     An artifact is read by the version of the framework that is installed when it is loaded.
@@ -302,6 +311,13 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     if not scripts or min(scripts) != facts.path:
         return
     frameworks = sorted({_event_framework(index, e) for events in scripts.values() for e in events})
+    # A framework's own source tree (keras saving in its callbacks) does not pin itself.
+    own = {
+        _framework_of(m.group("name"))
+        for path in project
+        for m in _PROJECT_NAME.finditer(index.dependency_files[path])
+    }
+    frameworks = [fw for fw in frameworks if fw not in own]
     entries = {path: dependency_entries(index.dependency_files[path]) for path in project}
     unpinned = [
         fw

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
 from collections.abc import Iterator
 
 from preplint.diagnostics import Edit, Fix, Related
@@ -16,9 +17,11 @@ from preplint.facts.custom import (
     keras_class_kind,
     project_custom_classes,
     registers_globally,
+    resolve_class,
+    resolve_function,
 )
-from preplint.facts.flow import training_steps
-from preplint.facts.model import Call, FileFacts, Value
+from preplint.facts.flow import is_pytest_function, training_steps
+from preplint.facts.model import Call, ClassDef, FileFacts, Function, Value
 from preplint.facts.objects import binding_of
 from preplint.facts.paths import basename, paths_match, suffix
 from preplint.facts.project import ProjectIndex, shared_folders
@@ -72,6 +75,26 @@ def _same_expression_saves(
     return out
 
 
+def _written_here(facts: FileFacts, load: Call) -> bool:
+    """The (unresolved) path the load reads was handed earlier in the same function to a
+    checkpoint callback or a save: `OrbaxCheckpoint(directory=ckpt_dir)` ... `load_model(ckpt_dir)`."""
+    target = load.arg(0, "filepath")
+    if target is None or target.value.kind not in ("name", "attr"):
+        return False
+    for call in facts.calls_in_scope(load.scope):
+        if call.stmt >= load.stmt or call.id == load.id:
+            continue
+        leaf = call.callee.rsplit(".", 1)[-1]
+        writer = (
+            call.qualname.startswith("keras.callbacks.")
+            or "Checkpoint" in leaf
+            or call.method in ("save", "save_model", "export")
+        )
+        if writer and any(a.value.text == target.value.text for a in call.args):
+            return True
+    return False
+
+
 def _within(path: str, loader: str) -> bool:
     """Whether a file lies in the loader's folder or below it (its project, not a neighbour's)."""
     folder = posixpath.dirname(loader)
@@ -90,8 +113,81 @@ def _saved_model_objects(
         for a in owner.assigns
     )
     if builds_here:
-        return custom_objects_used(owner, index, call.scope)
+        # A class the saving function defines only after the save is not in the saved model.
+        later = {
+            c.name
+            for c in owner.classes
+            if c.stmt_start > call.stmt
+            and _function_around(owner, c) is owner.function_by_qualname.get(call.scope)
+        }
+        return tuple(
+            o
+            for o in custom_objects_used(owner, index, call.scope)
+            if not (o.file == owner.path and o.name in later)
+        )
+    if saver.obj.startswith("self.") and "(" not in saver.obj:
+        # `self.model` built in `setUp`/`__init__`: the scopes that assign it, not the whole file.
+        scopes = {a.scope for a in owner.assigns_by_target.get(saver.obj, ()) if a.op == "="}
+        if scopes:
+            return tuple(o for s in sorted(scopes) for o in custom_objects_used(owner, index, s))
     return custom_objects_used(owner, index)
+
+
+def _function_around(facts: FileFacts, cls: ClassDef) -> Function | None:
+    """The innermost function whose body defines the class, or None at module (or class) level."""
+    best: Function | None = None
+    for fn in facts.functions:
+        if fn.stmt_start < cls.stmt_start <= fn.stmt_end and (
+            best is None or fn.stmt_start > best.stmt_start
+        ):
+            best = fn
+    return best
+
+
+def _out_of_reach(facts: FileFacts, index: ProjectIndex, obj: CustomObject, load: Call) -> bool:
+    """A class defined inside another function (or a `Lambda` built in another test function):
+    no model this load can read holds it, and no `custom_objects=` here could name it."""
+    owner = index.file(obj.file)
+    if owner is None:
+        return False
+    if obj.kind == "lambda":
+        site = next((c for c in owner.calls if c.span == obj.span), None)
+        fn = owner.function_by_qualname.get(site.scope) if site is not None else None
+        if fn is None or not fn.name.startswith("test"):
+            return False
+    else:
+        cls = owner.class_by_name.get(obj.name)
+        if cls is None or cls.span != obj.span:
+            cls = next((c for c in owner.classes if c.span == obj.span), None)
+        fn = _function_around(owner, cls) if cls is not None else None
+        if fn is None:
+            return False
+    if owner is not facts:
+        return True
+    return not (load.scope == fn.qualname or load.scope.startswith(fn.qualname + "."))
+
+
+_IMPORTABLE_PACKAGES = ("keras", "keras_hub", "keras_cv", "keras_nlp")
+
+
+def _found_by_module(index: ProjectIndex, obj: CustomObject) -> bool:
+    """Keras 3 imports `module.ClassName` when the module lies in one of its own packages
+    (`keras`, `keras_hub`...): a module-level class there is found at load time, registered or not."""
+    if obj.kind == "lambda":
+        return False
+    owner = index.file(obj.file)
+    if owner is None:
+        return False
+    parts = owner.module.split(".")
+    if not any(
+        parts[i] in _IMPORTABLE_PACKAGES and parts[i + 1] == "src" for i in range(len(parts) - 1)
+    ):
+        return False
+    cls = owner.class_by_name.get(obj.name)
+    if cls is not None:
+        return cls.span == obj.span and _function_around(owner, cls) is None
+    fn = owner.function_by_qualname.get(obj.name)
+    return fn is not None and not fn.cls
 
 
 def _saved_format(index: ProjectIndex, event: ArtifactEvent) -> str:
@@ -293,6 +389,12 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
             continue  # a SavedModel directory
         candidates: list[CustomObject] = []
         related: list[Related] = []
+        if not savers and _unresolved(event.path) and _written_here(facts, call):
+            # A checkpoint callback of this function wrote it: the model built here.
+            candidates.extend(custom_objects_used(facts, index, call.scope))
+            savers_known = True
+        else:
+            savers_known = bool(savers)
         for saver in savers:
             owner = index.file(saver.file)
             if owner is not None:
@@ -300,10 +402,10 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
                 link = _related(index, saver, "model saved here")
                 if link is not None:
                     related.append(link)
-        if not savers or all(s.file != facts.path for s in savers):
+        if not savers_known or (savers and all(s.file != facts.path for s in savers)):
             candidates.extend(custom_objects_used(facts, index))
             candidates.extend(custom_classes_defined(facts, index))
-        if not savers:
+        if not savers_known:
             unknown_savers = [e for e in _keras_saves(index) if _unresolved(e.path)]
             if _unresolved(event.path):
                 candidates.extend(
@@ -317,6 +419,8 @@ def custom_objects_not_given(facts: FileFacts, index: ProjectIndex) -> Iterator[
         needed: dict[str, CustomObject] = {}
         for obj in candidates:
             if obj.registered or (obj.compile_only and not compiled):
+                continue
+            if _found_by_module(index, obj) or _out_of_reach(facts, index, obj, call):
                 continue
             if obj.kind == "lambda" and obj.anonymous and unsafe_allowed:
                 continue
@@ -462,8 +566,94 @@ class Wrapper(keras.layers.Layer):  # expect: LOAD002
     def get_config(self):
         return {**super().get_config(), "inner": keras.saving.serialize_keras_object(self.inner)}
 """,
+        """
+import keras
+
+class Residual(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, block, **kwargs):
+        super().__init__(**kwargs)
+        self.block = block
+    def call(self, x):
+        return x + self.block(x)
+""",
+        """
+import keras
+
+def hard_swish(x):
+    return x * keras.ops.relu6(x + 3.0) / 6.0
+
+class GatedUnit(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, units, gate_activation="sigmoid", **kwargs):
+        super().__init__(**kwargs)
+        self.proj = keras.layers.Dense(units)
+        self.gate = keras.layers.Dense(units, activation=gate_activation)
+    def call(self, x):
+        return self.proj(x) * self.gate(x)
+
+model = keras.Sequential([keras.Input((12,)), GatedUnit(24, gate_activation=hard_swish)])
+model.save("gated.keras")
+""",
+        {
+            "requirements.txt": "tensorflow==2.15.1\n",
+            "layers.py": """
+from tensorflow import keras
+
+class Temperature(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, temperature=1.5, **kwargs):
+        super().__init__(**kwargs)
+        self.temperature = temperature
+    def call(self, logits):
+        return logits / self.temperature
+""",
+        },
     ],
     negatives=[
+        """
+import keras
+
+class PoolBase(keras.layers.Layer):
+    def __init__(self, pool_size, strides=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = pool_size
+        self.strides = strides
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides}
+
+class MaxPool(PoolBase):
+    def __init__(self, pool_size=2, strides=None, **kwargs):
+        super().__init__(pool_size, strides, **kwargs)
+    def call(self, x):
+        return keras.ops.max_pool(x, self.pool_size, self.strides)
+""",
+        """
+import keras
+
+class Swish(keras.layers.Layer):
+    def __init__(self, beta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.beta = beta
+    def call(self, x):
+        return x * keras.ops.sigmoid(self.beta * x)
+
+class Projection(keras.layers.Layer):
+    def __init__(self, width, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(width)
+    def call(self, x):
+        return self.dense(x)
+
+model = keras.Sequential([keras.Input((8,)), Projection(16), Swish()])
+model.save("proj.keras")
+""",
+        """
+import keras
+from featurelib import ConfigurableMixin
+
+class Bucketize(ConfigurableMixin, keras.layers.Layer):
+    def __init__(self, boundaries, **kwargs):
+        super().__init__(**kwargs)
+        self.boundaries = boundaries
+""",
         """
 import tensorflow as tf
 from tensorflow.keras import layers
@@ -498,6 +688,16 @@ def custom_layer_not_serializable(facts: FileFacts, index: ProjectIndex) -> Iter
     Flags a Keras `Layer`/`Model` subclass whose `__init__` takes arguments beyond `**kwargs` but
     that defines no `get_config`, or whose `get_config` serialises nested Keras objects
     (`keras.saving.serialize_keras_object(self.inner)`) with no `from_config` to rebuild them.
+
+    A `get_config` inherited from a project base class covers the arguments that base's
+    `__init__` takes (Keras's own `Layer`/`Model` do not count); a class with a base that cannot
+    be seen is not reported. Keras 3 records a *layer*'s `__init__` arguments by itself when
+    all of them are plain str/int/float/bool/None values (or lists, tuples, dicts of them), so a
+    layer is reported only when an argument is, or may be, something else: used in the class as
+    a layer or a callable, annotated or defaulted as one, given a layer, a function, a lambda or
+    an array where the class is built, or with no evidence either way. A `Model` subclass gets no
+    such recording, and a project on Keras 2 (`tf_keras`, or dependencies pinning `keras<3` /
+    `tensorflow<2.16`) neither: every uncovered argument counts there.
 
     Why is this bad?:
     Saving writes the layer's config; loading calls `cls(**config)`. Without `get_config` the
@@ -537,11 +737,9 @@ def custom_layer_not_serializable(facts: FileFacts, index: ProjectIndex) -> Iter
         if "__init__" not in cls.methods or not own_args:
             continue
         if "get_config" not in cls.methods:
-            args = ", ".join(f"`{p}`" for p in own_args[:4])
-            message = (
-                f"Keras {kind} `{cls.name}` takes {args} in `__init__` but has no `get_config`: "
-                "the saved model cannot be rebuilt at load time; return those arguments from `get_config`"
-            )
+            message = _missing_config_message(facts, index, cls, kind, own_args)
+            if message is None:
+                continue
         elif "from_config" not in cls.methods and _serialises_nested(facts, cls.name):
             message = (
                 f"Keras {kind} `{cls.name}` serialises nested Keras objects in `get_config` but has no "
@@ -550,6 +748,58 @@ def custom_layer_not_serializable(facts: FileFacts, index: ProjectIndex) -> Iter
         else:
             continue
         yield Finding(cls.span, message, artifact=_class_artifact(facts, cls.name, index))
+
+
+def _missing_config_message(
+    facts: FileFacts, index: ProjectIndex, cls: ClassDef, kind: str, own_args: list[str]
+) -> str | None:
+    """Why a class without `get_config` does not round-trip, or None when it does (or may)."""
+    unknown_base, inherits, covered = _ancestry(facts, cls, index)
+    if unknown_base:
+        return None  # a base we cannot see may well define get_config
+    uncovered = [p for p in own_args if p not in covered]
+    # Handed up to `Layer.__init__`, whose (Keras 3) `get_config` returns it.
+    if (
+        inherits
+        and "activity_regularizer" in uncovered
+        and "activity_regularizer" in _super_init_args(facts, _init_of(facts, cls))
+    ):
+        uncovered.remove("activity_regularizer")
+    if not uncovered:
+        return None
+    args = ", ".join(f"`{p}`" for p in uncovered[:4])
+    if inherits:
+        return (
+            f"Keras {kind} `{cls.name}` takes {args} in `__init__`, which the `get_config` it "
+            "inherits does not return: the saved model cannot be rebuilt at load time; "
+            "override `get_config` and add those arguments"
+        )
+    init = _init_of(facts, cls)
+    if kind == "layer" and init is not None and not _keras2(facts, index):
+        if init.positional_only > 1:
+            return (
+                f"Keras layer `{cls.name}` has no `get_config` and its `__init__` takes "
+                "positional-only arguments, which Keras 3 cannot record for the default "
+                f"`get_config`: return {args} from `get_config`"
+            )
+        evidence = _auto_config_evidence(facts, cls, init, uncovered, index)
+        objects = [(p, why) for p, (state, why) in evidence.items() if state == "object"]
+        if objects:
+            param, why = objects[0]
+            return (
+                f"Keras layer `{cls.name}` has no `get_config` and its `__init__` argument "
+                f"`{param}` {why}: Keras 3 records `__init__` arguments by itself only when all "
+                "are plain str/int/float/bool/None values, so the model cannot be saved and "
+                "rebuilt; implement `get_config` (and `from_config` for nested Keras objects)"
+            )
+        unknown = [p for p in uncovered if evidence.get(p, ("unknown", ""))[0] != "basic"]
+        if not unknown:
+            return None  # Keras 3 records the plain arguments itself
+        args = ", ".join(f"`{p}`" for p in unknown[:4])
+    return (
+        f"Keras {kind} `{cls.name}` takes {args} in `__init__` but has no `get_config`: "
+        "the saved model cannot be rebuilt at load time; return those arguments from `get_config`"
+    )
 
 
 def _only_weights_saved(index: ProjectIndex) -> bool:
@@ -579,6 +829,431 @@ def _class_artifact(facts: FileFacts, cls_name: str, index: ProjectIndex) -> str
         if any(o.name == cls_name and o.file == facts.path for o in used):
             return event.path
     return None
+
+
+# What a class inherits: the Keras bases that are the framework itself (their `get_config` returns
+# only name/dtype/trainable), and bases that change nothing about serialisation.
+_FRAMEWORK_BASES = frozenset(
+    {"Layer", "Model", "Sequential", "Functional", "Operation", "KerasSaveable", "Trainer"}
+)
+_NEUTRAL_BASES = frozenset({"object", "abc.ABC", "ABC", "typing.Generic", "Generic"})
+_BASIC_CALLS = frozenset({"int", "float", "str", "bool", "len", "round", "abs"})
+_BASIC_ANNOTATION = re.compile(
+    r"^(?:\s|[\[\],|.]|int|float|str|bool|None|Optional|Union|tuple|Tuple|list|List|dict|Dict"
+    r"|Sequence|Mapping|Literal|typing|\.\.\.|'[^']*'|\"[^\"]*\")+$"
+)
+_OBJECT_ANNOTATION = re.compile(
+    r"Layer|Model|Callable|Tensor|ndarray|Array|Module|Sequential|Initializer|Regularizer"
+    r"|Constraint|Optimizer|Loss|Metric|Activation|Function|Any\b"
+)
+# Keras configuration getters that return a string (`keras.config.image_data_format()`).
+_KERAS_STR_CALLS = frozenset({"image_data_format", "floatx", "standardize_data_format"})
+_ARRAY_CALLS = frozenset(
+    {"array", "asarray", "constant", "convert_to_tensor", "tensor", "zeros", "ones", "full"}
+)
+_OBJECT_ROOTS = frozenset({"keras", "tensorflow", "numpy", "torch", "jax", "tf_keras"})
+# Calls on an argument that only a layer/model answers.
+_LAYER_METHODS = frozenset(
+    {
+        "build",
+        "call",
+        "compute_output_shape",
+        "compute_output_spec",
+        "get_weights",
+        "set_weights",
+        "predict",
+        "count_params",
+        "summary",
+    }
+)
+# Keras calls that take layers as their first argument.
+_LAYER_CONTAINERS = frozenset(
+    {
+        "keras.models.Sequential",
+        "keras.models.Model",
+        "keras.layers.TimeDistributed",
+        "keras.layers.Bidirectional",
+        "keras.layers.RNN",
+    }
+)
+_KERAS2_SPEC = re.compile(
+    r"^[ \t]*[\"']?(?P<name>tf[-_]keras|keras|tensorflow(?:[-_](?:cpu|gpu|macos|intel))?)"
+    r"(?=[ \t\[<>=~!;\"']|$)[ \t]*(?:\[[^\]\n]*\])?[ \t]*(?P<spec>[^;#\"'\n]*)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_VERSION_CLAUSE = re.compile(r"(==|~=|<=|<|>=|>|!=)\s*v?(\d+)(?:\.(\d+))?")
+
+
+def _keras2(facts: FileFacts, index: ProjectIndex) -> bool:
+    """The file evidently runs Keras 2: it imports tf_keras (or a Keras-2-only module), asks for
+    legacy Keras, or a dependency file governing it pins keras<3 / tensorflow<2.16 / tf-keras."""
+    if facts.uses("tf_keras") or any(q.startswith("keras.engine") for q in facts.imports.values()):
+        return True
+    if any("TF_USE_LEGACY_KERAS" in a.keys for a in facts.assigns):
+        return True
+    folder = posixpath.dirname(facts.path)
+    for path, text in index.dependency_files.items():
+        dep_folder = posixpath.dirname(path)
+        if dep_folder and folder != dep_folder and not folder.startswith(dep_folder + "/"):
+            continue
+        for match in _KERAS2_SPEC.finditer(text):
+            name = match.group("name").lower().replace("_", "-")
+            if name == "tf-keras":
+                return True
+            limit = (3, 0) if name == "keras" else (2, 16)
+            for op, major, minor in _VERSION_CLAUSE.findall(match.group("spec")):
+                version = (int(major), int(minor or 0))
+                if op in ("==", "~=", "<=") and version < limit:
+                    return True
+                if op == "<" and version <= limit:
+                    return True
+    return False
+
+
+def _init_of(facts: FileFacts, cls: ClassDef) -> Function | None:
+    for fn in facts.functions:
+        if (
+            fn.name == "__init__"
+            and fn.cls.rsplit(".", 1)[-1] == cls.name
+            and cls.stmt_start <= fn.stmt_start <= cls.stmt_end
+        ):
+            return fn
+    return None
+
+
+_CLASSES_BY_NAME: weakref.WeakKeyDictionary[
+    ProjectIndex, dict[str, list[tuple[FileFacts, ClassDef]]]
+] = weakref.WeakKeyDictionary()
+_SITES: weakref.WeakKeyDictionary[ProjectIndex, dict[str, list[tuple[FileFacts, Call]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _keras_source_class(
+    facts: FileFacts, base: str, index: ProjectIndex
+) -> tuple[FileFacts, ClassDef] | None:
+    """Linting Keras itself: `keras.src.layers.pooling.base_pooling.BasePooling` is canonicalised to
+    `keras.layers.BasePooling`; find the project class of that name in a `keras` package."""
+    table = _CLASSES_BY_NAME.get(index)
+    if table is None:
+        table = {}
+        for owner, c in index.all_classes():
+            if "keras" in owner.module.split("."):
+                table.setdefault(c.name, []).append((owner, c))
+        _CLASSES_BY_NAME[index] = table
+    found = table.get(base.rsplit(".", 1)[-1], [])
+    if not found:
+        return None
+    return max(found, key=lambda fc: shared_folders(fc[0].path, facts.path))
+
+
+def _super_init_args(facts: FileFacts, init: Function | None) -> set[str]:
+    """Parameters an `__init__` hands on to `super().__init__(...)`."""
+    if init is None:
+        return set()
+    out: set[str] = set()
+    for call in facts.calls:
+        if call.scope == init.qualname and call.method == "__init__" and not call.callee:
+            for arg in call.args:
+                out.update(n for n in arg.value.names if n in init.params)
+    return out
+
+
+def _ancestry(
+    facts: FileFacts, cls: ClassDef, index: ProjectIndex, depth: int = 0
+) -> tuple[bool, bool, set[str]]:
+    """(some base is unknown, some ancestor defines `get_config`, the arguments it covers).
+
+    Keras's own `Layer`/`Model` do not count: their `get_config` knows nothing of a subclass's
+    arguments. A project ancestor with `get_config` covers the arguments its `__init__` takes; a
+    built-in Keras layer (`Dense`, `Wrapper`...) covers those the subclass hands to its `__init__`.
+    """
+    unknown, inherits = False, False
+    covered: set[str] = set()
+    if depth > 8:
+        return True, inherits, covered
+    for base in cls.bases:
+        leaf = base.rsplit(".", 1)[-1]
+        if base in _NEUTRAL_BASES or base.startswith("typing."):
+            continue
+        if base.startswith("keras.") and leaf in _FRAMEWORK_BASES:
+            continue
+        parent = resolve_class(facts, base, index)
+        if parent is None and base.startswith("keras."):
+            parent = _keras_source_class(facts, base, index)
+        if parent is not None and parent[1] is not cls:
+            owner, pcls = parent
+            p_unknown, p_inherits, p_covered = _ancestry(owner, pcls, index, depth + 1)
+            unknown |= p_unknown
+            if "get_config" in pcls.methods:
+                inherits = True
+                covered |= set(pcls.init_params) | p_covered
+                if "__init__" not in pcls.methods:
+                    covered |= _inherited_init_params(owner, pcls, index, depth + 1)
+            elif p_inherits:
+                inherits = True
+                covered |= p_covered
+            continue
+        if base.startswith("keras."):
+            if base.startswith("keras.layers."):  # Dense, Conv2D, Wrapper...: own get_config
+                inherits = True
+                covered |= _super_init_args(facts, _init_of(facts, cls))
+            continue
+        unknown = True
+    return unknown, inherits, covered
+
+
+def _inherited_init_params(
+    facts: FileFacts, cls: ClassDef, index: ProjectIndex, depth: int
+) -> set[str]:
+    """The `__init__` parameters a class without its own `__init__` takes from its project bases."""
+    if depth > 8:
+        return set()
+    for base in cls.bases:
+        parent = resolve_class(facts, base, index)
+        if (
+            parent is None
+            and base.startswith("keras.")
+            and base.rsplit(".", 1)[-1] not in _FRAMEWORK_BASES
+        ):
+            parent = _keras_source_class(facts, base, index)
+        if parent is not None and parent[1] is not cls:
+            if "__init__" in parent[1].methods:
+                return set(parent[1].init_params)
+            return _inherited_init_params(parent[0], parent[1], index, depth + 1)
+    return set()
+
+
+def _value_evidence(
+    facts: FileFacts, index: ProjectIndex, value: Value, scope: str, stmt: int, depth: int = 0
+) -> tuple[str, str]:
+    """('basic' | 'object' | 'unknown', what the value is): whether Keras 3 can record it."""
+    text = value.text
+    if value.kind == "lambda" or re.search(r"\blambda\b", text):
+        return "object", "a `lambda`"
+    if value.kind in ("const", "unary", "tuple", "list", "dict", "fstring", "binop"):
+        items = [_value_evidence(facts, index, v, scope, stmt, depth + 1) for v in value.items]
+        for found in items:
+            if found[0] == "object":
+                return found
+        names = [n for n in value.names if n not in ("True", "False", "None")]
+        if not value.calls and "(" not in text and all(n in facts.constants for n in names):
+            return "basic", ""
+        if items and all(found[0] == "basic" for found in items):
+            return "basic", ""
+        return "unknown", ""
+    if value.kind in ("name", "attr"):
+        if value.const is not None or value.text in facts.constants:
+            return "basic", ""
+        if index.constant(facts, text) is not None:
+            return "basic", ""
+        if resolve_function(facts, text, index) is not None:
+            return "object", f"the function `{text}`"
+        if resolve_class(facts, text, index) is not None:
+            return "object", f"the class `{text}`"
+        qual = facts.resolve(text)
+        if qual and qual.split(".", 1)[0] in _OBJECT_ROOTS:
+            return "object", f"`{text}`"
+        if value.kind == "name" and depth < 4:
+            assign = facts.reaching_assign(text, scope, stmt)
+            if assign is not None and assign.op == "=" and len(assign.targets) == 1:
+                found = _value_evidence(
+                    facts, index, assign.value, assign.scope, assign.stmt, depth + 1
+                )
+                if found[0] == "object":
+                    return "object", f"`{text}` ({found[1]})"
+                return found
+            if assign is None:
+                through = _passed_through(facts, index, text, scope, depth)
+                if through is not None:
+                    return through
+        return "unknown", ""
+    if value.kind == "call":
+        callee = text.split("(", 1)[0].strip()
+        if callee in _BASIC_CALLS or callee.rsplit(".", 1)[-1] in _KERAS_STR_CALLS:
+            return "basic", ""
+        leaf = callee.rsplit(".", 1)[-1]
+        qual = facts.resolve(callee)
+        if leaf[:1].isupper() or resolve_class(facts, callee, index):
+            return "object", f"a `{leaf}` instance"
+        if qual and qual.split(".", 1)[0] in _OBJECT_ROOTS and leaf in _ARRAY_CALLS:
+            return "object", f"an array (`{callee}(...)`)"
+    return "unknown", ""
+
+
+def _construction_sites(
+    facts: FileFacts, cls: ClassDef, init: Function, index: ProjectIndex
+) -> list[tuple[FileFacts, Call]]:
+    """Calls of the class, in its file (within the function that defines it, for a local class)
+    and in the project files that import it."""
+    table = _SITES.get(index)
+    if table is None:
+        table = {}
+        for f in index.files:
+            for call in f.calls:
+                leaf = call.callee.rsplit(".", 1)[-1]
+                if leaf[:1].isupper():
+                    table.setdefault(leaf, []).append((f, call))
+        _SITES[index] = table
+    enclosing = init.cls.rpartition(".")[0]
+    out: list[tuple[FileFacts, Call]] = []
+    for owner, call in table.get(cls.name, []):
+        if owner is facts:
+            if call.callee != cls.name:
+                continue
+            if enclosing and not (
+                call.scope == enclosing or call.scope.startswith(enclosing + ".")
+            ):
+                continue
+        else:
+            if enclosing:
+                continue
+            found = resolve_class(owner, call.callee, index)
+            if found is None or found[0] is not facts or found[1].name != cls.name:
+                continue
+        out.append((owner, call))
+    return out
+
+
+def _where(facts: FileFacts, owner: FileFacts, call: Call) -> str:
+    if owner is facts:
+        return f"on line {call.span.line}"
+    return f"in {basename(owner.path)}:{call.span.line}"
+
+
+def _usage_evidence(facts: FileFacts, init: Function, param: str) -> str:
+    """How the class itself uses an argument as a layer or a callable, or ''."""
+    cls_scope = init.cls
+    holders = {param}
+    for a in facts.assigns:
+        if (
+            a.scope == init.qualname
+            and a.op == "="
+            and a.value.kind == "name"
+            and a.value.text == param
+        ):
+            holders.update(t for t in a.targets if t.startswith("self."))
+    loop_vars = {
+        t
+        for a in facts.assigns
+        if a.op in ("for", "comp")
+        and a.scope.startswith(cls_scope + ".")
+        and any(n in holders for n in a.value.names)
+        for t in a.targets
+    }
+    for call in facts.calls:
+        if not call.scope.startswith(cls_scope + "."):
+            continue
+        own = call.callee in holders and (call.callee != param or call.scope == init.qualname)
+        if own:
+            return "is called in the class"
+        if call.callee in loop_vars:
+            return "is iterated and its items are called"
+        if call.receiver in holders and call.method in _LAYER_METHODS:
+            return f"is used as a layer (`.{call.method}()`)"
+        if call.qualname in _LAYER_CONTAINERS:
+            first = call.arg(0, "layer")
+            given = (first.value, *first.value.items) if first is not None else ()
+            if any(v.kind in ("name", "attr") and v.text in holders for v in given):
+                return f"is passed to `{call.callee}`"
+    return ""
+
+
+def _auto_config_evidence(
+    facts: FileFacts, cls: ClassDef, init: Function, args: list[str], index: ProjectIndex
+) -> dict[str, tuple[str, str]]:
+    """Per argument: ('basic' | 'object' | 'unknown', why). Keras 3 records `__init__` arguments
+    for the default `get_config` only when every value is a str/int/float/bool/None (or lists,
+    tuples, dicts of them); a layer, a callable, an array or any other object turns it off."""
+    sites = _construction_sites(facts, cls, init, index)
+    out = {param: _param_evidence(facts, init, param, index, sites, 0) for param in args}
+    # Values that `**kwargs` passes to the base (`dtype=`, `activity_regularizer=`) count too.
+    for owner, call in sites:
+        for arg in call.args:
+            if arg.keyword and arg.keyword not in init.params and arg.keyword not in out:
+                found = _value_evidence(owner, index, arg.value, call.scope, call.stmt)
+                if found[0] == "object":
+                    out[arg.keyword] = (
+                        "object",
+                        f"is given {found[1]} {_where(facts, owner, call)}",
+                    )
+    return out
+
+
+def _param_evidence(
+    facts: FileFacts,
+    init: Function,
+    param: str,
+    index: ProjectIndex,
+    sites: list[tuple[FileFacts, Call]],
+    depth: int,
+) -> tuple[str, str]:
+    """What one `__init__` argument holds: its use in the class, annotation, default, and the
+    values the construction sites pass."""
+    usage = _usage_evidence(facts, init, param)
+    if usage:
+        return "object", usage
+    position = init.params.index(param)
+    annotation = init.annotations[position] if len(init.annotations) > position else ""
+    default = init.defaults[position] if len(init.defaults) > position else None
+    default_kind = (
+        _value_evidence(facts, index, default, "", init.stmt_start, depth + 1)
+        if default is not None
+        else None
+    )
+    if default is not None and default.text == "None":
+        default_kind = ("none", "")  # fine when omitted, but no evidence about what is passed
+    if (
+        annotation
+        and _OBJECT_ANNOTATION.search(annotation)
+        and not _BASIC_ANNOTATION.match(annotation)
+    ):
+        return "object", f"is annotated `{annotation}`"
+    if default_kind is not None and default_kind[0] == "object":
+        return "object", f"defaults to {default_kind[1]}"
+    site_kinds: list[str] = []
+    for owner, call in sites:
+        arg = call.arg(position - 1, param)
+        if arg is None:
+            if any(a.star for a in call.args):
+                site_kinds.append("unknown")
+            elif default_kind is not None:
+                site_kinds.append("basic" if default_kind[0] == "none" else default_kind[0])
+            continue
+        found = _value_evidence(owner, index, arg.value, call.scope, call.stmt, depth + 1)
+        site_kinds.append(found[0])
+        if found[0] == "object":
+            return "object", f"is given {found[1]} {_where(facts, owner, call)}"
+    if (
+        bool(annotation and _BASIC_ANNOTATION.match(annotation))
+        or (default_kind is not None and default_kind[0] == "basic")
+        or bool(site_kinds and all(k == "basic" for k in site_kinds))
+    ):
+        return "basic", ""
+    return "unknown", ""
+
+
+def _passed_through(
+    facts: FileFacts, index: ProjectIndex, name: str, scope: str, depth: int
+) -> tuple[str, str] | None:
+    """A parameter of an enclosing Keras class's `__init__` handed on to a part it builds
+    (`self.block = Block(units)`): what the outer class's callers pass for it."""
+    fn = facts.function_by_qualname.get(scope)
+    if fn is None or fn.name != "__init__" or name not in fn.params or not fn.cls:
+        return None
+    leaf = fn.cls.rsplit(".", 1)[-1]
+    cls = next(
+        (
+            c
+            for c in facts.classes
+            if c.name == leaf and c.stmt_start <= fn.stmt_start <= c.stmt_end
+        ),
+        None,
+    )
+    if cls is None:
+        return None
+    sites = _construction_sites(facts, cls, fn, index)
+    return _param_evidence(facts, fn, name, index, sites, depth + 1)
 
 
 # --- LOAD003 ----------------------------------------------------------------------------------
@@ -780,6 +1455,24 @@ def restore(model, path):
     model.load_state_dict(torch.load(path, weights_only=True))
     return model
 """,
+        """
+from torch import nn
+
+def warm_start(student: nn.Module, teacher: nn.Module) -> nn.Module:
+    # copy the blocks both share; the student's extra layers keep their fresh weights
+    student.encoder.load_state_dict(teacher.encoder.state_dict(), strict=False)
+    return student
+""",
+        """
+import torch
+
+def load_head(model, path):
+    state = torch.load(path, weights_only=True)
+    unexpected = set(state) - set(model.head_keys())
+    if unexpected:
+        raise KeyError(sorted(unexpected))
+    model.load_state_dict(state, strict=False)
+""",
     ],
 )
 def non_strict_state_dict(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
@@ -814,11 +1507,63 @@ def non_strict_state_dict(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
             continue
         if call.id in used:
             continue
+        if _copies_live_weights(facts, index, call) or _keys_checked_by_hand(facts, call):
+            continue
         yield Finding(
             call.span,
             "`load_state_dict(..., strict=False)` ignores its result: layers whose keys do not match keep "
             "their random weights silently; check `missing_keys`/`unexpected_keys` or load strictly",
         )
+
+
+def _copies_live_weights(facts: FileFacts, index: ProjectIndex, call: Call) -> bool:
+    """`dst.load_state_dict(src.state_dict(), strict=False)` from a module in memory, or
+    `m.load_state_dict(m._kept_subset, strict=False)` restoring a snapshot `m` took of itself.
+
+    Both are partial on purpose (initialising some blocks of a new module from a built one,
+    putting back a few saved tensors) and neither reads a file whose keys could have drifted:
+    the missing keys are the layers meant to keep their own weights.
+    """
+    arg = call.arg(0, "state_dict")
+    if arg is None:
+        return False
+    value = arg.value
+    if value.kind == "name":
+        assign = facts.reaching_assign(value.text, call.scope, call.stmt)
+        if assign is not None and assign.op == "=" and assign.value.kind == "call":
+            value = assign.value
+    if value.kind == "call":
+        source = facts.call_by_id[value.call]
+        if source.method != "state_dict" or not source.receiver or source.args:
+            return False
+        if source.receiver == call.receiver:
+            return False
+        b = binding_of(facts, source.receiver.split(".", 1)[0], call.scope, call.stmt, index)
+        return b is None or b.kind not in ("torch-loaded", "unpickled")
+    receiver = call.receiver
+    return (
+        value.kind == "attr"
+        and receiver not in ("", "self", "cls")
+        and value.text.startswith(receiver + ".")
+    )
+
+
+_KEY_CHECK = re.compile(r"missing|unexpected", re.I)
+
+
+def _keys_checked_by_hand(facts: FileFacts, call: Call) -> bool:
+    """The function works out the missing or unexpected keys itself before loading
+    (`missing = set(expected) - set(state.keys())`, then raises or reports)."""
+    for a in facts.assigns:
+        if a.scope != call.scope or a.stmt >= call.stmt or a.op != "=":
+            continue
+        if not any(_KEY_CHECK.search(t.rsplit(".", 1)[-1]) for t in a.targets):
+            continue
+        if a.value.call >= 0 and facts.call_by_id[a.value.call].method == "load_state_dict":
+            continue  # the result of an earlier load, not a check of this one
+        if a.value.kind != "const" and (a.value.names or a.value.calls):
+            return True
+    return False
 
 
 def _used_results(facts: FileFacts) -> set[int]:
@@ -1112,6 +1857,13 @@ with open("arch.json", "w") as f:
     f.write(model.to_json())
 model.save_weights("w.weights.h5")
 """,
+        """
+import torch
+
+def save_training_state(folder, optimizer, scheduler):
+    torch.save(optimizer.state_dict(), f"{folder}/optimizer.pt")
+    torch.save(scheduler.state_dict(), f"{folder}/scheduler.pt")
+""",
     ],
 )
 def weights_without_architecture(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
@@ -1148,6 +1900,8 @@ def weights_without_architecture(facts: FileFacts, index: ProjectIndex) -> Itera
         return
     for event in events:
         call = facts.call_by_id[event.call]
+        if is_pytest_function(facts, call.scope):
+            continue  # a test's scratch file: the test rebuilds the model itself to read it back
         if event.api == "keras-save-weights" and call.method == "save_weights":
             what = f"`{call.receiver}.save_weights`"
         elif event.api == "torch-save" and _is_bare_state_dict(facts, call):
@@ -1195,12 +1949,28 @@ def _is_bare_state_dict(facts: FileFacts, call: Call) -> bool:
             return False
         value = assign.value
     if value.kind == "call":
-        inner = facts.call_by_id[value.call]
-        return inner.method == "state_dict"
+        return _model_state_dict(facts, facts.call_by_id[value.call])
     if value.kind == "dict":
         if value.text.endswith("...") or _CONFIG_KEYS.search(value.text):
             return False
         return any(
-            facts.call_by_id[c].method == "state_dict" for c in value.calls if c in facts.call_by_id
+            _model_state_dict(facts, facts.call_by_id[c])
+            for c in value.calls
+            if c in facts.call_by_id
         )
     return False
+
+
+# `state_dict()` of things that are not models: they need no architecture to be restored
+_NOT_A_MODEL = re.compile(r"optim|sched|scaler|loader|sampler|dataset|rng|generator", re.I)
+
+
+def _model_state_dict(facts: FileFacts, call: Call) -> bool:
+    """A `.state_dict()` call on a model, not on an optimizer, scheduler, grad scaler or data loader."""
+    if call.method != "state_dict":
+        return False
+    leaf = call.receiver.rsplit(".", 1)[-1]
+    if leaf and _NOT_A_MODEL.search(leaf):
+        return False
+    b = binding_of(facts, call.receiver, call.scope, call.stmt) if call.receiver else None
+    return b is None or b.kind not in ("optimizer", "dataloader", "preprocessor")

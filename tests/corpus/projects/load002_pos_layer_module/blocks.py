@@ -7,10 +7,10 @@ from keras import layers, ops
 class TemporalAttention(layers.Layer):  # expect: LOAD002
     """Additive attention over the time axis."""
 
-    def __init__(self, units, **kwargs):
+    def __init__(self, units, score_activation="tanh", **kwargs):
         super().__init__(**kwargs)
         self.units = units
-        self.w = layers.Dense(units, activation="tanh")
+        self.w = layers.Dense(units, activation=score_activation)
         self.v = layers.Dense(1)
 
     def call(self, x):
