@@ -90,6 +90,17 @@ def classify_call(
     return None
 
 
+def _lightning_module_base(base: str) -> bool:
+    """`LightningModule` (any import path) or a Lightning model class, not a `Callback`,
+    `LightningDataModule`, `Strategy` or `CheckpointIO`, which are not `nn.Module`s."""
+    leaf = base.rsplit(".", 1)[-1]
+    return (
+        base.startswith("lightning.")
+        and leaf.endswith(("Module", "Model"))
+        and not leaf.endswith("DataModule")
+    )
+
+
 def class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) -> str | None:
     """'keras-model', 'keras-layer' or 'torch-module' for a project class, following local bases."""
     seen: set[str] = set()
@@ -110,7 +121,7 @@ def class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) -> str |
             if (
                 base in fw.TORCH_MODULE_BASES
                 or base.startswith("torch.nn.")
-                or base.startswith("lightning.")
+                or _lightning_module_base(base)
             ):
                 return "torch-module"
             if base in fw.KERAS_MODEL_BASES:

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from preplint.diagnostics import Edit, Fix, Related
 from preplint.facts import frameworks as fw
-from preplint.facts.flow import call_sites, model_origin, resolve_function, training_calls
+from preplint.facts.flow import (
+    call_sites,
+    enclosing_class,
+    is_test_code,
+    is_test_module,
+    model_origin,
+    resolve_function,
+    training_calls,
+)
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.objects import bindings, classify_call
 from preplint.facts.project import ProjectIndex
@@ -307,11 +315,21 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
             )
             if random_fit:
                 out.append(call)
-    return [c for c in out if not _seeded_by_caller(facts, c, index)]
+    return [
+        c
+        for c in out
+        if not _seeded_by_caller(facts, c, index) and not _seeded_by_class(facts, c, index)
+    ]
 
 
 def _trainings(facts: FileFacts, index: ProjectIndex) -> list[Call]:
-    """The shared training calls, plus `fit` on a model a project helper built (`model = build(); model.fit(...)`)."""
+    """The shared training calls, plus `fit` on a model a project helper built (`model = build(); model.fit(...)`).
+
+    Training in test code is left out: a unit test fits a model to check shapes or behaviour,
+    and the model it trains never ships, so its seeds do not decide what a re-run deploys.
+    """
+    if is_test_module(facts):
+        return []
     found = {c.id: c for c in training_calls(facts, index)}
     built = {m.name for m in built_models(facts, index)}
     for call in facts.calls:
@@ -319,7 +337,7 @@ def _trainings(facts: FileFacts, index: ProjectIndex) -> list[Call]:
             call.receiver in built or call.has_kwarg("epochs")
         ):
             found.setdefault(call.id, call)
-    return [found[k] for k in sorted(found)]
+    return [found[k] for k in sorted(found) if not is_test_code(facts, found[k].scope)]
 
 
 _FRAMEWORK_HOOKS = frozenset(
@@ -346,6 +364,35 @@ def _trainer_fit(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
             found = classify_call(facts, facts.call_by_id[cid], index)
             if found is not None and found[0] in ("torch-module", "keras-model", "hf-model"):
                 return True
+    return False
+
+
+_SETUP_METHODS = frozenset(
+    {"__init__", "__post_init__", "setUp", "setUpClass", "setup", "setup_method", "setup_class"}
+)
+
+
+def _seeded_by_class(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
+    """Training in a method of a class whose own or inherited set-up (`__init__`, `setUp`) seeds,
+    also when the base class lives in another project file."""
+    frontier = [(facts, enclosing_class(facts, call.scope))]
+    seen: set[tuple[str, str]] = set()
+    while frontier and len(seen) < 8:
+        owner, name = frontier.pop()
+        if not name or (owner.path, name) in seen:
+            continue
+        seen.add((owner.path, name))
+        cls = owner.class_by_name.get(name)
+        if cls is None:
+            found = index.class_for(owner, name)
+            if found is None:
+                continue
+            owner, cls = found
+        for seed in seed_calls(owner, index):
+            parts = seed.call.scope.split(".")
+            if len(parts) >= 2 and parts[0] == cls.name and parts[1] in _SETUP_METHODS:
+                return True
+        frontier.extend((owner, base.rsplit(".", 1)[-1]) for base in cls.bases)
     return False
 
 
@@ -451,6 +498,59 @@ def main():
         optimizer.step()
 """,
         },
+        {
+            "src/blocks/attention_test.py": """
+import numpy as np
+from tensorflow import keras
+from src import testing
+
+class AttentionTest(testing.TestCase):
+    def test_training_reduces_loss(self):
+        model = keras.Sequential([keras.layers.Dense(8), keras.layers.Dropout(0.1)])
+        model.compile(optimizer="adam", loss="mse")
+        history = model.fit(np.random.rand(32, 8), np.random.rand(32, 8), epochs=3)
+        self.assertLess(history.history["loss"][-1], history.history["loss"][0])
+""",
+        },
+        {
+            "runners.py": """
+import torch
+
+class SeededRunner:
+    def __init__(self, seed=0):
+        torch.manual_seed(seed)
+""",
+            "classify.py": """
+import torch
+from runners import SeededRunner
+
+class ClassifierRunner(SeededRunner):
+    def run(self, batches):
+        net = torch.nn.Sequential(torch.nn.Linear(5, 5), torch.nn.Dropout(0.2))
+        opt = torch.optim.Adam(net.parameters())
+        for xb in batches:
+            opt.zero_grad()
+            net(xb).sum().backward()
+            opt.step()
+""",
+        },
+        """
+from lightning.fabric.plugins.io.checkpoint_io import CheckpointIO
+
+class AsyncCheckpointIO(CheckpointIO):
+    def save_checkpoint(self, checkpoint, path):
+        self.pending.append((checkpoint, path))
+
+class OffloadStrategy:
+    def __init__(self):
+        self.checkpoint_io = AsyncCheckpointIO()
+
+    def backward(self, loss, module):
+        self.precision.backward(loss, module)
+
+    def optimizer_step(self, optimizer):
+        return optimizer.step()
+""",
     ],
 )
 def unseeded_training(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
@@ -459,6 +559,10 @@ def unseeded_training(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
     dropout, a randomized estimator) in a file that sets no seed at all: no `random.seed`,
     `np.random.seed`, `torch.manual_seed`, `tf.random.set_seed`, `keras.utils.set_random_seed`,
     `lightning.seed_everything`, `transformers.set_seed`, nor a project helper that calls them.
+    A seed set by an inherited `__init__`/`setUp`, or by every caller of the training function,
+    counts. Test code is not checked (test modules, pytest `test_*` functions, `TestCase`
+    methods): the model a unit test fits never ships. Nor is a library method that only steps
+    the loss or optimizer it is given and builds nothing random itself.
 
     Why is this bad?:
     Every run trains a different model. A regression in accuracy cannot be told apart from
@@ -555,13 +659,27 @@ opt = torch.optim.SGD(model.parameters(), lr=0.1)
 model(torch.from_numpy(x).float()).sum().backward()
 opt.step()
 """,
+        {
+            "tests/test_scheduler_callback.py": """
+import numpy as np
+from tensorflow import keras
+
+def test_lr_drops_after_patience():
+    np.random.seed(3)
+    x, y = np.random.rand(20, 4), np.random.rand(20, 1)
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, epochs=4, callbacks=[keras.callbacks.ReduceLROnPlateau(patience=1)])
+""",
+        },
     ],
 )
 def partially_seeded(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
     """What it does:
     Flags a training script that seeds some of the random generators it uses but not all
     (NumPy and `random` seeded, PyTorch not), or that sets a framework's seed only after the
-    model was built, when its weights are already drawn.
+    model was built, when its weights are already drawn. Test code is not checked: a test that
+    seeds NumPy only to make its input data fits a model that never ships.
 
     Why is this bad?:
     The script looks reproducible, so nobody checks; but the unseeded generator (weight
@@ -837,6 +955,16 @@ def _seed_fix(facts: FileFacts, call: Call, what: str) -> Fix | None:
     return Fix(f"Pass `{keyword}` (changes which rows land in each split)", (edit,), unsafe=True)
 
 
+def _on_seeded_path(seeds: list[SeedCall], scope: str) -> bool:
+    """Whether code in `scope` runs with the file's seeds: either side at module level, or
+    both in the same top-level function or class. A library's `disable_determinism()` helper
+    is not made suspect by an unrelated `manual_seed` wrapper elsewhere in the module."""
+    if not scope:
+        return True
+    top = scope.split(".")[0]
+    return any(not s.call.scope or s.call.scope.split(".")[0] == top for s in seeds)
+
+
 _NONDETERMINISTIC_ENV = {
     "TF_DETERMINISTIC_OPS": ("0", "false", "False"),
     "TF_CUDNN_DETERMINISTIC": ("0", "false", "False"),
@@ -871,6 +999,16 @@ torch.manual_seed(0)
 torch.backends.cudnn.benchmark = False
 torch.use_deterministic_algorithms(True)
 """,
+        """
+import torch
+
+def seed_generator(seed):
+    return torch.manual_seed(seed)
+
+def restore_default_kernels():
+    torch.use_deterministic_algorithms(False)
+    torch.backends.cudnn.benchmark = True
+""",
     ],
 )
 def nondeterministic_kernels(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
@@ -878,7 +1016,10 @@ def nondeterministic_kernels(facts: FileFacts, index: ProjectIndex) -> Iterator[
     Flags a script that sets seeds (so it wants reproducible runs) but turns nondeterministic
     kernels on: `torch.backends.cudnn.benchmark = True`, `torch.backends.cudnn.deterministic = False`,
     `torch.use_deterministic_algorithms(False)`, `TF_DETERMINISTIC_OPS=0`. A seeded script that
-    merely never asks for determinism is not flagged.
+    merely never asks for determinism is not flagged, and neither is a setting in a function
+    unrelated to the seeds (a library's `disable_determinism()` next to a seeding helper): the
+    seed and the setting must share a top-level function or class, or one of them must sit at
+    module level.
 
     Why is this bad?:
     cuDNN autotuning and atomic-add kernels give different results from run to run, so the
@@ -900,10 +1041,11 @@ def nondeterministic_kernels(facts: FileFacts, index: ProjectIndex) -> Iterator[
     References:
     - https://pytorch.org/docs/stable/notes/randomness.html
     """
-    if not seed_calls(facts, index):
+    seeds = seed_calls(facts, index)
+    if not seeds:
         return
     for assign in facts.assigns:
-        if assign.op != "=":
+        if assign.op != "=" or not _on_seeded_path(seeds, assign.scope):
             continue
         for target in assign.targets:
             qual = facts.resolve(target) if not target.endswith("[]") else ""
@@ -930,6 +1072,8 @@ def nondeterministic_kernels(facts: FileFacts, index: ProjectIndex) -> Iterator[
                             f"`{key}={const}` turns deterministic TensorFlow ops off despite the seeds",
                         )
     for call in facts.calls:
+        if not _on_seeded_path(seeds, call.scope):
+            continue
         if call.qualname == "torch.use_deterministic_algorithms":
             arg = call.arg(0, "mode")
             if arg is not None and arg.value.const is False:
