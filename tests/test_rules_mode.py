@@ -1039,9 +1039,214 @@ x = torch._foreach_add([torch.zeros(1)], 1.0)
 enabled = torch.autograd._profiler_enabled()
 """,
     ),
+    (
+        "MODE006",
+        """
+import torch
+
+def configure_fuser(kind):
+    # process-wide TorchScript switches: private, but no model or layer is patched
+    if kind == "te":
+        torch._C._jit_set_profiling_executor(True)
+        torch._C._jit_set_profiling_mode(True)
+        torch._C._jit_override_can_fuse_on_cpu(False)
+        torch._C._jit_set_texpr_fuser_enabled(True)
+    elif kind == "nvfuser":
+        torch._C._jit_set_nvfuser_enabled(True)
+""",
+    ),
+    (
+        "MODE006",
+        """
+import torch
+
+class Profiler:
+    def stop(self):
+        if torch.autograd._profiler_enabled():
+            torch.autograd._disable_profiler()
+
+class Pipeline:
+    def run_in_fp16(self):
+        torch._C._set_math_sdp_allow_fp16_bf16_reduction(True)
+""",
+    ),
+    (
+        "MODE006",
+        """
+import torch
+
+def as_packed(data, bits):
+    packed = torch.Tensor._make_subclass(PackedTensor, data, require_grad=False)
+    packed.bits = bits
+    return packed
+
+class PackedTensor(torch.Tensor):
+    pass
+""",
+    ),
+    (
+        "MODE006",
+        """
+import torch
+from torch import nn
+
+def compile_blocks(root: nn.Module):
+    if isinstance(root, nn.Sequential):
+        out = nn.Sequential(*(torch.compile(b) for b in root))
+    else:
+        out = root.__class__.__new__(root.__class__)
+        out.__dict__.update(root.__dict__)
+        out._modules = {}
+        for name, child in root.named_children():
+            out.add_module(name, compile_blocks(child))
+    return out
+""",
+    ),
+    (
+        "MODE006",
+        """
+import torch
+
+class Registry:
+    def __init__(self):
+        self._modules = {}
+        self._version = 1
+
+def reset(reg):
+    # a user's object with attribute names nn.Module also uses: not a framework object
+    reg._modules = {}
+    reg._version += 1
+""",
+    ),
+    (
+        "MODE004",
+        """
+import numpy as np
+import keras
+
+def test_bn_inference():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()])
+    model.predict(np.ones((2, 3)))
+
+def test_retracing():
+    inp = keras.Input(shape=[4])
+    out = keras.layers.Dense(1, activation="relu")(inp)
+
+    class Tracing(keras.Model):
+        def train_step(self, *args):
+            return super().train_step(*args)
+
+    model = Tracing(inputs=inp, outputs=out)
+    model.compile(loss="mse", optimizer="adam")
+    model.fit(x=np.ones((100, 4)), y=np.ones((100, 1)), batch_size=1, epochs=1)
+""",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("code", "example"), REAL_CODE_NEGATIVES, ids=_ids(REAL_CODE_NEGATIVES))
 def test_real_code_negative(code: str, example: str | dict[str, str]) -> None:
     assert [d for d in lint(example) if d.code == code] == []
+
+
+# Positives on the edge of the narrowed MODE006 and MODE004 (per-model BatchNorm) checks.
+NARROWED_POSITIVES: list[tuple[str, object]] = [
+    (
+        "MODE006",
+        """
+from collections import OrderedDict
+
+import torch
+
+def remove_hooks(model: torch.nn.Module) -> None:
+    for module in model.modules():
+        module._backward_hooks = OrderedDict()  # expect: MODE006
+        module._forward_hooks = OrderedDict()  # expect: MODE006
+""",
+    ),
+    (
+        "MODE006",
+        """
+from tensorflow import keras
+
+class Server:
+    def __init__(self, path):
+        self.model = keras.models.load_model(path)
+        self.model._make_predict_function()  # expect: MODE006
+
+def speed_up(model: keras.Model):
+    for layer in model.layers:
+        setattr(layer, "_per_input_call_tf_function", True)  # expect: MODE006
+""",
+    ),
+    (
+        "MODE006",
+        """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+def patch(net: Net):
+    net._forward_pre_hooks = {}  # expect: MODE006
+""",
+    ),
+    (
+        "MODE004",
+        {
+            "blocks.py": """
+from tensorflow import keras
+
+def conv_block(x, filters):
+    x = keras.layers.Conv2D(filters, 3, padding="same")(x)
+    x = keras.layers.BatchNormalization()(x)
+    return keras.layers.ReLU()(x)
+""",
+            "train.py": """
+from tensorflow import keras
+from blocks import conv_block
+
+def main(images, labels):
+    inp = keras.Input((32, 32, 3))
+    x = conv_block(conv_block(inp, 16), 32)
+    model = keras.Model(inp, keras.layers.Dense(10)(keras.layers.Flatten()(x)))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(images, labels, batch_size=1)  # expect: MODE004
+""",
+        },
+    ),
+    (
+        "MODE004",
+        """
+import keras
+
+class Normed(keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.norm = keras.layers.BatchNormalization()
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.body = Normed()
+        self.head = keras.layers.Dense(1)
+
+def fit_one_by_one(x, y):
+    model = Net()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, batch_size=1)  # expect: MODE004
+""",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "example"), NARROWED_POSITIVES, ids=_ids(NARROWED_POSITIVES))
+def test_narrowed_rules_keep_true_positives(code: str, example: str | dict[str, str]) -> None:
+    """MODE006 still fires on objects known to be framework models or layers; MODE004 on Keras
+    models whose BatchNormalization is built in a helper or a nested project layer."""
+    sources = as_project(example)
+    found = {(d.path, d.line) for d in lint(example) if d.code == code}
+    assert found == expected_lines(sources, code)

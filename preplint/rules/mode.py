@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from preplint.diagnostics import Edit, Fix, Related, Severity
 from preplint.facts import flow
 from preplint.facts.artifacts import artifact_events
-from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import binding_of, class_kind
+from preplint.facts.model import Call, ClassDef, FileFacts
+from preplint.facts.objects import Binding, binding_of, bindings, class_kind
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -976,6 +976,75 @@ def _file_has_batchnorm(facts: FileFacts, index: ProjectIndex, keras: bool) -> b
     return False
 
 
+_BATCHNORM_LEAVES = ("BatchNormalization", "SyncBatchNormalization")
+
+
+def _keras_model_batchnorm(facts: FileFacts, index: ProjectIndex, fit: Call, b: Binding) -> bool:
+    """Whether the Keras model that `fit` trains holds BatchNormalization: a layer built where the
+    model is built or fitted, in the model's project class, or in project functions and classes
+    those call (two levels). A model whose layers cannot be seen (loaded, a library architecture)
+    falls back to any BatchNormalization in the file and the project modules it imports."""
+    local_cls = _project_class(facts, index, b.cls) if b.cls and "." not in b.cls else None
+    if b.origin != "constructed" or (
+        local_cls is None and not b.cls.endswith((".Sequential", ".Model"))
+    ):
+        return _file_has_batchnorm(facts, index, keras=True)
+    # (file, exact scope or None, first statement, last statement)
+    regions: list[tuple[FileFacts, str | None, int, int]] = [
+        (facts, b.scope, 0, -1),
+        (facts, fit.scope, 0, -1),
+    ]
+    if local_cls is not None:
+        regions += _class_regions(index, *local_cls)
+    seen: set[tuple[str, str | None, int]] = set()
+    for _ in range(3):
+        following: list[tuple[FileFacts, str | None, int, int]] = []
+        for owner, scope, lo, hi in regions:
+            if (owner.path, scope, lo) in seen:
+                continue
+            seen.add((owner.path, scope, lo))
+            for c in owner.calls:
+                if (c.scope != scope) if scope is not None else not (lo <= c.stmt <= hi):
+                    continue
+                if c.qualname.startswith("keras") and c.qualname.endswith(_BATCHNORM_LEAVES):
+                    return True
+                if not c.callee or c.qualname.startswith(_KERAS_ROOTS):
+                    continue
+                cls = _project_class(owner, index, c.callee) if not c.method else None
+                if cls is not None:
+                    following += _class_regions(index, *cls)
+                    continue
+                target = flow.resolve_function(owner, c, index)
+                if target is not None:
+                    following.append((target[0], None, target[1].stmt_start, target[1].stmt_end))
+        regions = following
+    return False
+
+
+def _project_class(
+    facts: FileFacts, index: ProjectIndex, name: str
+) -> tuple[FileFacts, ClassDef] | None:
+    found = index.class_for(facts, name)
+    if found is not None:
+        return found
+    cdef = facts.class_by_name.get(name)
+    return (facts, cdef) if cdef is not None else None
+
+
+def _class_regions(
+    index: ProjectIndex, owner: FileFacts, cdef: ClassDef, depth: int = 0
+) -> list[tuple[FileFacts, str | None, int, int]]:
+    """The statements of a project class and of its project base classes."""
+    out: list[tuple[FileFacts, str | None, int, int]] = [
+        (owner, None, cdef.stmt_start, cdef.stmt_end)
+    ]
+    for base in cdef.bases:
+        found = _project_class(owner, index, base) if "." not in base and depth < 3 else None
+        if found is not None and found[1] is not cdef:
+            out += _class_regions(index, *found, depth=depth + 1)
+    return out
+
+
 def _loader_trains(facts: FileFacts, index: ProjectIndex, name: str, scope: str) -> Call | None:
     """A training step fed by loader `name`: a loop over it that trains, or a training helper given it."""
     training = flow.training_calls(facts, index)
@@ -1043,6 +1112,26 @@ model = keras.Sequential([keras.layers.Dense(32), keras.layers.Dropout(0.2), ker
 model.compile(optimizer="adam", loss="mse")
 model.fit(x_train, y_train, epochs=5, batch_size=1)
 """,
+        """
+import keras
+
+def build_normed():
+    return keras.Sequential([keras.layers.Dense(8), keras.layers.BatchNormalization()])
+
+def check_step_counter(x, y):
+    # the file builds BatchNorm elsewhere, but this model has none: one sample per step is fine
+    class Counting(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.proj = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.proj(x)
+
+    model = Counting()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=1, epochs=2)
+""",
     ],
 )
 def batchnorm_tiny_batches(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
@@ -1084,7 +1173,7 @@ def batchnorm_tiny_batches(facts: FileFacts, index: ProjectIndex) -> Iterator[Fi
                 first = call.arg(0, "x")
                 if first is not None and first.value.name:
                     size = _dataset_batch(facts, first.value.name, call)
-            if size == 1 and _file_has_batchnorm(facts, index, keras=True):
+            if size == 1 and _keras_model_batchnorm(facts, index, call, b):
                 yield Finding(
                     call.span,
                     "the model has BatchNormalization and trains with batches of one sample: its batch statistics are meaningless",
@@ -1346,8 +1435,16 @@ _DOCUMENTED_PRIVATE_NAMESPACES = (
     "torch._logging",
 )
 _FRAMEWORK_ROOTS = ("tensorflow", "keras", "torch", "tf_keras")
-_SETTER_WORDS = ("set_", "make_", "enable", "disable", "override", "reset")
 _MODEL_KINDS = frozenset({"keras-model", "torch-module", "hf-model", "torch-loaded"})
+# Annotations that make a parameter a framework model or layer (`net: nn.Module`).
+_FRAMEWORK_CLASS_PREFIXES = (
+    "torch.nn.",
+    "keras.models.",
+    "keras.layers.",
+    "keras.Model",
+    "keras.Layer",
+    "lightning.",
+)
 
 
 def _private(part: str) -> bool:
@@ -1357,16 +1454,40 @@ def _private(part: str) -> bool:
 def _framework_object(
     facts: FileFacts, index: ProjectIndex, base: str, scope: str, stmt: int
 ) -> bool:
-    """Whether a dotted name holds a framework model or layer (not the user's own `self`)."""
+    """Whether a dotted name holds a framework model or layer (not the user's own `self`): built
+    or loaded with a known API, an attribute set so in the class's methods (`self.model =
+    torch.jit.load(...)`), a parameter annotated with a framework class (`net: nn.Module`), or a
+    loop variable over `model.layers` / `model.modules()`."""
     if not base or base == "self":
         return False
     resolved = facts.resolve(base)
     if resolved.startswith(_FRAMEWORK_ROOTS):
         return True
-    root = base.split(".")[0]
+    parts = base.split(".")
+    root = parts[0]
+    if root == "self":
+        cls = flow.enclosing_class(facts, scope)
+        owner = f"self.{parts[1]}"
+        return bool(cls) and any(
+            b.name == owner
+            and b.kind in _MODEL_KINDS
+            and flow.enclosing_class(facts, b.scope) == cls
+            for b in bindings(facts, index)
+        )
     b = binding_of(facts, root, scope, stmt, index)
     if b is not None and b.kind in _MODEL_KINDS:
-        return True
+        # ... unless a later assignment the bindings do not know replaced it
+        # (`clone = module.__class__.__new__(module.__class__)` after `clone = nn.ModuleList()`).
+        last = facts.reaching_assign(root, scope, stmt)
+        return last is None or last.stmt == b.stmt
+    for fn in flow.enclosing_functions(facts, scope)[:1]:
+        if root in fn.params and len(fn.annotations) == len(fn.params):
+            note = fn.annotations[fn.params.index(root)]
+            if note and (
+                facts.resolve(note).startswith(_FRAMEWORK_CLASS_PREFIXES)
+                or class_kind(facts, note, index) is not None
+            ):
+                return True
     # `for layer in model.layers:` / `for m in model.modules():`
     for a in facts.assigns:
         if a.op == "for" and root in a.targets and a.scope == scope and a.stmt <= stmt:
@@ -1392,13 +1513,58 @@ for layer in model.layers:
 model._make_predict_function()  # expect: MODE006
 """,
         """
-import torch
+from collections import OrderedDict
 
-torch._C._jit_set_profiling_executor(False)  # expect: MODE006
-model = torch.jit.load("model.pt")
+import torch
+from torch import nn
+
+def strip_hooks(net: nn.Module) -> None:
+    for sub in net.modules():
+        sub._forward_pre_hooks = OrderedDict()  # expect: MODE006
+
+class Runner:
+    def __init__(self, path):
+        self.model = torch.jit.load(path)
+        self.model._forward_hooks = OrderedDict()  # expect: MODE006
 """,
     ],
     negatives=[
+        """
+import torch
+
+# process-wide switches of the TorchScript executor: no model or layer is touched
+torch._C._jit_set_profiling_executor(False)
+torch._C._jit_override_can_fuse_on_gpu(True)
+model = torch.jit.load("model.pt")
+""",
+        """
+import torch
+
+class ScaledTensor(torch.Tensor):
+    @staticmethod
+    def __new__(cls, data, scale):
+        # the documented way to build a tensor subclass
+        out = torch.Tensor._make_subclass(cls, data, data.requires_grad)
+        out.scale = scale
+        return out
+""",
+        """
+import torch
+from torch import nn
+
+def rebuild(module: nn.Module, wrap):
+    if isinstance(module, nn.ModuleList):
+        clone = nn.ModuleList(wrap(m) for m in module)
+    else:
+        # a fresh, uninitialised copy whose child registry is rebuilt through `add_module`:
+        # nothing known to be a framework model is patched
+        clone = object.__new__(type(module))
+        clone.__dict__.update(module.__dict__)
+        clone._modules = {}
+        for name, child in module.named_children():
+            clone.add_module(name, wrap(child))
+    return clone
+""",
         """
 import torch
 from torch import nn
@@ -1419,9 +1585,14 @@ model = torch.compile(torch.nn.Linear(4, 2))
 )
 def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
     """What it does:
-    Flags code that sets private attributes of framework objects or calls private framework
-    functions to change how a model or layer runs (`layer._per_input_call_tf_function = True`,
-    `model._make_predict_function()`, `torch._C._jit_set_profiling_executor(False)`).
+    Flags code that sets a private framework attribute on a model, layer or module (or calls
+    such a private method on it) to change how it runs (`layer._per_input_call_tf_function =
+    True`, `module._forward_hooks = OrderedDict()`, `model._make_predict_function()`), and
+    writes into a framework's private namespace (`tf.keras.backend._SESSION = ...`). Only
+    objects known to be a framework model or layer count: one built, loaded, annotated as
+    such or taken from `model.layers` / `model.modules()`. Process-wide private switches
+    (`torch._C._jit_set_profiling_executor(False)`) and documented idioms such as
+    `torch.Tensor._make_subclass` in a tensor subclass are not reported.
 
     Why is this bad?:
     Private names are not part of the framework's API: they change meaning or disappear in a
@@ -1465,26 +1636,27 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
             ):
                 yield Finding(a.span, f"`{target}` {message}")
                 break
-            # `layer._per_input_call_tf_function = True`: a known private attribute of a model or layer. The user's
-            # own `self._x` and private names the framework does not define are left alone.
-            if attr in _KNOWN_PRIVATE and base != "self":
+            # `layer._per_input_call_tf_function = True`: a known private attribute of an object known to be a
+            # model or layer. The user's own `self._x`, objects the facts cannot tie to a framework class and
+            # private names the framework does not define are left alone.
+            if attr in _KNOWN_PRIVATE and _framework_object(facts, index, base, a.scope, a.stmt):
                 yield Finding(a.span, f"`{target}` {message}")
                 break
     for call in facts.calls:
         name = ""
-        if call.method and _private(call.method):
-            if call.method in _KNOWN_PRIVATE and call.receiver != "self":
-                name = call.callee or call.method
-            elif call.qualname.startswith(_FRAMEWORK_ROOTS) and call.method.lstrip(
-                "_"
-            ).removeprefix("jit_").startswith(_SETTER_WORDS):
-                name = call.callee  # torch._C._jit_set_profiling_executor(False)
+        # `model._make_predict_function()`: a private method of a model or layer. Module-level private
+        # functions (`torch._C._jit_set_profiling_executor(False)`, `torch.Tensor._make_subclass(...)`)
+        # touch no model and are not what this rule is about.
+        if call.method in _KNOWN_PRIVATE and _framework_object(
+            facts, index, call.receiver, call.scope, call.stmt
+        ):
+            name = call.callee or call.method
         elif call.callee == "setattr" and len(call.args) >= 2:
             attr_name = call.args[1].value.const
             if (
                 isinstance(attr_name, str)
                 and attr_name in _KNOWN_PRIVATE
-                and call.args[0].value.text != "self"
+                and _framework_object(facts, index, call.args[0].value.name, call.scope, call.stmt)
             ):
                 name = f"setattr(..., {attr_name!r})"
         if name and not call.qualname.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):

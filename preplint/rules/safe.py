@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from preplint.diagnostics import Edit, Fix
+from preplint.diagnostics import Edit, Fix, Related
+from preplint.facts import flow
 from preplint.facts import frameworks as fw
 from preplint.facts.custom import custom_objects_used
-from preplint.facts.model import FileFacts
+from preplint.facts.model import Call, FileFacts, Function
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -27,8 +28,30 @@ from torch import load as torch_load
 def restore(path):
     return torch_load(path, map_location="cpu", weights_only=False)  # expect: SAFE001
 """,
+        {
+            "ckpt.py": """
+import torch
+
+def read_checkpoint(path, trusted=True):
+    return torch.load(path, map_location="cpu", weights_only=trusted)
+""",
+            "resume.py": """
+from ckpt import read_checkpoint
+
+state = read_checkpoint("runs/last.ckpt", trusted=False)  # expect: SAFE001
+""",
+        },
     ],
     negatives=[
+        """
+import torch
+
+def read_checkpoint(path, weights_only=True):
+    # the flag is the caller's choice, passed through unchanged
+    return torch.load(path, map_location="cpu", weights_only=weights_only)
+
+state = read_checkpoint("runs/last.ckpt")
+""",
         """
 import torch
 state = torch.load("model.pt", weights_only=True)
@@ -45,7 +68,10 @@ model = load("model.pt")
 )
 def torch_load_unsafe(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
     """What it does:
-    Flags `torch.load(...)` calls that do not pass `weights_only=True`.
+    Flags `torch.load(...)` calls that do not pass `weights_only=True`. A function that hands its
+    own parameter on (`weights_only=weights_only`) leaves the choice to its callers: a caller in
+    the project that passes a literal `False` is reported instead (and the function itself when
+    that parameter defaults to `False`).
 
     Why is this bad?:
     `torch.load` unpickles the file, and unpickling can run arbitrary code stored in it.
@@ -71,30 +97,115 @@ def torch_load_unsafe(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
             continue
         if flag is None and any(a.star == "**" for a in call.args):
             continue
+        if flag is not None and flag.value.kind == "name":
+            owner = _forwarding_function(facts, call.scope, flag.value.name)
+            if owner is not None:
+                # `def load(path, weights_only=True): torch.load(path, weights_only=weights_only)`: the
+                # caller decides (callers passing a literal False are reported where they call).
+                if _defaults_to_false(owner, flag.value.name):
+                    yield Finding(
+                        call.span,
+                        f"`torch.load` with `weights_only={flag.value.name}`, which defaults to `False` in "
+                        f"`{owner.qualname}`: every caller that does not pass it unpickles arbitrary code",
+                    )
+                continue
         if flag is None:
-            span = call.span
-            fix = Fix(
-                "Pass `weights_only=True`",
-                (
-                    Edit(
-                        span.end_line,
-                        span.end_column - 1,
-                        span.end_line,
-                        span.end_column - 1,
-                        _insertion(call),
+            message = "`torch.load` without `weights_only=True` unpickles arbitrary code; pass `weights_only=True`"
+            yield Finding(call.span, message, fix=_weights_only_fix(facts, call))
+        else:
+            message = f"`torch.load` with `weights_only={flag.value.text}` unpickles arbitrary code"
+            yield Finding(call.span, message)
+    yield from _callers_passing_false(facts, index)
+
+
+def _forwarding_function(facts: FileFacts, scope: str, name: str) -> Function | None:
+    """The enclosing function whose own parameter `name` is (`weights_only=weights_only`)."""
+    for fn in flow.enclosing_functions(facts, scope):
+        if name in fn.params:
+            return fn
+    return None
+
+
+def _defaults_to_false(fn: Function, param: str) -> bool:
+    if len(fn.defaults) != len(fn.params):
+        return False
+    default = fn.defaults[fn.params.index(param)]
+    return default is not None and default.kind == "const" and default.const is False
+
+
+def _weights_only_fix(facts: FileFacts, call: Call) -> Fix | None:
+    """Insert `weights_only=True`, except where that is known to break the load: an explicit
+    `pickle_module` (torch refuses both), or a function that takes its own `weights_only` (the
+    call is its fallback for when the caller asked for a full unpickle or torch lacks the flag)."""
+    if call.arg(2, "pickle_module") is not None:
+        return None
+    if any("weights_only" in fn.params for fn in flow.enclosing_functions(facts, call.scope)):
+        return None
+    span = call.span
+    text = ", weights_only=True" if call.args else "weights_only=True"
+    return Fix(
+        "Pass `weights_only=True`",
+        (Edit(span.end_line, span.end_column - 1, span.end_line, span.end_column - 1, text),),
+    )
+
+
+def _callers_passing_false(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+    """`load_checkpoint(path, weights_only=False)` where the project's `load_checkpoint` hands its
+    `weights_only` to `torch.load`: the unsafe choice is made here, so it is reported here."""
+    for call in facts.calls:
+        if not call.callee or not any(
+            a.value.kind == "const" and a.value.const is False for a in call.args
+        ):
+            continue
+        target = flow.resolve_function(facts, call, index)
+        if target is None:
+            continue
+        owner, fn = target
+        for load_owner, load, param in _forwarded_loads(owner, fn, index):
+            passed = flow.argument_for(call, fn, param)
+            if passed is None or passed.kind != "const" or passed.const is not False:
+                continue
+            yield Finding(
+                call.span,
+                f"`{call.callee}(..., {param}=False)` makes `torch.load` unpickle arbitrary code",
+                related=(
+                    Related(
+                        load_owner.path,
+                        load.span.line,
+                        load.span.column,
+                        "`torch.load` that receives it",
                     ),
                 ),
             )
-            message = "`torch.load` without `weights_only=True` unpickles arbitrary code; pass `weights_only=True`"
-        else:
-            fix = None
-            message = f"`torch.load` with `weights_only={flag.value.text}` unpickles arbitrary code"
-        yield Finding(call.span, message, fix=fix)
+            break
 
 
-def _insertion(call: object) -> str:
-    args = getattr(call, "args", ())
-    return ", weights_only=True" if args else "weights_only=True"
+def _forwarded_loads(
+    owner: FileFacts, fn: Function, index: ProjectIndex, depth: int = 0
+) -> list[tuple[FileFacts, Call, str]]:
+    """`torch.load` calls that receive one of `fn`'s parameters as `weights_only`, directly or
+    through up to two more project functions that pass it on, with that parameter's name."""
+    out: list[tuple[FileFacts, Call, str]] = []
+    for call in owner.calls:
+        if call.scope != fn.qualname:
+            continue
+        if call.qualname == "torch.load":
+            flag = call.arg(keyword="weights_only")
+            if flag is not None and flag.value.kind == "name" and flag.value.name in fn.params:
+                out.append((owner, call, flag.value.name))
+            continue
+        if depth >= 2 or not any(a.value.name in fn.params for a in call.args):
+            continue
+        target = flow.resolve_function(owner, call, index)
+        if target is None or target[1] is fn:
+            continue
+        # `_load(path, weights_only=weights_only)`: follow the parameter into the callee
+        inner_owner, inner = target
+        for load_owner, load, inner_param in _forwarded_loads(inner_owner, inner, index, depth + 1):
+            passed = flow.argument_for(call, inner, inner_param)
+            if passed is not None and passed.name in fn.params:
+                out.append((load_owner, load, passed.name))
+    return out
 
 
 _UNSAFE_SWITCHES = frozenset({"keras.config.enable_unsafe_deserialization"})
@@ -152,12 +263,25 @@ inputs = keras.Input((4,))
 model = keras.Model(inputs, layers.Dense(1)(layers.Lambda(lambda t: t * 2)(inputs)))
 model.save_weights("m.weights.h5")
 """,
+        {
+            # Keras's own test of its `safe_mode` guard: the round trip is the thing under test
+            "keras/src/saving/lambda_roundtrip_test.py": """
+import keras
+
+def test_lambda_needs_unsafe_mode(tmp_path):
+    path = str(tmp_path / "doubler.keras")
+    keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t + t)]).save(path)
+    restored = keras.saving.load_model(path, safe_mode=False)
+    assert len(restored.layers) == 1
+""",
+        },
     ],
 )
 def keras_unsafe_load(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
     """What it does:
     Flags `load_model(..., safe_mode=False)` (and `keras.config.enable_unsafe_deserialization()`),
     and `Lambda` layers in a Keras model that is saved whole, which can only be loaded that way.
+    Keras's own sources (`keras/src/...`), whose tests exercise that guard, are left alone.
 
     Why is this bad?:
     A `Lambda` layer stores the Python bytecode of its function in the saved file. Loading it
@@ -183,6 +307,8 @@ def keras_unsafe_load(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
     - https://keras.io/api/models/model_saving_apis/model_saving_and_loading/#load_model-function
     - https://keras.io/api/layers/core_layers/lambda/
     """
+    if _keras_own_source(facts):
+        return
     for call in facts.calls:
         if call.qualname in fw.KERAS_LOAD_MODEL:
             flag = call.arg(keyword="safe_mode")
@@ -208,6 +334,13 @@ def keras_unsafe_load(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
                 "`Lambda` layer in a saved model: loading it needs `safe_mode=False`, which runs the code stored "
                 "in the file; use a built-in or registered custom layer instead",
             )
+
+
+def _keras_own_source(facts: FileFacts) -> bool:
+    """A file of Keras itself (`keras/src/...`, `tf_keras/src/...`): its tests save Lambda models
+    and reload them with `safe_mode=False` on purpose, to test that very guard."""
+    path = "/" + facts.path.replace("\\", "/")
+    return "/keras/src/" in path or "/tf_keras/src/" in path
 
 
 def _lambdas_in_saved_models(index: ProjectIndex) -> set[tuple[str, int, int]]:
