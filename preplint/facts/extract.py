@@ -41,10 +41,10 @@ _NO_SPAN = Span(0, 0, 0, 0)
 def dotted_name(node: cst.BaseExpression) -> str:
     """`a.b.c` for a Name/Attribute chain, '' for anything else."""
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return ""
@@ -459,13 +459,13 @@ class _Extractor:
 
     def expr(self, node: cst.CSTNode) -> None:
         """Record every call inside `node`, innermost first."""
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             self.call(node)
-        elif isinstance(node, (cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
+        elif type(node) in (cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary):
             return
-        elif isinstance(node, cst.Attribute):
+        elif type(node) is cst.Attribute:
             self.expr(node.value)
-        elif isinstance(node, cst.CompFor):
+        elif type(node) is cst.CompFor:
             # `[model(x) for x, _ in loader]`: the loop variables get their origin, like a for loop.
             self.expr(node.iter)
             targets: list[str] = []
@@ -475,25 +475,25 @@ class _Extractor:
                 self.expr(cond)
             if node.inner_for_in is not None:
                 self.expr(node.inner_for_in)
-        elif isinstance(node, cst.BinaryOperation):
+        elif type(node) is cst.BinaryOperation:
             self.expr(node.left)
             self.expr(node.right)
         elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             for el in node.elements:
                 self.expr(el.value)
-        elif isinstance(node, cst.Subscript):
+        elif type(node) is cst.Subscript:
             self.expr(node.value)
             for element in node.slice:
                 sl = element.slice
-                if isinstance(sl, cst.Index):
+                if type(sl) is cst.Index:
                     self.expr(sl.value)
-                elif isinstance(sl, cst.Slice):
+                elif type(sl) is cst.Slice:
                     for part in (sl.lower, sl.upper, sl.step):
                         if part is not None:
                             self.expr(part)
-        elif isinstance(node, cst.Lambda):
+        elif type(node) is cst.Lambda:
             return  # a lambda's body runs later, elsewhere
-        elif isinstance(node, (cst.IfExp, cst.BooleanOperation)):
+        elif type(node) in (cst.IfExp, cst.BooleanOperation):
             self.condition_depth += 1
             for child in _sub_nodes(node):
                 self.expr(child)
@@ -567,11 +567,11 @@ class _Extractor:
         # Operands of arithmetic and subscripts, a few levels deep: enough to follow `x[i] / 255.0`.
         operands: tuple[Value, ...] = ()
         if budget > 0:
-            if isinstance(node, cst.BinaryOperation):
+            if type(node) is cst.BinaryOperation:
                 operands = (self.value(node.left, budget - 1), self.value(node.right, budget - 1))
-            elif isinstance(node, cst.UnaryOperation):
+            elif type(node) is cst.UnaryOperation:
                 operands = (self.value(node.expression, budget - 1),)
-            elif isinstance(node, cst.Subscript):
+            elif type(node) is cst.Subscript:
                 operands = (self.value(node.value, budget - 1),)
             elif isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
                 operands = (self.value(node.elt, budget - 1),)
@@ -597,25 +597,25 @@ class _Extractor:
     ) -> None:
         if depth > 40:
             return
-        if isinstance(node, (cst.Name, cst.Attribute)):
+        if type(node) is cst.Name or type(node) is cst.Attribute:
             dotted = dotted_name(node)
             if dotted:
                 names.append(dotted)
                 return
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             call_id = self.call_ids.get(id(node))
             if call_id is not None:
                 calls.append(call_id)
             # The callee is not data: `scaler.transform(X)` reads X (the call is recorded).
             func = node.func
-            if isinstance(func, cst.Attribute) and not dotted_name(func):
+            if type(func) is cst.Attribute and not dotted_name(func):
                 self.collect(func.value, names, calls, ops, depth + 1)
             for arg in node.args:
                 self.collect(arg.value, names, calls, ops, depth + 1)
             return
-        elif isinstance(node, cst.BinaryOperation):
+        elif type(node) is cst.BinaryOperation:
             ops.append(_BINOPS.get(type(node.operator), "?"))
-        elif isinstance(node, cst.Lambda):
+        elif type(node) is cst.Lambda:
             return
         for child in _sub_nodes(node):
             self.collect(child, names, calls, ops, depth + 1)
@@ -624,66 +624,64 @@ class _Extractor:
         """The literal value of an expression, paths joined with '*' for unknown parts."""
         if depth > 20:
             return None
-        if isinstance(node, cst.SimpleString):
+        if type(node) is cst.SimpleString:
             try:
                 value = node.evaluated_value
             except Exception:
                 return None
             return value if isinstance(value, str) else None
-        if isinstance(node, cst.ConcatenatedString):
+        if type(node) is cst.ConcatenatedString:
             left = self.const(node.left, depth + 1)
             right = self.const(node.right, depth + 1)
             return left + right if isinstance(left, str) and isinstance(right, str) else None
-        if isinstance(node, cst.Integer):
+        if type(node) is cst.Integer:
             try:
                 return int(node.value.replace("_", ""), 0)
             except ValueError:
                 return None
-        if isinstance(node, cst.Float):
+        if type(node) is cst.Float:
             try:
                 return float(node.value.replace("_", ""))
             except ValueError:
                 return None
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        if type(node) is cst.UnaryOperation and type(node.operator) is cst.Minus:
             inner = self.const(node.expression, depth + 1)
             return (
                 -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else None
             )
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value in ("True", "False"):
                 return node.value == "True"
             if node.value == "None":
                 return None
             return self.constants.get(node.value)
-        if isinstance(node, cst.FormattedString):
+        if type(node) is cst.FormattedString:
             parts: list[str] = []
             for part in node.parts:
-                if isinstance(part, cst.FormattedStringText):
+                if type(part) is cst.FormattedStringText:
                     parts.append(part.value)
-                elif isinstance(part, cst.FormattedStringExpression):
+                elif type(part) is cst.FormattedStringExpression:
                     inner = self.const(part.expression, depth + 1)
                     parts.append(str(inner) if isinstance(inner, (str, int)) else "*")
             return "".join(parts)
-        if isinstance(node, cst.BinaryOperation) and isinstance(
-            node.operator, (cst.Divide, cst.Add)
-        ):
+        if type(node) is cst.BinaryOperation and isinstance(node.operator, (cst.Divide, cst.Add)):
             left = self.const(node.left, depth + 1)
             right = self.const(node.right, depth + 1)
-            if isinstance(node.operator, cst.Add):
+            if type(node.operator) is cst.Add:
                 return left + right if isinstance(left, str) and isinstance(right, str) else None
             if isinstance(right, str) and (isinstance(left, str) or _is_pathish(node.left)):
                 return _join(left if isinstance(left, str) else "*", right)
             return None
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             callee = dotted_name(node.func)
             qual = self.qualify(callee)
             leaf = callee.rsplit(".", 1)[-1]
             args = [a.value for a in node.args if a.keyword is None and not a.star]
             if qual in ("os.path.join", "posixpath.join") or (
-                leaf == "joinpath" and isinstance(node.func, cst.Attribute)
+                leaf == "joinpath" and type(node.func) is cst.Attribute
             ):
                 parts_c = [self.const(a, depth + 1) for a in args]
-                if leaf == "joinpath" and isinstance(node.func, cst.Attribute):
+                if leaf == "joinpath" and type(node.func) is cst.Attribute:
                     base = self.const(node.func.value, depth + 1)
                     parts_c.insert(0, base if isinstance(base, str) else "*")
                 if any(isinstance(p, str) for p in parts_c):
@@ -701,13 +699,13 @@ class _Extractor:
                     parts_c = [self.const(a, depth + 1) for a in args]
                     return _join(*(p if isinstance(p, str) else "*" for p in parts_c))
                 return None
-            if leaf == "format" and isinstance(node.func, cst.Attribute):
+            if leaf == "format" and type(node.func) is cst.Attribute:
                 template = self.const(node.func.value, depth + 1)
                 if isinstance(template, str):
                     import re
 
                     return re.sub(r"\{[^{}]*\}", "*", template)
-        if isinstance(node, cst.Attribute) and node.attr.value in ("parent", "stem"):
+        if type(node) is cst.Attribute and node.attr.value in ("parent", "stem"):
             return "*"
         return None
 
@@ -809,33 +807,33 @@ class _Extractor:
 
 
 def _kind(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         return "call"
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return "const" if node.value in ("True", "False", "None") else "name"
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         return "attr" if dotted_name(node) else "other"
     if isinstance(
         node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
     ):
         return "const"
-    if isinstance(node, cst.FormattedString):
+    if type(node) is cst.FormattedString:
         return "fstring"
-    if isinstance(node, cst.BinaryOperation):
+    if type(node) is cst.BinaryOperation:
         return "binop"
-    if isinstance(node, cst.UnaryOperation):
+    if type(node) is cst.UnaryOperation:
         return "unary"
-    if isinstance(node, cst.Subscript):
+    if type(node) is cst.Subscript:
         return "subscript"
-    if isinstance(node, cst.Tuple):
+    if type(node) is cst.Tuple:
         return "tuple"
-    if isinstance(node, cst.List):
+    if type(node) is cst.List:
         return "list"
-    if isinstance(node, cst.Dict):
+    if type(node) is cst.Dict:
         return "dict"
-    if isinstance(node, cst.Comparison):
+    if type(node) is cst.Comparison:
         return "compare"
-    if isinstance(node, cst.Lambda):
+    if type(node) is cst.Lambda:
         return "lambda"
     return "other"
 
@@ -876,18 +874,41 @@ def _sub_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
         )
         _SUB_NODE_FIELDS[kind] = names
     out: list[cst.CSTNode] = []
+    node_types = _node_types()
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind in node_types:
             out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+        elif kind is tuple or kind is list:
+            out.extend(v for v in value if type(v) in node_types)
     return out
+
+
+_NODE_TYPES: frozenset[type] = frozenset()
+
+
+def _node_types() -> frozenset[type]:
+    """Every concrete libcst node class: `type(x) in` this is `isinstance(x, cst.CSTNode)`
+    without the ABC machinery, which took a tenth of extraction."""
+    global _NODE_TYPES
+    if not _NODE_TYPES:
+        found: set[type] = set()
+        todo: list[type] = [cst.CSTNode]
+        while todo:
+            cls = todo.pop()
+            subclasses: list[type] = cls.__subclasses__()
+            for sub in subclasses:
+                if sub not in found:
+                    found.add(sub)
+                    todo.append(sub)
+        _NODE_TYPES = frozenset(found)
+    return _NODE_TYPES
 
 
 def _cheap_text(node: cst.BaseExpression) -> str | None:
     """The source text of a name, attribute chain or literal without generating code."""
-    if isinstance(node, (cst.Name, cst.Attribute)):
+    if type(node) in (cst.Name, cst.Attribute):
         return dotted_name(node) or None
     if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)) and not node.lpar:
         return node.value

@@ -7,8 +7,6 @@ generating code and records just the nodes it was asked about.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
@@ -59,14 +57,26 @@ class _SpanState(CodegenState):
     def record_syntactic_position(self, node: cst.CSTNode, **_: Any) -> Any:
         if id(node) not in self.wanted:
             return _NULL
-        return self._record(node)
+        return _Recorder(self, id(node))
 
-    @contextmanager
-    def _record(self, node: cst.CSTNode) -> Iterator[None]:
-        line, column = self.line, self.column
-        yield
-        if id(node) not in self.found:
-            self.found[id(node)] = Span(line, column + 1, self.line, self.column + 1)
+
+class _Recorder:
+    """Records one wanted node's span around its code generation (a class, not a
+    @contextmanager generator: it runs for every wanted node)."""
+
+    __slots__ = ("state", "key", "line", "column")
+
+    def __init__(self, state: _SpanState, key: int) -> None:
+        self.state = state
+        self.key = key
+
+    def __enter__(self) -> None:
+        self.line, self.column = self.state.line, self.state.column
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        state = self.state
+        if kind is None and self.key not in state.found:
+            state.found[self.key] = Span(self.line, self.column + 1, state.line, state.column + 1)
 
 
 def spans_for(module: cst.Module, nodes: dict[int, Any]) -> dict[int, Span]:

@@ -91,6 +91,15 @@ class SeedCall:
 
 def seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
     """Calls that seed global RNGs: framework seed functions, and project helpers (`set_seed`) that call them."""
+    cached = facts.extra.get("seed.calls")
+    if isinstance(cached, list):
+        return cached
+    out = _seed_calls(facts, index)
+    facts.extra["seed.calls"] = out
+    return out
+
+
+def _seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
     out: list[SeedCall] = []
     for call in facts.calls:
         families = fw.SEED_CALLS.get(call.qualname)
@@ -152,9 +161,7 @@ def _helper_families(
         return memo[key]
     memo[key] = frozenset()  # a recursive helper seeds nothing more by calling itself
     found: set[str] = set()
-    for inner in owner.calls:
-        if inner.scope != fn.qualname and not inner.scope.startswith(fn.qualname + "."):
-            continue
+    for inner in _calls_within(owner, fn.qualname):
         families = fw.SEED_CALLS.get(inner.qualname)
         if families is not None:
             found |= _families(families)
@@ -162,6 +169,22 @@ def _helper_families(
             found |= _helper_families(owner, inner, index, depth + 1)
     memo[key] = frozenset(found)
     return memo[key]
+
+
+def _calls_within(facts: FileFacts, qualname: str) -> list[Call]:
+    """The calls inside a function, its nested functions included, in file order."""
+    cached = facts.extra.get("seed.calls_by_function")
+    if isinstance(cached, dict):
+        table: dict[str, list[Call]] = cached
+    else:
+        table = {}
+        for call in facts.calls:
+            scope = call.scope
+            while scope:
+                table.setdefault(scope, []).append(call)
+                scope = scope.rpartition(".")[0]
+        facts.extra["seed.calls_by_function"] = table
+    return table.get(qualname, [])
 
 
 @dataclass(frozen=True)
