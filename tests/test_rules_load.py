@@ -935,6 +935,55 @@ ENV001_CASES = {
         ),
         "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["numpy", "h5py"]\n',
     },
+    "library-module-saves-where-its-caller-says": {
+        "src/ckpt/io.py": (
+            "import os\nimport torch\n\n"
+            "def save_state(model, output_dir):\n"
+            '    torch.save(model.state_dict(), os.path.join(output_dir, "model.bin"))\n'
+        ),
+        "setup.py": 'from setuptools import setup\nsetup(name="ckpt", install_requires=["torch>=2.0"])\n',
+    },
+    "library-function-called-by-a-script": {
+        "src/ckpt/io.py": (
+            "import os\nimport torch\n\n"
+            "def save_state(model, output_dir):\n"
+            '    torch.save(model.state_dict(), os.path.join(output_dir, "model.bin"))\n'
+        ),
+        "train.py": (
+            "import torch\nfrom ckpt.io import save_state\n\n"
+            "def main():\n    net = torch.nn.Linear(2, 2)\n    save_state(net, 'out')\n\n"
+            'if __name__ == "__main__":\n    main()\n'
+        ),
+        "requirements.txt": "torch>=2.0  # expect: ENV001\n",
+    },
+    "script-saves-into-its-output-folder": {
+        "train.py": (
+            "import argparse, os\nimport torch\n\n"
+            "def main(args):\n    net = torch.nn.Linear(2, 2)\n"
+            '    torch.save(net.state_dict(), os.path.join(args.out, "model.pt"))\n\n'
+            'if __name__ == "__main__":\n    main(argparse.ArgumentParser().parse_args())\n'
+        ),
+        "utils.py": "import torch\n",
+        "requirements.txt": "torch>=2.0  # expect: ENV001\n",
+    },
+    "package-cli-writes-where-its-user-says": {
+        "src/ckpt/consolidate.py": (
+            "import argparse\nimport torch\n\n"
+            "def main(args):\n    state = torch.load(args.src, weights_only=True)\n"
+            "    torch.save(state, args.dst)\n\n"
+            'if __name__ == "__main__":\n    main(argparse.ArgumentParser().parse_args())\n'
+        ),
+        "src/ckpt/__init__.py": "",
+        "pyproject.toml": '[project]\nname = "ckpt"\ndependencies = ["torch>=2.1"]\n',
+    },
+    "setup-py-extras-key-is-not-an-entry": {
+        "train.py": _TORCH_TRAIN,
+        "setup.py": (
+            'from setuptools import setup\nsetup(\n    name="demo",\n'
+            '    extras_require={"pytorch": ["lightning"]},\n'
+            '    install_requires=["torch>=2.1"],  # expect: ENV001\n)\n'
+        ),
+    },
     "saves-only-in-tests": {
         "src/lib.py": "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n",
         "tests/test_export.py": 'import torch\n\ndef test_roundtrip(tmp_path):\n    torch.save(model.state_dict(), tmp_path / "m.pt")\n',

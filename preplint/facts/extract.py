@@ -83,6 +83,7 @@ class _Extractor:
         self.local_functions: set[str] = set()
         self.pending_texts: list[tuple[Value, int]] = []
         self.relative_imports: set[str] = set()
+        self.main_guard = False
         self.last_import = 0
         self.source = source
 
@@ -395,6 +396,8 @@ class _Extractor:
         self.expr(node.test)
         self.condition_depth -= 1
         main_guard = _is_main_guard(node.test)
+        if main_guard and not self.scope.qualname:
+            self.main_guard = True
         if not main_guard:
             self.condition_depth += 1
         self.suite(node.body)
@@ -742,6 +745,7 @@ class _Extractor:
             module=self.module_name,
             imports=dict(self.imports),
             relative_imports=tuple(sorted(self.relative_imports)),
+            main_guard=self.main_guard,
             constants=dict(self.constants),
             calls=calls,
             assigns=tuple(Assign(**{**a, "span": span(a["span"])}) for a in self.assigns),

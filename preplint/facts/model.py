@@ -169,10 +169,9 @@ class FileFacts:
     classes: tuple[ClassDef, ...]
     loops: tuple[Loop, ...]
     statements: int  # number of statements
-    last_import_line: int = 0
-    relative_imports: tuple[
-        str, ...
-    ] = ()  # sibling modules imported with one leading dot  # last line of the last module-level import (where fixes add imports)
+    last_import_line: int = 0  # last line of the last module-level import (where fixes add imports)
+    relative_imports: tuple[str, ...] = ()  # sibling modules imported with one leading dot
+    main_guard: bool = False  # has `if __name__ == "__main__":` at module level: a script
     syntax_error: str | None = None
     syntax_span: Span | None = None
     cell_map: tuple[tuple[int, int], ...] = ()  # notebook: per source line (cell, line in cell)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from preplint.diagnostics import Span
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
+from preplint.facts.flow import call_sites, enclosing_functions
 from preplint.facts.model import FileFacts
 from preplint.facts.objects import binding_of
 from preplint.facts.project import ProjectIndex
@@ -104,6 +105,8 @@ def dependency_entries(text: str) -> list[_Entry]:
         spec = match.group("spec").strip()
         if spec and not _SPEC_START.match(spec):
             continue  # `"Keras team"`: a quoted word, not a requirement
+        if not spec and match.group("rest").lstrip("\"' ").startswith(":"):
+            continue  # `"pytorch": "pytorch_lightning"`: a dict key in setup.py
         framework = _framework_of(match.group("name"))
         if not framework:
             continue
@@ -155,8 +158,79 @@ def _is_test_file(path: str) -> bool:
 
 
 def _saves(index: ProjectIndex, event: ArtifactEvent) -> str:
-    """The framework whose artifact a save outside the tests writes, or ''."""
-    return "" if _is_test_file(event.file) else _event_framework(index, event)
+    """The framework of an artifact the project itself writes, or ''.
+
+    Saves in tests write to temporary folders. A save in a library module (accelerate's
+    `save_state`, a trainer class) writes where its caller says: the application that
+    calls it pins the framework, not the library. A save counts when the project names
+    the file it writes, or when a script of the project calls the function that saves.
+    """
+    if _is_test_file(event.file):
+        return ""
+    facts = index.file(event.file)
+    if facts is None:
+        return ""
+    if not _named_by_project(event.path, _is_script(facts)) and not _called_from_script(
+        facts, event, index
+    ):
+        return ""
+    return _event_framework(index, event)
+
+
+def _counts(index: ProjectIndex, event: ArtifactEvent, library: bool) -> bool:
+    """A save that makes the project one that ships artifacts. A distributed package's
+    own files (a CLI that converts the checkpoint its user names) write for their user,
+    who pins the framework; only artifacts the package names itself count there."""
+    if not _saves(index, event):
+        return False
+    return not library or bool(event.path) and not event.path.startswith("*")
+
+
+# A package that others install, whose dependency ranges are deliberately loose: a
+# pyproject `[project]`/`[tool.poetry]` table, setup.cfg `[metadata]`/`[options]`, any setup.py.
+_DISTRIBUTION = re.compile(r"^\[(?:project|tool\.poetry|metadata|options)\]\s*$", re.M)
+
+
+def _is_library(index: ProjectIndex, project: tuple[str, ...]) -> bool:
+    """The project is a distributed package with no application pin file of its own."""
+    names = [posixpath.basename(p) for p in project]
+    if any(
+        n.startswith("requirements") or n.startswith("environment") or n == "Pipfile" for n in names
+    ):
+        return False
+    return any(
+        posixpath.basename(p) == "setup.py" or _DISTRIBUTION.search(index.dependency_files[p])
+        for p in project
+    )
+
+
+def _named_by_project(path: str, script: bool) -> bool:
+    """A literal path (`models/clf.joblib`), or in a script a literal file name in a folder
+    taken from its arguments (`os.path.join(args.out, "model.pt")`)."""
+    if not path:
+        return False
+    if not path.startswith("*"):
+        return True
+    return script and posixpath.basename(path) not in ("", "*")
+
+
+def _is_script(facts: FileFacts) -> bool:
+    """A file that does work when run: a `__main__` guard, or module-level training or saving."""
+    return facts.main_guard or any(
+        call.scope == "" and call.method in ("fit", "backward", "save", "save_weights")
+        for call in facts.calls
+    )
+
+
+def _called_from_script(facts: FileFacts, event: ArtifactEvent, index: ProjectIndex) -> bool:
+    """The function that saves is called by a script of the project (`train.py` calling
+    `mypkg.checkpoint.save_state(model, out_dir)`)."""
+    scope = facts.call_by_id[event.call].scope
+    return any(
+        _is_script(site_file) and not _is_test_file(site_file.path)
+        for fn in enclosing_functions(facts, scope)
+        for site_file, _ in call_sites(facts, fn, index)
+    )
 
 
 def _folder(path: str) -> str:
@@ -274,8 +348,11 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     is missing, or on the first saving script when a project of several files has no dependency
     file at all (a lone script linted by itself is not judged: its dependency files are not in view).
     Saves in test modules (`test_*.py`, `*_test.py`, files under `tests/`) do not count: they
-    write to temporary folders, not to the artifacts a later install loads. A framework's own
-    project (`name = "keras"`) is not asked to pin itself.
+    write to temporary folders, not to the artifacts a later install loads. Nor do saves in a
+    library module to a place its caller chooses (a `save_state(model, output_dir)` helper),
+    unless a script of the project calls it: the application that uses a library pins the
+    framework, not the library. A framework's own project (`name = "keras"`) is not asked
+    to pin itself.
 
     Why is this bad?:
     An artifact is read by the version of the framework that is installed when it is loaded.
@@ -299,14 +376,15 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     - https://scikit-learn.org/stable/model_persistence.html#security-maintainability-limitations
     - https://pip.pypa.io/en/stable/topics/repeatable-installs/
     """
-    mine = [e for e in artifact_events(facts, index) if _saves(index, e)]
+    project = _project_of(index, facts.path)
+    library = _is_library(index, project)
+    mine = [e for e in artifact_events(facts, index) if _counts(index, e, library)]
     if not mine:
         return
-    project = _project_of(index, facts.path)
     # Every saving script governed by the same dependency files is one project; its first reports.
     scripts: dict[str, list[ArtifactEvent]] = {}
     for event in index.events:
-        if _saves(index, event) and _project_of(index, event.file) == project:
+        if _counts(index, event, library) and _project_of(index, event.file) == project:
             scripts.setdefault(event.file, []).append(event)
     if not scripts or min(scripts) != facts.path:
         return
