@@ -80,3 +80,24 @@ def test_write_docs_fills_the_readme_markers_and_removes_stale_pages(tmp_path: P
 
 def test_readme_without_markers_is_left_alone() -> None:
     assert with_table("# plain\n") == "# plain\n"
+
+
+def test_readme_sample_output_is_current() -> None:
+    """The README shows what `preplint check` prints on the bundled fixtures, verbatim."""
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- sample-output:start -->")
+    end = readme.index("<!-- sample-output:end -->")
+    block = readme[start:end]
+    command = "preplint check fixtures/keras_project fixtures/torch_project"
+    shown = block.split(f"$ {command}\n", 1)[1].rsplit("```", 1)[0]
+    proc = subprocess.run(
+        [sys.executable, "-m", "preplint", *command.split()[1:], "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert shown == proc.stdout, "README sample output is stale: paste the command's output"
