@@ -596,23 +596,6 @@ def _scope_assigns(facts: FileFacts) -> dict[str, list[Assign]]:
     return table
 
 
-_SELF_RETURNING_MODULE_METHODS = frozenset(
-    {
-        "to",
-        "cuda",
-        "cpu",
-        "float",
-        "half",
-        "double",
-        "bfloat16",
-        "eval",
-        "train",
-        "requires_grad_",
-        "share_memory",
-    }
-)
-
-
 def base_receiver(facts: FileFacts, call: Call) -> str:
     """The module a method acts on, through chains: `model.to(device).eval()` acts on `model`."""
     if call.receiver:
@@ -622,7 +605,7 @@ def base_receiver(facts: FileFacts, call: Call) -> str:
         if probe.receiver_call < 0:
             return ""
         probe = facts.call_by_id[probe.receiver_call]
-        if probe.method not in _SELF_RETURNING_MODULE_METHODS:
+        if probe.method not in fw.SELF_RETURNING_MODULE_METHODS:
             return ""
         if probe.receiver:
             return probe.receiver
@@ -2641,6 +2624,16 @@ def _is_testcase(facts: FileFacts, cls: str) -> bool:
 
 _TEST_FOLDERS = frozenset({"test", "tests", "testing", "test_utils"})
 _TEST_FRAMEWORKS = ("pytest", "unittest", "absl.testing", "hypothesis", "parameterized")
+
+
+_FRAMEWORK_PACKAGES = frozenset({"keras", "tf_keras", "tensorflow", "torch"})
+
+
+def is_framework_source(facts: FileFacts) -> bool:
+    """A file of a framework itself (`keras/src/saving/...`, `torch/nn/...`): rules written for
+    the framework's users do not judge how it handles its own internals and guards."""
+    parts = facts.path.replace("\\", "/").split("/")[:-1]
+    return any(p in _FRAMEWORK_PACKAGES and i + 1 < len(parts) for i, p in enumerate(parts))
 
 
 def is_test_module(facts: FileFacts) -> bool:

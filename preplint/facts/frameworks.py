@@ -331,3 +331,21 @@ def is_keras_model_constructor(qualname: str) -> bool:
 
 TORCH_OPTIMIZER_PREFIX = "torch.optim."
 KERAS_OPTIMIZER_PREFIX = "keras.optimizers."
+
+
+# torch module methods that return the module itself (`model.to(device).eval()`).
+SELF_RETURNING_MODULE_METHODS = frozenset(
+    {
+        "to",
+        "cuda",
+        "cpu",
+        "float",
+        "half",
+        "double",
+        "bfloat16",
+        "eval",
+        "train",
+        "requires_grad_",
+        "share_memory",
+    }
+)

@@ -11,22 +11,9 @@ from preplint.facts.model import Call, FileFacts
 if TYPE_CHECKING:
     from preplint.facts.project import ProjectIndex
 
-# Methods that return the object they are called on (so `m = m.to(device)` keeps m's kind).
-_SELF_RETURNING = frozenset(
-    {
-        "to",
-        "cuda",
-        "cpu",
-        "eval",
-        "train",
-        "double",
-        "float",
-        "half",
-        "fit",
-        "requires_grad_",
-        "share_memory",
-    }
-)
+# Methods that return the object they are called on (so `m = m.to(device)` keeps m's kind;
+# scikit-learn's `fit` returns the estimator).
+_SELF_RETURNING = fw.SELF_RETURNING_MODULE_METHODS | {"fit"}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from preplint.diagnostics import Edit, Fix, Related, Severity
 from preplint.facts import flow
+from preplint.facts import frameworks as fw
 from preplint.facts.artifacts import artifact_events
 from preplint.facts.model import Call, ClassDef, FileFacts
 from preplint.facts.objects import Binding, binding_of, bindings, class_kind
@@ -15,44 +16,42 @@ from preplint.rules import Finding, rule
 
 _BUILTINS = frozenset(dir(builtins))
 # Methods that are not a sub-module being run (`model.eval()`, `opt.step()`, `x.to(device)`).
-_NOT_SUBMODULE = flow.TORCH_MODULE_METHODS | frozenset(
-    {
-        "to",
-        "cuda",
-        "cpu",
-        "float",
-        "half",
-        "double",
-        "step",
-        "backward",
-        "item",
-        "numpy",
-        "detach",
-        "size",
-        "view",
-        "reshape",
-        "append",
-        "extend",
-        "predict",
-        "fit",
-        "format",
-        "join",
-        "get",
-        "update",
-        "save",
-        "load",
-        "read",
-        "write",
-        "parse_args",
-        "add_argument",
-        "items",
-        "keys",
-        "values",
-        "softmax",
-        "argmax",
-        "sum",
-        "mean",
-    }
+_NOT_SUBMODULE = (
+    flow.TORCH_MODULE_METHODS
+    | fw.SELF_RETURNING_MODULE_METHODS
+    | frozenset(
+        {
+            "step",
+            "backward",
+            "item",
+            "numpy",
+            "detach",
+            "size",
+            "view",
+            "reshape",
+            "append",
+            "extend",
+            "predict",
+            "fit",
+            "format",
+            "join",
+            "get",
+            "update",
+            "save",
+            "load",
+            "read",
+            "write",
+            "parse_args",
+            "add_argument",
+            "items",
+            "keys",
+            "values",
+            "softmax",
+            "argmax",
+            "sum",
+            "mean",
+        }
+    )
 )
 _KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 
@@ -1617,8 +1616,8 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
     """
     if not any(facts.uses(r) for r in _FRAMEWORK_ROOTS):
         return
-    if set(facts.path.replace("\\", "/").split("/")[:-1]) & set(_FRAMEWORK_ROOTS):
-        return  # the framework's own source (keras/src/...): its internals are its own to touch
+    if flow.is_framework_source(facts):
+        return  # its internals are its own to touch
     message = "sets a private framework attribute: it can change or vanish in any release"
     for a in facts.assigns:
         if a.op not in ("=", "AddAssign"):

@@ -307,7 +307,7 @@ def keras_unsafe_load(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
     - https://keras.io/api/models/model_saving_apis/model_saving_and_loading/#load_model-function
     - https://keras.io/api/layers/core_layers/lambda/
     """
-    if _keras_own_source(facts):
+    if flow.is_framework_source(facts):
         return
     for call in facts.calls:
         if call.qualname in fw.KERAS_LOAD_MODEL:
@@ -334,13 +334,6 @@ def keras_unsafe_load(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
                 "`Lambda` layer in a saved model: loading it needs `safe_mode=False`, which runs the code stored "
                 "in the file; use a built-in or registered custom layer instead",
             )
-
-
-def _keras_own_source(facts: FileFacts) -> bool:
-    """A file of Keras itself (`keras/src/...`, `tf_keras/src/...`): its tests save Lambda models
-    and reload them with `safe_mode=False` on purpose, to test that very guard."""
-    path = "/" + facts.path.replace("\\", "/")
-    return "/keras/src/" in path or "/tf_keras/src/" in path
 
 
 def _lambdas_in_saved_models(index: ProjectIndex) -> set[tuple[str, int, int]]:
