@@ -5,120 +5,15 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from preplint.diagnostics import Span
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
+from preplint.facts.deps import dependency_entries, governing, own_frameworks
 from preplint.facts.flow import call_sites, enclosing_functions
 from preplint.facts.model import FileFacts
 from preplint.facts.objects import binding_of
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
-
-# Framework → distribution names that pin it (any one pinned is enough).
-_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
-    "tensorflow": (
-        "tensorflow",
-        "tensorflow-cpu",
-        "tensorflow-gpu",
-        "tensorflow-macos",
-        "tensorflow-intel",
-        "intel-tensorflow",
-        "tf-nightly",
-        "keras",
-        "tf-keras",
-    ),
-    "torch": ("torch", "pytorch"),
-    "scikit-learn": ("scikit-learn", "sklearn"),
-    "xgboost": ("xgboost",),
-    "lightgbm": ("lightgbm",),
-    "catboost": ("catboost",),
-    "transformers": ("transformers",),
-}
-_ALL_NAMES = sorted({n for names in _DISTRIBUTIONS.values() for n in names}, key=len, reverse=True)
-_NAME_PATTERN = "|".join(re.escape(n).replace(r"\-", "[-_.]") for n in _ALL_NAMES)
-# A dependency entry: at the start of a line (requirements, setup.cfg, conda `- name`, poetry `name =`)
-# or at the start of a quoted string (pyproject/setup.py lists).
-_ENTRY = re.compile(
-    rf"""(?:^\s*(?:-\s+)?["']?|["'])(?P<name>{_NAME_PATTERN})(?![A-Za-z0-9_.-])\s*(?:\[[^\]]*\])?\s*(?P<spec>[^"',;#]*)(?P<rest>.*)$""",
-    re.I,
-)
-# `name = "keras"`, `description = "..."`: a scalar string under a key that is not a
-# dependency (pyproject/setup.cfg metadata, `setup(name="torch-demo")`).
-_METADATA_VALUE = re.compile(r"""^\s*(?P<key>[A-Za-z_][\w.-]*)\s*=\s*["']""")
-# What may follow a distribution name in a requirement: a version operator, a conda
-# version (`pytorch 2.3.1`, `=2.3`), a URL (`@ https://...`), a wildcard or a marker.
-_SPEC_START = re.compile(r"[=<>!~^@*\d(;]")
-# The project's own distribution name: `name = "keras"` (pyproject, setup.cfg), `name="keras",`.
-_PROJECT_NAME = re.compile(r"""^\s*name\s*=\s*["']?(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)""", re.M)
-_POETRY_VERSION = re.compile(r"""^=\s*(?:\{.*?version\s*=\s*)?["']([^"']*)["']""")
-
-
-@dataclass(frozen=True)
-class _Entry:
-    framework: str
-    line: int
-    text: str
-    pinned: bool
-
-
-def _is_pinned(spec: str, rest: str) -> bool:
-    spec = spec.strip()
-    if spec.startswith("@"):
-        return True  # a direct URL (a wheel of one version)
-    poetry = (
-        _POETRY_VERSION.match(spec + rest)
-        if spec.startswith("=") and not spec.startswith("==")
-        else None
-    )
-    if poetry is not None:
-        version = poetry.group(1).strip()
-        return bool(re.fullmatch(r"(?:==?\s*)?\d+(?:\.\d+)+(?:\.\*)?", version))
-    if re.match(r"===?\s*\d", spec):
-        return True
-    if re.match(r"~=\s*\d+\.\d+\.\d+", spec):
-        return True
-    return bool(re.match(r"=\s*\d+\.\d+", spec))  # conda: `tensorflow=2.15`
-
-
-def _framework_of(name: str) -> str:
-    norm = re.sub(r"[-_.]+", "-", name.lower())
-    for framework, names in _DISTRIBUTIONS.items():
-        if norm in names:
-            return framework
-    return ""
-
-
-def dependency_entries(text: str) -> list[_Entry]:
-    """The ML framework entries of a dependency file, with whether each is pinned to one version."""
-    out: list[_Entry] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0] if not raw.lstrip().startswith("#") else ""
-        if not line.strip() or line.lstrip().startswith(("-r", "-c", "--", "-e")):
-            continue
-        match = _ENTRY.search(line)
-        if match is None:
-            continue
-        key = _METADATA_VALUE.match(line)
-        if key is not None and not _framework_of(key.group("key")):
-            continue
-        spec = match.group("spec").strip()
-        if spec and not _SPEC_START.match(spec):
-            continue  # `"Keras team"`: a quoted word, not a requirement
-        if not spec and match.group("rest").lstrip("\"' ").startswith(":"):
-            continue  # `"pytorch": "pytorch_lightning"`: a dict key in setup.py
-        framework = _framework_of(match.group("name"))
-        if not framework:
-            continue
-        out.append(
-            _Entry(
-                framework,
-                number,
-                line.strip(),
-                _is_pinned(match.group("spec"), match.group("rest")),
-            )
-        )
-    return out
 
 
 def _event_framework(index: ProjectIndex, event: ArtifactEvent) -> str:
@@ -233,44 +128,6 @@ def _called_from_script(facts: FileFacts, event: ArtifactEvent, index: ProjectIn
     )
 
 
-def _folder(path: str) -> str:
-    return posixpath.dirname(path.replace("\\", "/"))
-
-
-def _governs(dep_path: str, script: str) -> bool:
-    """Whether a dependency file's folder contains the script."""
-    folder = _folder(dep_path)
-    return not folder or _folder(script) == folder or _folder(script).startswith(folder + "/")
-
-
-_KIND_ORDER = (
-    "requirements.txt",
-    "requirements",
-    "pyproject.toml",
-    "environment.yml",
-    "environment.yaml",
-    "setup.cfg",
-    "setup.py",
-    "Pipfile",
-)
-
-
-def _file_order(path: str) -> tuple[int, int, str]:
-    name = posixpath.basename(path)
-    rank = len(_KIND_ORDER)
-    for i, kind in enumerate(_KIND_ORDER):
-        if name == kind or (kind == "requirements" and name.startswith("requirements")):
-            rank = i
-            break
-    return (-len(_folder(path)), rank, path)  # nearest folder first
-
-
-def _project_of(index: ProjectIndex, script: str) -> tuple[str, ...]:
-    """The dependency files that govern a script, nearest first."""
-    deps = [p for p in index.dependency_files if _governs(p, script)]
-    return tuple(sorted(deps, key=_file_order))
-
-
 @rule(
     "ENV001",
     "unpinned-framework",
@@ -376,7 +233,7 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     - https://scikit-learn.org/stable/model_persistence.html#security-maintainability-limitations
     - https://pip.pypa.io/en/stable/topics/repeatable-installs/
     """
-    project = _project_of(index, facts.path)
+    project = governing(index, facts.path)
     library = _is_library(index, project)
     mine = [e for e in artifact_events(facts, index) if _counts(index, e, library)]
     if not mine:
@@ -384,17 +241,13 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     # Every saving script governed by the same dependency files is one project; its first reports.
     scripts: dict[str, list[ArtifactEvent]] = {}
     for event in index.events:
-        if _counts(index, event, library) and _project_of(index, event.file) == project:
+        if _counts(index, event, library) and governing(index, event.file) == project:
             scripts.setdefault(event.file, []).append(event)
     if not scripts or min(scripts) != facts.path:
         return
     frameworks = sorted({_event_framework(index, e) for events in scripts.values() for e in events})
     # A framework's own source tree (keras saving in its callbacks) does not pin itself.
-    own = {
-        _framework_of(m.group("name"))
-        for path in project
-        for m in _PROJECT_NAME.finditer(index.dependency_files[path])
-    }
+    own = {fw for path in project for fw in own_frameworks(index.dependency_files[path])}
     frameworks = [fw for fw in frameworks if fw not in own]
     entries = {path: dependency_entries(index.dependency_files[path]) for path in project}
     unpinned = [

@@ -20,6 +20,7 @@ from preplint.facts.custom import (
     resolve_class,
     resolve_function,
 )
+from preplint.facts.deps import dependency_entries, governing
 from preplint.facts.flow import is_pytest_function, training_steps
 from preplint.facts.model import Call, ClassDef, FileFacts, Function, Value
 from preplint.facts.objects import binding_of
@@ -876,11 +877,6 @@ _LAYER_CONTAINERS = frozenset(
         "keras.layers.RNN",
     }
 )
-_KERAS2_SPEC = re.compile(
-    r"^[ \t]*[\"']?(?P<name>tf[-_]keras|keras|tensorflow(?:[-_](?:cpu|gpu|macos|intel))?)"
-    r"(?=[ \t\[<>=~!;\"']|$)[ \t]*(?:\[[^\]\n]*\])?[ \t]*(?P<spec>[^;#\"'\n]*)",
-    re.IGNORECASE | re.MULTILINE,
-)
 _VERSION_CLAUSE = re.compile(r"(==|~=|<=|<|>=|>|!=)\s*v?(\d+)(?:\.(\d+))?")
 
 
@@ -891,17 +887,14 @@ def _keras2(facts: FileFacts, index: ProjectIndex) -> bool:
         return True
     if any("TF_USE_LEGACY_KERAS" in a.keys for a in facts.assigns):
         return True
-    folder = posixpath.dirname(facts.path)
-    for path, text in index.dependency_files.items():
-        dep_folder = posixpath.dirname(path)
-        if dep_folder and folder != dep_folder and not folder.startswith(dep_folder + "/"):
-            continue
-        for match in _KERAS2_SPEC.finditer(text):
-            name = match.group("name").lower().replace("_", "-")
-            if name == "tf-keras":
+    for path in governing(index, facts.path):
+        for entry in dependency_entries(index.dependency_files[path]):
+            if entry.framework != "tensorflow":
+                continue
+            if entry.name == "tf-keras":
                 return True
-            limit = (3, 0) if name == "keras" else (2, 16)
-            for op, major, minor in _VERSION_CLAUSE.findall(match.group("spec")):
+            limit = (3, 0) if entry.name == "keras" else (2, 16)
+            for op, major, minor in _VERSION_CLAUSE.findall(entry.spec):
                 version = (int(major), int(minor or 0))
                 if op in ("==", "~=", "<=") and version < limit:
                     return True
