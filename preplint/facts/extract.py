@@ -84,6 +84,7 @@ class _Extractor:
         self.pending_texts: list[tuple[Value, int]] = []
         self.relative_imports: set[str] = set()
         self.main_guard = False
+        self.tf_keras = False  # imports Keras 2 by name: canonical() maps `tf_keras` to `keras`
         self.last_import = 0
         self.source = source
 
@@ -206,7 +207,7 @@ class _Extractor:
             for alias in node.names:
                 full = dotted_name(alias.name)
                 if full.split(".", 1)[0] == "tf_keras":
-                    self.imports.setdefault("*tf_keras", "tf_keras")  # Keras 2, lost by canonical()
+                    self.tf_keras = True
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                     self.imports[alias.asname.name.value] = canonical(full)
                 else:
@@ -223,7 +224,7 @@ class _Extractor:
     def import_from(self, node: cst.ImportFrom) -> None:
         base = dotted_name(node.module) if node.module is not None else ""
         if not node.relative and base.split(".", 1)[0] == "tf_keras":
-            self.imports.setdefault("*tf_keras", "tf_keras")  # Keras 2, lost by canonical()
+            self.tf_keras = True
         if len(node.relative) == 1 and not isinstance(node.names, cst.ImportStar):
             # Modules beside this file: `from .config import X` → config, `from . import layers` → layers.
             if base:
@@ -746,6 +747,7 @@ class _Extractor:
             imports=dict(self.imports),
             relative_imports=tuple(sorted(self.relative_imports)),
             main_guard=self.main_guard,
+            tf_keras=self.tf_keras,
             constants=dict(self.constants),
             calls=calls,
             assigns=tuple(Assign(**{**a, "span": span(a["span"])}) for a in self.assigns),

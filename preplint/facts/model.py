@@ -172,6 +172,7 @@ class FileFacts:
     last_import_line: int = 0  # last line of the last module-level import (where fixes add imports)
     relative_imports: tuple[str, ...] = ()  # sibling modules imported with one leading dot
     main_guard: bool = False  # has `if __name__ == "__main__":` at module level: a script
+    tf_keras: bool = False  # imports `tf_keras` (Keras 2), which canonical names fold into `keras`
     syntax_error: str | None = None
     syntax_span: Span | None = None
     cell_map: tuple[tuple[int, int], ...] = ()  # notebook: per source line (cell, line in cell)

@@ -883,7 +883,7 @@ _VERSION_CLAUSE = re.compile(r"(==|~=|<=|<|>=|>|!=)\s*v?(\d+)(?:\.(\d+))?")
 def _keras2(facts: FileFacts, index: ProjectIndex) -> bool:
     """The file evidently runs Keras 2: it imports tf_keras (or a Keras-2-only module), asks for
     legacy Keras, or a dependency file governing it pins keras<3 / tensorflow<2.16 / tf-keras."""
-    if facts.uses("tf_keras") or any(q.startswith("keras.engine") for q in facts.imports.values()):
+    if facts.tf_keras or any(q.startswith("keras.engine") for q in facts.imports.values()):
         return True
     if any("TF_USE_LEGACY_KERAS" in a.keys for a in facts.assigns):
         return True
