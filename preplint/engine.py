@@ -396,7 +396,10 @@ def lint_sources(sources: dict[str, str], config: Config | None = None) -> Repor
     parsed = [
         extract_source(src, path) for path, src in sorted(sources.items()) if path.endswith(".py")
     ]
+    from preplint.facts.deps import with_includes
+
     deps = {path: src for path, src in sorted(sources.items()) if is_dependency_file(path)}
+    deps = with_includes(deps, lambda ref: (ref, sources[ref]) if ref in sources else None)
     return lint_parsed(parsed, config or Config(), dependency_files=deps)
 
 
@@ -467,7 +470,20 @@ def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
                 out[display_path(path)] = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-    return dict(sorted(out.items()))
+    from preplint.facts.deps import with_includes
+
+    return with_includes(out, _read_included)
+
+
+def _read_included(ref: str) -> tuple[str, str] | None:
+    """A file named by `-r`/`-c` in a requirements file: read when it is a small local file."""
+    path = Path(ref)
+    try:
+        if not path.is_file() or path.stat().st_size > 4 * 1024 * 1024:
+            return None
+        return display_path(path), path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _imported_neighbours(item: Parsed) -> set[Path]:
