@@ -782,12 +782,16 @@ def _folder(path: str) -> str:
     return posixpath.dirname(path.replace("\\", "/"))
 
 
-def _governs(dep_path: str, script: str) -> bool:
-    """Whether a dependency file's folder contains the script (a `requirements/` folder
-    speaks for the folder that holds it)."""
+def _scope(dep_path: str) -> str:
+    """The folder a dependency file speaks for: its own, or for a `requirements/` folder the
+    folder that holds it."""
     folder = _folder(dep_path)
-    if posixpath.basename(folder) == "requirements":
-        folder = _folder(folder)
+    return _folder(folder) if posixpath.basename(folder) == "requirements" else folder
+
+
+def _governs(dep_path: str, script: str) -> bool:
+    """Whether the folder a dependency file speaks for contains the script."""
+    folder = _scope(dep_path)
     return not folder or _folder(script) == folder or _folder(script).startswith(folder + "/")
 
 
@@ -830,7 +834,7 @@ def _file_order(path: str) -> tuple[int, int, str]:
         if name == kind or (kind == "requirements" and name.startswith("requirements")):
             rank = i
             break
-    return (-len(_folder(path)), rank, path)  # nearest folder first
+    return (-len(_scope(path)), rank, path)  # nearest folder first
 
 
 def governing(index: ProjectIndex, script: str) -> tuple[str, ...]:
