@@ -11,7 +11,8 @@
 - Codes are codes or prefixes (`SAFE`, `SAFE001`); `ALL` means every code. A code no rule
   has is reported by `Suppressions.problems`.
 - Only real comments count: `"# preplint: ignore-file"` inside a string does nothing. A file
-  that tokenize cannot read has no suppressions.
+  that tokenize cannot read up to its last directive has no suppressions; tokens after the
+  statement following the last directive are not read (they cannot change what it means).
 """
 
 from __future__ import annotations
@@ -132,10 +133,11 @@ def _directives(
 
 
 def parse(source: str) -> Suppressions:
-    if _ANY_DIRECTIVE.search(source) is None:
+    starts = [found.start() for found in _ANY_DIRECTIVE.finditer(source)]
+    if not starts:
         return NO_SUPPRESSIONS
     try:
-        return _parse(source)
+        return _parse(source, source.count("\n", 0, starts[-1]) + 1)
     except (tokenize.TokenError, SyntaxError, ValueError, RecursionError, MemoryError):
         return NO_SUPPRESSIONS
 
@@ -143,7 +145,8 @@ def parse(source: str) -> Suppressions:
 _SKIP = frozenset({tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER})
 
 
-def _parse(source: str) -> Suppressions:
+def _parse(source: str, last_line: int) -> Suppressions:
+    """Tokens up to the statement after the last line with a directive: nothing later matters."""
     lines: dict[int, frozenset[str]] = {}
     file_codes: set[str] = set()
     named: list[Position] = []
@@ -197,6 +200,8 @@ def _parse(source: str) -> Suppressions:
             pending = set()
             continue
         if start is None:
+            if row > last_line + 1:
+                break  # a statement after the last directive and the statement it may cover
             start = row
         if kind != tokenize.STRING:
             only_strings = False

@@ -198,3 +198,11 @@ def test_files_that_do_not_tokenize_have_no_suppressions(source: str) -> None:
 def test_a_file_that_does_not_parse_still_reports_syntax() -> None:
     diagnostics = lint({"a.py": 'import torch\nx = """never closed\n# preplint: ignore-file\n'})
     assert [d.code for d in diagnostics] == ["SYNTAX"]
+
+
+def test_tokens_after_the_last_directive_are_not_read() -> None:
+    # What follows the last directive's statement cannot change what the directives mean.
+    source = '# preplint: ignore-file[SAFE]\nimport torch\nx = 1\ny = """never closed\n'
+    assert parse(source).file == frozenset({"SAFE"})
+    broken_before = 'x = """never closed\n# preplint: ignore-file[SAFE]\n'
+    assert parse(broken_before) == NO_SUPPRESSIONS
