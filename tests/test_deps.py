@@ -163,6 +163,9 @@ def test_optional_dependencies_groups_and_commented_lines() -> None:
         ('"2.1.*"', False, "==2.1.*"),
         ('"*"', False, ""),
         ('">=2,<3"', False, ">=2,<3"),
+        ('">= 2.0, < 3.0"', False, ">=2.0,<3.0"),
+        ('"== 2.1.0"', True, "==2.1.0"),
+        ('"2.1.0 || 2.2.0"', False, None),
         ('{git = "https://github.com/pytorch/pytorch", branch = "main"}', False, ""),
         (
             '[{version = "2.1.0", markers = "sys_platform == \'linux\'"}, {version = "^2.1"}]',
@@ -415,3 +418,14 @@ def test_cli_reads_included_files_from_disk(tmp_path: Path) -> None:
     (tmp_path / "shared" / "constraints.txt").write_text("torch>=2.0\n")
     (line,) = env_lines()
     assert line.startswith("app/requirements.txt:1:")
+
+
+def test_own_name_of_a_setup_py_is_the_setup_name() -> None:
+    text = (
+        "from setuptools import Extension, setup\n"
+        'ext = Extension(name="torch._C", sources=[])\n'
+        'setup(name="keras", ext_modules=[ext])\n'
+    )
+    assert own_frameworks(text, "setup.py") == {"tensorflow"}
+    assert own_frameworks(text.replace('name="keras"', 'name="demo"'), "setup.py") == set()
+    assert own_frameworks("[metadata]\nname = scikit-learn\n", "setup.cfg") == {"scikit-learn"}

@@ -442,8 +442,8 @@ def _poetry_to_pep440(constraint: str) -> str:
     if "||" in constraint:
         return constraint  # a union: never one version
     out: list[str] = []
-    for part in re.split(r"[,\s]+(?=[\^~<>=!\d*])", constraint.strip()):
-        part = part.strip().strip(",")
+    constraint = re.sub(r"(?<=[<>=!~^])\s+", "", constraint.strip())  # `>= 2.0` → `>=2.0`
+    for part in re.split(r"[,\s]+", constraint):
         if not part or part == "*":
             continue
         if part[0].isdigit():
@@ -698,9 +698,7 @@ def _setup_py_entries(text: str) -> Iterator[Entry]:
     for node in ast.walk(module):
         if not isinstance(node, ast.Call):
             continue
-        func = node.func
-        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if called != "setup":
+        if not _calls_setup(node):
             continue
         for keyword in node.keywords:
             if keyword.arg in _SETUP_KEYWORDS:
@@ -723,6 +721,11 @@ def _setup_py_entries(text: str) -> Iterator[Entry]:
             entry = _entry(str(constant.value), constant.lineno)
             if entry is not None:
                 yield entry
+
+
+def _calls_setup(node: ast.Call) -> bool:
+    func = node.func
+    return (func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")) == "setup"
 
 
 def _requirement_strings(
@@ -766,7 +769,7 @@ def own_frameworks(text: str, path: str = "") -> set[str]:
     elif kind == "python":
         module = _python(text)
         for node in ast.walk(module) if module is not None else ():
-            if isinstance(node, ast.Call):
+            if isinstance(node, ast.Call) and _calls_setup(node):
                 names += [
                     k.value.value
                     for k in node.keywords
