@@ -206,3 +206,14 @@ def test_tokens_after_the_last_directive_are_not_read() -> None:
     assert parse(source).file == frozenset({"SAFE"})
     broken_before = 'x = """never closed\n# preplint: ignore-file[SAFE]\n'
     assert parse(broken_before) == NO_SUPPRESSIONS
+
+
+def test_suppressions_survive_the_facts_cache() -> None:
+    from preplint.cache import _classes, decode, encode
+
+    suppressions = parse(
+        "# preplint: ignore-file[SEED]\nx = f(\n    1)  # preplint: ignore[SAFE0001]\ny = 1  # preplint: oops\n"
+    )
+    restored = decode(encode(suppressions), _classes())
+    assert restored == suppressions
+    assert restored.problems() == suppressions.problems() and len(restored.problems()) == 2
