@@ -33,6 +33,8 @@ FAMILIES = ("PRE", "LOAD", "MODE", "DTYPE", "SEED", "SAFE", "ENV")
 LABEL_VALUES = ("TRUE", "DEBATABLE", "FALSE")
 SKIPPED_CODES = ("SYNTAX", "INTERNAL")
 CONTEXT_LINES = 6
+RELATED_LINES = 3
+WHOLE_CELL_LINES = 40
 
 Key = tuple[str, str, int | None, int, str]
 
@@ -225,7 +227,7 @@ def to_all_cells(cell: int | None, positions: list[int]) -> int | None:
 
 
 def context(lines: list[str] | None, line: int, around: int = CONTEXT_LINES) -> list[str]:
-    """Numbered source lines around ``line``; the finding's own line is marked with ``>``."""
+    """Numbered source lines around ``line``; that line is marked with ``>``."""
     if not lines:
         return []
     lo = max(1, line - around)
@@ -433,6 +435,23 @@ def worklist_record(repo: str, where: Path, d: dict[str, Any], sampled: bool) ->
         "context": context(lines, int(d["line"])),
         "file": str(where / d["path"]),
     }
+    if cell is not None and lines and len(lines) <= WHOLE_CELL_LINES:
+        rec["cell_source"] = context(lines, int(d["line"]), around=len(lines))
+    rel_ctx = []
+    for r in rec["related"]:
+        if not isinstance(r, dict) or "line" not in r:
+            continue
+        r_lines = source_lines(where / str(r.get("path", d["path"])), r.get("cell"))
+        rel_ctx.append(
+            {
+                "where": f"{r.get('path', d['path'])}"
+                + (f" cell {r['cell']}" if r.get("cell") is not None else "")
+                + f":{r['line']}",
+                "context": context(r_lines, int(r["line"]), around=RELATED_LINES),
+            }
+        )
+    if rel_ctx:
+        rec["related_context"] = rel_ctx
     if sampled:
         rec["sampled"] = True
     return rec

@@ -251,3 +251,33 @@ def test_sample_must_be_positive(bad, capsys):
         field.main(["--sample", str(bad)])
     assert exc.value.code == 2
     assert "--sample must be at least 1" in capsys.readouterr().err
+
+
+def test_worklist_record_carries_cell_and_related_context(tmp_path):
+    nb = notebook(
+        ("markdown", "# t"),
+        ("code", ["m.save('m.h5')\n"]),
+        ("code", ["import x\n", "m2 = load('m.h5')\n", "m2(x)\n"]),
+    )
+    (tmp_path / "n.ipynb").write_text(json.dumps(nb))
+    d = diag(
+        path="n.ipynb",
+        cell=3,
+        line=3,
+        code="MODE001",
+        related=[{"path": "n.ipynb", "cell": 2, "line": 1, "message": "saved here"}],
+    )
+    rec = field.worklist_record("o/r", tmp_path, d, sampled=True)
+    assert rec["context"][-1] == ">    3| m2(x)"
+    assert rec["cell_source"][0] == "     1| import x"
+    assert rec["related_context"] == [
+        {"where": "n.ipynb cell 2:1", "context": [">    1| m.save('m.h5')"]}
+    ]
+    assert rec["sampled"] is True
+    assert rec["file"] == str(tmp_path / "n.ipynb")
+    plain = field.worklist_record("o/r", tmp_path, diag(path="n.ipynb", cell=3, line=1), False)
+    assert "related_context" not in plain and "sampled" not in plain
+    py = tmp_path / "a.py"
+    py.write_text("\n".join(f"x{n} = {n}" for n in range(1, 61)))
+    rec = field.worklist_record("o/r", tmp_path, diag(line=30), False)
+    assert "cell_source" not in rec and len(rec["context"]) == 13
