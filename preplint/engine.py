@@ -144,7 +144,9 @@ def extract_file(file: Path, shown: str, *, prefilter: bool = True) -> Parsed:
                 shown, None, empty, _special("SYNTAX", shown, f"cannot read notebook: {exc}")
             )
         source, cell_map = notebook.source, notebook.cell_map
-        if prefilter and not may_matter(source.encode("utf-8", "replace")):
+        # Broken cells are blank in `source`; the prefilter reads them as written.
+        written = source + "".join(line + "\n" for c in notebook.broken for line in c.lines)
+        if prefilter and not may_matter(written.encode("utf-8", "replace")):
             return Parsed(shown, None, parse_suppressions(source))
         parsed = _with_cells(extract_source(source, shown), cell_map)
         if notebook.broken and parsed.problem is None:

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import tokenize
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
@@ -169,7 +170,9 @@ def _compile_problem(work: _Lines) -> CellProblem | None:
     """None when Python accepts the cell (top-level `await` included, as IPython runs it)."""
     flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
-        compile(work.source(), "<cell>", "exec", flags, dont_inherit=True)
+        with warnings.catch_warnings():  # invalid escapes and the like are the user's business
+            warnings.simplefilter("ignore")
+            compile(work.source(), "<cell>", "exec", flags, dont_inherit=True)
     except SyntaxError as exc:
         line = min(max(exc.lineno or 1, 1), max(len(work.text), 1))
         shift = work.shift[line - 1] if work.shift else 0
