@@ -50,6 +50,8 @@ _MAGIC_NAMES = """alias alias_magic autoawait autocall autoindent automagic book
     quickref recall rehashx reload_ext rep rerun reset reset_selective rm rmdir run save sc
     set_env sx system tb time timeit unalias unload_ext who who_ls whos xdel xmode"""
 KNOWN_LINE_MAGICS = frozenset(_MAGIC_NAMES.split())
+_LINE_ESCAPES = frozenset("!?%,;/")
+_SPECIAL_ASSIGN = re.compile(r"=\s*[%!]")
 _ESCAPES = ("!!", "??", "!", "?", "%", ",", ";", "/")
 _TRANSFORM_LIMIT = 500
 
@@ -149,9 +151,19 @@ def _rewrite(work: _Lines, start: int) -> None:
         # Another language, or a body that is not Python: nothing to analyse.
         work.put(first, len(work.text) - 1, "")
         return
+    if not _may_be_special(work.text):
+        return
     for _ in range(_TRANSFORM_LIMIT):
         if not _one_token_transform(work):
             return
+
+
+def _may_be_special(text: list[str]) -> bool:
+    """False when no token transform can apply: no escape starts a line, no `?`, no `= %`/`= !`."""
+    return any(
+        line.lstrip()[:1] in _LINE_ESCAPES or "?" in line or _SPECIAL_ASSIGN.search(line)
+        for line in text
+    )
 
 
 def _strip_prompts(
