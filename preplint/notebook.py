@@ -678,7 +678,7 @@ def _scan(text: str) -> list[_Source | None]:
     scanner = _Scanner(text)
     try:
         scanner.value(0, ())
-    except (IndexError, ValueError) as exc:
+    except (IndexError, ValueError, RecursionError) as exc:
         raise NotebookError(f"invalid JSON: {_one_line(exc)}") from None
     return scanner.cells
 
@@ -726,6 +726,8 @@ def replace_cells(data: bytes, new_texts: dict[int, str]) -> str:
 
 
 def _source_text(text: str, source: _Source, new: str, ascii_only: bool) -> str:
+    if "".join(json.loads(text[start:end]) for start, end in source.parts) == new:
+        return text[source.start : source.end]  # unchanged: the bytes as they were
     if not source.is_list:
         return json.dumps(new, ensure_ascii=ascii_only)
     old_raw = [text[start:end] for start, end in source.parts]

@@ -15,6 +15,7 @@ from preplint.engine import lint_paths
 from preplint.notebook import (
     NotebookError,
     NotebookSource,
+    cell_text,
     map_line,
     notebook_source,
     raw_lines,
@@ -355,3 +356,41 @@ def test_raw_lines_name_the_file_line_of_each_cell_line() -> None:
     assert "print( state )" in text[lines[(2, 4)] - 1]
     assert "print(other)" in text[lines[(3, 2)] - 1]  # a source stored as one string
     assert lines[(1, 1)] == 4 and (4, 1) not in lines
+
+
+sources = st.lists(st.text(st.characters(blacklist_categories=["Cs"]), max_size=12), max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["code", "markdown"]), sources, st.booleans()), max_size=4),
+    st.sampled_from([None, 0, 1, 2, 4]),
+    st.booleans(),
+    st.data(),
+)
+def test_replace_cells_edits_one_source_and_keeps_every_other_byte(
+    items: list[tuple[str, list[str], bool]],
+    indent: int | None,
+    ascii_only: bool,
+    data: st.DataObject,
+) -> None:
+    cells = [
+        {"cell_type": kind, "metadata": {}, "source": parts if as_list else "".join(parts)}
+        for kind, parts, as_list in items
+    ]
+    document = {"metadata": {"x": [1, {"y": None}]}, "cells": cells, "nbformat": 4}
+    text = json.dumps(document, indent=indent, ensure_ascii=ascii_only)
+    raw = text.encode("utf-8")
+    unchanged = {n: cell_text(c) for n, c in enumerate(cells, start=1)}
+    assert replace_cells(raw, unchanged) == text
+    lines = raw_lines(raw)
+    for (number, _), file_line in lines.items():
+        assert 1 <= file_line <= text.count("\n") + 1 and 1 <= number <= len(cells)
+    if not cells:
+        return
+    number = data.draw(st.integers(1, len(cells)))
+    new = data.draw(st.text(st.characters(blacklist_categories=["Cs"]), max_size=20))
+    changed = json.loads(replace_cells(raw, {number: new}))
+    assert cell_text(changed["cells"][number - 1]) == new
+    changed["cells"][number - 1]["source"] = cells[number - 1]["source"]
+    assert changed == document
