@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Any
 
-from preplint.diagnostics import Diagnostic, Edit, Fix, Related
+from preplint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 
 # One entry per line of the joined source: (cell, line in cell, characters removed from its start).
 CellMap = tuple[tuple[int, int, int], ...]
@@ -473,8 +473,6 @@ def notebook_source(data: bytes) -> tuple[str, CellMap]:
 
 def syntax_diagnostic(path: str, broken: Sequence[CodeCell]) -> Diagnostic:
     """SYNTAX at the first cell IPython cannot run, naming any others."""
-    from preplint.diagnostics import Severity
-
     cell = broken[0]
     assert cell.problem is not None
     problem = cell.problem

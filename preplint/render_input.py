@@ -10,13 +10,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from preplint.diagnostics import Diagnostic, Severity
+from preplint.diagnostics import Diagnostic
+from preplint.report.sarif import LEVELS
 from preplint.rules import Rule
 
 if TYPE_CHECKING:
     from preplint.confirm import ConfirmOptions
 
-LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 DOCS_URL = "https://github.com/preplint/preplint/blob/main/docs/rules/{code}.md"
 
 # (path, cell or None) → the lines of that file or cell as written
