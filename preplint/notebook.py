@@ -675,7 +675,7 @@ class _Scanner:
 def _scan(text: str) -> list[_Source | None]:
     scanner = _Scanner(text)
     try:
-        scanner.value(0, ())
+        scanner.value(1 if text.startswith("\ufeff") else 0, ())  # a BOM stays where it is
     except (IndexError, ValueError, RecursionError) as exc:
         raise NotebookError(f"invalid JSON: {_one_line(exc)}") from None
     return scanner.cells

@@ -356,6 +356,10 @@ def test_raw_lines_name_the_file_line_of_each_cell_line() -> None:
     assert "print( state )" in text[lines[(2, 4)] - 1]
     assert "print(other)" in text[lines[(3, 2)] - 1]  # a source stored as one string
     assert lines[(1, 1)] == 4 and (4, 1) not in lines
+    with_bom = "\ufeff" + ODD_NOTEBOOK
+    assert raw_lines(with_bom.encode()) == lines
+    fixed = replace_cells(with_bom.encode(), {3: "x = 1\n"})
+    assert fixed.startswith("\ufeff{") and '"source": "x = 1\\n"' in fixed
 
 
 sources = st.lists(st.text(st.characters(blacklist_categories=["Cs"]), max_size=12), max_size=4)
