@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from preplint.config import Config
     from preplint.engine import Parsed
 
-_SCHEMA = 6
+_SCHEMA = 7
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
 

@@ -203,6 +203,7 @@ def check(
         options = None
 
     if output_format == "text":
+        from preplint import render_input
         from preplint.report.text import render_text
 
         text = render_text(
@@ -211,7 +212,8 @@ def check(
             statistics=statistics,
             quiet=quiet,
             confirm=confirm,
-            confirm_options=options,
+            sources=render_input.source_lines(report.diagnostics) if show_source else None,
+            no_probe=render_input.no_probe_reasons(report.diagnostics, options) if confirm else (),
         )
     else:
         text = _render(report, output_format)
@@ -224,15 +226,21 @@ def _render(report: Report, output_format: str) -> str:
         from preplint.report.jsonout import render_json
 
         return render_json(report)
+    from preplint import render_input
+
     if output_format == "sarif":
         from preplint.report.sarif import render_sarif
         from preplint.rules import all_rules
 
-        return render_sarif(report, all_rules())
+        return render_sarif(
+            report,
+            render_input.sarif_rules(all_rules()),
+            render_input.notebook_lines(report.diagnostics),
+        )
     if output_format == "github":
         from preplint.report.github import render_github
 
-        return render_github(report)
+        return render_github(report, render_input.notebook_lines(report.diagnostics))
     raise ValueError(f"unknown format {output_format!r}")
 
 

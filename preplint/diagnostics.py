@@ -123,8 +123,8 @@ class Diagnostic:
     artifact: str | None = field(default=None, compare=False)
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line, self.column, self.code, self.message)
+    def sort_key(self) -> tuple[str, int, int, int, str, str]:
+        return (self.path, self.cell or 0, self.line, self.column, self.code, self.message)
 
     def with_confirmation(self, confirmation: Confirmation) -> Diagnostic:
         return replace(self, confirmation=confirmation)

@@ -135,18 +135,23 @@ def extract_file(file: Path, shown: str, *, prefilter: bool = True) -> Parsed:
             _special("SYNTAX", shown, f"cannot read file: {exc.strerror or exc}"),
         )
     if file.suffix == ".ipynb":
-        from preplint.notebook import NotebookError, notebook_source
+        from preplint.notebook import NotebookError, read_notebook, syntax_diagnostic
 
         try:
-            source, cell_map = notebook_source(data)
+            notebook = read_notebook(data)
         except NotebookError as exc:
             return Parsed(
                 shown, None, empty, _special("SYNTAX", shown, f"cannot read notebook: {exc}")
             )
-        if prefilter and not may_matter(source.encode("utf-8", "replace")):
+        source, cell_map = notebook.source, notebook.cell_map
+        # Broken cells are blank in `source`; the prefilter reads them as written.
+        written = source + "".join(line + "\n" for c in notebook.broken for line in c.lines)
+        if prefilter and not may_matter(written.encode("utf-8", "replace")):
             return Parsed(shown, None, parse_suppressions(source))
-        parsed = extract_source(source, shown)
-        return _with_cells(parsed, cell_map)
+        parsed = _with_cells(extract_source(source, shown), cell_map)
+        if notebook.broken and parsed.problem is None:
+            parsed = replace(parsed, problem=syntax_diagnostic(shown, notebook.broken))
+        return parsed
     if prefilter and not may_matter(data):
         return Parsed(shown, None, empty)
     if b"\x00" in data:
@@ -163,7 +168,7 @@ def extract_file(file: Path, shown: str, *, prefilter: bool = True) -> Parsed:
     return extract_source(source, shown)
 
 
-def _with_cells(parsed: Parsed, cell_map: tuple[tuple[int, int], ...]) -> Parsed:
+def _with_cells(parsed: Parsed, cell_map: tuple[tuple[int, int, int], ...]) -> Parsed:
     if parsed.facts is not None:
         return replace(parsed, facts=replace(parsed.facts, cell_map=cell_map))
     if parsed.problem is not None and cell_map:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import json
 import os
 import re
 import tempfile
@@ -20,9 +19,10 @@ from preplint.notebook import (
     cell_list,
     cell_text,
     code_cells,
-    escaped_lines,
     load_notebook,
+    replace_cells,
     split_lines,
+    transform_cell,
 )
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -152,7 +152,7 @@ def _fix_notebook(path: str, diagnostics: list[Diagnostic]) -> tuple[str, str, s
     by_cell: dict[int, list[tuple[Diagnostic, tuple[Edit, ...]]]] = {}
     for d in diagnostics:
         cell = cells.get(d.cell) if d.cell is not None else None
-        if cell is None or d.fix is None or _touches(d.fix.edits, cell.escaped):
+        if cell is None or d.fix is None or _touches(d.fix.edits, cell.rewritten):
             skipped.append(d)  # no cell to put it in, or it would rewrite an IPython line
             continue
         by_cell.setdefault(cell.number, []).append((d, d.fix.edits))
@@ -160,8 +160,7 @@ def _fix_notebook(path: str, diagnostics: list[Diagnostic]) -> tuple[str, str, s
     diffs: list[str] = []
     new_texts: dict[int, str] = {}
     for number in sorted(by_cell):
-        cell_json = all_cells[cells[number].index]
-        original = cell_text(cell_json)
+        original = cell_text(all_cells[number - 1])
         result = _apply_to_text(original, by_cell[number])
         skipped.extend(result.skipped)
         if result.text != original:
@@ -173,41 +172,28 @@ def _fix_notebook(path: str, diagnostics: list[Diagnostic]) -> tuple[str, str, s
     if not new_texts:
         return raw.decode("utf-8", "replace"), "", "utf-8", _FileResult("", fixed, skipped)
     _check_parses(_joined_python(cells, new_texts))
-    for number, text in new_texts.items():
-        _set_cell_text(all_cells[cells[number].index], text)
-    return _dump_like(document, raw), "".join(diffs), "utf-8", _FileResult("", fixed, skipped)
+    try:
+        text = replace_cells(raw, new_texts)
+    except (NotebookError, UnicodeDecodeError) as exc:
+        raise _Unfixable(f"cannot write notebook: {exc}") from None
+    return text, "".join(diffs), "utf-8", _FileResult("", fixed, skipped)
 
 
-def _touches(edits: Sequence[Edit], escaped: frozenset[int]) -> bool:
-    return any(line in escaped for e in edits for line in range(e.line, e.end_line + 1))
+def _touches(edits: Sequence[Edit], rewritten: frozenset[int]) -> bool:
+    return any(line in rewritten for e in edits for line in range(e.line, e.end_line + 1))
 
 
 def _joined_python(cells: dict[int, Any], new_texts: dict[int, str]) -> str:
     """The notebook's Python source with the fixed cells, as the linter will read it next time."""
     out: list[str] = []
     for number in sorted(cells):
-        lines = (
-            tuple(split_lines(new_texts[number])) if number in new_texts else cells[number].lines
-        )
-        escaped = escaped_lines(lines)
-        out.extend("" if n in escaped else line for n, line in enumerate(lines, start=1))
+        cell = cells[number]
+        if number in new_texts:
+            cell = transform_cell(split_lines(new_texts[number]), number)
+            if cell.problem is not None and cells[number].problem is None:
+                raise _Unfixable(f"cell {number} would not parse: {cell.problem.message}")
+        out.extend(cell.python)
     return "".join(line + "\n" for line in out)
-
-
-def _set_cell_text(cell: dict[str, Any], text: str) -> None:
-    key = "source" if "source" in cell else "input"
-    # Keep the cell's own storage: Jupyter writes a list of lines, some tools one string.
-    cell[key] = _LINE.findall(text) if isinstance(cell.get(key), list) else text
-
-
-def _dump_like(document: dict[str, Any], raw: bytes) -> str:
-    """The JSON written the way the file was: same indent, non-ASCII kept, same final newline."""
-    text = raw.decode("utf-8", "replace")
-    match = re.search(r"\n( +)\S", text)
-    indent = len(match.group(1)) if match else None
-    # An all-ASCII file may hold \u escapes; writing them as they were keeps the diff to the fix.
-    dumped = json.dumps(document, indent=indent, ensure_ascii=raw.isascii())
-    return dumped + "\n" if text.endswith("\n") else dumped
 
 
 # --- edits on one text -----------------------------------------------------------------------

@@ -230,11 +230,11 @@ def test_notebook_fixes_go_into_their_cell(tmp_path: Path) -> None:
     notebook.write_bytes(original)
     report = lint_paths([str(notebook)], Config(root=tmp_path), jobs=1)
     [finding] = [d for d in report.diagnostics if d.code == "SAFE001"]
-    assert (finding.cell, finding.line) == (2, 2)
+    assert (finding.cell, finding.line) == (3, 2)  # cells count from the markdown title
 
     outcome = apply_fixes(report.diagnostics)
     assert outcome.fixed == (finding,)
-    assert "(cell 2)" in outcome.diffs[str(notebook)]
+    assert "(cell 3)" in outcome.diffs[str(notebook)]
     write_fixes(outcome)
     expected = notebook_bytes(
         "%pip install torch\nimport torch",
@@ -248,7 +248,7 @@ def test_notebook_fix_without_a_cell_or_on_a_magic_line_is_skipped(tmp_path: Pat
     notebook = tmp_path / "nb.ipynb"
     notebook.write_bytes(notebook_bytes("%time x = 1\ny = 2"))
     on_magic = diagnostic(notebook, Edit(1, 1, 1, 1, "z"))
-    on_magic = Diagnostic(**{**on_magic.__dict__, "cell": 1})
+    on_magic = Diagnostic(**{**on_magic.__dict__, "cell": 2})
     no_cell = diagnostic(notebook, Edit(2, 1, 2, 1, "z"))
     outcome = apply_fixes([on_magic, no_cell])
     assert outcome.new_sources == {} and set(outcome.skipped) == {on_magic, no_cell}

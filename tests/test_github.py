@@ -48,12 +48,22 @@ def test_escaping_rules() -> None:
     assert escape_property("%\r\n:,") == "%25%0D%0A%3A%2C"
 
 
-def test_notebook_findings_name_their_cell() -> None:
-    line = render_github(Report(1, (finding(path="nb.ipynb", cell=3, line=2, end_line=2),)))
-    assert line.startswith("::error file=nb.ipynb,line=2,col=5,")
+def test_notebook_findings_land_on_the_ipynb_line_and_name_their_cell() -> None:
+    report = Report(1, (finding(path="nb.ipynb", cell=3, line=2, end_line=3),))
+    line = render_github(report, {"nb.ipynb": {(3, 1): 30, (3, 2): 31, (3, 3): 32}})
+    assert line.startswith(
+        "::error file=nb.ipynb,line=31,endLine=32,title=PRE001 fitted-preprocessor-not-persisted::"
+    )
     assert line.endswith(
         "::cell 3, line 2: StandardScaler `scaler` is fitted here but never saved\n"
     )
+    # Without the map (the file is gone) the annotation falls on line 1, not on line 2 of
+    # the JSON file, and a line past the cell's end falls on the cell's last known line.
+    assert render_github(report).startswith("::error file=nb.ipynb,line=1,endLine=1,")
+    past = Report(1, (finding(path="nb.ipynb", cell=3, line=9, end_line=9),))
+    assert ",line=32,endLine=32," in render_github(past, {"nb.ipynb": {(3, 1): 30, (3, 2): 32}})
+    plain = render_github(Report(1, (finding(),)), {"nb.ipynb": {(3, 1): 30}})
+    assert plain.startswith("::error file=src/train.py,line=12,col=5,endLine=12,endColumn=41,")
 
 
 def test_no_findings_no_output() -> None:

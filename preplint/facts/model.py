@@ -175,7 +175,7 @@ class FileFacts:
     tf_keras: bool = False  # imports `tf_keras` (Keras 2), which canonical names fold into `keras`
     syntax_error: str | None = None
     syntax_span: Span | None = None
-    cell_map: tuple[tuple[int, int], ...] = ()  # notebook: per source line (cell, line in cell)
+    cell_map: tuple[tuple[int, int, int], ...] = ()  # notebook: per line (cell, line, shift)
     extra: dict[str, object] = field(default_factory=dict)
 
     # --- queries shared by rules ------------------------------------------------------

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from preplint.diagnostics import Diagnostic, Report, Severity
+from preplint.report import NotebookLines, file_line
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def render_github(report: Report) -> str:
-    return "".join(command(d) + "\n" for d in report.diagnostics)
+def render_github(report: Report, notebook_lines: NotebookLines | None = None) -> str:
+    """One command per finding; notebook findings land on the `.ipynb` file's own lines."""
+    lines = notebook_lines or {}
+    return "".join(command(d, lines.get(d.path, {})) + "\n" for d in report.diagnostics)
 
 
-def command(d: Diagnostic) -> str:
+def command(d: Diagnostic, file_lines: Mapping[tuple[int, int], int] | None = None) -> str:
     """`::error file=..,line=..,col=..,endLine=..,endColumn=..,title=CODE name::message`."""
-    properties = {
-        "file": d.path,
-        "line": str(d.line),
-        "col": str(d.column),
-        "endLine": str(d.end_line),
-        "endColumn": str(d.end_column),
-        "title": f"{d.code} {d.name}",
-    }
+    if d.cell is None:
+        properties = {
+            "file": d.path,
+            "line": str(d.line),
+            "col": str(d.column),
+            "endLine": str(d.end_line),
+            "endColumn": str(d.end_column),
+            "title": f"{d.code} {d.name}",
+        }
+    else:
+        # A line of the JSON file holds the source line quoted and escaped: no columns.
+        start = file_line(file_lines or {}, d.cell, d.line)
+        end = max(start, file_line(file_lines or {}, d.cell, d.end_line))
+        properties = {
+            "file": d.path,
+            "line": str(start),
+            "endLine": str(end),
+            "title": f"{d.code} {d.name}",
+        }
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     # Annotations on a notebook point into its JSON; the cell number says where the line really is.
     message = d.message if d.cell is None else f"cell {d.cell}, line {d.line}: {d.message}"

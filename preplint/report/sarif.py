@@ -5,20 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
 from preplint import __version__
 from preplint.diagnostics import Diagnostic, Edit, Related, Report, Severity
-from preplint.rules import Rule
+from preplint.report import NotebookLines, file_line
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 INFORMATION_URI = "https://github.com/preplint/preplint"
-DOCS_URL = "https://github.com/preplint/preplint/blob/main/docs/rules/{code}.md"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "preplint/v1"
 
@@ -32,12 +31,21 @@ SYNTHETIC = {
 NOTIFICATION_CODES = frozenset({"INTERNAL"})
 
 
-def render_sarif(report: Report, rules: Sequence[Rule]) -> str:
-    """The whole log as JSON text, byte-identical for the same report."""
+def render_sarif(
+    report: Report,
+    rules: Sequence[Mapping[str, Any]],
+    notebook_lines: NotebookLines | None = None,
+) -> str:
+    """The whole log as JSON text, byte-identical for the same input.
+
+    `rules` are the rules' reportingDescriptors; `notebook_lines` place notebook findings
+    on the lines of the `.ipynb` file (without it they fall on the file's first line).
+    """
+    lines = notebook_lines or {}
     findings = [d for d in report.diagnostics if d.code not in NOTIFICATION_CODES]
     failures = [d for d in report.diagnostics if d.code in NOTIFICATION_CODES]
-    descriptors = [rule_descriptor(rule) for rule in rules]
-    known = {rule.code for rule in rules}
+    descriptors = [dict(rule) for rule in rules]
+    known = {descriptor["id"] for descriptor in descriptors}
     for code in sorted({d.code for d in findings} - known):
         descriptors.append(synthetic_descriptor(code, findings))
     index = {descriptor["id"]: position for position, descriptor in enumerate(descriptors)}
@@ -51,32 +59,16 @@ def render_sarif(report: Report, rules: Sequence[Rule]) -> str:
                 "rules": descriptors,
             }
         },
-        "invocations": [invocation(failures)],
+        "invocations": [invocation(failures, lines)],
         # Columns count characters (code points), as libcst does, not UTF-16 units.
         "columnKind": "unicodeCodePoints",
         "results": [
-            result(d, index[d.code], fingerprint) for d, fingerprint in fingerprints(findings)
+            result(d, index[d.code], fingerprint, lines)
+            for d, fingerprint in fingerprints(findings)
         ],
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
-
-
-def rule_descriptor(rule: Rule) -> dict[str, Any]:
-    from preplint.docs import rule_markdown
-
-    what, why = rule.section("What it does"), rule.section("Why is this bad?")
-    full = " ".join(" ".join(part.split()) for part in (what, why) if part)
-    return {
-        "id": rule.code,
-        "name": rule.name,
-        "shortDescription": {"text": rule.summary or rule.name},
-        "fullDescription": {"text": full or rule.summary or rule.name},
-        "help": {"text": rule.docs.strip() or rule.name, "markdown": rule_markdown(rule)},
-        "helpUri": DOCS_URL.format(code=rule.code),
-        "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"tags": [rule.family.upper()] if rule.family else []},
-    }
 
 
 def synthetic_descriptor(code: str, findings: Sequence[Diagnostic]) -> dict[str, Any]:
@@ -92,7 +84,7 @@ def synthetic_descriptor(code: str, findings: Sequence[Diagnostic]) -> dict[str,
     }
 
 
-def invocation(failures: Sequence[Diagnostic]) -> dict[str, Any]:
+def invocation(failures: Sequence[Diagnostic], lines: NotebookLines) -> dict[str, Any]:
     out: dict[str, Any] = {"executionSuccessful": not failures}
     if failures:
         out["toolExecutionNotifications"] = [
@@ -100,7 +92,7 @@ def invocation(failures: Sequence[Diagnostic]) -> dict[str, Any]:
                 "descriptor": {"id": d.code},
                 "level": "error",
                 "message": {"text": d.message},
-                "locations": [location(d)],
+                "locations": [location(d, lines)],
             }
             for d in failures
         ]
@@ -122,27 +114,30 @@ def fingerprints(findings: Sequence[Diagnostic]) -> list[tuple[Diagnostic, str]]
     return out
 
 
-def result(d: Diagnostic, rule_index: int, fingerprint: str) -> dict[str, Any]:
+def result(
+    d: Diagnostic, rule_index: int, fingerprint: str, lines: NotebookLines
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": d.code,
         "ruleIndex": rule_index,
         "level": LEVELS[d.severity],
         "message": {"text": d.message},
-        "locations": [location(d)],
+        "locations": [location(d, lines)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
     if d.related:
         out["relatedLocations"] = [
-            related_location(r, number) for number, r in enumerate(d.related, start=1)
+            related_location(r, number, lines) for number, r in enumerate(d.related, start=1)
         ]
-    if d.fix is not None and d.fix.edits:
+    # A notebook's fix edits a cell's text, which no region of the JSON file expresses.
+    if d.fix is not None and d.fix.edits and d.cell is None:
         out["fixes"] = [
             {
                 "description": {"text": d.fix.description},
                 "artifactChanges": [
                     {
                         "artifactLocation": artifact_location(d.path),
-                        "replacements": [replacement(edit, d.cell) for edit in d.fix.edits],
+                        "replacements": [replacement(edit) for edit in d.fix.edits],
                     }
                 ],
             }
@@ -152,33 +147,37 @@ def result(d: Diagnostic, rule_index: int, fingerprint: str) -> dict[str, Any]:
     return out
 
 
-def location(d: Diagnostic) -> dict[str, Any]:
+def location(d: Diagnostic, lines: NotebookLines) -> dict[str, Any]:
     start_line, start_column = max(1, d.line), max(1, d.column)
     end_line = max(start_line, d.end_line)
     end_column = max(1, d.end_column)
     if end_line == start_line:
         end_column = max(start_column, end_column)
-    out: dict[str, Any] = {
-        "physicalLocation": {
-            "artifactLocation": artifact_location(d.path),
-            "region": with_cell(
-                {
-                    "startLine": start_line,
-                    "startColumn": start_column,
-                    "endLine": end_line,
-                    "endColumn": end_column,
-                },
-                d.cell,
-            ),
+    if d.cell is None:
+        region: dict[str, Any] = {
+            "startLine": start_line,
+            "startColumn": start_column,
+            "endLine": end_line,
+            "endColumn": end_column,
         }
+    else:
+        region = notebook_region(lines.get(d.path, {}), d.cell, start_line, end_line)
+        region["properties"]["column"] = start_column
+        region["properties"]["endColumn"] = end_column
+    out: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": artifact_location(d.path), "region": region}
     }
     if d.cell is not None:
         out["message"] = {"text": f"cell {d.cell}"}
     return out
 
 
-def related_location(r: Related, number: int) -> dict[str, Any]:
-    region = with_cell({"startLine": max(1, r.line), "startColumn": max(1, r.column)}, r.cell)
+def related_location(r: Related, number: int, lines: NotebookLines) -> dict[str, Any]:
+    if r.cell is None:
+        region: dict[str, Any] = {"startLine": max(1, r.line), "startColumn": max(1, r.column)}
+    else:
+        region = notebook_region(lines.get(r.path, {}), r.cell, max(1, r.line), max(1, r.line))
+        region["properties"]["column"] = max(1, r.column)
     return {
         "id": number,
         "physicalLocation": {"artifactLocation": artifact_location(r.path), "region": region},
@@ -186,21 +185,29 @@ def related_location(r: Related, number: int) -> dict[str, Any]:
     }
 
 
-def replacement(edit: Edit, cell: int | None) -> dict[str, Any]:
+def notebook_region(
+    lines: Mapping[tuple[int, int], int], cell: int, line: int, end_line: int
+) -> dict[str, Any]:
+    """Lines of the `.ipynb` file; the cell and the line within it go in the properties.
+
+    Columns are left out: a line of the JSON file holds the source line quoted and escaped.
+    """
+    start = file_line(lines, cell, line)
+    return {
+        "startLine": start,
+        "endLine": max(start, file_line(lines, cell, end_line)),
+        "properties": {"cell": cell, "line": line, "endLine": end_line},
+    }
+
+
+def replacement(edit: Edit) -> dict[str, Any]:
     region = {
         "startLine": max(1, edit.line),
         "startColumn": max(1, edit.column),
         "endLine": max(1, edit.end_line),
         "endColumn": max(1, edit.end_column),
     }
-    return {"deletedRegion": with_cell(region, cell), "insertedContent": {"text": edit.replacement}}
-
-
-def with_cell(region: dict[str, Any], cell: int | None) -> dict[str, Any]:
-    """In a notebook, lines count within a code cell; the region says which one."""
-    if cell is not None:
-        region["properties"] = {"cell": cell}
-    return region
+    return {"deletedRegion": region, "insertedContent": {"text": edit.replacement}}
 
 
 def artifact_location(path: str) -> dict[str, Any]:

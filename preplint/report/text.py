@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 
 from preplint.diagnostics import Diagnostic, Report
+
+# (path, cell or None) → the lines of that file, or of that notebook cell, as written
+SourceLines = Mapping[tuple[str, int | None], Sequence[str]]
 
 
 def location(d: Diagnostic) -> str:
@@ -13,26 +16,8 @@ def location(d: Diagnostic) -> str:
     return f"{d.path}:{d.line}:{d.column}"
 
 
-def _source_line(d: Diagnostic, cache: dict[str, list[str]]) -> str | None:
-    if d.cell is not None:
-        lines = cache.get(d.path)
-        if lines is None:
-            try:
-                from preplint.notebook import notebook_source, source_line
-
-                source, cell_map = notebook_source(Path(d.path).read_bytes())
-                all_lines = source.splitlines()
-                index = source_line(cell_map, d.cell, d.line) - 1
-                return all_lines[index] if 0 <= index < len(all_lines) else None
-            except Exception:
-                return None
-    lines = cache.get(d.path)
-    if lines is None:
-        try:
-            lines = Path(d.path).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            lines = []
-        cache[d.path] = lines
+def _source_line(d: Diagnostic, sources: SourceLines) -> str | None:
+    lines = sources.get((d.path, d.cell), ())
     return lines[d.line - 1] if 0 < d.line <= len(lines) else None
 
 
@@ -43,10 +28,11 @@ def render_text(
     statistics: bool = False,
     quiet: bool = False,
     confirm: bool = False,
-    confirm_options: object | None = None,
+    sources: SourceLines | None = None,
+    no_probe: Sequence[str | None] = (),
 ) -> str:
+    """`sources` feed --show-source; `no_probe[i]` says why no probe ran for finding i."""
     out: list[str] = []
-    cache: dict[str, list[str]] = {}
     if statistics:
         names = {d.code: d.name for d in report.diagnostics}
         fixable = {d.code for d in report.diagnostics if d.fix is not None}
@@ -54,11 +40,11 @@ def render_text(
             mark = "[*]" if code in fixable else "   "
             out.append(f"{count:>5}\t{code}\t{mark} {names[code]}")
         return "\n".join(out) + ("\n" if out else "")
-    for d in report.diagnostics:
+    for number, d in enumerate(report.diagnostics):
         fix_mark = " [*]" if d.fix is not None else ""
         out.append(f"{location(d)}: {d.code}{fix_mark} {d.message}")
         if show_source:
-            line = _source_line(d, cache)
+            line = _source_line(d, sources or {})
             if line is not None:
                 width = max(
                     1,
@@ -78,7 +64,7 @@ def render_text(
                 c = d.confirmation
                 out.append(f"    confirm [{c.probe}]: {c.status.upper()}: {c.evidence}")
             else:
-                reason = _no_probe_reason(d, confirm_options)
+                reason = no_probe[number] if number < len(no_probe) else None
                 if reason:
                     out.append(f"    confirm: no probe ran ({reason})")
     if not quiet:
@@ -96,10 +82,3 @@ def render_text(
                 f"All checks passed ({report.files} file{'s' if report.files != 1 else ''})."
             )
     return "\n".join(out) + ("\n" if out else "")
-
-
-def _no_probe_reason(d: Diagnostic, options: object | None) -> str | None:
-    """Why a finding that has a probe was not confirmed (None when its rule has no probe)."""
-    from preplint.confirm import no_artifact_reason
-
-    return no_artifact_reason(d, options)  # type: ignore[arg-type]
