@@ -70,8 +70,8 @@ def finding_key(repo: str, d: dict[str, Any]) -> Key:
 def sample_rank(key: Key) -> str:
     """A stable hash of a finding's key: the order in which ``--sample`` picks findings."""
     repo, path, cell, line, code = key
-    text = f"{repo}\0{path}\0{'' if cell is None else cell}\0{line}\0{code}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    text = f"{repo}|{path}|{'' if cell is None else cell}|{line}|{code}"
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def choose_sample(keys: Iterable[Key], n: int) -> set[Key]:
