@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,11 @@ from preplint.config import KNOWN_KEYS, config_from_table
 from preplint.diagnostics import Confirmation, Diagnostic, Edit, Fix, Related, Report, Severity
 from preplint.errors import ConfigError
 from preplint.report.jsonout import render_json
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT_SCHEMA = json.loads((ROOT / "schemas" / "output.schema.json").read_text(encoding="utf-8"))
