@@ -172,10 +172,12 @@ def check(
 
             cache = FactsCache(Path(cache_dir) if cache_dir else default_cache_dir(config))
         if stdin_path is not None:
-            from preplint.engine import lint_text
+            from preplint.engine import ReadOnlyCache, lint_text
 
+            # An editor's buffer run reads the facts cache but never writes it.
+            read_only = ReadOnlyCache(cache) if cache is not None else None
             data = click.get_binary_stream("stdin").read()
-            report = lint_text(data, stdin_path, config, cache=cache).report
+            report = lint_text(data, stdin_path, config, cache=read_only).report
         else:
             report = lint_project(list(paths), config, jobs=jobs, cache=cache)
     except PreplintError as exc:
@@ -406,6 +408,21 @@ def confirm_command(
         click.echo(json.dumps(audit, indent=2, sort_keys=True, default=str))
     else:
         click.echo(render_audit_text(audit), nl=False)
+
+
+@main.command()
+def server() -> None:
+    """Run the language server on stdin/stdout (needs the `lsp` extra: preplint[lsp])."""
+    try:
+        from preplint.server import serve
+    except ImportError as exc:
+        click.echo(
+            f"preplint: error: the language server needs pygls ({exc.msg}); "
+            "install it with `pip install 'preplint[lsp]'`",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
+    serve()
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m preplint`

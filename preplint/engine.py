@@ -728,23 +728,18 @@ def lint_text(
     Partners (the scripts beside it, the modules it imports) and dependency files come from
     disk around `path`, as in `lint_project([path])`, so the report is the one a run on the
     saved file gives. `overlays` ({absolute path: text}) stand in for files whose editor
-    buffers differ from disk; `cache` is only read from.
+    buffers differ from disk. Partners are looked up in `cache` and stored there: pass a
+    `ReadOnlyCache` (or none) to leave no trace on disk.
     """
     import gc
 
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _lint_text(data, path, config, overlays or {}, _read_only(cache))
+        return _lint_text(data, path, config, overlays or {}, cache)
     finally:
         if enabled:
             gc.enable()
-
-
-def _read_only(cache: object | None) -> object | None:
-    if not isinstance(cache, FactsCache) or isinstance(cache, ReadOnlyCache):
-        return cache
-    return ReadOnlyCache(cache)
 
 
 class ReadOnlyCache(FactsCache):
