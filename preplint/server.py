@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from collections.abc import Iterable
@@ -164,8 +165,9 @@ class PreplintServer(LanguageServer):
             merged.extend(state.foreign.get(uri, ()))
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, merged))
 
-    def lint_dependents(self, changed: str, *, skip: str | None = None) -> None:
-        """Re-lint open documents that read `changed` (an absolute path), or may start to."""
+    def lint_dependents(self, changed: str, *, skip: str | None = None, near: bool = True) -> None:
+        """Re-lint open documents that read `changed` (an absolute path), or, when it changed on
+        disk (`near`), may start to: partners are found among the files beside a document."""
         folder = os.path.dirname(changed)
         for uri in list(self.linted):
             if uri == skip:
@@ -174,8 +176,8 @@ class PreplintServer(LanguageServer):
             if not path:
                 continue
             own_folder = os.path.dirname(os.path.abspath(path))
-            near = folder in (own_folder, os.path.dirname(own_folder))
-            if changed in self.linted[uri].inputs or (near and changed.endswith(".py")):
+            beside = near and folder in (own_folder, os.path.dirname(own_folder))
+            if changed in self.linted[uri].inputs or (beside and changed.endswith(".py")):
                 self.lint(uri)
 
     def forget(self, uri: str) -> None:
@@ -305,12 +307,17 @@ def create_server() -> PreplintServer:
         ls.lint(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: PreplintServer, params: types.DidChangeTextDocumentParams) -> None:
+    async def did_change(ls: PreplintServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
+        # Let changes already waiting be applied first: while typing fast, only the newest
+        # version is linted (its own handler does it).
+        await asyncio.sleep(0)
+        if ls.workspace.get_text_document(uri).version != params.text_document.version:
+            return
         ls.lint(uri)
         path = to_fs_path(uri)
         if path:
-            ls.file_changed(path, skip=uri)
+            ls.lint_dependents(os.path.abspath(path), skip=uri, near=False)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PreplintServer, params: types.DidSaveTextDocumentParams) -> None:

@@ -287,3 +287,24 @@ def test_server_without_pygls_says_how_to_install_it(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert b"preplint[lsp]" in result.stderr
+
+
+def test_positions_are_in_utf16_units(project: Path, client: LspClient) -> None:
+    script = project / "wide.py"
+    line = "import torch; note = '😀 ü'; state = torch.load('model.pt')"
+    client.open(script, text=line + "\n")
+    found = client.diagnostics_for(script)
+    assert found
+    column = line.index("torch.load")
+    # The emoji takes two UTF-16 code units: one more than its one code point.
+    assert found[0]["range"]["start"] == {"line": 0, "character": column + 1}
+
+
+def test_fast_typing_ends_with_the_newest_version_linted(project: Path, client: LspClient) -> None:
+    script = project / "script.py"
+    client.open(script, text=BAD)
+    assert codes(client.diagnostics_for(script, version=1))
+    for version in range(2, 8):
+        client.change(script, BAD + f"x = {version}\n", version=version)
+    client.change(script, GOOD, version=8)
+    assert client.diagnostics_for(script, version=8) == []
