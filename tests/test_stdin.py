@@ -151,6 +151,14 @@ def test_stdin_notebook(tmp_path: Path) -> None:
     assert "cell" in json.loads(buffer.stdout)["diagnostics"][0]
 
 
+def test_stdin_filename_without_paths_reads_stdin(tmp_path: Path) -> None:
+    result = preplint(
+        ["check", "--no-cache", "--stdin-filename", "buffer.py"], tmp_path, stdin=BAD.encode()
+    )
+    assert result.returncode == 1
+    assert b"buffer.py:2" in result.stdout
+
+
 def test_dash_without_a_filename_lints_stdin(tmp_path: Path) -> None:
     result = preplint(["check", "--no-cache", "-"], tmp_path, stdin=BAD.encode())
     assert result.returncode == 1
