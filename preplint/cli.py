@@ -6,6 +6,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -81,6 +82,11 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Config file (default: nearest pyproject.toml with [tool.preplint]).",
 )
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="Lint the text on stdin (PATHS: `-`) as if it were the file at PATH.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the facts cache.")
 @click.option(
     "--cache-dir",
@@ -125,6 +131,7 @@ def check(
     diff: bool,
     unsafe_fixes: bool,
     config_path: str | None,
+    stdin_filename: str | None,
     no_cache: bool,
     cache_dir: str | None,
     jobs: int | None,
@@ -139,9 +146,18 @@ def check(
     """Lint PATHS (files or folders; default: the current folder)."""
     from preplint.engine import lint_project
 
+    stdin_path = _stdin_path(paths, stdin_filename, fix or diff)
     paths = paths or (".",)
+    unlintable = {} if stdin_path is not None else _unlintable_paths(paths)
+    for raw, reason in unlintable.items():
+        click.echo(f"preplint: error: {raw}: {reason}", err=True)
+    paths = tuple(p for p in paths if p not in unlintable)
+    if not paths:
+        sys.exit(EXIT_ERROR)
     try:
-        config = _resolve_config(config_path, paths)
+        config = _resolve_config(
+            config_path, paths if stdin_path is None else (str(Path(stdin_path).parent),)
+        )
         selected = _codes("select", select)
         ignored = _codes("ignore", ignore)
         if selected is not None:
@@ -155,7 +171,15 @@ def check(
             from preplint.cache import FactsCache, default_cache_dir
 
             cache = FactsCache(Path(cache_dir) if cache_dir else default_cache_dir(config))
-        report = lint_project(list(paths), config, jobs=jobs, cache=cache)
+        if stdin_path is not None:
+            from preplint.engine import ReadOnlyCache, lint_text
+
+            # An editor's buffer run reads the facts cache but never writes it.
+            read_only = ReadOnlyCache(cache) if cache is not None else None
+            data = click.get_binary_stream("stdin").read()
+            report = lint_text(data, stdin_path, config, cache=read_only).report
+        else:
+            report = lint_project(list(paths), config, jobs=jobs, cache=cache)
     except PreplintError as exc:
         click.echo(f"preplint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -218,7 +242,72 @@ def check(
     else:
         text = _render(report, output_format)
     click.echo(text, nl=False)
+    if unlintable:
+        sys.exit(EXIT_ERROR)
     sys.exit(EXIT_CLEAN if exit_zero else _exit_status(report, config.fail_on))
+
+
+STDIN_DEFAULT_NAME = "stdin.py"
+
+
+def _stdin_path(paths: tuple[str, ...], stdin_filename: str | None, fixing: bool) -> str | None:
+    """The path stdin stands for when `-` is the one path (or `--stdin-filename` has none)."""
+    if "-" not in paths and (stdin_filename is None or paths):
+        if stdin_filename is not None:
+            _usage_error("--stdin-filename needs `-` as the only path")
+        return None
+    if paths != ("-",) and paths:
+        _usage_error("`-` (stdin) cannot be mixed with other paths")
+    if fixing:
+        _usage_error("--fix and --diff work on files, not on stdin")
+    name = stdin_filename or STDIN_DEFAULT_NAME
+    reason = _unlintable_suffix(name)
+    if reason is not None:
+        _usage_error(f"--stdin-filename {name}: {reason}")
+    return name
+
+
+def _usage_error(message: str) -> NoReturn:
+    click.echo(f"preplint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _unlintable_paths(paths: tuple[str, ...]) -> dict[str, str]:
+    """Paths named on the command line that preplint cannot lint, with the reason for each.
+
+    A folder is walked for .py and .ipynb files; a file named explicitly must be one of
+    those (or have no suffix, like a script run through its shebang). Anything else would
+    otherwise pass silently as "0 files".
+    """
+    out: dict[str, str] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_symlink() and not path.exists():
+            out[raw] = "broken symbolic link"
+            continue
+        if not path.exists() or path.is_dir():
+            continue  # a missing path is reported by discovery; a folder is walked
+        special = ("/dev/", "/proc/")
+        named = os.path.abspath(raw)
+        if named.startswith(special) or os.path.realpath(raw).startswith(special):
+            out[raw] = "a device, not a file (to lint stdin, use `--stdin-filename PATH -`)"
+            continue
+        if not path.is_file():
+            out[raw] = "not a regular file"
+            continue
+        reason = _unlintable_suffix(raw)
+        if reason is not None:
+            out[raw] = reason
+    return out
+
+
+def _unlintable_suffix(name: str) -> str | None:
+    from preplint.discovery import SUFFIXES
+
+    suffix = Path(name).suffix
+    if suffix in SUFFIXES or suffix == "":
+        return None
+    return f"not a Python file or notebook ({suffix}; preplint lints .py and .ipynb)"
 
 
 def _render(report: Report, output_format: str) -> str:
@@ -327,6 +416,21 @@ def confirm_command(
         click.echo(json.dumps(audit, indent=2, sort_keys=True, default=str))
     else:
         click.echo(render_audit_text(audit), nl=False)
+
+
+@main.command()
+def server() -> None:
+    """Run the language server on stdin/stdout (needs the `lsp` extra: preplint[lsp])."""
+    try:
+        from preplint.server import serve
+    except ImportError as exc:
+        click.echo(
+            f"preplint: error: the language server needs pygls ({exc.msg}); "
+            "install it with `pip install 'preplint[lsp]'`",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
+    serve()
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m preplint`

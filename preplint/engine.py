@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from preplint.cache import FactsCache
 from preplint.config import Config
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
 from preplint.facts import frameworks as fw
@@ -124,33 +125,38 @@ def extract_source(source: str, path: str) -> Parsed:
 
 
 def extract_file(file: Path, shown: str, *, prefilter: bool = True) -> Parsed:
-    empty = Suppressions({}, frozenset())
     try:
         data = file.read_bytes()
     except OSError as exc:
         return Parsed(
             shown,
             None,
-            empty,
+            Suppressions({}, frozenset()),
             _special("SYNTAX", shown, f"cannot read file: {exc.strerror or exc}"),
         )
-    if file.suffix == ".ipynb":
+    return extract_bytes(data, shown, notebook=file.suffix == ".ipynb", prefilter=prefilter)
+
+
+def extract_bytes(data: bytes, shown: str, *, notebook: bool, prefilter: bool = True) -> Parsed:
+    """One file's content, read from disk or handed over by an editor, as `extract_file` sees it."""
+    empty = Suppressions({}, frozenset())
+    if notebook:
         from preplint.notebook import NotebookError, read_notebook, syntax_diagnostic
 
         try:
-            notebook = read_notebook(data)
+            cells = read_notebook(data)
         except NotebookError as exc:
             return Parsed(
                 shown, None, empty, _special("SYNTAX", shown, f"cannot read notebook: {exc}")
             )
-        source, cell_map = notebook.source, notebook.cell_map
+        source, cell_map = cells.source, cells.cell_map
         # Broken cells are blank in `source`; the prefilter reads them as written.
-        written = source + "".join(line + "\n" for c in notebook.broken for line in c.lines)
+        written = source + "".join(line + "\n" for c in cells.broken for line in c.lines)
         if prefilter and not may_matter(written.encode("utf-8", "replace")):
             return Parsed(shown, None, parse_suppressions(source))
         parsed = _with_cells(extract_source(source, shown), cell_map)
-        if notebook.broken and parsed.problem is None:
-            parsed = replace(parsed, problem=syntax_diagnostic(shown, notebook.broken))
+        if cells.broken and parsed.problem is None:
+            parsed = replace(parsed, problem=syntax_diagnostic(shown, cells.broken))
         return parsed
     if prefilter and not may_matter(data):
         return Parsed(shown, None, empty)
@@ -700,3 +706,84 @@ def _read(file: Path) -> bytes:
         return file.read_bytes()
     except OSError as exc:
         return f"<unreadable: {exc}>".encode()
+
+
+# --- one buffer: what editors run ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BufferLint:
+    """A buffer's report, and the files on disk (display paths) that went into it."""
+
+    report: Report
+    partners: tuple[str, ...]
+    dependency_files: tuple[str, ...]
+
+
+def lint_text(
+    data: bytes,
+    path: str,
+    config: Config,
+    *,
+    overlays: dict[str, str] | None = None,
+    cache: object | None = None,
+) -> BufferLint:
+    """Lint `data` as if it were the file at `path`; nothing is written anywhere.
+
+    Partners (the scripts beside it, the modules it imports) and dependency files come from
+    disk around `path`, as in `lint_project([path])`, so the report is the one a run on the
+    saved file gives. `overlays` ({absolute path: text}) stand in for files whose editor
+    buffers differ from disk. Partners are looked up in `cache` and stored there: pass a
+    `ReadOnlyCache` (or none) to leave no trace on disk.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_text(data, path, config, overlays or {}, cache)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class ReadOnlyCache(FactsCache):
+    """Answers from another facts cache and never writes: an editor's buffer run leaves no trace."""
+
+    def __init__(self, inner: FactsCache) -> None:
+        super().__init__(inner.folder)
+        self._inner = inner
+
+    def get(self, file: Path, shown: str) -> Parsed | None:
+        return self._inner.get(file, shown)
+
+    def put(self, file: Path, parsed: Parsed) -> None:
+        return None
+
+
+def _lint_text(
+    data: bytes, path: str, config: Config, overlays: dict[str, str], cache: object | None
+) -> BufferLint:
+    file = Path(path)
+    shown = display_path(file)
+    target = extract_bytes(data, shown, notebook=file.suffix == ".ipynb")
+    root = project_root([path], config)
+    deps = dependency_files(root, [shown])
+    for dep in deps:
+        text = overlays.get(os.path.abspath(dep))
+        if text is not None:
+            deps[dep] = text
+    extra = _partners([target], config, 1, cache)
+    extra = [_overlaid(item, overlays) for item in extra]
+    report = lint_parsed([target, *extra], config, targets={shown}, dependency_files=deps)
+    return BufferLint(report, tuple(p.path for p in extra), tuple(deps))
+
+
+def _overlaid(item: Parsed, overlays: dict[str, str]) -> Parsed:
+    """A partner as its editor buffer has it, when the buffer differs from disk."""
+    text = overlays.get(os.path.abspath(item.path))
+    if text is None:
+        return item
+    parsed = extract_bytes(text.encode("utf-8"), item.path, notebook=item.path.endswith(".ipynb"))
+    # A partner that does not parse mid-edit is left out, as on disk.
+    return parsed if parsed.facts is not None else replace(item, facts=None)
