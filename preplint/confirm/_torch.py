@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,12 +62,7 @@ def _load_object(path: Path, fmt: str, trust: bool) -> Any:
         return torch.export.load(str(path))
     if fmt in ("torch-zip", "torch-legacy"):
         return torch.load(str(path), map_location="cpu", weights_only=not trust)
-    if fmt == "joblib":
-        import joblib
-
-        return joblib.load(path)
-    with path.open("rb") as handle:  # only reached with --trust-artifacts
-        return pickle.load(handle)
+    raise ValueError(f"not a torch format: {fmt}")
 
 
 def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -91,9 +85,7 @@ def _loader(fmt: str, trust: bool) -> str:
         return "torch.jit.load" + ("" if trust else " after a clean pickle scan")
     if fmt == "torch-export":
         return "torch.export.load" + ("" if trust else " after a clean pickle scan")
-    if fmt in ("torch-zip", "torch-legacy"):
-        return f"torch.load(weights_only={not trust})"
-    return "joblib.load (trusted)" if fmt == "joblib" else "pickle.load (trusted)"
+    return f"torch.load(weights_only={not trust})"
 
 
 def _kind(obj: Any) -> str:

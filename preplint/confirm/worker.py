@@ -51,7 +51,11 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         from preplint.confirm import _keras
 
         result = _keras.run(path, fmt.format, request)
-    elif fmt.framework in ("torch", "pickle"):
+    elif fmt.framework == "pickle":
+        from preplint.confirm import _pickled
+
+        result = _pickled.run(path, fmt.format, request)
+    elif fmt.framework == "torch":
         from preplint.confirm import _torch
 
         result = _torch.run(path, fmt.format, request)
