@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from preplint.confirm import safe_pickle
-from preplint.confirm._errors import short_error
+from preplint.confirm._errors import is_resource_error, short_error
 
 
 def _load(path: Path, fmt: str, trust: bool) -> Any:
@@ -37,8 +37,6 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> dict[str, Any]:
     how = loader(fmt, trust)
     try:
         obj = _load(path, fmt, trust)
-    except MemoryError:
-        raise
     except safe_pickle.RefusedGlobal as exc:
         return {
             "ok": False,
@@ -48,6 +46,8 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> dict[str, Any]:
             "(pass --trust-artifacts to load it)",
         }
     except Exception as exc:
+        if is_resource_error(exc):
+            raise  # the worker reports the limit it hit
         refused = isinstance(exc, pickle.UnpicklingError) and not trust
         return {"ok": False, "refused": refused, "loader": how, "error": short_error(exc)}
     kind = f"{type(obj).__module__}.{type(obj).__qualname__}"

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from preplint.confirm import _arrays
-from preplint.confirm._errors import guarded, short_error
+from preplint.confirm._errors import guarded, is_resource_error, short_error
 from preplint.confirm.pickle_scan import scan_pickles
 from preplint.confirm.probes import DTYPE, MODE
 
@@ -72,9 +72,9 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any],
         return refusal, None
     try:
         obj = _load_object(path, fmt, trust)
-    except MemoryError:
-        raise
     except Exception as exc:
+        if is_resource_error(exc):
+            raise  # the worker reports the limit it hit
         return {"ok": False, "error": short_error(exc), "loader": _loader(fmt, trust)}, None
     return {"ok": True, "error": None, "loader": _loader(fmt, trust), "object": _kind(obj)}, obj
 
@@ -273,9 +273,9 @@ def dtype_facts(
     for name in ("float32", "float64"):
         try:
             outputs[name] = runner(batch.astype(name))
-        except MemoryError:
-            raise
         except Exception as exc:
+            if is_resource_error(exc):
+                raise  # guarded() reports it as the limit it is, not as dtype evidence
             facts[f"{name}_error"] = short_error(exc)
     if len(outputs) == 2:
         facts["max_abs_diff"] = _arrays.max_abs_diff(outputs["float32"], outputs["float64"])

@@ -201,8 +201,8 @@ class _Obj:
     state: Any = None
 
 
-class ScanError(Exception):
-    """The stream is not a pickle we can walk to its end."""
+class ScanError(ValueError):
+    """The stream is not a pickle we can walk to its end, or it is larger than a limit."""
 
 
 class _Machine:
@@ -572,6 +572,20 @@ def open_member(archive: zipfile.ZipFile, name: str, prefix: str = "") -> IO[byt
     return cast(IO[bytes], _Bounded(archive.open(info), MEMBER_LIMIT, what))
 
 
+def read_member(archive: zipfile.ZipFile, name: str, limit: int = 64 << 20) -> bytes:
+    """A small archive member (a config, a version record) read whole, up to `limit` bytes."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise ScanError(
+            f"archive member {name} too large: {info.file_size} bytes (limit {limit >> 20} MiB)"
+        )
+    with archive.open(info) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ScanError(f"archive member {name} too large (limit {limit >> 20} MiB)")
+    return data
+
+
 def zip_kind(names: list[str]) -> str:
     """Which torch zip layout a member list shows."""
     if any(n.endswith("/archive_format") for n in names) or any("/models/" in n for n in names):
@@ -599,7 +613,9 @@ def scan_pickles(path: Path) -> PickleScan:
                 kind = _scan_stream(stream, imports)
             if compression or path.suffix == ".joblib":
                 kind = "joblib" if kind == "pickle" else kind
-    except (ScanError, ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:
+    except ScanError as exc:
+        error = str(exc)
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:
         error = f"{type(exc).__name__}: {exc}"
     torchscript = kind == "torchscript"
     unique = tuple(sorted(set(imports)))
