@@ -166,3 +166,48 @@ def test_sound_limits_are_accepted() -> None:
     options = ConfirmOptions(timeout=0.5, memory_limit_mb=64)
     assert (options.timeout, options.memory_limit_mb) == (0.5, 64)
     assert ConfirmOptions(timeout=7).timeout == 7
+
+
+@pytest.mark.slow
+def test_a_probe_that_runs_out_of_memory_is_inconclusive_with_the_limit(tmp_path: Path) -> None:
+    """A real TorchScript model whose forward pass allocates 8 GiB, under a 1024 MiB limit."""
+    torch = pytest.importorskip("torch")
+    from preplint.confirm import audit_artifact, confirm_diagnostics, render_audit_text
+    from preplint.diagnostics import Diagnostic, Severity
+
+    class Greedy(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = torch.nn.Linear(4, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            scratch = torch.ones(x.shape[0], 1 << 28, dtype=x.dtype)
+            return self.fc(x) + scratch.sum()
+
+    torch.jit.save(torch.jit.script(Greedy()), str(tmp_path / "greedy.pt"))
+    options = ConfirmOptions(timeout=120, memory_limit_mb=1024)
+    audit = audit_artifact(tmp_path / "greedy.pt", input_path=None, options=options)
+    text = render_audit_text(audit)
+    assert "dtype sensitivity: unknown: inconclusive: the probe ran out of memory" in text
+    assert "mode sensitivity: unknown: inconclusive: the probe ran out of memory" in text
+    assert "(limit 1024 MiB)" in text
+    assert audit["dtype_sensitivity"]["answer"] is None
+    findings = [
+        Diagnostic(
+            code=code,
+            name="t",
+            severity=Severity.WARNING,
+            message="m",
+            path=str(tmp_path / "predict.py"),
+            line=1,
+            column=1,
+            end_line=1,
+            end_column=2,
+            artifact="greedy.pt",
+        )
+        for code in ("DTYPE002", "MODE001")
+    ]
+    for done in confirm_diagnostics(findings, options):
+        assert done.confirmation is not None
+        assert done.confirmation.status == "inconclusive", done.confirmation
+        assert "limit 1024 MiB" in done.confirmation.evidence
