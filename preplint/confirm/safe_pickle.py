@@ -126,6 +126,52 @@ def allowed_pairs() -> frozenset[tuple[str, str]]:
     return frozenset(_PAIRS) | {_JOBLIB_WRAPPER} | _COPYREG_RECONSTRUCTOR
 
 
+def _dtype_from_state(np: Any, shell: Any, state: Any) -> Any:
+    """The dtype whose pickled state is `state`, built by numpy from a spec; refuses any other."""
+    refused = pickle.UnpicklingError("a numpy dtype state numpy itself would not write")
+    if not isinstance(state, tuple) or len(state) not in (8, 9):
+        raise refused
+    order, sub, names, fields, elsize = state[1:6]
+    try:
+        if sub is not None:
+            base, shape = sub
+            if not isinstance(base, np.dtype):
+                raise refused
+            built = np.dtype((base, shape))
+        elif names is not None:
+            if not isinstance(names, tuple) or not isinstance(fields, dict):
+                raise refused
+            spec = [fields[name] for name in names]
+            if not all(isinstance(f, tuple) and len(f) == 2 for f in spec):
+                raise refused
+            built = np.dtype(
+                {
+                    "names": list(names),
+                    "formats": [f[0] for f in spec],
+                    "offsets": [f[1] for f in spec],
+                    "itemsize": elsize,
+                }
+            )
+        elif shell.kind in "SUV" and isinstance(elsize, int):
+            built = np.dtype(f"{shell.kind}{elsize // 4 if shell.kind == 'U' else elsize}")
+        elif shell.kind in "mM" and len(state) == 9:
+            unit, count = state[8][1][:2]
+            unit = unit.decode() if isinstance(unit, bytes) else str(unit)
+            built = np.dtype(
+                f"{shell.char}8" if unit == "generic" else f"{shell.char}8[{count}{unit}]"
+            )
+        else:
+            built = np.dtype(shell.str)
+        if order in ("<", ">"):
+            built = built.newbyteorder(order)
+        same = built.__reduce__()[2] == state
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        raise refused from None
+    if not same:
+        raise refused
+    return built
+
+
 class RefusedGlobal(pickle.UnpicklingError):
     """The pickle names a global outside the exact allow-list."""
 
@@ -232,8 +278,18 @@ class RestrictedUnpickler(_PurePythonUnpickler):
             return
         import numpy as np
 
-        if type(inst) in (np.ndarray, np.dtype) or isinstance(inst, np.dtype):
-            inst.__setstate__(state)
+        if isinstance(inst, np.dtype):
+            # numpy's dtype __setstate__ trusts its input (a lying state can crash it): build
+            # the dtype the state describes from a spec instead, and accept it only if numpy
+            # would write exactly this state for it.
+            built = _dtype_from_state(np, inst, state)
+            self.stack[-1] = built
+            for key, value in list(self.memo.items()):
+                if value is inst:
+                    self.memo[key] = built
+            return
+        if type(inst) is np.ndarray:
+            inst.__setstate__(state)  # numpy checks the data's size against shape and dtype
             return
         raise pickle.UnpicklingError(f"BUILD of a {type(inst).__name__} is refused")
 
@@ -330,9 +386,46 @@ class Inflater(io.RawIOBase):
         super().close()
 
 
+class _Chunked(io.RawIOBase):
+    """Reads in steps of 16 MiB: a length a pickle claims costs memory only as data arrives."""
+
+    _STEP = 16 << 20
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._STEP
+        if size <= self._STEP:
+            return self._raw.read(size)
+        data = bytearray()
+        while len(data) < size:
+            chunk = self._raw.read(min(self._STEP, size - len(data)))
+            if not chunk:
+                break
+            data += chunk
+        return bytes(data)
+
+    def readinto(self, target: Any) -> int:
+        data = self.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._raw.readline(self._STEP if size is None or size < 0 else size)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
 def load(path: Path) -> tuple[Any, list[str]]:
     """The object in a pickle or joblib file, and the globals it resolved; raises on refusal."""
     resolved: list[str] = []
-    with open_stream(path) as stream:
-        obj = RestrictedUnpickler(stream, resolved).load()
+    with _Chunked(open_stream(path)) as stream:
+        obj = RestrictedUnpickler(cast(IO[bytes], stream), resolved).load()
     return obj, resolved
