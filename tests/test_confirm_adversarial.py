@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,7 @@ def test_dotted_global_names_are_refused(
     canary = tmp_path / "canary"
     path = dotted_name_artifact(tmp_path, canary, module)
     audit, text = _audit(path)
+    time.sleep(1)  # Popen does not wait for its child: give a `touch` that ran time to land
     assert not canary.exists()
     assert f"{module}:np.f2py.subprocess.Popen" in text
     assert "(trusted)" not in text
@@ -172,6 +174,10 @@ def test_the_artifacts_do_run_code_when_trusted(
         audit = audit_artifact(
             path, input_path=None, options=ConfirmOptions(trust_artifacts=True, timeout=120)
         )
+        for _ in range(50):  # Popen returns before its child has run
+            if (folder / "canary").exists():
+                break
+            time.sleep(0.1)
         assert (folder / "canary").exists(), (name, audit)
         assert "(trusted)" in render_audit_text(audit)
 

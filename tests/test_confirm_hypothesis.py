@@ -44,6 +44,8 @@ DANGEROUS = [
     ("io", "open"),
     ("subprocess", "Popen"),
     ("numpy", "f2py.subprocess.Popen"),
+    ("numpy", "f2py.subprocess.check_call"),
+    ("numpy", "f2py.os.system"),
     ("numpy", "load"),
     ("scipy.sparse._base", "np.f2py.subprocess.Popen"),
     ("collections", "OrderedDict.fromkeys.__self__"),
@@ -127,15 +129,8 @@ def _touch_payload(style: int) -> bytes:
         )
     if style == 2:
         return b"(" + _text(TOUCH) + b"iposix\nsystem\n"
-    return (
-        _short("numpy")
-        + _short("f2py.subprocess.Popen")
-        + b"\x93]"
-        + b"("
-        + _text("touch")
-        + _text(str(CANARY))
-        + b"e\x85R"
-    )
+    # numpy.f2py imports os: a dotted path from a listed module to os.system (which waits)
+    return _short("numpy") + _short("f2py.os.system") + b"\x93" + _text(TOUCH) + b"\x85R"
 
 
 @st.composite
