@@ -70,8 +70,10 @@ def _binbytes8(size: int) -> bytes:
 
 def _run_safe001(artifact: Path) -> dict[str, object]:
     """Confirm a SAFE001 finding on `artifact` in a fresh process; its verdict and peak RSS."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("peak RSS is read from /proc")
     code = f"""
-import json, resource
+import json
 from pathlib import Path
 from preplint.confirm import ConfirmOptions, confirm_diagnostics
 from preplint.diagnostics import Diagnostic, Severity
@@ -80,7 +82,9 @@ finding = Diagnostic(code="SAFE001", name="t", severity=Severity.WARNING, messag
     path=str(artifact.parent / "predict.py"), line=1, column=1, end_line=1, end_column=2,
     artifact=artifact.name)
 (done,) = confirm_diagnostics([finding], ConfirmOptions())
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+# Peak RSS since exec. getrusage's ru_maxrss would also count the parent's RSS at fork time.
+status = Path("/proc/self/status").read_text()
+rss = int(status.split("VmHWM:")[1].split()[0]) // 1024
 print(json.dumps({{"status": done.confirmation.status, "evidence": done.confirmation.evidence,
     "rss_mb": rss}}))
 """
