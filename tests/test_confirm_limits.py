@@ -215,3 +215,37 @@ def test_a_probe_that_runs_out_of_memory_is_inconclusive_with_the_limit(tmp_path
         assert done.confirmation is not None
         assert done.confirmation.status == "inconclusive", done.confirmation
         assert "limit 1024 MiB" in done.confirmation.evidence
+
+
+def test_keras_members_past_the_memory_limit_are_not_loaded(tmp_path: Path) -> None:
+    """A .keras archive whose weights member decompresses past the worker's memory limit."""
+    from preplint.confirm import audit_artifact, render_audit_text
+
+    config = json.dumps({"class_name": "Sequential", "config": {"layers": []}}).encode()
+    write_zip(
+        tmp_path / "bomb.keras",
+        [
+            ("config.json", config, 0, b""),
+            ("metadata.json", b'{"keras_version": "3.0.0"}', 0, b""),
+            ("model.weights.h5", b"\x89HDF\r\n\x1a\n", 96, b""),
+        ],
+    )
+    options = ConfirmOptions(timeout=120, memory_limit_mb=1024)
+    audit = audit_artifact(tmp_path / "bomb.keras", input_path=None, options=options)
+    text = render_audit_text(audit)
+    assert "model.weights.h5 too large: 1610612744 bytes (limit 1024 MiB)" in text
+    assert audit["load"]["ok"] is False
+    assert "keras" not in str(audit.get("failure") or "")
+
+
+def test_small_members_are_read_whole_and_large_ones_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    from preplint.confirm.pickle_scan import ScanError, read_member
+
+    write_zip(tmp_path / "a.zip", [("small", b"abc", 0, b""), ("big", b"", 5, b"")])
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        assert read_member(archive, "small") == b"abc"
+        with pytest.raises(ScanError, match=r"big too large: 83886080 bytes \(limit 64 MiB\)"):
+            read_member(archive, "big")
+        assert len(read_member(archive, "big", limit=100 << 20)) == 5 * _BLOCK

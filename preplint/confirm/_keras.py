@@ -158,8 +158,6 @@ def _oversized_member(path: Path, fmt: str) -> str | None:
 
 def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     """Load with compile=False, no custom objects, and safe_mode unless the user trusts artifacts."""
-    import keras
-
     trust = bool(request.get("trust"))
     config = read_config(path, fmt)
     classes = custom_classes(config)
@@ -176,6 +174,8 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any],
     if oversized:
         facts.update(ok=False, error=f"inconclusive: {oversized}")
         return facts, None
+    import keras
+
     with tempfile.TemporaryDirectory() as scratch:
         target = _loadable_path(path, fmt, Path(scratch))
         try:
