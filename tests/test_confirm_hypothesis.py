@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import shutil
 import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,9 +28,9 @@ np = pytest.importorskip("numpy")
 
 # Examples per run; PREPLINT_CANARY_SCALE=10 runs ten times as many.
 SCALE = float(os.environ.get("PREPLINT_CANARY_SCALE", "1"))
-OPCODE_EXAMPLES = int(1500 * SCALE)
-JOBLIB_EXAMPLES = int(800 * SCALE)
-WORKER_EXAMPLES = int(8 * SCALE)
+OPCODE_EXAMPLES = max(1, int(1500 * SCALE))
+JOBLIB_EXAMPLES = max(1, int(800 * SCALE))
+WORKER_EXAMPLES = max(1, int(8 * SCALE))
 
 FOLDER = Path(tempfile.mkdtemp(prefix="preplint-canary-"))
 CANARY = FOLDER / "canary"
@@ -55,6 +57,12 @@ DANGEROUS = [
     ("copyreg", "_reconstructor"),
 ]
 ALLOWED = sorted(allowed_pairs())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_folder() -> Iterator[None]:
+    yield
+    shutil.rmtree(FOLDER, ignore_errors=True)
 
 
 def _text(value: str) -> bytes:
