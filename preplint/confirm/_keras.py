@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from preplint.confirm import _arrays
-from preplint.confirm._errors import guarded, short_error
+from preplint.confirm import _arrays, _errors
+from preplint.confirm._errors import guarded, is_resource_error, short_error
+from preplint.confirm.pickle_scan import read_member
 from preplint.confirm.probes import DTYPE, LOAD, MODE, PREPROCESSING, SAFE_MODE
 from preplint.confirm.registration import find_registration
 
@@ -58,7 +59,7 @@ def read_config(path: Path, fmt: str) -> dict[str, Any] | None:
     try:
         if fmt == "keras-v3":
             with zipfile.ZipFile(path) as archive:
-                loaded = json.loads(archive.read("config.json"))
+                loaded = json.loads(read_member(archive, "config.json"))
                 return loaded if isinstance(loaded, dict) else None
         import h5py
 
@@ -140,10 +141,23 @@ def _import_registering_modules(
     return imported
 
 
+def _oversized_member(path: Path, fmt: str) -> str | None:
+    """A .keras member that decompresses past the worker's memory limit, which Keras would read."""
+    limit = _errors.memory_limit_mb
+    if fmt != "keras-v3" or not limit:
+        return None
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.file_size > limit << 20:
+                return (
+                    f"archive member {info.filename} too large: {info.file_size} bytes "
+                    f"(limit {limit} MiB)"
+                )
+    return None
+
+
 def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     """Load with compile=False, no custom objects, and safe_mode unless the user trusts artifacts."""
-    import keras
-
     trust = bool(request.get("trust"))
     config = read_config(path, fmt)
     classes = custom_classes(config)
@@ -156,6 +170,12 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any],
         "missing": [],
         "unsafe_refused": False,
     }
+    oversized = _oversized_member(path, fmt)
+    if oversized:
+        facts.update(ok=False, error=f"inconclusive: {oversized}")
+        return facts, None
+    import keras
+
     with tempfile.TemporaryDirectory() as scratch:
         target = _loadable_path(path, fmt, Path(scratch))
         try:
@@ -163,6 +183,8 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any],
             facts.update(ok=True, error=None)
             return facts, model
         except Exception as exc:  # any failure to load is the probe's evidence
+            if is_resource_error(exc):
+                raise  # the worker reports the limit it hit
             message = str(exc)
             facts.update(
                 ok=False, error=short_error(exc), missing=sorted(set(_MISSING.findall(message)))
@@ -292,6 +314,8 @@ def dtype_facts(model: Any, batch: Any, signature: list[dict[str, Any]]) -> dict
         try:
             outputs[name] = _run(model, batch.astype(name), False)
         except Exception as exc:
+            if is_resource_error(exc):
+                raise  # guarded() reports it as the limit it is, not as dtype evidence
             facts[f"{name}_error"] = short_error(exc)
     if len(outputs) == 2:
         facts["max_abs_diff"] = _arrays.max_abs_diff(outputs["float32"], outputs["float64"])

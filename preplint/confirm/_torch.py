@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from preplint.confirm import _arrays
-from preplint.confirm._errors import guarded, short_error
+from preplint.confirm._errors import guarded, is_resource_error, short_error
 from preplint.confirm.pickle_scan import scan_pickles
 from preplint.confirm.probes import DTYPE, MODE
 
@@ -63,12 +62,7 @@ def _load_object(path: Path, fmt: str, trust: bool) -> Any:
         return torch.export.load(str(path))
     if fmt in ("torch-zip", "torch-legacy"):
         return torch.load(str(path), map_location="cpu", weights_only=not trust)
-    if fmt == "joblib":
-        import joblib
-
-        return joblib.load(path)
-    with path.open("rb") as handle:  # only reached with --trust-artifacts
-        return pickle.load(handle)
+    raise ValueError(f"not a torch format: {fmt}")
 
 
 def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -78,9 +72,9 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any],
         return refusal, None
     try:
         obj = _load_object(path, fmt, trust)
-    except MemoryError:
-        raise
     except Exception as exc:
+        if is_resource_error(exc):
+            raise  # the worker reports the limit it hit
         return {"ok": False, "error": short_error(exc), "loader": _loader(fmt, trust)}, None
     return {"ok": True, "error": None, "loader": _loader(fmt, trust), "object": _kind(obj)}, obj
 
@@ -91,9 +85,7 @@ def _loader(fmt: str, trust: bool) -> str:
         return "torch.jit.load" + ("" if trust else " after a clean pickle scan")
     if fmt == "torch-export":
         return "torch.export.load" + ("" if trust else " after a clean pickle scan")
-    if fmt in ("torch-zip", "torch-legacy"):
-        return f"torch.load(weights_only={not trust})"
-    return "joblib.load (trusted)" if fmt == "joblib" else "pickle.load (trusted)"
+    return f"torch.load(weights_only={not trust})"
 
 
 def _kind(obj: Any) -> str:
@@ -281,9 +273,9 @@ def dtype_facts(
     for name in ("float32", "float64"):
         try:
             outputs[name] = runner(batch.astype(name))
-        except MemoryError:
-            raise
         except Exception as exc:
+            if is_resource_error(exc):
+                raise  # guarded() reports it as the limit it is, not as dtype evidence
             facts[f"{name}_error"] = short_error(exc)
     if len(outputs) == 2:
         facts["max_abs_diff"] = _arrays.max_abs_diff(outputs["float32"], outputs["float64"])

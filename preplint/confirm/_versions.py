@@ -8,6 +8,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from preplint.confirm.pickle_scan import read_member
+
 _FRAMEWORK_PACKAGE = {"keras": "keras", "torch": "torch", "tensorflow": "tensorflow"}
 
 
@@ -25,7 +27,7 @@ def installed_version(framework: str) -> str | None:
 def _keras_v3(path: Path) -> dict[str, Any]:
     with zipfile.ZipFile(path) as archive:
         metadata = (
-            json.loads(archive.read("metadata.json"))
+            json.loads(read_member(archive, "metadata.json"))
             if "metadata.json" in archive.namelist()
             else {}
         )
@@ -67,9 +69,11 @@ def _torch_zip(path: Path) -> dict[str, Any]:
                 "archive_format",
                 "archive_version",
             ):
-                facts["records"][leaf] = archive.read(name).decode(errors="replace").strip()
+                facts["records"][leaf] = (
+                    read_member(archive, name, 4096).decode(errors="replace").strip()
+                )
             elif "/models/" in name and name.endswith(".json") and facts["saved"] is None:
-                program = json.loads(archive.read(name))
+                program = json.loads(read_member(archive, name))
                 if isinstance(program, dict) and program.get("torch_version"):
                     facts["saved"] = program["torch_version"]
                     facts["source"] = f"{leaf} torch_version"

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
+from preplint.confirm.safe_pickle import Inflater
+
 # Exact names a pickle may import without running anything beyond building data.
 _SAFE_NAMES = frozenset(
     {
@@ -58,6 +60,8 @@ _SAFE_NAMES = frozenset(
         "numpy._core.multiarray._reconstruct",
         "numpy.core.multiarray.scalar",
         "numpy._core.multiarray.scalar",
+        "numpy._core.numeric._frombuffer",
+        "numpy.core.numeric._frombuffer",
         "numpy.ma.core._mareconstruct",
         "numpy.random._pickle.__randomstate_ctor",
         "numpy.random._pickle.__generator_ctor",
@@ -68,10 +72,9 @@ _SAFE_NAMES = frozenset(
         "numpy.random._pcg64.PCG64",
         "numpy.random._philox.Philox",
         "numpy.random._sfc64.SFC64",
-        # joblib's array wrappers (arrays follow them as raw bytes)
+        # joblib's array wrapper (the array follows it as raw bytes); its legacy NDArrayWrapper names
+        # another file to unpickle and is not listed
         "joblib.numpy_pickle.NumpyArrayWrapper",
-        "joblib.numpy_pickle_compat.NDArrayWrapper",
-        "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper",
         # torch tensor rebuilds (the same family torch's weights_only unpickler accepts)
         "torch._utils._rebuild_tensor",
         "torch._utils._rebuild_tensor_v2",
@@ -103,6 +106,7 @@ _NUMPY_SCALARS = re.compile(
     r"|datetime64|timedelta64|longlong|ulonglong|intc|uintc|half|single|double|longdouble)"
 )
 _NUMPY_DTYPE_CLASS = re.compile(r"numpy\.dtypes\.\w+DType")
+_FIXED_DTYPE = re.compile(r"([biufc])(1|2|4|8|16|32)|([Mm])8")
 _TORCH_STORAGE = re.compile(r"torch\.(\w+Storage)")
 _TORCH_DTYPE = re.compile(
     r"torch\.(u?int(8|16|32|64)|float(16|32|64)|bfloat16|half|double|long|short|bool|cfloat"
@@ -118,11 +122,22 @@ _DENIED_PREFIXES = ("sklearn.utils._testing", "sklearn.utils.estimator_checks", 
 _TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _TORCH_LEGACY_PICKLES = 5
 
-_MAX_DECOMPRESSED = 4 << 30  # a decompression bomb stops the scan, it does not fill memory
+# Limits that keep the linter's own process small whatever the artifact holds.
+MEMBER_LIMIT = 1 << 30  # decompressed bytes of one archive member or compressed pickle
+_KEEP = 4096  # longer string/bytes arguments are skipped, not held: names and codes are short
+_MAX_LINE = 1 << 16  # text-protocol arguments end at a newline within this many bytes
+_MAX_LIVE = 2_000_000  # symbolic stack and memo entries
+_MAX_DICT = 64  # items a symbolic dict keeps (joblib wrapper and dtype states are small)
 
 
 def is_allowed(name: str, *, torchscript: bool = False) -> bool:
-    """Whether importing `module.name` while unpickling only builds data."""
+    """Whether importing `module.name` while unpickling only builds data.
+
+    A dotted attribute path (recorded as `module:a.b`) is never allowed: the unpickler would
+    follow it out of the module, into whatever that module imported.
+    """
+    if not all(part.isidentifier() for part in name.split(".")):
+        return False
     if name in _SAFE_NAMES:
         return True
     if torchscript and name.startswith("__torch__."):
@@ -186,8 +201,8 @@ class _Obj:
     state: Any = None
 
 
-class ScanError(Exception):
-    """The stream is not a pickle we can walk to its end."""
+class ScanError(ValueError):
+    """The stream is not a pickle we can walk to its end, or it is larger than a limit."""
 
 
 class _Machine:
@@ -202,20 +217,20 @@ class _Machine:
     def run(self, stream: IO[bytes]) -> None:
         """Walk one pickle up to its STOP; raw joblib array bytes are skipped on the way."""
         while True:
-            stopped = False
-            for opcode, arg, _ in pickletools.genops(stream):
-                self.step(opcode, arg)
-                if opcode.name == "STOP":
-                    stopped = True
-                    break
-                if opcode.name == "BUILD" and _is_joblib_wrapper(self.stack[-1]):
-                    # genops restarts after the skip; it reads opcodes lazily from the stream.
-                    _skip_joblib_array(self.stack[-1], stream, self.imports)
-                    break
-            else:
+            code = stream.read(1)
+            if not code:
                 raise ScanError("pickle ends without STOP")
-            if stopped:
+            try:
+                opcode = _OPCODES[code[0]]
+            except KeyError:
+                raise ScanError(f"not a pickle opcode: {code!r}") from None
+            self.step(opcode, _read_arg(opcode, stream))
+            if opcode.name == "STOP":
                 return
+            if opcode.name == "BUILD" and self.stack and _is_joblib_wrapper(self.stack[-1]):
+                _skip_joblib_array(self.stack[-1], stream, self.imports)
+            if len(self.stack) + len(self.memo) > _MAX_LIVE:
+                raise ScanError(f"pickle too large to scan (over {_MAX_LIVE} live objects)")
 
     def pop_to_mark(self) -> list[Any]:
         items: list[Any] = []
@@ -233,10 +248,12 @@ class _Machine:
         return self.stack.pop()
 
     def record(self, module: Any, name: Any) -> _Global:
-        if isinstance(module, str) and isinstance(name, str):
+        if not isinstance(module, str) or not isinstance(name, str):
+            full = "<unresolved STACK_GLOBAL>"
+        elif name.isidentifier() and all(p.isidentifier() for p in module.split(".")):
             full = f"{module}.{name}"
         else:
-            full = "<unresolved STACK_GLOBAL>"
+            full = f"{module}:{name}"  # a dotted or odd name: shown as it is, never allowed
         self.imports.append(full)
         return _Global(full)
 
@@ -274,7 +291,7 @@ class _Machine:
         elif name in ("SETITEM", "SETITEMS"):
             items = self.pop_to_mark() if name == "SETITEMS" else [self.pop(), self.pop()][::-1]
             target = self.stack[-1] if self.stack else None
-            if isinstance(target, dict):
+            if isinstance(target, dict) and len(target) < _MAX_DICT:
                 target.update(_pairs_to_dict(items))
         elif name in ("REDUCE", "NEWOBJ"):
             args = self.pop()
@@ -352,13 +369,20 @@ def _dtype_itemsize(dtype: Any) -> tuple[int, bool]:
     if code.startswith("O"):
         return 0, True
     state = dtype.state if isinstance(dtype.state, tuple) else ()
-    if len(state) > 5 and isinstance(state[5], int) and state[5] > 0:
-        return state[5], False  # flexible types (str, bytes, void) carry their size here
-    digits = re.search(r"\d+", code)
-    if not digits:
+    claimed = state[5] if len(state) > 5 and isinstance(state[5], int) else -1
+    if code[:1] in ("S", "U", "V"):
+        # numpy takes a flexible type's size (str, bytes, void) from the state.
+        if claimed < 0:
+            raise ScanError(f"joblib array of dtype {code!r} without an item size")
+        return claimed, False
+    fixed = _FIXED_DTYPE.fullmatch(code)
+    if not fixed:
         raise ScanError(f"joblib array of unsupported dtype {code!r}")
-    size = int(digits.group())
-    return (size * 4 if code.startswith("U") else size), False
+    size = int(fixed.group(2) or 8)
+    if claimed not in (-1, 0, size):
+        # numpy ignores the state's size for fixed types; a reader believing it would misread.
+        raise ScanError(f"joblib array dtype {code!r} claims {claimed} bytes per item")
+    return size, False
 
 
 def _skip_joblib_array(wrapper: _Obj, stream: IO[bytes], imports: list[str]) -> None:
@@ -385,55 +409,123 @@ def _skip(stream: IO[bytes], size: int) -> None:
     while size > 0:
         chunk = stream.read(min(size, 1 << 20))
         if not chunk:
-            raise ScanError("truncated joblib array data")
+            raise ScanError("truncated pickle data")
         size -= len(chunk)
 
 
-class _ZlibReader(io.RawIOBase):
-    """A read-only stream over zlib data (joblib's default compressor)."""
+_OPCODES = {ord(op.code): op for op in pickletools.opcodes}
 
-    def __init__(self, raw: IO[bytes]) -> None:
+
+class _Skipped:
+    """A string or bytes argument too long to keep: only its length is known."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __repr__(self) -> str:
+        return f"<{self.size} bytes skipped>"
+
+
+# Arguments whose length prefix can announce any size: (prefix bytes, signed).
+_SIZED_ARGS = {
+    "string4": (4, True),
+    "bytes4": (4, False),
+    "unicodestring4": (4, False),
+    "long4": (4, True),
+    "bytes8": (8, False),
+    "bytearray8": (8, False),
+    "unicodestring8": (8, False),
+}
+
+
+def _read_arg(opcode: pickletools.OpcodeInfo, stream: IO[bytes]) -> Any:
+    """The opcode's argument, read with bounded memory: long strings are skipped, not held."""
+    if opcode.arg is None:
+        return None
+    sized = _SIZED_ARGS.get(opcode.arg.name)
+    if sized is None:
+        return opcode.arg.reader(stream)
+    width, signed = sized
+    prefix = stream.read(width)
+    if len(prefix) != width:
+        raise ScanError("truncated pickle argument")
+    size = int.from_bytes(prefix, "little", signed=signed)
+    if size < 0:
+        raise ScanError(f"{opcode.name} with a negative length")
+    if size > _KEEP:
+        _skip(stream, size)
+        return _Skipped(size)
+    return opcode.arg.reader(io.BytesIO(prefix + stream.read(size)))
+
+
+class _Bounded(io.RawIOBase):
+    """Reads at most `limit` bytes of `raw`; lines end within _MAX_LINE bytes."""
+
+    def __init__(self, raw: IO[bytes], limit: int | None, what: str) -> None:
         self._raw = raw
-        self._inflate = zlib.decompressobj()
-        self._buffer = b""
-        self._total = 0
+        self._limit = limit if limit is not None else 1 << 62
+        self._left = self._limit
+        self._what = what
 
     def readable(self) -> bool:
         return True
 
-    def tell(self) -> int:
-        return self._total
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+    def _over(self) -> ScanError:
+        limit = self._limit >> 20
+        return ScanError(f"{self._what} too large: over {limit} MiB (limit {limit} MiB)")
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = 1 << 20
+        if size > self._left:
+            data = self._raw.read(self._left + 1)
+            if len(data) > self._left:
+                raise self._over()
+        else:
+            data = self._raw.read(size)
+        self._left -= len(data)
+        return data
 
     def readinto(self, target: Any) -> int:
-        while not self._buffer and not self._inflate.eof:
-            data = self._raw.read(1 << 16)
-            self._buffer = self._inflate.decompress(data) if data else self._inflate.flush()
-            if not data and not self._buffer:
+        data = self.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = bytearray()
+        while not line.endswith(b"\n"):
+            if len(line) >= _MAX_LINE:
+                raise ScanError(f"pickle text argument longer than {_MAX_LINE} bytes")
+            char = self.read(1)
+            if not char:
                 break
-        size = min(len(target), len(self._buffer))
-        target[:size] = self._buffer[:size]
-        self._buffer = self._buffer[size:]
-        self._total += size
-        if self._total > _MAX_DECOMPRESSED:
-            raise ScanError("decompressed data exceeds 4 GiB")
-        return size
+            line += char
+        return bytes(line)
 
 
 def _open_decompressed(path: Path) -> tuple[IO[bytes], str]:
-    """The file as a byte stream, through the compressor joblib may have used."""
+    """The file as a bounded byte stream, through the compressor joblib may have used."""
     with path.open("rb") as handle:
         head = handle.read(6)
+    raw: IO[bytes]
     if head.startswith(b"\x1f\x8b"):
-        return cast(IO[bytes], gzip.open(path, "rb")), "gzip"
-    if head.startswith(b"BZh"):
-        return bz2.open(path, "rb"), "bz2"
-    if head.startswith(b"\xfd7zXZ") or head.startswith(b"\x5d\x00\x00"):
-        return lzma.open(path, "rb"), "lzma"
-    if head[:1] == b"\x78" and head[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
-        return io.BufferedReader(_ZlibReader(path.open("rb"))), "zlib"
-    if head.startswith(b"\x04\x22\x4d\x18"):
+        raw, compression = cast(IO[bytes], gzip.open(path, "rb")), "gzip"  # noqa: SIM115
+    elif head.startswith(b"BZh"):
+        raw, compression = bz2.open(path, "rb"), "bz2"  # noqa: SIM115
+    elif head.startswith(b"\xfd7zXZ") or head.startswith(b"\x5d\x00\x00"):
+        raw, compression = lzma.open(path, "rb"), "lzma"  # noqa: SIM115
+    elif head[:1] == b"\x78" and head[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
+        raw, compression = io.BufferedReader(Inflater(path.open("rb"))), "zlib"
+    elif head.startswith(b"\x04\x22\x4d\x18"):
         raise ScanError("lz4-compressed pickle: cannot be scanned without lz4")
-    return path.open("rb"), ""
+    else:
+        return cast(IO[bytes], _Bounded(path.open("rb"), None, str(path))), ""
+    bounded = _Bounded(raw, MEMBER_LIMIT, f"decompressed {compression} stream")
+    return cast(IO[bytes], bounded), compression
 
 
 def _scan_stream(stream: IO[bytes], imports: list[str]) -> str:
@@ -457,15 +549,41 @@ def _scan_zip(
     """Scan the archive's pickles, and those of torch archives nested in it (export samples)."""
     for member in _zip_pickles(archive):
         members.append(prefix + member)
-        with archive.open(member) as stream:
+        with open_member(archive, member, prefix) as stream:
             _Machine(imports).run(stream)
     for member in archive.namelist():
         if member.endswith((".pt", ".pth")) and not prefix:
-            with archive.open(member) as stream:
-                data = stream.read()
-            if data.startswith(b"PK\x03\x04"):
-                with zipfile.ZipFile(io.BytesIO(data)) as nested:
-                    _scan_zip(nested, member + "!", imports, members)
+            with open_member(archive, member, prefix) as stream:
+                if stream.read(4) != b"PK\x03\x04":
+                    continue
+            # zipfile reads the nested archive by seeking in the member: streamed, never whole.
+            with archive.open(member) as raw, zipfile.ZipFile(raw) as nested:
+                _scan_zip(nested, member + "!", imports, members)
+
+
+def open_member(archive: zipfile.ZipFile, name: str, prefix: str = "") -> IO[bytes]:
+    """An archive member as a stream that stops at MEMBER_LIMIT decompressed bytes."""
+    info = archive.getinfo(name)
+    what = f"archive member {prefix}{name}"
+    if info.file_size > MEMBER_LIMIT:
+        raise ScanError(
+            f"{what} too large: {info.file_size} bytes (limit {MEMBER_LIMIT >> 20} MiB)"
+        )
+    return cast(IO[bytes], _Bounded(archive.open(info), MEMBER_LIMIT, what))
+
+
+def read_member(archive: zipfile.ZipFile, name: str, limit: int = 64 << 20) -> bytes:
+    """A small archive member (a config, a version record) read whole, up to `limit` bytes."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise ScanError(
+            f"archive member {name} too large: {info.file_size} bytes (limit {limit >> 20} MiB)"
+        )
+    with archive.open(info) as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ScanError(f"archive member {name} too large (limit {limit >> 20} MiB)")
+    return data
 
 
 def zip_kind(names: list[str]) -> str:
@@ -495,7 +613,9 @@ def scan_pickles(path: Path) -> PickleScan:
                 kind = _scan_stream(stream, imports)
             if compression or path.suffix == ".joblib":
                 kind = "joblib" if kind == "pickle" else kind
-    except (ScanError, ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:
+    except ScanError as exc:
+        error = str(exc)
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:
         error = f"{type(exc).__name__}: {exc}"
     torchscript = kind == "torchscript"
     unique = tuple(sorted(set(imports)))

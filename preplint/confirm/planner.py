@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from preplint.confirm import probes as probe_names
+from preplint.confirm.limits import check_memory_limit, check_timeout
 from preplint.confirm.pickle_scan import PickleScan, scan_pickles
 from preplint.confirm.probes import (
     PICKLE,
@@ -35,6 +36,11 @@ class ConfirmOptions:
     trust_artifacts: bool = False
     timeout: float = 60.0
     memory_limit_mb: int = 4096
+
+    def __post_init__(self) -> None:
+        """Reject limits that limit nothing (NaN, infinity, zero, negative): LimitError."""
+        check_timeout(self.timeout)
+        check_memory_limit(self.memory_limit_mb)
 
 
 def candidate_paths(diagnostic: Diagnostic, options: ConfirmOptions | None = None) -> list[Path]:
@@ -93,7 +99,9 @@ def _refused_by_scan(
     """Why an artifact must not reach a loader: its pickles import unlisted globals."""
     if options.trust_artifacts or scan is None or scan.safe:
         return None
-    what = ", ".join(scan.disallowed[:6]) or scan.error or "unreadable pickle"
+    if not scan.disallowed:
+        return f"not loaded: the pickle scan stopped: {scan.error}"
+    what = ", ".join(scan.disallowed[:6])
     nature = "a TorchScript archive runs its own code; " if fmt.format == "torchscript" else ""
     return f"not loaded: {nature}its pickles import {what} (pass --trust-artifacts to load it)"
 

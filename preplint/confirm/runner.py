@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import preplint
+from preplint.confirm.limits import check_memory_limit, check_timeout
 
 # Text in a dying worker's stderr that means it ran out of memory, whichever layer noticed.
 _OOM_MARKERS = (
@@ -50,7 +51,7 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def apply_memory_limit(limit_mb: int) -> None:
+def apply_memory_limit(limit_mb: object) -> int:
     """Cap this process's data segment; the worker calls it before importing any framework.
 
     RLIMIT_DATA (Linux >= 4.7 counts heap and private anonymous mappings) rather than
@@ -60,15 +61,15 @@ def apply_memory_limit(limit_mb: int) -> None:
     of data segment, torch ~220 MB. The worker applies it itself rather than through a
     preexec_fn, which is unsafe while the planner's threads start several workers at once.
     """
+    megabytes = check_memory_limit(limit_mb)
     try:
         import resource
     except ImportError:  # not POSIX: no limit to apply
-        return
-    if limit_mb <= 0:
-        return
-    limit = limit_mb * 1024 * 1024
+        return megabytes
+    limit = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not write a core file
+    return megabytes
 
 
 def _failure_from_exit(returncode: int, stderr: str, limit_mb: int) -> str:
@@ -77,7 +78,7 @@ def _failure_from_exit(returncode: int, stderr: str, limit_mb: int) -> str:
     if tail and any(marker in stderr for marker in _OOM_MARKERS):
         return f"out of memory (limit {limit_mb} MiB): {tail.splitlines()[-1]}"
     if returncode == -signal.SIGKILL:  # what a kernel or container out-of-memory killer sends
-        return "out of memory: the worker was killed by SIGKILL"
+        return f"out of memory (limit {limit_mb} MiB): the worker was killed by SIGKILL"
     if returncode < 0:
         name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else "?"
         return f"worker killed by signal {name}: {tail or 'no output'}"
@@ -85,9 +86,14 @@ def _failure_from_exit(returncode: int, stderr: str, limit_mb: int) -> str:
 
 
 def run_worker(request: dict[str, Any], *, timeout: float, memory_limit_mb: int) -> WorkerOutcome:
-    """Send `request` to a fresh worker and return its response, never raising on its failure."""
+    """Send `request` to a fresh worker and return its response, never raising on its failure.
+
+    Raises LimitError (a usage error) first when `timeout` or `memory_limit_mb` limits nothing.
+    """
     import time
 
+    timeout = check_timeout(timeout)
+    memory_limit_mb = check_memory_limit(memory_limit_mb)
     started = time.monotonic()
     # The worker starts in preplint's own folder, not the project's: `python -m` puts the
     # working directory on sys.path, and a project's `keras.py` must not shadow the framework.

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from preplint.confirm import _errors
+from preplint.confirm._errors import short_error
 from preplint.confirm.probes import VERSION, detect_format
 from preplint.confirm.runner import apply_memory_limit
 
@@ -51,7 +53,11 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         from preplint.confirm import _keras
 
         result = _keras.run(path, fmt.format, request)
-    elif fmt.framework in ("torch", "pickle"):
+    elif fmt.framework == "pickle":
+        from preplint.confirm import _pickled
+
+        result = _pickled.run(path, fmt.format, request)
+    elif fmt.framework == "torch":
         from preplint.confirm import _torch
 
         result = _torch.run(path, fmt.format, request)
@@ -66,12 +72,13 @@ def main() -> None:
     out = _claim_stdout()
     try:
         request = json.loads(sys.stdin.read())
-        apply_memory_limit(int(request.get("memory_limit_mb", 0)))
+        _errors.memory_limit_mb = apply_memory_limit(request.get("memory_limit_mb"))
         response = handle(request)
-    except MemoryError:
-        response = {"error": "MemoryError", "out_of_memory": True}
     except Exception as exc:  # reported to the planner as an inconclusive confirmation
-        response = {"error": f"{type(exc).__name__}: {exc}"}
+        if _errors.is_resource_error(exc):
+            response = {"error": short_error(exc), "out_of_memory": True}
+        else:
+            response = {"error": f"{type(exc).__name__}: {exc}"}
     out.write(json.dumps(response, default=str) + "\n")
     out.flush()
 
