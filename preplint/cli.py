@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+import traceback
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +17,28 @@ from preplint.diagnostics import Report, Severity
 from preplint.errors import PreplintError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _PositiveSeconds(click.ParamType):
+    """A finite number of seconds above zero: `nan` and `inf` would never stop a worker."""
+
+    name = "seconds"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float) and math.isfinite(value) and value > 0:
+            return value
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or seconds <= 0:
+            self.fail(f"{value!r} is not a finite number of seconds above 0", param, ctx)
+        return seconds
+
+
+POSITIVE_SECONDS = _PositiveSeconds()
 
 
 def _codes(option: str, value: str | None) -> tuple[str, ...] | None:
@@ -41,7 +65,37 @@ def _exit_status(report: Report, fail_on: Severity) -> int:
     return EXIT_CLEAN
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Guarded(click.Group):
+    """Turns a bug into one stderr line and exit 2: a traceback exiting 1 reads as findings in CI."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            click.echo(f"preplint: internal error: {_describe(exc)}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+def _describe(exc: BaseException) -> str:
+    """`Type: message (at module.py:line)`: where a bug report needs to start, on one line."""
+    detail = " ".join(traceback.format_exception_only(type(exc), exc)[-1].split())
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        last = frames[-1]
+        detail += f" (at {os.path.basename(last.filename)}:{last.lineno})"
+    return detail
+
+
+def _report_internal(report: Report) -> None:
+    """Each INTERNAL finding also on stderr, naming its file, whatever the output format."""
+    for d in report.diagnostics:
+        if d.code == "INTERNAL":
+            click.echo(f"preplint: internal error: {d.path}: {d.message}", err=True)
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="preplint")
 def main() -> None:
     """preplint: finds the code that makes a reloaded model predict differently."""
@@ -105,7 +159,7 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--confirm-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE_SECONDS,
     help="Seconds each confirmation worker may run.",
 )
 @click.option(
@@ -159,6 +213,7 @@ def check(
     except PreplintError as exc:
         click.echo(f"preplint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    _report_internal(report)
 
     if fix or diff:
         from preplint.fix import apply_fixes, write_fixes
@@ -276,7 +331,7 @@ def rule(code: str | None) -> None:
 @click.option("--trust-artifacts", is_flag=True, help="Allow loading code stored in the artifact.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE_SECONDS,
     default=60.0,
     show_default=True,
     help="Seconds before the worker is stopped.",

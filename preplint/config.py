@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,8 +203,13 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
     if not isinstance(roots, list) or not all(isinstance(r, str) for r in roots):
         raise ConfigError(f"{where} artifact-roots: expected a list of folders")
     timeout = table.get("confirm-timeout", 60.0)
-    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-        raise ConfigError(f"{where} confirm-timeout: expected a positive number of seconds")
+    if (
+        not isinstance(timeout, (int, float))
+        or isinstance(timeout, bool)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise ConfigError(f"{where} confirm-timeout: expected a finite, positive number of seconds")
     memory = table.get("confirm-memory-mb", 4096)
     if not isinstance(memory, int) or isinstance(memory, bool) or memory < 64:
         raise ConfigError(
