@@ -213,6 +213,8 @@ def check(
     except PreplintError as exc:
         click.echo(f"preplint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    for note in report.notes:
+        click.echo(f"preplint: warning: {note}", err=True)
     _report_internal(report)
 
     if fix or diff:
@@ -241,7 +243,7 @@ def check(
                 f"Fixed {len(outcome.fixed)} finding{'s' if len(outcome.fixed) != 1 else ''}.",
                 err=True,
             )
-        report = Report(report.files, remaining)
+        report = Report(report.files, remaining, report.notes)
 
     if confirm:
         from preplint.confirm import ConfirmOptions, confirm_diagnostics
@@ -253,7 +255,9 @@ def check(
             timeout=confirm_timeout or config.confirm_timeout,
             memory_limit_mb=memory_limit_mb or config.confirm_memory_mb,
         )
-        report = Report(report.files, tuple(confirm_diagnostics(report.diagnostics, options)))
+        report = Report(
+            report.files, tuple(confirm_diagnostics(report.diagnostics, options)), report.notes
+        )
     else:
         options = None
 

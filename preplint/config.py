@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,7 @@ class Config:
 
     def relative(self, path: str) -> str:
         try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            return resolved(Path(path)).relative_to(resolved(self.root)).as_posix()
         except ValueError:
             return Path(path).as_posix()
 
@@ -95,6 +96,12 @@ class Config:
             if _glob(rel, pattern) or any(fnmatch.fnmatchcase(part, pattern) for part in parts):
                 return True
         return False
+
+
+def resolved(path: Path) -> Path:
+    """The absolute path with links followed as far as they go: a symlink loop or a
+    dangling link is left unresolved instead of raising (`Path.resolve` raises on loops)."""
+    return Path(os.path.realpath(path))
 
 
 def _glob(rel: str, pattern: str) -> bool:
@@ -135,7 +142,7 @@ def parse_codes(values: Any, where: str) -> tuple[str, ...]:
 
 def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml with a [tool.preplint] table, from `start` upwards."""
-    current = start.resolve()
+    current = resolved(start)
     if current.is_file():
         current = current.parent
     for folder in (current, *current.parents):
@@ -224,6 +231,6 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
         artifact_roots=tuple(roots),
         confirm_timeout=float(timeout),
         confirm_memory_mb=memory,
-        root=path.parent.resolve(),
+        root=resolved(path.parent),
         source=str(path),
     )

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from preplint.config import Config
+from preplint.config import Config, resolved
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
 from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts, Function
@@ -384,11 +384,12 @@ def lint_paths(
 ) -> Report:
     from preplint.discovery import discover
 
-    files = discover(list(paths), config)
+    notes: list[str] = []
+    files = discover(list(paths), config, notes)
     pairs = [(f, display_path(f)) for f in files]
     jobs = jobs or default_jobs()
     parsed = extract_all(pairs, jobs=jobs, cache=cache)
-    return lint_parsed(parsed, config, jobs=jobs)
+    return replace(lint_parsed(parsed, config, jobs=jobs), notes=tuple(notes))
 
 
 def lint_sources(sources: dict[str, str], config: Config | None = None) -> Report:
@@ -427,7 +428,7 @@ def project_root(paths: Sequence[str], config: Config) -> Path:
     """The folder the project index may read: the config's folder, else the nearest project marker."""
     if config.source is not None:
         return config.root
-    start = Path(paths[0]).resolve() if paths else Path.cwd()
+    start = resolved(Path(paths[0])) if paths else Path.cwd()
     if start.is_file():
         start = start.parent
     for folder in (start, *start.parents):
@@ -444,7 +445,7 @@ def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
     """
     folders: set[Path] = {root}
     for name in files:
-        folder = Path(name).resolve().parent
+        folder = resolved(Path(name)).parent
         while True:
             folders.add(folder)
             if folder == root or root not in folder.parents:
@@ -628,7 +629,8 @@ def _lint_project(
     from preplint.discovery import discover
 
     jobs = jobs or default_jobs()
-    files = discover(list(paths), config)
+    notes: list[str] = []
+    files = discover(list(paths), config, notes)
     pairs = [(f, display_path(f)) for f in files]
     root = project_root(paths, config)
     deps = dependency_files(root, [shown for _, shown in pairs])
@@ -645,13 +647,14 @@ def _lint_project(
         run_key = cache.run_key(parts, contents)
         hit = cache.get_report(run_key)
         if hit is not None:
-            return hit
+            return replace(hit, notes=tuple(notes))
     parsed = extract_all(pairs, jobs=jobs, cache=cache)
     targets = {shown for _, shown in pairs}
     extra = _partners(parsed, config, jobs, cache) if search_partners else []
     report = lint_parsed(
         [*parsed, *extra], config, targets=targets, dependency_files=deps, jobs=jobs
     )
+    report = replace(report, notes=tuple(notes))
     if (
         run_key is not None
         and isinstance(cache, FactsCache)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,90 @@ def test_no_internal_error_no_stderr_line(tmp_path: Path) -> None:
     write(tmp_path, {"bad.py": BAD})
     code, _, err = run(["check", "--no-cache", "bad.py"], tmp_path)
     assert code == 1 and "internal error" not in err
+
+
+# --- links and unreadable paths: one line each, the run goes on -----------------------------------
+
+
+def _tree_with_bad_links(root: Path) -> None:
+    write(root, {"good.py": BAD, "sub/inner.py": BAD})
+    (root / "self.py").symlink_to("self.py")
+    (root / "a.py").symlink_to("b.py")
+    (root / "b.py").symlink_to("a.py")
+    (root / "dangling.py").symlink_to("missing.py")
+    (root / "loopdir").symlink_to("loopdir")
+    (root / "sub" / "up").symlink_to("..")
+
+
+def test_link_loops_and_dangling_links_are_one_line_each(tmp_path: Path) -> None:
+    _tree_with_bad_links(tmp_path)
+    code, out, err = run(["check", "--no-cache", "."], tmp_path)
+    assert code == 1
+    assert "good.py:2:9: SAFE001" in out and "sub/inner.py:2:9: SAFE001" in out
+    lines = err.splitlines()
+    for name, why in [
+        ("self.py", "symlink loop"),
+        ("a.py", "symlink loop"),
+        ("b.py", "symlink loop"),
+        ("loopdir", "symlink loop"),
+        ("dangling.py", "dangling symlink to missing.py"),
+        ("sub/up", "symlink to a folder already linted"),
+    ]:
+        assert sum(1 for line in lines if line.startswith(f"preplint: warning: {name}: {why}")) == 1
+    assert "Traceback" not in err and len(lines) == 6
+
+
+def test_a_looping_link_named_on_the_command_line(tmp_path: Path) -> None:
+    _tree_with_bad_links(tmp_path)
+    code, out, err = run(["check", "--no-cache", "self.py", "good.py"], tmp_path)
+    assert code == 1
+    assert "good.py:2:9: SAFE001" in out
+    assert "preplint: warning: self.py: symlink loop, skipped" in err
+
+
+def test_link_loop_with_a_config_and_the_cache(tmp_path: Path) -> None:
+    _tree_with_bad_links(tmp_path)
+    write(tmp_path, {"pyproject.toml": '[tool.preplint]\nexclude = ["build"]\n'})
+    for _ in range(2):  # cold and warm cache
+        code, out, err = run(["check", "."], tmp_path)
+        assert code == 1 and "sub/inner.py:2:9: SAFE001" in out
+        assert "self.py: symlink loop" in err
+
+
+def test_a_clean_tree_has_no_warnings(tmp_path: Path) -> None:
+    write(tmp_path, {"good.py": GOOD, "sub/inner.py": GOOD})
+    (tmp_path / "alias.py").symlink_to("good.py")
+    code, _, err = run(["check", "--no-cache", "."], tmp_path)
+    assert code == 0 and err == ""
+
+
+def test_unreadable_folder_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    write(tmp_path, {"good.py": BAD, "locked/x.py": BAD})
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = run(["check", "--no-cache", "."], tmp_path)
+    assert code == 1 and "good.py:2:9: SAFE001" in out and "locked/x.py" not in out
+    assert "preplint: warning: locked: cannot read folder: Permission denied, skipped" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads anything")
+def test_really_unreadable_file_and_folder(tmp_path: Path) -> None:
+    write(tmp_path, {"good.py": BAD, "locked/x.py": BAD, "secret.py": BAD})
+    (tmp_path / "locked").chmod(0)
+    (tmp_path / "secret.py").chmod(0)
+    try:
+        code, out, err = run(["check", "--no-cache", "."], tmp_path)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+        (tmp_path / "secret.py").chmod(0o644)
+    assert code == 1 and "good.py:2:9: SAFE001" in out
+    assert "secret.py:1:1: SYNTAX cannot read file" in out
+    assert "locked: cannot read folder" in err
