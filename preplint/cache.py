@@ -295,12 +295,12 @@ class FactsCache:
         ):
             _drop(entry)
             return None
+        from preplint.engine import Reads
+
+        now = Reads()
         for shown, digest in partners:
-            try:
-                current = hashlib.sha256(Path(shown).read_bytes()).hexdigest()
-            except OSError:
-                return None
-            if current != digest:
+            now.data(Path(shown))
+            if now.seen[shown] != digest:
                 return None
         report = self._decoded(entry, key, "report")
         if report is not None and not isinstance(report, Report):
@@ -308,9 +308,8 @@ class FactsCache:
             return None
         return report
 
-    def put_report(
-        self, key: str, report: Report, partners: Sequence[tuple[str, bytes]] = ()
-    ) -> None:
+    def put_report(self, key: str, report: Report, reads: Sequence[tuple[str, str]] = ()) -> None:
+        """Store a run's report with the digest of each file it read beyond its key's files."""
         try:
             folder = self.folder / "runs"
             folder.mkdir(parents=True, exist_ok=True)
@@ -320,7 +319,7 @@ class FactsCache:
             for stale in old:
                 with contextlib.suppress(OSError):
                     stale.unlink()
-            recorded = [[shown, hashlib.sha256(data).hexdigest()] for shown, data in partners]
+            recorded = [[shown, digest] for shown, digest in reads]
             document = {"key": key, "partners": recorded, "report": encode(report)}
             text = json.dumps(document, separators=(",", ":"))
             _write_atomic(folder / f"{key}.json", text)

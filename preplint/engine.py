@@ -471,7 +471,37 @@ def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def _imported_neighbours(item: Parsed) -> set[Path]:
+class Reads:
+    """Every file a partner search looked at, with what it held ("-": not a readable file).
+
+    A cached run is reused only while each of them still holds the same: a partner that did
+    not parse, or a sibling that may start naming the same artifact, can change the result.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def data(self, path: Path) -> bytes | None:
+        try:
+            data = path.read_bytes() if path.is_file() else None
+        except OSError:
+            data = None
+        self.seen[str(path)] = content_digest(data)
+        return data
+
+    def is_file(self, path: Path) -> bool:
+        if str(path) not in self.seen:
+            self.data(path)
+        return self.seen[str(path)] != "-"
+
+
+def content_digest(data: bytes | None) -> str:
+    import hashlib
+
+    return "-" if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _imported_neighbours(item: Parsed, reads: Reads | None = None) -> set[Path]:
     """Sibling modules a file imports (`from config import MODEL_PATH`, `from .layers import X`).
 
     In a package (a folder with `__init__.py`) only relative imports can name a sibling;
@@ -480,9 +510,10 @@ def _imported_neighbours(item: Parsed) -> set[Path]:
     """
     if item.facts is None:
         return set()
+    is_file = reads.is_file if reads is not None else Path.is_file
     folder = Path(item.path).parent
     modules = set(item.facts.relative_imports)
-    if not (folder / "__init__.py").is_file():
+    if not is_file(folder / "__init__.py"):
         for qual in item.facts.imports.values():
             for module in (qual, qual.rpartition(".")[0]):
                 if module and module.split(".", 1)[0] not in _KNOWN_PACKAGES:
@@ -491,7 +522,7 @@ def _imported_neighbours(item: Parsed) -> set[Path]:
     for module in modules:
         rel = module.replace(".", "/")
         for candidate in (folder / f"{rel}.py", folder / rel / "__init__.py"):
-            if candidate.is_file():
+            if is_file(candidate):
                 found.add(candidate)
     return found
 
@@ -513,7 +544,9 @@ _KNOWN_PACKAGES = (
 )
 
 
-def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Path]:
+def _artifact_neighbours(
+    items: Sequence[Parsed], index: ProjectIndex, reads: Reads | None = None
+) -> set[Path]:
     """Scripts beside a file (or one folder up) that name an artifact the file saves or loads,
     or that import the same sibling module (a shared `config.py` holding the paths)."""
     from preplint.facts.artifacts import artifact_events
@@ -523,14 +556,9 @@ def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Pa
     for item in items:
         if item.facts is None:
             continue
-        needles = {
-            f"import {p.stem}".encode() for p in _imported_neighbours(item) if p.stem != "__init__"
-        }
-        needles |= {
-            f"from {p.stem} import".encode()
-            for p in _imported_neighbours(item)
-            if p.stem != "__init__"
-        }
+        imported = _imported_neighbours(item, reads)
+        needles = {f"import {p.stem}".encode() for p in imported if p.stem != "__init__"}
+        needles |= {f"from {p.stem} import".encode() for p in imported if p.stem != "__init__"}
         for event in artifact_events(item.facts, index):
             name = basename(event.path)
             if name and "*" not in name:
@@ -544,30 +572,45 @@ def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Pa
             except OSError:
                 continue
             for sibling in siblings[:_PARTNER_SCAN_LIMIT]:
-                try:
-                    data = sibling.read_bytes()
-                except OSError:
-                    continue
-                if any(n in data for n in needles):
+                if reads is not None:
+                    data = reads.data(sibling)
+                else:
+                    try:
+                        data = sibling.read_bytes()
+                    except OSError:
+                        data = None
+                if data is not None and any(n in data for n in needles):
                     found.add(sibling)
     return found
 
 
 def _extract_new(
-    files: set[Path], config: Config, seen: set[str], jobs: int, cache: object | None
+    files: set[Path],
+    config: Config,
+    seen: set[str],
+    jobs: int,
+    cache: object | None,
+    reads: Reads | None = None,
 ) -> list[Parsed]:
     chosen: dict[str, Path] = {}
     for file in files:
         shown = display_path(file)
         if shown not in seen and not config.excluded(file):
             chosen.setdefault(shown, file)
+    if reads is not None:
+        for file in chosen.values():
+            reads.data(file)  # also those that will not parse: fixing one changes the result
     parsed = extract_all([(f, s) for s, f in sorted(chosen.items())], jobs=jobs, cache=cache)
     # Quietly drop partners that do not parse: they are not what the user asked about.
     return [p for p in parsed if p.facts is not None]
 
 
 def _partners(
-    targets: Sequence[Parsed], config: Config, jobs: int, cache: object | None
+    targets: Sequence[Parsed],
+    config: Config,
+    jobs: int,
+    cache: object | None,
+    reads: Reads | None = None,
 ) -> list[Parsed]:
     """Files beside the targets that they import or share an artifact path with.
 
@@ -578,17 +621,29 @@ def _partners(
     seen = {p.path for p in targets}
     found: list[Parsed] = []
     imported = _extract_new(
-        set().union(*(_imported_neighbours(p) for p in targets)), config, seen, jobs, cache
+        set().union(*(_imported_neighbours(p, reads) for p in targets)),
+        config,
+        seen,
+        jobs,
+        cache,
+        reads,
     )
     found += imported
     seen |= {p.path for p in imported}
     index = ProjectIndex([p.facts for p in (*targets, *found) if p.facts is not None])
-    sharing = _extract_new(_artifact_neighbours(targets, index), config, seen, jobs, cache)
+    sharing = _extract_new(
+        _artifact_neighbours(targets, index, reads), config, seen, jobs, cache, reads
+    )
     found += sharing
     seen |= {p.path for p in sharing}
     # What the other side imports: train.py's custom layers module, its config.
     found += _extract_new(
-        set().union(*(_imported_neighbours(p) for p in sharing)), config, seen, jobs, cache
+        set().union(*(_imported_neighbours(p, reads) for p in sharing)),
+        config,
+        seen,
+        jobs,
+        cache,
+        reads,
     )
     for item in found:
         if item.facts is not None:
@@ -650,7 +705,8 @@ def _lint_project(
             return replace(hit, notes=tuple(notes))
     parsed = extract_all(pairs, jobs=jobs, cache=cache)
     targets = {shown for _, shown in pairs}
-    extra = _partners(parsed, config, jobs, cache) if search_partners else []
+    reads = Reads()
+    extra = _partners(parsed, config, jobs, cache, reads) if search_partners else []
     report = lint_parsed(
         [*parsed, *extra], config, targets=targets, dependency_files=deps, jobs=jobs
     )
@@ -660,8 +716,7 @@ def _lint_project(
         and isinstance(cache, FactsCache)
         and not any(d.code == "INTERNAL" for d in report.diagnostics)
     ):
-        partners = [(p.path, _read(Path(p.path))) for p in extra]
-        cache.put_report(run_key, report, partners)
+        cache.put_report(run_key, report, sorted(reads.seen.items()))
     return report
 
 

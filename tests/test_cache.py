@@ -120,3 +120,74 @@ def test_valid_entries_are_kept(tmp_path: Path) -> None:
     assert _cached(tmp_path)[:2] == expected
     assert {p: p.stat().st_mtime_ns for p in _entries(cache, runs=False)} == before
     _all_decode(cache)
+
+
+# --- the run cache key covers what the result read ---------------------------------------------
+
+TRAIN = """\
+    import joblib
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    scaler = StandardScaler()
+    X = scaler.fit_transform(X_raw)
+    clf = SVC().fit(X, y)
+    joblib.dump(clf, "artifacts/clf.joblib")
+    joblib.dump(scaler, "artifacts/scaler.joblib")
+    """
+PREDICT = """\
+    import joblib
+    import pandas as pd
+
+    def predict(path):
+        clf = joblib.load("artifacts/clf.joblib")
+        rows = pd.read_csv(path)
+        return clf.predict(rows)
+    """
+UNRELATED = "import numpy as np\nprint(np.zeros(3))\n"
+
+
+def _both(tmp_path: Path, *args: str) -> tuple[tuple[int, str], tuple[int, str]]:
+    fresh = run(["check", "--no-cache", "--format", "json", *args], tmp_path)
+    cached = run(["check", "--cache-dir", "cache", "--format", "json", *args], tmp_path)
+    return fresh[:2], cached[:2]
+
+
+def _codes(output: str) -> set[str]:
+    return {d["code"] for d in json.loads(output)["diagnostics"]}
+
+
+def test_partner_that_did_not_parse_is_in_the_run_key(tmp_path: Path) -> None:
+    write(tmp_path, {"train.py": TRAIN + "def broken(:\n", "predict.py": PREDICT})
+    fresh, cached = _both(tmp_path, "predict.py")
+    assert fresh == cached and "PRE003" not in _codes(fresh[1])
+    write(tmp_path, {"train.py": TRAIN})  # the partner is fixed: its scaler now counts
+    fresh, cached = _both(tmp_path, "predict.py")
+    assert "PRE003" in _codes(fresh[1])
+    assert cached == fresh
+
+
+def test_sibling_that_starts_saving_the_artifact_is_in_the_run_key(tmp_path: Path) -> None:
+    write(tmp_path, {"train.py": UNRELATED, "predict.py": PREDICT})
+    fresh, cached = _both(tmp_path, "predict.py")
+    assert fresh == cached and "PRE003" not in _codes(fresh[1])
+    write(tmp_path, {"train.py": TRAIN})  # same listing, new content
+    fresh, cached = _both(tmp_path, "predict.py")
+    assert "PRE003" in _codes(fresh[1])
+    assert cached == fresh
+
+
+def test_unchanged_neighbourhood_reuses_the_run(tmp_path: Path) -> None:
+    write(tmp_path, {"train.py": TRAIN, "predict.py": PREDICT, "other.py": UNRELATED})
+    fresh, cached = _both(tmp_path, "predict.py")
+    assert fresh == cached
+    runs = _entries(tmp_path / "cache", runs=True)
+    assert len(runs) == 1
+    stamp = runs[0].stat().st_mtime_ns
+    document = json.loads(runs[0].read_text(encoding="utf-8"))
+    assert any(path.endswith("train.py") for path, _ in document["partners"])
+    assert (
+        run(["check", "--cache-dir", "cache", "--format", "json", "predict.py"], tmp_path)[:2]
+        == fresh
+    )
+    assert runs[0].stat().st_mtime_ns == stamp  # read, not written again
