@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from preplint.config import Config, resolved
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
@@ -70,6 +72,37 @@ def may_matter(data: bytes) -> bool:
     return any(needle in data for needle in fw.PREFILTER_NEEDLES)
 
 
+# libcst's native parser dies (SIGSEGV) on nesting CPython refuses; see `nesting_problem`.
+_DEPTH_GUARD = True
+
+
+def nesting_problem(source: str) -> tuple[str, int] | None:
+    """Why CPython would refuse `source` as nested too deeply, and the line; None if it would not.
+
+    Ten thousand unary minus signs or a 50,000-deep attribute chain crash libcst's native
+    parser with a segfault. CPython's own parser (fast, C, a small part of a libcst parse)
+    rejects the same input with an error, so it is asked first. Other syntax errors are left
+    to libcst, which knows newer grammar than the running interpreter may.
+    """
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except SyntaxError as exc:
+        text = str(exc.msg)
+        if "nested" in text or "too complex" in text:
+            return f"{text} (Python refuses it too)", max(1, exc.lineno or 1)
+    except (RecursionError, MemoryError) as exc:
+        detail = str(exc) or "the parser's stack overflowed"
+        return f"nested too deeply: {detail} (Python refuses it too)", 1
+    except ValueError:  # NUL bytes and the like: libcst gives the message
+        return None
+    return None
+
+
 def extract_source(source: str, path: str) -> Parsed:
     """Parse one file's text and extract its facts; never raises."""
     import libcst as cst
@@ -77,6 +110,15 @@ def extract_source(source: str, path: str) -> Parsed:
     from preplint.facts.extract import extract, module_name_for
 
     suppressions = parse_suppressions(source)
+    too_deep = nesting_problem(source) if _DEPTH_GUARD else None
+    if too_deep is not None:
+        message, line = too_deep
+        return Parsed(
+            path,
+            None,
+            suppressions,
+            _special("SYNTAX", path, f"cannot parse: {message}", Span(line, 1, line, 1)),
+        )
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -175,7 +217,107 @@ def _with_cells(parsed: Parsed, cell_map: tuple[tuple[int, int], ...]) -> Parsed
 
 def _extract_job(args: tuple[str, str, bool]) -> Parsed:
     file, shown, prefilter = args
+    if _STARTED is not None:
+        _STARTED.put(shown)  # if this worker dies, the parent knows which file it held
     return extract_file(Path(file), shown, prefilter=prefilter)
+
+
+# Set in the parent before a pool forks: workers say which file they start.
+_STARTED: Any = None
+_POOL_ROUNDS = 4
+
+
+def _extract_pooled(
+    args: list[tuple[str, str, bool]], jobs: int, context: Any
+) -> dict[str, Parsed]:
+    """Extract in a process pool; a worker that dies costs only the file it held.
+
+    The files it held are each run alone in a fresh process (and reported if that one dies
+    too), the rest go to a new pool.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _STARTED
+    results: dict[str, Parsed] = {}
+    remaining = list(args)
+    for _ in range(_POOL_ROUNDS):
+        if not remaining:
+            break
+        started = context.SimpleQueue()
+        _STARTED = started
+        broken = False
+        try:
+            with ProcessPoolExecutor(
+                max_workers=min(jobs, len(remaining)), mp_context=context
+            ) as pool:
+                futures = [pool.submit(_extract_job, a) for a in remaining]
+                for future in futures:
+                    try:
+                        parsed = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    results[parsed.path] = parsed
+        except BrokenProcessPool:
+            broken = True
+        finally:
+            _STARTED = None
+        suspects: set[str] = set()
+        while not started.empty():
+            suspects.add(started.get())
+        started.close()
+        remaining = [a for a in remaining if a[1] not in results]
+        if not broken:
+            break
+        for a in remaining:
+            if a[1] in suspects:
+                results[a[1]] = _extract_alone(a, context)
+        remaining = [a for a in remaining if a[1] not in results]
+    for a in remaining:  # pools kept dying: one process per file
+        results[a[1]] = _extract_alone(a, context)
+    return results
+
+
+def _extract_alone(args: tuple[str, str, bool], context: Any) -> Parsed:
+    """One file in its own process: if the process dies, the file is reported, not the run."""
+    import signal
+
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_alone_job, args=(args, writer))
+    process.start()
+    writer.close()
+    parsed: Parsed | None = None
+    with contextlib.suppress(EOFError, OSError):  # the process died before it answered
+        parsed = reader.recv()
+    process.join()
+    reader.close()
+    if isinstance(parsed, Parsed):
+        return parsed
+    shown = args[1]
+    code = process.exitcode or 0
+    if code < 0:
+        try:
+            how = f"signal {-code}, {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"signal {-code}"
+    else:
+        how = f"exit status {code}"
+    return Parsed(
+        shown,
+        None,
+        Suppressions({}, frozenset()),
+        _special(
+            "INTERNAL",
+            shown,
+            f"the parser process died on this file ({how}); its findings are missing",
+        ),
+    )
+
+
+def _alone_job(args: tuple[str, str, bool], writer: Any) -> None:
+    writer.send(_extract_job(args))
+    writer.close()
 
 
 def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> list[Diagnostic]:
@@ -293,11 +435,15 @@ def _rules_over(
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("fork")
-        ) as pool:
-            results = dict(zip(order, pool.map(_rules_job, order, chunksize=2), strict=False))
+        try:
+            with ProcessPoolExecutor(
+                max_workers=jobs, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                results = dict(zip(order, pool.map(_rules_job, order, chunksize=2), strict=False))
+        except BrokenProcessPool:  # a worker was killed (out of memory): finish here
+            results = {i: _rules_for(work[i], index, rules) for i in range(len(work))}
     finally:
         _RULES_STATE = None
     return [results[i] for i in range(len(work))]
@@ -358,7 +504,6 @@ def extract_all(
             todo.append((file, shown))
     if jobs > 1 and len(todo) >= 8:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         import libcst  # noqa: F401  - imported once here, shared by the forked workers
 
@@ -367,9 +512,7 @@ def extract_all(
         args = [(str(f), s, prefilter) for f, s in todo_sorted]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context) as pool:
-            for parsed in pool.map(_extract_job, args, chunksize=2):
-                results[parsed.path] = parsed
+        results.update(_extract_pooled(args, jobs, context))
     else:
         for file, shown in todo:
             results[shown] = extract_file(file, shown, prefilter=prefilter)

@@ -199,3 +199,76 @@ def test_really_unreadable_file_and_folder(tmp_path: Path) -> None:
     assert code == 1 and "good.py:2:9: SAFE001" in out
     assert "secret.py:1:1: SYNTAX cannot read file" in out
     assert "locked: cannot read folder" in err
+
+
+# --- files that would crash the native parser; a dying worker ------------------------------------
+
+DEEP = {
+    "unary.py": "x = " + "-" * 10_000 + "1\n",
+    "attributes.py": "x = a" + ".b" * 50_000 + "\n",
+    "parentheses.py": "x = " + "(" * 1_000 + "1" + ")" * 1_000 + "\n",
+    "brackets.py": "x = " + "[" * 1_000 + "1" + "]" * 1_000 + "\n",
+    "calls.py": "x = " + "f(" * 3_000 + ")" * 3_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEP))
+def test_nesting_that_crashes_the_native_parser_is_a_syntax_finding(
+    tmp_path: Path, name: str
+) -> None:
+    import subprocess
+    import sys
+
+    write(tmp_path, {name: "import torch\n" + DEEP[name]})
+    result = subprocess.run(
+        [sys.executable, "-m", "preplint", "check", "--no-cache", "-j1", name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr[-500:]
+    assert f"{name}:" in result.stdout and "SYNTAX cannot parse:" in result.stdout
+    assert "nested" in result.stdout and "Python refuses it too" in result.stdout
+
+
+def test_ordinary_nesting_is_not_flagged() -> None:
+    assert engine.nesting_problem("x = " + "-" * 200 + "1\ny = ((((a))))\n") is None
+    assert engine.nesting_problem("def f(:\n") is None  # other syntax errors are libcst's
+    assert engine.nesting_problem("type X = int\n") is None
+
+
+def _crash_folder(root: Path) -> None:
+    files: dict[str, str | bytes] = {f"script_{n}.py": BAD for n in range(9)}
+    files["deep.py"] = "import torch\n" + DEEP["calls.py"]  # segfaults libcst in about 1 s
+    write(root, files)
+
+
+def test_a_worker_killed_by_the_parser_costs_only_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from preplint.config import Config
+
+    _crash_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(engine, "_DEPTH_GUARD", False)  # let libcst meet the file: it segfaults
+    report = engine.lint_project(["."], Config(root=tmp_path), jobs=2)
+    found = {(d.path, d.code) for d in report.diagnostics}
+    assert {(f"script_{n}.py", "SAFE001") for n in range(9)} <= found
+    [crash] = [d for d in report.diagnostics if d.path == "deep.py"]
+    assert crash.code == "INTERNAL" and "parser process died" in crash.message
+    assert "SIGSEGV" in crash.message
+
+
+def test_with_the_guard_the_pool_reports_the_deep_file_as_syntax(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from preplint.config import Config
+
+    _crash_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    report = engine.lint_project(["."], Config(root=tmp_path), jobs=2)
+    assert {(d.path, d.code) for d in report.diagnostics} == {
+        *((f"script_{n}.py", "SAFE001") for n in range(9)),
+        ("deep.py", "SYNTAX"),
+    }
