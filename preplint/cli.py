@@ -6,6 +6,7 @@ import math
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import click
 
 from preplint import __version__
 from preplint.config import Config, find_config, load_config, parse_codes
-from preplint.diagnostics import Report, Severity
+from preplint.diagnostics import Diagnostic, Report, Severity
 from preplint.errors import PreplintError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -217,33 +218,30 @@ def check(
         click.echo(f"preplint: warning: {note}", err=True)
     _report_internal(report)
 
-    if fix or diff:
-        from preplint.fix import apply_fixes, write_fixes
+    if diff:
+        from preplint.fix import apply_fixes
 
         outcome = apply_fixes(report.diagnostics, unsafe=unsafe_fixes)
-        for path, reason in sorted(outcome.failed.items()):
-            click.echo(f"preplint: warning: {path}: not fixed: {reason}", err=True)
-        unsafe_left = sum(
-            1 for d in outcome.skipped if d.fix is not None and d.fix.unsafe and not unsafe_fixes
-        )
-        if unsafe_left and output_format == "text":
+        _fix_warnings(outcome.failed, outcome.skipped, unsafe_fixes, output_format)
+        for path in sorted(outcome.diffs):
+            click.echo(outcome.diffs[path], nl=False)
+        sys.exit(EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN)
+    if fix:
+        from preplint.fix import fix_until_stable
+
+        def relint() -> Report:
+            return lint_project(list(paths), config, jobs=jobs, cache=cache)
+
+        done = fix_until_stable(report, relint, unsafe=unsafe_fixes)
+        _fix_warnings(done.failed, done.skipped, unsafe_fixes, output_format)
+        for path in done.unstable:
             click.echo(
-                f"{unsafe_left} more fix{'es' if unsafe_left != 1 else ''} available with `--unsafe-fixes`.",
+                f"preplint: warning: {path}: fixes did not settle; left as the last fix that parsed",
                 err=True,
             )
-        if diff:
-            for path in sorted(outcome.diffs):
-                click.echo(outcome.diffs[path], nl=False)
-            sys.exit(EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN)
-        write_fixes(outcome)
-        fixed = {id(d) for d in outcome.fixed}
-        remaining = tuple(d for d in report.diagnostics if id(d) not in fixed)
-        if outcome.fixed and output_format == "text":
-            click.echo(
-                f"Fixed {len(outcome.fixed)} finding{'s' if len(outcome.fixed) != 1 else ''}.",
-                err=True,
-            )
-        report = Report(report.files, remaining, report.notes)
+        if done.fixed and output_format == "text":
+            click.echo(f"Fixed {done.fixed} finding{'s' if done.fixed != 1 else ''}.", err=True)
+        report = Report(done.report.files, done.report.diagnostics, report.notes)
 
     if confirm:
         from preplint.confirm import ConfirmOptions, confirm_diagnostics
@@ -276,6 +274,19 @@ def check(
         text = _render(report, output_format)
     click.echo(text, nl=False)
     sys.exit(EXIT_CLEAN if exit_zero else _exit_status(report, config.fail_on))
+
+
+def _fix_warnings(
+    failed: dict[str, str], skipped: Sequence[Diagnostic], unsafe_fixes: bool, output_format: str
+) -> None:
+    for path, reason in sorted(failed.items()):
+        click.echo(f"preplint: warning: {path}: not fixed: {reason}", err=True)
+    unsafe_left = sum(1 for d in skipped if d.fix is not None and d.fix.unsafe and not unsafe_fixes)
+    if unsafe_left and output_format == "text":
+        click.echo(
+            f"{unsafe_left} more fix{'es' if unsafe_left != 1 else ''} available with `--unsafe-fixes`.",
+            err=True,
+        )
 
 
 def _render(report: Report, output_format: str) -> str:
