@@ -272,3 +272,28 @@ def test_with_the_guard_the_pool_reports_the_deep_file_as_syntax(
         *((f"script_{n}.py", "SAFE001") for n in range(9)),
         ("deep.py", "SYNTAX"),
     }
+
+
+def test_a_rules_worker_that_dies_does_not_lose_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    from preplint.config import Config
+
+    write(tmp_path, {f"script_{n:02}.py": BAD for n in range(engine._RULES_POOL_MIN_FILES + 2)})
+    original = engine._rules_job
+
+    def dying(position: int) -> object:
+        if position == 0:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return original(position)
+
+    # Pickled by name into the forked workers, which see this module attribute too.
+    dying.__module__, dying.__qualname__ = original.__module__, original.__qualname__
+    monkeypatch.setattr(engine, "_rules_job", dying)
+    monkeypatch.chdir(tmp_path)
+    report = engine.lint_project(["."], Config(root=tmp_path), jobs=2)
+    assert sorted((d.path, d.code) for d in report.diagnostics) == [
+        (f"script_{n:02}.py", "SAFE001") for n in range(engine._RULES_POOL_MIN_FILES + 2)
+    ]
