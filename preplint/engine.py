@@ -518,7 +518,11 @@ def extract_all(
             results[shown] = extract_file(file, shown, prefilter=prefilter)
     if fc is not None:
         for file, shown in todo:
-            fc.put(file, results[shown])
+            problem = results[shown].problem
+            if (
+                problem is None or problem.code != "INTERNAL"
+            ):  # a killed worker may not be the file's fault
+                fc.put(file, results[shown])
     return [results[shown] for _, shown in files]
 
 

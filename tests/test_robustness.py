@@ -297,3 +297,21 @@ def test_a_rules_worker_that_dies_does_not_lose_findings(
     assert sorted((d.path, d.code) for d in report.diagnostics) == [
         (f"script_{n:02}.py", "SAFE001") for n in range(engine._RULES_POOL_MIN_FILES + 2)
     ]
+
+
+def test_a_file_that_killed_its_worker_is_not_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from preplint.cache import FactsCache
+    from preplint.config import Config
+
+    _crash_folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    cache = FactsCache(tmp_path / "cache")
+    monkeypatch.setattr(engine, "_DEPTH_GUARD", False)
+    first = engine.lint_project(["."], Config(root=tmp_path), jobs=2, cache=cache)
+    assert ("deep.py", "INTERNAL") in {(d.path, d.code) for d in first.diagnostics}
+    monkeypatch.setattr(engine, "_DEPTH_GUARD", True)
+    second = engine.lint_project(["."], Config(root=tmp_path), jobs=2, cache=cache)
+    assert ("deep.py", "SYNTAX") in {(d.path, d.code) for d in second.diagnostics}
+    assert len(second.diagnostics) == 10
