@@ -31,19 +31,17 @@ from preplint.diagnostics import (
     Span,
 )
 from preplint.facts.model import Arg, Assign, Call, ClassDef, FileFacts, Function, Loop, Value
+from preplint.pipeline.parsed import Parsed
 from preplint.suppress import Suppressions
 
 if TYPE_CHECKING:
     from preplint.config import Config
-    from preplint.engine import Parsed
 
 _SCHEMA = 7
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
 
 def _classes() -> dict[str, type]:
-    from preplint.engine import Parsed
-
     kinds: list[type] = [
         Report,
         Fix,
@@ -181,6 +179,34 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+class Reads:
+    """Every file a partner search looked at, with what it held ("-": not a readable file).
+
+    A cached run is reused only while each of them still holds the same: a partner that did
+    not parse, or a sibling that may start naming the same artifact, can change the result.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def data(self, path: Path) -> bytes | None:
+        try:
+            data = path.read_bytes() if path.is_file() else None
+        except OSError:
+            data = None
+        self.seen[str(path)] = content_digest(data)
+        return data
+
+    def is_file(self, path: Path) -> bool:
+        if str(path) not in self.seen:
+            self.data(path)
+        return self.seen[str(path)] != "-"
+
+
+def content_digest(data: bytes | None) -> str:
+    return "-" if data is None else hashlib.sha256(data).hexdigest()
+
+
 def _drop(entry: Path) -> None:
     with contextlib.suppress(OSError):
         entry.unlink()
@@ -202,8 +228,6 @@ class FactsCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, file: Path, shown: str) -> Parsed | None:
-        from preplint.engine import Parsed
-
         try:
             data = file.read_bytes()
         except OSError:
@@ -295,8 +319,6 @@ class FactsCache:
         ):
             _drop(entry)
             return None
-        from preplint.engine import Reads
-
         now = Reads()
         for shown, digest in partners:
             now.data(Path(shown))

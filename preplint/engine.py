@@ -7,28 +7,20 @@ import os
 import sys
 import traceback
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from preplint.cache import Reads
 from preplint.config import Config, resolved
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
 from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts, Function
 from preplint.facts.project import ProjectIndex
+from preplint.pipeline.parsed import Parsed
 from preplint.rules import Rule, all_rules
 from preplint.suppress import Suppressions
 from preplint.suppress import parse as parse_suppressions
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """The per-file result of the extract stage (what crosses the process boundary)."""
-
-    path: str
-    facts: FileFacts | None  # None: skipped by the prefilter, or unreadable
-    suppressions: Suppressions
-    problem: Diagnostic | None = None  # SYNTAX or INTERNAL for this file
 
 
 def display_path(path: Path) -> str:
@@ -616,36 +608,6 @@ def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
             except OSError:
                 continue
     return dict(sorted(out.items()))
-
-
-class Reads:
-    """Every file a partner search looked at, with what it held ("-": not a readable file).
-
-    A cached run is reused only while each of them still holds the same: a partner that did
-    not parse, or a sibling that may start naming the same artifact, can change the result.
-    """
-
-    def __init__(self) -> None:
-        self.seen: dict[str, str] = {}
-
-    def data(self, path: Path) -> bytes | None:
-        try:
-            data = path.read_bytes() if path.is_file() else None
-        except OSError:
-            data = None
-        self.seen[str(path)] = content_digest(data)
-        return data
-
-    def is_file(self, path: Path) -> bool:
-        if str(path) not in self.seen:
-            self.data(path)
-        return self.seen[str(path)] != "-"
-
-
-def content_digest(data: bytes | None) -> str:
-    import hashlib
-
-    return "-" if data is None else hashlib.sha256(data).hexdigest()
 
 
 def _imported_neighbours(item: Parsed, reads: Reads | None = None) -> set[Path]:
