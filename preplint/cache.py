@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import tempfile
+import types
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,19 +31,17 @@ from preplint.diagnostics import (
     Span,
 )
 from preplint.facts.model import Arg, Assign, Call, ClassDef, FileFacts, Function, Loop, Value
+from preplint.pipeline.parsed import Parsed
 from preplint.suppress import Suppressions
 
 if TYPE_CHECKING:
     from preplint.config import Config
-    from preplint.engine import Parsed
 
 _SCHEMA = 7
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
 
 def _classes() -> dict[str, type]:
-    from preplint.engine import Parsed
-
     kinds: list[type] = [
         Report,
         Fix,
@@ -97,10 +97,13 @@ def decode(data: Any, classes: dict[str, type]) -> Any:
             cls = classes.get(data["$"])
             if cls is None:
                 raise _Rejected(f"unknown type {data['$']!r}")
-            names = {f.name for f in dataclasses.fields(cls)}
+            hints = _field_types(cls)
             kwargs = {k: decode(v, classes) for k, v in data.items() if k != "$"}
-            if not set(kwargs) <= names:
+            if not set(kwargs) <= set(hints):
                 raise _Rejected("unexpected fields")
+            for name, value in kwargs.items():
+                if not _conforms(value, hints[name]):
+                    raise _Rejected(f"{cls.__name__}.{name}: not a {hints[name]}")
             return cls(**kwargs)
         if "$t" in data:
             return tuple(decode(v, classes) for v in data["$t"])
@@ -114,6 +117,50 @@ def decode(data: Any, classes: dict[str, type]) -> Any:
     if isinstance(data, list):
         return [decode(v, classes) for v in data]
     return data
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    """Each field's declared type, for checking a decoded entry field by field."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        resolved = typing.get_type_hints(cls)
+        hints = {f.name: resolved[f.name] for f in dataclasses.fields(cls) if f.name != "extra"}
+        _HINTS[cls] = hints
+    return hints
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """Whether a decoded value has the declared type: JSON that decodes is not yet an entry."""
+    if hint is Any or hint is object:
+        return True
+    if hint is type(None):
+        return value is None
+    origin = typing.get_origin(hint)
+    if origin is None:
+        if hint is float:
+            return type(value) in (int, float)
+        if hint is int:
+            return type(value) is int  # not a bool, not a Severity
+        return isinstance(value, hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_conforms(value, arg) for arg in args)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_conforms(v, args[0]) for v in value)
+        return len(value) == len(args) and all(map(_conforms, value, args))
+    if origin is frozenset or origin is list:
+        return isinstance(value, origin) and all(_conforms(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()
+        )
+    return False  # a type the cache does not know how to check: do not trust it
 
 
 def default_cache_dir(config: Config) -> Path:
@@ -130,6 +177,39 @@ def _write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+class Reads:
+    """Every file a partner search looked at, with what it held ("-": not a readable file).
+
+    A cached run is reused only while each of them still holds the same: a partner that did
+    not parse, or a sibling that may start naming the same artifact, can change the result.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def data(self, path: Path) -> bytes | None:
+        try:
+            data = path.read_bytes() if path.is_file() else None
+        except OSError:
+            data = None
+        self.seen[str(path)] = content_digest(data)
+        return data
+
+    def is_file(self, path: Path) -> bool:
+        if str(path) not in self.seen:
+            self.data(path)
+        return self.seen[str(path)] != "-"
+
+
+def content_digest(data: bytes | None) -> str:
+    return "-" if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _drop(entry: Path) -> None:
+    with contextlib.suppress(OSError):
+        entry.unlink()
 
 
 class FactsCache:
@@ -150,26 +230,51 @@ class FactsCache:
     def get(self, file: Path, shown: str) -> Parsed | None:
         try:
             data = file.read_bytes()
-            key = self._key(data, shown)
-            entry = self._entry(key)
-            if not entry.is_file() or entry.stat().st_size > _MAX_ENTRY_BYTES:
+        except OSError:
+            return None
+        key = self._key(data, shown)
+        entry = self._entry(key)
+        parsed = self._decoded(entry, key, "parsed", version=__version__)
+        if parsed is None:
+            return None
+        if not isinstance(parsed, Parsed) or parsed.path != shown:
+            _drop(entry)
+            return None
+        return parsed
+
+    def _document(self, entry: Path, key: str) -> dict[str, Any] | None:
+        """The JSON document of an entry, or None; a broken entry is deleted, so the run
+        that follows writes a good one in its place."""
+        try:
+            if not entry.is_file():
+                return None
+            if entry.stat().st_size > _MAX_ENTRY_BYTES:
+                _drop(entry)
                 return None
             document = json.loads(entry.read_text(encoding="utf-8"))
-            if (
-                not isinstance(document, dict)
-                or document.get("key") != key
-                or document.get("version") != __version__
-            ):
-                return None
-            if self._classes is None:
-                self._classes = _classes()
-            parsed = decode(document["parsed"], self._classes)
-            from preplint.engine import Parsed
+        except OSError:
+            return None
+        except (ValueError, RecursionError):
+            _drop(entry)
+            return None
+        if not isinstance(document, dict) or document.get("key") != key:
+            _drop(entry)
+            return None
+        return document
 
-            if not isinstance(parsed, Parsed) or parsed.path != shown:
-                return None
-            return parsed
-        except (OSError, ValueError, KeyError, TypeError, _Rejected, RecursionError):
+    def _decoded(self, entry: Path, key: str, name: str, *, version: str | None = None) -> Any:
+        document = self._document(entry, key)
+        if document is None:
+            return None
+        if version is not None and document.get("version") != version:
+            _drop(entry)
+            return None
+        if self._classes is None:
+            self._classes = _classes()
+        try:
+            return decode(document[name], self._classes)
+        except (ValueError, KeyError, TypeError, AttributeError, _Rejected, RecursionError):
+            _drop(entry)
             return None
 
     def put(self, file: Path, parsed: Parsed) -> None:
@@ -202,31 +307,31 @@ class FactsCache:
         return digest.hexdigest()
 
     def get_report(self, key: str) -> Report | None:
-        try:
-            entry = self.folder / "runs" / f"{key}.json"
-            if not entry.is_file() or entry.stat().st_size > _MAX_ENTRY_BYTES:
-                return None
-            document = json.loads(entry.read_text(encoding="utf-8"))
-            if not isinstance(document, dict) or document.get("key") != key:
-                return None
-            if self._classes is None:
-                self._classes = _classes()
-            # Files read only as partners are not in the key: they must still hash the same.
-            for shown, digest in document.get("partners", []):
-                try:
-                    current = hashlib.sha256(Path(shown).read_bytes()).hexdigest()
-                except OSError:
-                    return None
-                if current != digest:
-                    return None
-            report = decode(document["report"], self._classes)
-            return report if isinstance(report, Report) else None
-        except (OSError, ValueError, KeyError, TypeError, _Rejected, RecursionError):
+        entry = self.folder / "runs" / f"{key}.json"
+        document = self._document(entry, key)
+        if document is None:
             return None
+        # Files read only as partners are not in the key: they must still hash the same.
+        partners = document.get("partners", [])
+        if not isinstance(partners, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p)
+            for p in partners
+        ):
+            _drop(entry)
+            return None
+        now = Reads()
+        for shown, digest in partners:
+            now.data(Path(shown))
+            if now.seen[shown] != digest:
+                return None
+        report = self._decoded(entry, key, "report")
+        if report is not None and not isinstance(report, Report):
+            _drop(entry)
+            return None
+        return report
 
-    def put_report(
-        self, key: str, report: Report, partners: Sequence[tuple[str, bytes]] = ()
-    ) -> None:
+    def put_report(self, key: str, report: Report, reads: Sequence[tuple[str, str]] = ()) -> None:
+        """Store a run's report with the digest of each file it read beyond its key's files."""
         try:
             folder = self.folder / "runs"
             folder.mkdir(parents=True, exist_ok=True)
@@ -236,7 +341,7 @@ class FactsCache:
             for stale in old:
                 with contextlib.suppress(OSError):
                     stale.unlink()
-            recorded = [[shown, hashlib.sha256(data).hexdigest()] for shown, data in partners]
+            recorded = [[shown, digest] for shown, digest in reads]
             document = {"key": key, "partners": recorded, "report": encode(report)}
             text = json.dumps(document, separators=(",", ":"))
             _write_atomic(folder / f"{key}.json", text)

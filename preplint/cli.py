@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+import traceback
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -12,10 +15,32 @@ import click
 
 from preplint import __version__
 from preplint.config import Config, find_config, load_config, parse_codes
-from preplint.diagnostics import Report, Severity
+from preplint.diagnostics import Diagnostic, Report, Severity
 from preplint.errors import PreplintError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _PositiveSeconds(click.ParamType):
+    """A finite number of seconds above zero: `nan` and `inf` would never stop a worker."""
+
+    name = "seconds"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float) and math.isfinite(value) and value > 0:
+            return value
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or seconds <= 0:
+            self.fail(f"{value!r} is not a finite number of seconds above 0", param, ctx)
+        return seconds
+
+
+POSITIVE_SECONDS = _PositiveSeconds()
 
 
 def _codes(option: str, value: str | None) -> tuple[str, ...] | None:
@@ -42,7 +67,37 @@ def _exit_status(report: Report, fail_on: Severity) -> int:
     return EXIT_CLEAN
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Guarded(click.Group):
+    """Turns a bug into one stderr line and exit 2: a traceback exiting 1 reads as findings in CI."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            click.echo(f"preplint: internal error: {_describe(exc)}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+def _describe(exc: BaseException) -> str:
+    """`Type: message (at module.py:line)`: where a bug report needs to start, on one line."""
+    detail = " ".join(traceback.format_exception_only(type(exc), exc)[-1].split())
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        last = frames[-1]
+        detail += f" (at {os.path.basename(last.filename)}:{last.lineno})"
+    return detail
+
+
+def _report_internal(report: Report) -> None:
+    """Each INTERNAL finding also on stderr, naming its file, whatever the output format."""
+    for d in report.diagnostics:
+        if d.code == "INTERNAL":
+            click.echo(f"preplint: internal error: {d.path}: {d.message}", err=True)
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="preplint")
 def main() -> None:
     """preplint: finds the code that makes a reloaded model predict differently."""
@@ -111,7 +166,7 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--confirm-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE_SECONDS,
     help="Seconds each confirmation worker may run.",
 )
 @click.option(
@@ -183,34 +238,34 @@ def check(
     except PreplintError as exc:
         click.echo(f"preplint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    for note in report.notes:
+        click.echo(f"preplint: warning: {note}", err=True)
+    _report_internal(report)
 
-    if fix or diff:
-        from preplint.fix import apply_fixes, write_fixes
+    if diff:
+        from preplint.fix import apply_fixes
 
         outcome = apply_fixes(report.diagnostics, unsafe=unsafe_fixes)
-        for path, reason in sorted(outcome.failed.items()):
-            click.echo(f"preplint: warning: {path}: not fixed: {reason}", err=True)
-        unsafe_left = sum(
-            1 for d in outcome.skipped if d.fix is not None and d.fix.unsafe and not unsafe_fixes
-        )
-        if unsafe_left and output_format == "text":
+        _fix_warnings(outcome.failed, outcome.skipped, unsafe_fixes, output_format)
+        for path in sorted(outcome.diffs):
+            click.echo(outcome.diffs[path], nl=False)
+        sys.exit(EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN)
+    if fix:
+        from preplint.fix import fix_until_stable
+
+        def relint() -> Report:
+            return lint_project(list(paths), config, jobs=jobs, cache=cache)
+
+        done = fix_until_stable(report, relint, unsafe=unsafe_fixes)
+        _fix_warnings(done.failed, done.skipped, unsafe_fixes, output_format)
+        for path in done.unstable:
             click.echo(
-                f"{unsafe_left} more fix{'es' if unsafe_left != 1 else ''} available with `--unsafe-fixes`.",
+                f"preplint: warning: {path}: fixes did not settle; left as the last fix that parsed",
                 err=True,
             )
-        if diff:
-            for path in sorted(outcome.diffs):
-                click.echo(outcome.diffs[path], nl=False)
-            sys.exit(EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN)
-        write_fixes(outcome)
-        fixed = {id(d) for d in outcome.fixed}
-        remaining = tuple(d for d in report.diagnostics if id(d) not in fixed)
-        if outcome.fixed and output_format == "text":
-            click.echo(
-                f"Fixed {len(outcome.fixed)} finding{'s' if len(outcome.fixed) != 1 else ''}.",
-                err=True,
-            )
-        report = Report(report.files, remaining)
+        if done.fixed and output_format == "text":
+            click.echo(f"Fixed {done.fixed} finding{'s' if done.fixed != 1 else ''}.", err=True)
+        report = Report(done.report.files, done.report.diagnostics, report.notes)
 
     if confirm:
         from preplint.confirm import ConfirmOptions, confirm_diagnostics
@@ -222,7 +277,9 @@ def check(
             timeout=confirm_timeout or config.confirm_timeout,
             memory_limit_mb=memory_limit_mb or config.confirm_memory_mb,
         )
-        report = Report(report.files, tuple(confirm_diagnostics(report.diagnostics, options)))
+        report = Report(
+            report.files, tuple(confirm_diagnostics(report.diagnostics, options)), report.notes
+        )
     else:
         options = None
 
@@ -310,6 +367,19 @@ def _unlintable_suffix(name: str) -> str | None:
     return f"not a Python file or notebook ({suffix}; preplint lints .py and .ipynb)"
 
 
+def _fix_warnings(
+    failed: dict[str, str], skipped: Sequence[Diagnostic], unsafe_fixes: bool, output_format: str
+) -> None:
+    for path, reason in sorted(failed.items()):
+        click.echo(f"preplint: warning: {path}: not fixed: {reason}", err=True)
+    unsafe_left = sum(1 for d in skipped if d.fix is not None and d.fix.unsafe and not unsafe_fixes)
+    if unsafe_left and output_format == "text":
+        click.echo(
+            f"{unsafe_left} more fix{'es' if unsafe_left != 1 else ''} available with `--unsafe-fixes`.",
+            err=True,
+        )
+
+
 def _render(report: Report, output_format: str) -> str:
     if output_format == "json":
         from preplint.report.jsonout import render_json
@@ -373,7 +443,7 @@ def rule(code: str | None) -> None:
 @click.option("--trust-artifacts", is_flag=True, help="Allow loading code stored in the artifact.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE_SECONDS,
     default=60.0,
     show_default=True,
     help="Seconds before the worker is stopped.",

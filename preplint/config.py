@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +84,7 @@ class Config:
 
     def relative(self, path: str) -> str:
         try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            return resolved(Path(path)).relative_to(resolved(self.root)).as_posix()
         except ValueError:
             return Path(path).as_posix()
 
@@ -94,6 +96,12 @@ class Config:
             if _glob(rel, pattern) or any(fnmatch.fnmatchcase(part, pattern) for part in parts):
                 return True
         return False
+
+
+def resolved(path: Path) -> Path:
+    """The absolute path with links followed as far as they go: a symlink loop or a
+    dangling link is left unresolved instead of raising (`Path.resolve` raises on loops)."""
+    return Path(os.path.realpath(path))
 
 
 def _glob(rel: str, pattern: str) -> bool:
@@ -134,7 +142,7 @@ def parse_codes(values: Any, where: str) -> tuple[str, ...]:
 
 def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml with a [tool.preplint] table, from `start` upwards."""
-    current = start.resolve()
+    current = resolved(start)
     if current.is_file():
         current = current.parent
     for folder in (current, *current.parents):
@@ -202,8 +210,13 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
     if not isinstance(roots, list) or not all(isinstance(r, str) for r in roots):
         raise ConfigError(f"{where} artifact-roots: expected a list of folders")
     timeout = table.get("confirm-timeout", 60.0)
-    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-        raise ConfigError(f"{where} confirm-timeout: expected a positive number of seconds")
+    if (
+        not isinstance(timeout, (int, float))
+        or isinstance(timeout, bool)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise ConfigError(f"{where} confirm-timeout: expected a finite, positive number of seconds")
     memory = table.get("confirm-memory-mb", 4096)
     if not isinstance(memory, int) or isinstance(memory, bool) or memory < 64:
         raise ConfigError(
@@ -218,6 +231,6 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
         artifact_roots=tuple(roots),
         confirm_timeout=float(timeout),
         confirm_memory_mb=memory,
-        root=path.parent.resolve(),
+        root=resolved(path.parent),
         source=str(path),
     )

@@ -155,6 +155,8 @@ class Report:
 
     files: int
     diagnostics: tuple[Diagnostic, ...]
+    # Paths that could not be linted at all (a symlink loop, an unreadable folder), one line each.
+    notes: tuple[str, ...] = ()
 
     def by_severity(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from preplint.cache import FactsCache
-from preplint.config import Config
+from preplint.cache import FactsCache, Reads
+from preplint.config import Config, resolved
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
 from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts, Function
 from preplint.facts.project import ProjectIndex
+from preplint.pipeline.parsed import Parsed
 from preplint.rules import Rule, all_rules
 from preplint.suppress import Suppressions
 from preplint.suppress import parse as parse_suppressions
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """The per-file result of the extract stage (what crosses the process boundary)."""
-
-    path: str
-    facts: FileFacts | None  # None: skipped by the prefilter, or unreadable
-    suppressions: Suppressions
-    problem: Diagnostic | None = None  # SYNTAX or INTERNAL for this file
 
 
 def display_path(path: Path) -> str:
@@ -71,6 +64,37 @@ def may_matter(data: bytes) -> bool:
     return any(needle in data for needle in fw.PREFILTER_NEEDLES)
 
 
+# libcst's native parser dies (SIGSEGV) on nesting CPython refuses; see `nesting_problem`.
+_DEPTH_GUARD = True
+
+
+def nesting_problem(source: str) -> tuple[str, int] | None:
+    """Why CPython would refuse `source` as nested too deeply, and the line; None if it would not.
+
+    Ten thousand unary minus signs or a 50,000-deep attribute chain crash libcst's native
+    parser with a segfault. CPython's own parser (fast, C, a small part of a libcst parse)
+    rejects the same input with an error, so it is asked first. Other syntax errors are left
+    to libcst, which knows newer grammar than the running interpreter may.
+    """
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(source)
+    except SyntaxError as exc:
+        text = str(exc.msg)
+        if "nested" in text or "too complex" in text:
+            return f"{text} (Python refuses it too)", max(1, exc.lineno or 1)
+    except (RecursionError, MemoryError) as exc:
+        detail = str(exc) or "the parser's stack overflowed"
+        return f"nested too deeply: {detail} (Python refuses it too)", 1
+    except ValueError:  # NUL bytes and the like: libcst gives the message
+        return None
+    return None
+
+
 def extract_source(source: str, path: str) -> Parsed:
     """Parse one file's text and extract its facts; never raises."""
     import libcst as cst
@@ -78,6 +102,15 @@ def extract_source(source: str, path: str) -> Parsed:
     from preplint.facts.extract import extract, module_name_for
 
     suppressions = parse_suppressions(source)
+    too_deep = nesting_problem(source) if _DEPTH_GUARD else None
+    if too_deep is not None:
+        message, line = too_deep
+        return Parsed(
+            path,
+            None,
+            suppressions,
+            _special("SYNTAX", path, f"cannot parse: {message}", Span(line, 1, line, 1)),
+        )
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -186,7 +219,107 @@ def _with_cells(parsed: Parsed, cell_map: tuple[tuple[int, int, int], ...]) -> P
 
 def _extract_job(args: tuple[str, str, bool]) -> Parsed:
     file, shown, prefilter = args
+    if _STARTED is not None:
+        _STARTED.put(shown)  # if this worker dies, the parent knows which file it held
     return extract_file(Path(file), shown, prefilter=prefilter)
+
+
+# Set in the parent before a pool forks: workers say which file they start.
+_STARTED: Any = None
+_POOL_ROUNDS = 4
+
+
+def _extract_pooled(
+    args: list[tuple[str, str, bool]], jobs: int, context: Any
+) -> dict[str, Parsed]:
+    """Extract in a process pool; a worker that dies costs only the file it held.
+
+    The files it held are each run alone in a fresh process (and reported if that one dies
+    too), the rest go to a new pool.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _STARTED
+    results: dict[str, Parsed] = {}
+    remaining = list(args)
+    for _ in range(_POOL_ROUNDS):
+        if not remaining:
+            break
+        started = context.SimpleQueue()
+        _STARTED = started
+        broken = False
+        try:
+            with ProcessPoolExecutor(
+                max_workers=min(jobs, len(remaining)), mp_context=context
+            ) as pool:
+                futures = [pool.submit(_extract_job, a) for a in remaining]
+                for future in futures:
+                    try:
+                        parsed = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    results[parsed.path] = parsed
+        except BrokenProcessPool:
+            broken = True
+        finally:
+            _STARTED = None
+        suspects: set[str] = set()
+        while not started.empty():
+            suspects.add(started.get())
+        started.close()
+        remaining = [a for a in remaining if a[1] not in results]
+        if not broken:
+            break
+        for a in remaining:
+            if a[1] in suspects:
+                results[a[1]] = _extract_alone(a, context)
+        remaining = [a for a in remaining if a[1] not in results]
+    for a in remaining:  # pools kept dying: one process per file
+        results[a[1]] = _extract_alone(a, context)
+    return results
+
+
+def _extract_alone(args: tuple[str, str, bool], context: Any) -> Parsed:
+    """One file in its own process: if the process dies, the file is reported, not the run."""
+    import signal
+
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_alone_job, args=(args, writer))
+    process.start()
+    writer.close()
+    parsed: Parsed | None = None
+    with contextlib.suppress(EOFError, OSError):  # the process died before it answered
+        parsed = reader.recv()
+    process.join()
+    reader.close()
+    if isinstance(parsed, Parsed):
+        return parsed
+    shown = args[1]
+    code = process.exitcode or 0
+    if code < 0:
+        try:
+            how = f"signal {-code}, {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"signal {-code}"
+    else:
+        how = f"exit status {code}"
+    return Parsed(
+        shown,
+        None,
+        Suppressions({}, frozenset()),
+        _special(
+            "INTERNAL",
+            shown,
+            f"the parser process died on this file ({how}); its findings are missing",
+        ),
+    )
+
+
+def _alone_job(args: tuple[str, str, bool], writer: Any) -> None:
+    writer.send(_extract_job(args))
+    writer.close()
 
 
 def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> list[Diagnostic]:
@@ -304,11 +437,15 @@ def _rules_over(
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("fork")
-        ) as pool:
-            results = dict(zip(order, pool.map(_rules_job, order, chunksize=2), strict=False))
+        try:
+            with ProcessPoolExecutor(
+                max_workers=jobs, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                results = dict(zip(order, pool.map(_rules_job, order, chunksize=2), strict=False))
+        except BrokenProcessPool:  # a worker was killed (out of memory): finish here
+            results = {i: _rules_for(work[i], index, rules) for i in range(len(work))}
     finally:
         _RULES_STATE = None
     return [results[i] for i in range(len(work))]
@@ -369,7 +506,6 @@ def extract_all(
             todo.append((file, shown))
     if jobs > 1 and len(todo) >= 8:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         import libcst  # noqa: F401  - imported once here, shared by the forked workers
 
@@ -378,15 +514,17 @@ def extract_all(
         args = [(str(f), s, prefilter) for f, s in todo_sorted]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context) as pool:
-            for parsed in pool.map(_extract_job, args, chunksize=2):
-                results[parsed.path] = parsed
+        results.update(_extract_pooled(args, jobs, context))
     else:
         for file, shown in todo:
             results[shown] = extract_file(file, shown, prefilter=prefilter)
     if fc is not None:
         for file, shown in todo:
-            fc.put(file, results[shown])
+            problem = results[shown].problem
+            if (
+                problem is None or problem.code != "INTERNAL"
+            ):  # a killed worker may not be the file's fault
+                fc.put(file, results[shown])
     return [results[shown] for _, shown in files]
 
 
@@ -395,11 +533,12 @@ def lint_paths(
 ) -> Report:
     from preplint.discovery import discover
 
-    files = discover(list(paths), config)
+    notes: list[str] = []
+    files = discover(list(paths), config, notes)
     pairs = [(f, display_path(f)) for f in files]
     jobs = jobs or default_jobs()
     parsed = extract_all(pairs, jobs=jobs, cache=cache)
-    return lint_parsed(parsed, config, jobs=jobs)
+    return replace(lint_parsed(parsed, config, jobs=jobs), notes=tuple(notes))
 
 
 def lint_sources(sources: dict[str, str], config: Config | None = None) -> Report:
@@ -441,7 +580,7 @@ def project_root(paths: Sequence[str], config: Config) -> Path:
     """The folder the project index may read: the config's folder, else the nearest project marker."""
     if config.source is not None:
         return config.root
-    start = Path(paths[0]).resolve() if paths else Path.cwd()
+    start = resolved(Path(paths[0])) if paths else Path.cwd()
     if start.is_file():
         start = start.parent
     for folder in (start, *start.parents):
@@ -458,7 +597,7 @@ def dependency_files(root: Path, files: Sequence[str] = ()) -> dict[str, str]:
     """
     folders: set[Path] = {root}
     for name in files:
-        folder = Path(name).resolve().parent
+        folder = resolved(Path(name)).parent
         while True:
             folders.add(folder)
             if folder == root or root not in folder.parents:
@@ -497,7 +636,7 @@ def _read_included(ref: str) -> tuple[str, str] | None:
         return None
 
 
-def _imported_neighbours(item: Parsed) -> set[Path]:
+def _imported_neighbours(item: Parsed, reads: Reads | None = None) -> set[Path]:
     """Sibling modules a file imports (`from config import MODEL_PATH`, `from .layers import X`).
 
     In a package (a folder with `__init__.py`) only relative imports can name a sibling;
@@ -506,9 +645,10 @@ def _imported_neighbours(item: Parsed) -> set[Path]:
     """
     if item.facts is None:
         return set()
+    is_file = reads.is_file if reads is not None else Path.is_file
     folder = Path(item.path).parent
     modules = set(item.facts.relative_imports)
-    if not (folder / "__init__.py").is_file():
+    if not is_file(folder / "__init__.py"):
         for qual in item.facts.imports.values():
             for module in (qual, qual.rpartition(".")[0]):
                 if module and module.split(".", 1)[0] not in _KNOWN_PACKAGES:
@@ -517,7 +657,7 @@ def _imported_neighbours(item: Parsed) -> set[Path]:
     for module in modules:
         rel = module.replace(".", "/")
         for candidate in (folder / f"{rel}.py", folder / rel / "__init__.py"):
-            if candidate.is_file():
+            if is_file(candidate):
                 found.add(candidate)
     return found
 
@@ -539,7 +679,9 @@ _KNOWN_PACKAGES = (
 )
 
 
-def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Path]:
+def _artifact_neighbours(
+    items: Sequence[Parsed], index: ProjectIndex, reads: Reads | None = None
+) -> set[Path]:
     """Scripts beside a file (or one folder up) that name an artifact the file saves or loads,
     or that import the same sibling module (a shared `config.py` holding the paths)."""
     from preplint.facts.artifacts import artifact_events
@@ -549,14 +691,9 @@ def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Pa
     for item in items:
         if item.facts is None:
             continue
-        needles = {
-            f"import {p.stem}".encode() for p in _imported_neighbours(item) if p.stem != "__init__"
-        }
-        needles |= {
-            f"from {p.stem} import".encode()
-            for p in _imported_neighbours(item)
-            if p.stem != "__init__"
-        }
+        imported = _imported_neighbours(item, reads)
+        needles = {f"import {p.stem}".encode() for p in imported if p.stem != "__init__"}
+        needles |= {f"from {p.stem} import".encode() for p in imported if p.stem != "__init__"}
         for event in artifact_events(item.facts, index):
             name = basename(event.path)
             if name and "*" not in name:
@@ -570,30 +707,45 @@ def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Pa
             except OSError:
                 continue
             for sibling in siblings[:_PARTNER_SCAN_LIMIT]:
-                try:
-                    data = sibling.read_bytes()
-                except OSError:
-                    continue
-                if any(n in data for n in needles):
+                if reads is not None:
+                    data = reads.data(sibling)
+                else:
+                    try:
+                        data = sibling.read_bytes()
+                    except OSError:
+                        data = None
+                if data is not None and any(n in data for n in needles):
                     found.add(sibling)
     return found
 
 
 def _extract_new(
-    files: set[Path], config: Config, seen: set[str], jobs: int, cache: object | None
+    files: set[Path],
+    config: Config,
+    seen: set[str],
+    jobs: int,
+    cache: object | None,
+    reads: Reads | None = None,
 ) -> list[Parsed]:
     chosen: dict[str, Path] = {}
     for file in files:
         shown = display_path(file)
         if shown not in seen and not config.excluded(file):
             chosen.setdefault(shown, file)
+    if reads is not None:
+        for file in chosen.values():
+            reads.data(file)  # also those that will not parse: fixing one changes the result
     parsed = extract_all([(f, s) for s, f in sorted(chosen.items())], jobs=jobs, cache=cache)
     # Quietly drop partners that do not parse: they are not what the user asked about.
     return [p for p in parsed if p.facts is not None]
 
 
 def _partners(
-    targets: Sequence[Parsed], config: Config, jobs: int, cache: object | None
+    targets: Sequence[Parsed],
+    config: Config,
+    jobs: int,
+    cache: object | None,
+    reads: Reads | None = None,
 ) -> list[Parsed]:
     """Files beside the targets that they import or share an artifact path with.
 
@@ -604,17 +756,29 @@ def _partners(
     seen = {p.path for p in targets}
     found: list[Parsed] = []
     imported = _extract_new(
-        set().union(*(_imported_neighbours(p) for p in targets)), config, seen, jobs, cache
+        set().union(*(_imported_neighbours(p, reads) for p in targets)),
+        config,
+        seen,
+        jobs,
+        cache,
+        reads,
     )
     found += imported
     seen |= {p.path for p in imported}
     index = ProjectIndex([p.facts for p in (*targets, *found) if p.facts is not None])
-    sharing = _extract_new(_artifact_neighbours(targets, index), config, seen, jobs, cache)
+    sharing = _extract_new(
+        _artifact_neighbours(targets, index, reads), config, seen, jobs, cache, reads
+    )
     found += sharing
     seen |= {p.path for p in sharing}
     # What the other side imports: train.py's custom layers module, its config.
     found += _extract_new(
-        set().union(*(_imported_neighbours(p) for p in sharing)), config, seen, jobs, cache
+        set().union(*(_imported_neighbours(p, reads) for p in sharing)),
+        config,
+        seen,
+        jobs,
+        cache,
+        reads,
     )
     for item in found:
         if item.facts is not None:
@@ -655,7 +819,8 @@ def _lint_project(
     from preplint.discovery import discover
 
     jobs = jobs or default_jobs()
-    files = discover(list(paths), config)
+    notes: list[str] = []
+    files = discover(list(paths), config, notes)
     pairs = [(f, display_path(f)) for f in files]
     root = project_root(paths, config)
     deps = dependency_files(root, [shown for _, shown in pairs])
@@ -672,20 +837,21 @@ def _lint_project(
         run_key = cache.run_key(parts, contents)
         hit = cache.get_report(run_key)
         if hit is not None:
-            return hit
+            return replace(hit, notes=tuple(notes))
     parsed = extract_all(pairs, jobs=jobs, cache=cache)
     targets = {shown for _, shown in pairs}
-    extra = _partners(parsed, config, jobs, cache) if search_partners else []
+    reads = Reads()
+    extra = _partners(parsed, config, jobs, cache, reads) if search_partners else []
     report = lint_parsed(
         [*parsed, *extra], config, targets=targets, dependency_files=deps, jobs=jobs
     )
+    report = replace(report, notes=tuple(notes))
     if (
         run_key is not None
         and isinstance(cache, FactsCache)
         and not any(d.code == "INTERNAL" for d in report.diagnostics)
     ):
-        partners = [(p.path, _read(Path(p.path))) for p in extra]
-        cache.put_report(run_key, report, partners)
+        cache.put_report(run_key, report, sorted(reads.seen.items()))
     return report
 
 

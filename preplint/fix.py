@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import io
 import os
 import re
 import tempfile
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preplint.diagnostics import Diagnostic, Edit
+from preplint.diagnostics import Diagnostic, Edit, Report
 from preplint.notebook import (
     NotebookError,
     cell_list,
@@ -97,6 +98,62 @@ def write_fixes(outcome: FixOutcome) -> None:
     """Write each fixed file through a temporary file and a rename, so a crash leaves no half file."""
     for path, text in sorted(outcome.new_sources.items()):
         _write_atomic(Path(path), text.encode(outcome.encodings.get(path, "utf-8")))
+
+
+@dataclass(frozen=True)
+class FixRun:
+    """What `fix_until_stable` did: the findings left, and what could not be settled."""
+
+    report: Report  # the findings of the last lint, after the last fixes were written
+    fixed: int  # fixes applied, over all rounds
+    failed: dict[str, str]  # path → why its fixes were not applied
+    skipped: tuple[Diagnostic, ...]  # fixes left out in the last round (unsafe, overlapping)
+    unstable: tuple[str, ...]  # paths that still changed when the rounds ran out
+
+
+FIX_ROUNDS = 4
+
+
+def fix_until_stable(
+    report: Report, lint: Callable[[], Report], *, unsafe: bool = False, rounds: int = FIX_ROUNDS
+) -> FixRun:
+    """Apply fixes, lint again, and repeat until nothing changes: one `--fix` is all it takes.
+
+    A fix can reveal or cause another finding (a fix anchored in the wrong place adds the same
+    line on every run), so the result is checked by linting it. At most `rounds` rounds, and a
+    file never gets a text it had before (a cycle): such files are reported as unstable.
+    Every text written parses (see `apply_fixes`).
+    """
+    fixed = 0
+    failed: dict[str, str] = {}
+    history: dict[str, set[str]] = {}
+    unstable: set[str] = set()
+    skipped: tuple[Diagnostic, ...] = ()
+    for _ in range(rounds):
+        outcome = apply_fixes(report.diagnostics, unsafe=unsafe)
+        failed.update(outcome.failed)
+        skipped = outcome.skipped
+        for path, text in list(outcome.new_sources.items()):
+            before = history.setdefault(path, {_digest(_read(path))})
+            if _digest(text.encode(outcome.encodings.get(path, "utf-8"))) in before:
+                unstable.add(path)  # back to an earlier text: the fixes go round in a circle
+                del outcome.new_sources[path]
+        if not outcome.new_sources:
+            break
+        write_fixes(outcome)
+        for path, text in outcome.new_sources.items():
+            history[path].add(_digest(text.encode(outcome.encodings.get(path, "utf-8"))))
+        changed = set(outcome.new_sources)
+        fixed += sum(1 for d in outcome.fixed if d.path in changed)
+        report = lint()
+    else:
+        pending = apply_fixes(report.diagnostics, unsafe=unsafe)
+        unstable |= set(pending.new_sources)
+    return FixRun(report, fixed, failed, skipped, tuple(sorted(unstable)))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 class _Unfixable(Exception):
@@ -288,7 +345,9 @@ def _diff(before: str, after: str, old_name: str, new_name: str) -> str:
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
 
 
-def _write_atomic(target: Path, payload: bytes) -> None:
+def _write_atomic(path: Path, payload: bytes) -> None:
+    # Through a symlink to the file it names: replacing the link would leave the target unfixed.
+    target = Path(os.path.realpath(path))
     mode = target.stat().st_mode & 0o7777 if target.exists() else None
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".preplint-tmp", dir=target.parent

@@ -252,3 +252,157 @@ def test_notebook_fix_without_a_cell_or_on_a_magic_line_is_skipped(tmp_path: Pat
     no_cell = diagnostic(notebook, Edit(2, 1, 2, 1, "z"))
     outcome = apply_fixes([on_magic, no_cell])
     assert outcome.new_sources == {} and set(outcome.skipped) == {on_magic, no_cell}
+
+
+# --- one --fix reaches a fixed point ------------------------------------------------------------
+
+REBOUND = """\
+import torch
+from torchvision import models
+
+model = models.resnet18()
+model.load_state_dict(torch.load("m.pt", weights_only=True))
+model.eval()
+model = models.resnet18()
+with torch.no_grad():
+    y = model(x)
+"""
+
+
+def _cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    from tests.test_cli import run
+
+    return run(args, cwd)
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".preplint_cache" not in p.parts
+    }
+
+
+def test_mode001_after_a_rebinding_is_fixed_once(tmp_path: Path) -> None:
+    (tmp_path / "p.py").write_text(REBOUND, encoding="utf-8")
+    code, out, _ = _cli(["check", "--no-cache", "--fix", "p.py"], tmp_path)
+    assert code == 0 and "MODE001" not in out
+    text = (tmp_path / "p.py").read_text(encoding="utf-8")
+    assert text.count("model.eval()") == 2
+    assert "model = models.resnet18()\nmodel.eval()\nwith torch.no_grad():" in text
+    code, out, err = _cli(["check", "--no-cache", "--fix", "p.py"], tmp_path)
+    assert (tmp_path / "p.py").read_text(encoding="utf-8") == text
+    assert code == 0 and "Fixed" not in err
+
+
+def test_mode001_fix_is_anchored_after_the_rebinding() -> None:
+    [finding] = [d for d in lint_sources({"p.py": REBOUND}).diagnostics if d.code == "MODE001"]
+    assert finding.fix is not None
+    assert [(e.line, e.replacement) for e in finding.fix.edits] == [(8, "model.eval()\n")]
+
+
+def test_mode001_without_a_rebinding_still_fixes_after_the_load() -> None:
+    source = REBOUND.replace("model.eval()\nmodel = models.resnet18()\n", "")
+    [finding] = [d for d in lint_sources({"p.py": source}).diagnostics if d.code == "MODE001"]
+    assert finding.fix is not None
+    assert [(e.line, e.replacement) for e in finding.fix.edits] == [(6, "model.eval()\n")]
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    import shutil
+
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(".preplint_cache"))
+
+
+@pytest.mark.parametrize("tree", ["fixtures", "tests/corpus"])
+def test_second_fix_changes_nothing(tree: str, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    _copy_tree(root / tree, tmp_path / "tree")
+    before = _snapshot(tmp_path / "tree")
+    args = ["check", "--no-cache", "--fix", "--unsafe-fixes", "--exit-zero", "."]
+    assert _cli(args, tmp_path / "tree")[0] == 0
+    once = _snapshot(tmp_path / "tree")
+    assert once != before  # the trees do have fixable findings
+    code, _, err = _cli(args, tmp_path / "tree")
+    assert code == 0 and "Fixed" not in err and "did not settle" not in err
+    assert _snapshot(tmp_path / "tree") == once
+
+
+def test_fix_until_stable_stops_on_a_fix_that_never_settles(tmp_path: Path) -> None:
+    from preplint.diagnostics import Report
+    from preplint.fix import fix_until_stable
+
+    target = tmp_path / "grow.py"
+    target.write_text("x = 1\n", encoding="utf-8")
+    calls = []
+
+    def lint() -> Report:
+        calls.append(1)
+        grow = Diagnostic(
+            "TEST001", "grow", Severity.WARNING, "grows", str(target), 1, 1, 1, 1,
+            fix=Fix("add a line", (Edit(1, 1, 1, 1, "x = 1\n"),)),
+        )  # fmt: skip
+        return Report(1, (grow,))
+
+    done = fix_until_stable(lint(), lint, rounds=3)
+    assert done.unstable == (str(target),)
+    assert len(calls) == 1 + 3 and done.fixed == 3
+    assert target.read_text(encoding="utf-8") == "x = 1\n" * 4
+    cst.parse_module(target.read_text(encoding="utf-8"))
+
+
+def test_fix_until_stable_stops_on_a_cycle(tmp_path: Path) -> None:
+    from preplint.diagnostics import Report
+    from preplint.fix import fix_until_stable
+
+    target = tmp_path / "flip.py"
+    target.write_text("a = 1\n", encoding="utf-8")
+
+    def lint() -> Report:
+        current = target.read_text(encoding="utf-8")
+        flipped = "b = 1" if current.startswith("a") else "a = 1"
+        flip = Diagnostic(
+            "TEST001", "flip", Severity.WARNING, "flips", str(target), 1, 1, 1, 6,
+            fix=Fix("flip", (Edit(1, 1, 1, 6, flipped),)),
+        )  # fmt: skip
+        return Report(1, (flip,))
+
+    done = fix_until_stable(lint(), lint, rounds=10)
+    assert done.unstable == (str(target),) and done.fixed == 1
+    assert target.read_text(encoding="utf-8") == "b = 1\n"
+
+
+def test_fix_until_stable_on_a_settled_file_writes_nothing(tmp_path: Path) -> None:
+    from preplint.diagnostics import Report
+    from preplint.fix import fix_until_stable
+
+    target = tmp_path / "ok.py"
+    target.write_text("a = 1\n", encoding="utf-8")
+    stamp = target.stat().st_mtime_ns
+    done = fix_until_stable(Report(1, ()), lambda: Report(1, ()))
+    assert done.fixed == 0 and done.unstable == () and target.stat().st_mtime_ns == stamp
+
+
+# --- --fix and symlinks -------------------------------------------------------------------------
+
+
+def test_fix_writes_through_a_symlink(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    real = tmp_path / "real" / "script.py"
+    real.write_text("import torch\nstate = torch.load('model.pt')\n", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "link.py"
+    link.symlink_to(real)
+    code, out, _ = _cli(["check", "--no-cache", "--fix", "link.py"], tmp_path)
+    assert code == 0, out
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert "weights_only=True" in real.read_text(encoding="utf-8")
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["script.py"]
+
+
+def test_fix_of_a_plain_file_stays_a_plain_file(tmp_path: Path) -> None:
+    plain = tmp_path / "script.py"
+    plain.write_text("import torch\nstate = torch.load('model.pt')\n", encoding="utf-8")
+    assert _cli(["check", "--no-cache", "--fix", "script.py"], tmp_path)[0] == 0
+    assert not plain.is_symlink() and "weights_only=True" in plain.read_text(encoding="utf-8")

@@ -252,6 +252,19 @@ def _eval_fix(
                     target = a.targets[0]
         if where is None or not target:
             return None
+        # `model = models.resnet18()` after the load makes a new module in training mode: the
+        # eval() belongs after that rebinding, or each --fix adds another one after the load.
+        rebinds = [
+            a
+            for a in facts.assigns
+            if a.scope == load.call.scope == use.scope
+            and a.op == "="
+            and target in a.targets
+            and load.call.stmt < a.stmt < use.stmt
+        ]
+        if rebinds:
+            last_bind = max(rebinds, key=lambda a: a.stmt)
+            where = last_bind.span.line, last_bind.span.column, last_bind.span.end_line
         _, column, last = where
         text = f"{' ' * (column - 1)}{target}.eval()\n"
         return Fix(
