@@ -12,7 +12,7 @@ from pathlib import Path
 from preplint.config import Config
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
 from preplint.facts import frameworks as fw
-from preplint.facts.model import FileFacts, Function
+from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Rule, all_rules
 from preplint.suppress import Suppressions
@@ -264,9 +264,6 @@ def _rules_job(position: int) -> list[Diagnostic]:
     return _rules_for(work[position], index, rules)
 
 
-_ANY_FUNCTION = Function("", "", "", (), (), (), Span(0, 0, 0, 0), 0, 0)
-
-
 def _statements(item: Parsed) -> int:
     return item.facts.statements if item.facts is not None else 0
 
@@ -283,12 +280,6 @@ def _rules_over(
         return [_rules_for(item, index, rules) for item in work]
     global _RULES_STATE
     _RULES_STATE = (work, index, rules)
-    # Project-wide tables every worker would otherwise build again for itself.
-    index.events  # noqa: B018
-    from preplint.facts import flow
-
-    if index.files:
-        flow.call_sites(index.files[0], _ANY_FUNCTION, index)
     try:
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
@@ -589,12 +580,6 @@ def _partners(
     found += _extract_new(
         set().union(*(_imported_neighbours(p) for p in sharing)), config, seen, jobs, cache
     )
-    for item in found:
-        if item.facts is not None:
-            item.facts.extra.clear()
-    for item in targets:
-        if item.facts is not None:
-            item.facts.extra.clear()
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from preplint.analysis.context import file_context
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts, Value
 from preplint.facts.objects import binding_of
@@ -46,9 +47,9 @@ def _open_path(facts: FileFacts, value: Value | None) -> Value | None:
 
 
 def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEvent, ...]:
-    cached = facts.extra.get("artifact_events")
-    if isinstance(cached, tuple):
-        return cached
+    ctx = file_context(facts, index)
+    if ctx.artifact_events is not None:
+        return ctx.artifact_events
     out: list[ArtifactEvent] = []
     with_files = {a.targets[0]: a for a in facts.assigns if a.op == "with" and len(a.targets) == 1}
 
@@ -146,7 +147,7 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
             )
         )
     result = tuple(out)
-    facts.extra["artifact_events"] = result
+    ctx.artifact_events = result
     return result
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from preplint.analysis.context import file_context, project_context
 from preplint.diagnostics import Span
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, ClassDef, FileFacts, Function
@@ -167,11 +167,11 @@ def custom_objects_used(
     layers, and project functions passed as `activation=`, `loss=`, `metrics=`, initialisers ...
     Builders called from here (`build_model()` imported from model.py) are followed three levels deep.
     """
-    key = f"custom_objects:{scope}"
-    cached = facts.extra.get(key)
-    if isinstance(cached, tuple):
+    memo = file_context(facts, index).custom_objects
+    cached = memo.get(scope)
+    if cached is not None:
         return cached
-    facts.extra[key] = ()  # recursion guard
+    memo[scope] = ()  # recursion guard
     out: dict[tuple[str, str], CustomObject] = {}
 
     def add(obj: CustomObject) -> None:
@@ -245,7 +245,7 @@ def custom_objects_used(
                     for obj in custom_objects_used(owner, index, fn.qualname, depth + 1):
                         add(obj)
     result = tuple(out.values())
-    facts.extra[key] = result
+    memo[scope] = result
     return result
 
 
@@ -263,10 +263,9 @@ def _instantiations(
     facts: FileFacts, index: ProjectIndex | None
 ) -> tuple[frozenset[str], frozenset[str]]:
     """Class names called inside Keras subclasses' own methods, and called anywhere else."""
-    key = "custom_instantiations"
-    cached = facts.extra.get(key)
-    if isinstance(cached, tuple):
-        return cached
+    ctx = file_context(facts, index)
+    if ctx.instantiations is not None:
+        return ctx.instantiations
     keras_classes = {c.name for c in facts.classes if _class_kind(facts, c, index, 0) is not None}
     inside: set[str] = set()
     outside: set[str] = set()
@@ -276,13 +275,8 @@ def _instantiations(
             continue
         (inside if call.scope.split(".", 1)[0] in keras_classes else outside).add(name)
     result = (frozenset(inside), frozenset(outside))
-    facts.extra[key] = result
+    ctx.instantiations = result
     return result
-
-
-_PROJECT_CACHE: weakref.WeakKeyDictionary[ProjectIndex, tuple[frozenset[str], frozenset[str]]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _project_instantiations(
@@ -290,7 +284,8 @@ def _project_instantiations(
 ) -> tuple[frozenset[str], frozenset[str]]:
     if index is None:
         return _instantiations(facts, None)
-    cached = _PROJECT_CACHE.get(index)
+    project = project_context(index)
+    cached = project.instantiations
     if cached is None:
         inside: set[str] = set()
         outside: set[str] = set()
@@ -299,7 +294,7 @@ def _project_instantiations(
             inside |= i
             outside |= o
         cached = (frozenset(inside), frozenset(outside))
-        _PROJECT_CACHE[index] = cached
+        project.instantiations = cached
     return cached
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from preplint.analysis.context import file_context, project_context
 from preplint.diagnostics import Span
 from preplint.facts import frameworks as fw
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
@@ -390,16 +390,14 @@ def _optimizer_like(
 
 def training_calls(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Call, ...]:
     """Calls that train: direct training calls, and calls of project functions that train."""
-    cached = facts.extra.get("flow.training_calls")
-    if isinstance(cached, tuple):
-        return cached
-    out = tuple(
-        c
-        for c in facts.calls
-        if is_training_call(facts, c, index) or _calls_trainer(facts, c, index, 0)
-    )
-    facts.extra["flow.training_calls"] = out
-    return out
+    ctx = file_context(facts, index)
+    if ctx.training_calls is None:
+        ctx.training_calls = tuple(
+            c
+            for c in facts.calls
+            if is_training_call(facts, c, index) or _calls_trainer(facts, c, index, 0)
+        )
+    return ctx.training_calls
 
 
 def training_scopes(facts: FileFacts, index: ProjectIndex | None = None) -> frozenset[str]:
@@ -430,13 +428,13 @@ def _calls_trainer(facts: FileFacts, call: Call, index: ProjectIndex | None, dep
     if target is None:
         return False
     owner, fn = target
-    key = f"flow.trains.{fn.qualname}"
-    cached = owner.extra.get(key)
-    if isinstance(cached, bool):
+    trains = file_context(owner, index).trains
+    cached = trains.get(fn.qualname)
+    if cached is not None:
         return cached
-    owner.extra[key] = False  # recursion guard
+    trains[fn.qualname] = False  # recursion guard
     result = function_trains_deep(owner, fn, index, depth)
-    owner.extra[key] = result
+    trains[fn.qualname] = result
     return result
 
 
@@ -476,19 +474,13 @@ def resolve_function(
     return None
 
 
-_SITES: weakref.WeakKeyDictionary[object, dict[tuple[str, str], list[tuple[FileFacts, Call]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def call_sites(
     facts: FileFacts, fn: Function, index: ProjectIndex | None
 ) -> list[tuple[FileFacts, Call]]:
     """Every call of project function `fn` (defined in `facts`), in any file of the project."""
     files = index.files if index is not None else (facts,)
-    table: dict[tuple[str, str], list[tuple[FileFacts, Call]]] | None = (
-        _SITES.get(index) if index is not None else None
-    )
+    project = project_context(index) if index is not None else None
+    table = project.call_sites if project is not None else None
     if table is None:
         table = {}
         defined = _defined_names(files)
@@ -499,8 +491,8 @@ def call_sites(
                 target = resolve_function(f, c, index)
                 if target is not None:
                     table.setdefault((target[0].path, target[1].qualname), []).append((f, c))
-        if index is not None:
-            _SITES[index] = table
+        if project is not None:
+            project.call_sites = table
         else:
             return table.get((facts.path, fn.qualname), [])
     return table.get((facts.path, fn.qualname), [])
@@ -574,28 +566,6 @@ def mode_change(call: Call) -> str:
     return ""
 
 
-def _scope_calls(facts: FileFacts) -> dict[str, list[Call]]:
-    cached = facts.extra.get("flow.scope_calls")
-    if isinstance(cached, dict):
-        return cached
-    table: dict[str, list[Call]] = {}
-    for c in facts.calls:
-        table.setdefault(c.scope, []).append(c)
-    facts.extra["flow.scope_calls"] = table
-    return table
-
-
-def _scope_assigns(facts: FileFacts) -> dict[str, list[Assign]]:
-    cached = facts.extra.get("flow.scope_assigns")
-    if isinstance(cached, dict):
-        return cached
-    table: dict[str, list[Assign]] = {}
-    for a in facts.assigns:
-        table.setdefault(a.scope, []).append(a)
-    facts.extra["flow.scope_assigns"] = table
-    return table
-
-
 def base_receiver(facts: FileFacts, call: Call) -> str:
     """The module a method acts on, through chains: `model.to(device).eval()` acts on `model`."""
     if call.receiver:
@@ -629,8 +599,7 @@ def module_state(
     a project helper that returns it), the class's other methods for `self.x`, callers for a parameter."""
     if depth > _MAX_DEPTH or not name:
         return UNKNOWN
-    memo = facts.extra.setdefault("flow.module_state", {})
-    assert isinstance(memo, dict)
+    memo = file_context(facts, index).module_states
     key = (name, scope, stmt, depth)
     cached = memo.get(key)
     if cached is not None:
@@ -641,11 +610,13 @@ def module_state(
     return result
 
 
-def _calls_mentioning(facts: FileFacts) -> dict[tuple[str, str], list[Call]]:
+def _calls_mentioning(
+    facts: FileFacts, index: ProjectIndex | None
+) -> dict[tuple[str, str], list[Call]]:
     """(scope, root name) → calls on that name (`model.eval()`, `model.to(d).eval()`) or given it as an argument."""
-    cached = facts.extra.get("flow.calls_mentioning")
-    if isinstance(cached, dict):
-        return cached
+    ctx = file_context(facts, index)
+    if ctx.calls_mentioning is not None:
+        return ctx.calls_mentioning
     table: dict[tuple[str, str], list[Call]] = {}
     for c in facts.calls:
         roots = set()
@@ -657,27 +628,15 @@ def _calls_mentioning(facts: FileFacts) -> dict[tuple[str, str], list[Call]]:
                 roots.add(a.value.name.split(".")[0])
         for root in roots:
             table.setdefault((c.scope, root), []).append(c)
-    facts.extra["flow.calls_mentioning"] = table
-    return table
-
-
-def _assigns_to(facts: FileFacts) -> dict[tuple[str, str], list[Assign]]:
-    cached = facts.extra.get("flow.assigns_to")
-    if isinstance(cached, dict):
-        return cached
-    table: dict[tuple[str, str], list[Assign]] = {}
-    for a in facts.assigns:
-        for t in a.targets:
-            table.setdefault((a.scope, t), []).append(a)
-    facts.extra["flow.assigns_to"] = table
+    ctx.calls_mentioning = table
     return table
 
 
 def _module_state(
     facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int
 ) -> ModuleState:
-    calls = _calls_mentioning(facts).get((scope, name.split(".")[0]), [])
-    assigns = _assigns_to(facts).get((scope, name), [])
+    calls = _calls_mentioning(facts, index).get((scope, name.split(".")[0]), [])
+    assigns = facts.assigns_by_scope_and_target.get((scope, name), [])
     torch_evidence = any(c.method in TORCH_MODULE_METHODS and _on(c.receiver, name) for c in calls)
     load = _load_in(facts, calls, name, stmt, index)
     # The last assignment before `stmt` ends the walk back.
@@ -752,7 +711,7 @@ def _helper_mode_change(
             continue
         # The last switch in the helper is the mode its argument leaves in.
         last = ""
-        for c in _scope_calls(owner).get(fn.qualname, []):
+        for c in owner.calls_by_scope.get(fn.qualname, []):
             if _on(base_receiver(owner, c), param):
                 change = mode_change(c)
                 if change and not (change == "train" and c.in_condition):
@@ -968,7 +927,7 @@ def _outer_state(
         return _parameter_state(facts, fn, name, index, depth)
     for outer in fns[1:]:
         if root in outer.params or any(
-            root in a.targets for a in _scope_assigns(facts).get(outer.qualname, [])
+            root in a.targets for a in facts.assigns_by_scope.get(outer.qualname, [])
         ):
             return module_state(
                 facts, name, outer.qualname, fn.stmt_start if fn else 0, index, depth + 1
@@ -977,10 +936,12 @@ def _outer_state(
 
 
 def _memoized(
-    facts: FileFacts, key: tuple[object, ...], compute: Callable[[], ModuleState]
+    facts: FileFacts,
+    index: ProjectIndex | None,
+    key: tuple[object, ...],
+    compute: Callable[[], ModuleState],
 ) -> ModuleState:
-    memo = facts.extra.setdefault("flow.state_memo", {})
-    assert isinstance(memo, dict)
+    memo = file_context(facts, index).derived_states
     found = memo.get(key)
     if found is None:
         memo[key] = UNKNOWN  # recursion guard
@@ -993,6 +954,7 @@ def _attribute_state(
 ) -> ModuleState:
     return _memoized(
         facts,
+        index,
         ("attr", cls, name, depth),
         lambda: _attribute_state_of(facts, cls, name, index, depth),
     )
@@ -1011,7 +973,7 @@ def _attribute_state_of(
     load: LoadSite | None = None
     evidence = False
     for fn in methods:
-        calls = _scope_calls(facts).get(fn.qualname, [])
+        calls = facts.calls_by_scope.get(fn.qualname, [])
         for c in calls:
             if _on(base_receiver(facts, c), name):
                 change = mode_change(c)
@@ -1022,7 +984,7 @@ def _attribute_state_of(
             elif c.args and _helper_mode_change(facts, c, name, index, depth) in ("eval", "either"):
                 evaluated = True
         load = load or _load_in(facts, calls, name, 1 << 30, index)
-        for a in _scope_assigns(facts).get(fn.qualname, []):
+        for a in facts.assigns_by_scope.get(fn.qualname, []):
             if name in a.targets and a.op == "=":
                 origin = _origin_state(facts, a.value, fn.qualname, a.stmt, index, depth + 1)
                 if origin.mode == "eval":
@@ -1079,7 +1041,7 @@ def _global_state(
     facts: FileFacts, name: str, index: ProjectIndex | None, depth: int
 ) -> ModuleState:
     return _memoized(
-        facts, ("global", name, depth), lambda: _global_state_of(facts, name, index, depth)
+        facts, index, ("global", name, depth), lambda: _global_state_of(facts, name, index, depth)
     )
 
 
@@ -1088,7 +1050,7 @@ def _global_state_of(
 ) -> ModuleState:
     """A module-level name used inside a function: `.eval()` anywhere in the file counts."""
     root = name.split(".")[0]
-    if not any(root in a.targets for a in _scope_assigns(facts).get("", [])):
+    if not any(root in a.targets for a in facts.assigns_by_scope.get("", [])):
         return _imported_state(facts, name, index, depth)
     state = module_state(facts, name, "", facts.statements + 1, index, depth + 1)
     if state.mode != "eval" and any(
@@ -1508,8 +1470,7 @@ def array_info(
     """What is known of the array an expression evaluates to at statement `stmt` of `scope`."""
     if value is None or depth > 12:
         return UNKNOWN_ARRAY
-    cache = facts.extra.setdefault("array_info", {})
-    assert isinstance(cache, dict)
+    cache = file_context(facts, index).arrays
     key = (value, scope, stmt)
     if key in cache:
         return cache[key]
@@ -2304,21 +2265,13 @@ def _event_path(facts: FileFacts, event: ArtifactEvent, index: ProjectIndex) -> 
     return paths.pop() if len(paths) == 1 else ""
 
 
-def _weight_loads(facts: FileFacts) -> tuple[Call, ...]:
-    cached = facts.extra.get("weight_loads")
-    if not isinstance(cached, tuple):
-        cached = tuple(c for c in facts.calls if c.method in ("load_state_dict", "load_weights"))
-        facts.extra["weight_loads"] = cached
-    return cached
-
-
 def _weights_loaded_into(
     facts: FileFacts, name: str, scope: str, after: int, before: int, index: ProjectIndex
 ) -> tuple[str, int]:
     """(artifact path, call id) of `name.load_state_dict(...)` / `name.load_weights(...)` between two statements."""
     fn = facts.function_by_qualname.get(scope)
     cls_prefix = fn.cls + "." if fn is not None and fn.cls and name.startswith("self.") else None
-    for call in _weight_loads(facts):
+    for call in facts.weight_loads:
         if call.receiver != name:
             continue
         same_scope = call.scope == scope or (
@@ -2450,7 +2403,8 @@ def _origin_of_value(
 
 def model_feeds(facts: FileFacts, index: ProjectIndex) -> tuple[ModelFeed, ...]:
     """Every call that gives data to a model, marked train or infer; cached on the facts."""
-    cached = facts.extra.get("model_feeds")
+    ctx = file_context(facts, index)
+    cached = ctx.model_feeds
     if isinstance(cached, tuple):
         return cached
     out: list[ModelFeed] = []
@@ -2509,7 +2463,7 @@ def model_feeds(facts: FileFacts, index: ProjectIndex) -> tuple[ModelFeed, ...]:
             continue
         out.append(ModelFeed(call.id, callee, data.value, stage, call.scope, call.stmt))
     result = tuple(out)
-    facts.extra["model_feeds"] = result
+    ctx.model_feeds = result
     return result
 
 
@@ -2584,9 +2538,9 @@ TRANSFORM_METHODS = frozenset(
 
 def model_load_calls(facts: FileFacts, index: ProjectIndex) -> tuple[Call, ...]:
     """Calls that load a model (not a preprocessor): load_model, torch.load, joblib.load of a model ..."""
-    cached = facts.extra.get("flow.model_loads")
-    if isinstance(cached, tuple):
-        return cached
+    ctx = file_context(facts, index)
+    if ctx.model_loads is not None:
+        return ctx.model_loads
     out: list[Call] = []
     for event in artifact_events(facts, index):
         if event.action != "load" or event.api == "numpy-load":
@@ -2601,7 +2555,7 @@ def model_load_calls(facts: FileFacts, index: ProjectIndex) -> tuple[Call, ...]:
                 continue
         out.append(facts.call_by_id[event.call])
     result = tuple(out)
-    facts.extra["flow.model_loads"] = result
+    ctx.model_loads = result
     return result
 
 
@@ -2742,9 +2696,9 @@ def _model_holding_classes(facts: FileFacts, index: ProjectIndex) -> frozenset[s
     caller. Test classes never count: each test method is its own scenario, and a test that
     reloads a saved model says nothing about a sibling test that fits a layer.
     """
-    cached = facts.extra.get("flow.model_holding_classes")
-    if isinstance(cached, frozenset):
-        return cached
+    ctx = file_context(facts, index)
+    if ctx.model_holding_classes is not None:
+        return ctx.model_holding_classes
     out: set[str] = set()
     for load in model_load_calls(facts, index):
         fn = facts.function_by_qualname.get(load.scope) if load.scope else None
@@ -2768,7 +2722,7 @@ def _model_holding_classes(facts: FileFacts, index: ProjectIndex) -> frozenset[s
         if kept:
             out.add(cls)
     result = frozenset(out)
-    facts.extra["flow.model_holding_classes"] = result
+    ctx.model_holding_classes = result
     return result
 
 
@@ -2912,32 +2866,9 @@ _EMPTY = Lineage()
 _OPAQUE = Lineage(opaque=True)
 
 
-def _assign_index(facts: FileFacts) -> dict[str, list[Assign]]:
-    cached = facts.extra.get("flow.assigns_by_name")
-    if isinstance(cached, dict):
-        return cached
-    out: dict[str, list[Assign]] = {}
-    for a in facts.assigns:
-        if a.op == "comp":
-            continue  # comprehension variables do not outlive their comprehension
-        for t in a.targets:
-            out.setdefault(t, []).append(a)
-            base = t[:-2] if t.endswith("[]") else t
-            if base != t or "." in base:
-                root = (
-                    ".".join(base.split(".", 2)[:2])
-                    if base.startswith("self.")
-                    else base.split(".", 1)[0]
-                )
-                if root != t:
-                    out.setdefault("~" + root, []).append(a)
-    facts.extra["flow.assigns_by_name"] = out
-    return out
-
-
 def reaching(facts: FileFacts, name: str, scope: str, stmt: int) -> Assign | None:
     """The last assignment to `name` before `stmt` in `scope`, else (self.x) in its class, else at module level."""
-    found = _assign_index(facts).get(name, ())
+    found = facts.assigns_reaching.get(name, ())
     best: Assign | None = None
     for a in found:
         if a.scope == scope and a.stmt < stmt and (best is None or a.stmt >= best.stmt):
@@ -3036,7 +2967,7 @@ class _Tracer:
             return _EMPTY  # builtins, functions
         result = self.assigned(assign, name, depth)
         # in-place writes between the assignment and the use: X[cols] = scaler.transform(X[cols])
-        for other in _assign_index(facts).get("~" + name, ()):
+        for other in facts.assigns_reaching.get("~" + name, ()):
             if (
                 other.scope == assign.scope
                 and assign.stmt <= other.stmt < stmt

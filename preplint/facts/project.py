@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.model import ClassDef, Const, FileFacts, Function, Value
 from preplint.facts.paths import paths_match
+
+if TYPE_CHECKING:
+    from preplint.analysis.context import ProjectContext
 
 
 class ProjectIndex:
@@ -22,6 +26,8 @@ class ProjectIndex:
             for i in range(len(parts)):
                 self._by_module.setdefault(".".join(parts[i:]), []).append(f)
         self._events: tuple[ArtifactEvent, ...] | None = None
+        # Every analysis answer of this run lives here (preplint.analysis.context).
+        self.analysis: ProjectContext | None = None
 
     # --- names across modules --------------------------------------------------------------
 

@@ -480,15 +480,7 @@ def declared_input_shapes(facts: FileFacts) -> list[tuple[tuple[int, ...] | None
 def _building_scopes(facts: FileFacts, scope: str) -> frozenset[str]:
     """The scopes whose code builds a model bound in `scope`: the scope, what is nested in it,
     and the file's functions and classes it calls (four calls deep)."""
-    cached = facts.extra.get("dtype.calls_by_scope")
-    by_scope: dict[str, list[Call]]
-    if isinstance(cached, dict):
-        by_scope = cached
-    else:
-        by_scope = {}
-        for c in facts.calls:
-            by_scope.setdefault(c.scope, []).append(c)
-        facts.extra["dtype.calls_by_scope"] = by_scope
+    by_scope = facts.calls_by_scope
     qualnames = [f.qualname for f in facts.functions]
     seen = {scope}
     frontier = [scope]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-import weakref
 from collections.abc import Iterator
 
+from preplint.analysis.context import project_context
 from preplint.diagnostics import Edit, Fix, Related
 from preplint.facts import frameworks as fw
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
@@ -914,26 +914,19 @@ def _init_of(facts: FileFacts, cls: ClassDef) -> Function | None:
     return None
 
 
-_CLASSES_BY_NAME: weakref.WeakKeyDictionary[
-    ProjectIndex, dict[str, list[tuple[FileFacts, ClassDef]]]
-] = weakref.WeakKeyDictionary()
-_SITES: weakref.WeakKeyDictionary[ProjectIndex, dict[str, list[tuple[FileFacts, Call]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def _keras_source_class(
     facts: FileFacts, base: str, index: ProjectIndex
 ) -> tuple[FileFacts, ClassDef] | None:
     """Linting Keras itself: `keras.src.layers.pooling.base_pooling.BasePooling` is canonicalised to
     `keras.layers.BasePooling`; find the project class of that name in a `keras` package."""
-    table = _CLASSES_BY_NAME.get(index)
+    project = project_context(index)
+    table = project.classes_by_name
     if table is None:
         table = {}
         for owner, c in index.all_classes():
             if "keras" in owner.module.split("."):
                 table.setdefault(c.name, []).append((owner, c))
-        _CLASSES_BY_NAME[index] = table
+        project.classes_by_name = table
     found = table.get(base.rsplit(".", 1)[-1], [])
     if not found:
         return None
@@ -1079,7 +1072,8 @@ def _construction_sites(
 ) -> list[tuple[FileFacts, Call]]:
     """Calls of the class, in its file (within the function that defines it, for a local class)
     and in the project files that import it."""
-    table = _SITES.get(index)
+    project = project_context(index)
+    table = project.construction_sites
     if table is None:
         table = {}
         for f in index.files:
@@ -1087,7 +1081,7 @@ def _construction_sites(
                 leaf = call.callee.rsplit(".", 1)[-1]
                 if leaf[:1].isupper():
                     table.setdefault(leaf, []).append((f, call))
-        _SITES[index] = table
+        project.construction_sites = table
     enclosing = init.cls.rpartition(".")[0]
     out: list[tuple[FileFacts, Call]] = []
     for owner, call in table.get(cls.name, []):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator
 
+from preplint.analysis.context import file_context
 from preplint.diagnostics import Edit, Fix, Related, Severity
 from preplint.facts import flow
 from preplint.facts import frameworks as fw
@@ -115,9 +116,9 @@ _MODULE_BASE_SUFFIXES = ("Module", "Model", "ModelMixin", "PreTrainedModel", "La
 
 def _module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
     """A torch/Keras module class, or one from a model library (`PreTrainedModel`, `ModelMixin`) or with a `forward`."""
-    key = f"mode.module_like.{cls}"
-    cached = facts.extra.get(key)
-    if isinstance(cached, bool):
+    memo = file_context(facts, index).module_like_classes
+    cached = memo.get(cls)
+    if cached is not None:
         return cached
     cdef = facts.class_by_name.get(cls.rsplit(".", 1)[-1])
     result = class_kind(facts, cls, index) is not None or (
@@ -134,7 +135,7 @@ def _module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
             )
         )
     )
-    facts.extra[key] = result
+    memo[cls] = result
     return result
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from preplint.analysis.context import file_context
 from preplint.diagnostics import Related, Span
 from preplint.facts import flow
 from preplint.facts import frameworks as fw
@@ -172,9 +173,9 @@ class PreFit:
 
 def preprocessor_fits(facts: FileFacts, index: ProjectIndex) -> tuple[PreFit, ...]:
     """Every fit/fit_transform/adapt/fit_on_texts of a preprocessor built in this file (stateless ones excluded)."""
-    cached = facts.extra.get("pre.fits")
-    if isinstance(cached, tuple):
-        return cached
+    ctx = file_context(facts, index)
+    if ctx.preprocessor_fits is not None:
+        return ctx.preprocessor_fits
     out: list[PreFit] = []
     for call in facts.calls:
         if call.method not in _FIT_PRE:
@@ -200,7 +201,7 @@ def preprocessor_fits(facts: FileFacts, index: ProjectIndex) -> tuple[PreFit, ..
             continue
         out.append(PreFit(call, obj, cls, ctor))
     result = tuple(out)
-    facts.extra["pre.fits"] = result
+    ctx.preprocessor_fits = result
     return result
 
 
@@ -851,9 +852,9 @@ class TrainInput:
 
 def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...]:
     """What each training call feeds its model, with the data's lineage."""
-    cached = facts.extra.get("pre.train_inputs")
-    if isinstance(cached, tuple):
-        return cached
+    ctx = file_context(facts, index)
+    if ctx.train_inputs is not None:
+        return ctx.train_inputs
     out: list[TrainInput] = []
     for call in facts.calls:
         if call.method not in flow.TRAIN_METHODS or call.qualname:
@@ -908,7 +909,7 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
             )
         )
     result = tuple(out)
-    facts.extra["pre.train_inputs"] = result
+    ctx.train_inputs = result
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from preplint.analysis.context import file_context
 from preplint.diagnostics import Edit, Fix, Related
 from preplint.facts import frameworks as fw
 from preplint.facts.flow import (
@@ -91,12 +92,10 @@ class SeedCall:
 
 def seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
     """Calls that seed global RNGs: framework seed functions, and project helpers (`set_seed`) that call them."""
-    cached = facts.extra.get("seed.calls")
-    if isinstance(cached, list):
-        return cached
-    out = _seed_calls(facts, index)
-    facts.extra["seed.calls"] = out
-    return out
+    ctx = file_context(facts, index)
+    if ctx.seed_calls is None:
+        ctx.seed_calls = _seed_calls(facts, index)
+    return ctx.seed_calls
 
 
 def _seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
@@ -154,14 +153,13 @@ def _helper_families(
     if target is None:
         return frozenset()
     owner, fn = target
-    memo = owner.extra.setdefault("seed_helper_families", {})
-    assert isinstance(memo, dict)
+    memo = file_context(owner, index).seed_helper_families
     key = (fn.qualname, depth)
     if key in memo:
         return memo[key]
     memo[key] = frozenset()  # a recursive helper seeds nothing more by calling itself
     found: set[str] = set()
-    for inner in _calls_within(owner, fn.qualname):
+    for inner in owner.calls_by_function.get(fn.qualname, []):
         families = fw.SEED_CALLS.get(inner.qualname)
         if families is not None:
             found |= _families(families)
@@ -169,22 +167,6 @@ def _helper_families(
             found |= _helper_families(owner, inner, index, depth + 1)
     memo[key] = frozenset(found)
     return memo[key]
-
-
-def _calls_within(facts: FileFacts, qualname: str) -> list[Call]:
-    """The calls inside a function, its nested functions included, in file order."""
-    cached = facts.extra.get("seed.calls_by_function")
-    if isinstance(cached, dict):
-        table: dict[str, list[Call]] = cached
-    else:
-        table = {}
-        for call in facts.calls:
-            scope = call.scope
-            while scope:
-                table.setdefault(scope, []).append(call)
-                scope = scope.rpartition(".")[0]
-        facts.extra["seed.calls_by_function"] = table
-    return table.get(qualname, [])
 
 
 @dataclass(frozen=True)

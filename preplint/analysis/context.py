@@ -1,0 +1,90 @@
+"""One analysis context per file of a run: the facts, the project index and every memo of analysis."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from preplint.facts.artifacts import ArtifactEvent
+    from preplint.facts.custom import CustomObject
+    from preplint.facts.flow import ArrayInfo, ModelFeed, ModuleState
+    from preplint.facts.model import Call, ClassDef, FileFacts
+    from preplint.facts.objects import Binding
+    from preplint.facts.project import ProjectIndex
+    from preplint.rules.pre import PreFit, TrainInput
+    from preplint.rules.seed import SeedCall
+
+
+class FileContext:
+    """What rules and analysis modules ask about one file.
+
+    Every answer computed from the facts and the project is kept here, typed, for as long as
+    the run's index lives; a new index starts with new contexts, so nothing needs wiping.
+    A slot that is None (or missing from a table) has not been computed yet.
+    """
+
+    def __init__(self, facts: FileFacts, index: ProjectIndex | None) -> None:
+        self.facts = facts
+        self.index = index
+        # training paths
+        self.training_calls: tuple[Call, ...] | None = None
+        self.trains: dict[str, bool] = {}  # function qualname → trains (False while computing)
+        # module modes
+        self.module_states: dict[tuple[str, str, int, int], ModuleState] = {}
+        self.derived_states: dict[tuple[object, ...], ModuleState] = {}
+        self.calls_mentioning: dict[tuple[str, str], list[Call]] | None = None
+        self.module_like_classes: dict[str, bool] = {}
+        # arrays
+        self.arrays: dict[tuple[object, str, int], ArrayInfo] = {}
+        # models
+        self.model_feeds: tuple[ModelFeed, ...] | None = None
+        self.model_loads: tuple[Call, ...] | None = None
+        self.model_holding_classes: frozenset[str] | None = None
+        # objects and artifacts
+        self.bindings: tuple[Binding, ...] | None = None
+        self.artifact_events: tuple[ArtifactEvent, ...] | None = None
+        self.custom_objects: dict[str | None, tuple[CustomObject, ...]] = {}
+        self.instantiations: tuple[frozenset[str], frozenset[str]] | None = None
+        # preprocessing
+        self.preprocessor_fits: tuple[PreFit, ...] | None = None
+        self.train_inputs: tuple[TrainInput, ...] | None = None
+        # randomness
+        self.seed_calls: list[SeedCall] | None = None
+        self.seed_helper_families: dict[tuple[str, int], frozenset[str]] = {}
+
+
+class ProjectContext:
+    """The run's registry of file contexts, and the answers that belong to the whole project."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self._files: dict[int, FileContext] = {}
+        # (defining file path, function qualname) → every call of it in the project
+        self.call_sites: dict[tuple[str, str], list[tuple[FileFacts, Call]]] | None = None
+        # class names instantiated inside Keras subclasses, and anywhere else
+        self.instantiations: tuple[frozenset[str], frozenset[str]] | None = None
+        # class name → the project classes of that name (LOAD002)
+        self.classes_by_name: dict[str, list[tuple[FileFacts, ClassDef]]] | None = None
+        # class name → where it is constructed (LOAD002)
+        self.construction_sites: dict[str, list[tuple[FileFacts, Call]]] | None = None
+
+    def file(self, facts: FileFacts) -> FileContext:
+        found = self._files.get(id(facts))
+        if found is None:
+            # The context keeps `facts` alive, so its id is not reused during the run.
+            found = self._files[id(facts)] = FileContext(facts, self.index)
+        return found
+
+
+def project_context(index: ProjectIndex) -> ProjectContext:
+    """The index's registry of contexts, made on first use."""
+    if index.analysis is None:
+        index.analysis = ProjectContext(index)
+    return index.analysis
+
+
+def file_context(facts: FileFacts, index: ProjectIndex | None) -> FileContext:
+    """The context of `facts` in this run; without an index, a context that lives for one call."""
+    if index is None:
+        return FileContext(facts, None)
+    return project_context(index).file(facts)
