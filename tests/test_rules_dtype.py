@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from preplint.facts.flow import array_info
+from preplint.analysis.arrays import array_info
 from preplint.facts.project import ProjectIndex
 from tests.helpers import as_project, expected_lines, lint
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from preplint.analysis.dtypes import ArrayInfo
+    from preplint.analysis.models import ModelFeed
+    from preplint.analysis.modes import ModuleState
     from preplint.facts.artifacts import ArtifactEvent
     from preplint.facts.custom import CustomObject
-    from preplint.facts.flow import ArrayInfo, ModelFeed, ModuleState
     from preplint.facts.model import Call, ClassDef, FileFacts
     from preplint.facts.objects import Binding
     from preplint.facts.project import ProjectIndex
@@ -15,17 +17,14 @@ if TYPE_CHECKING:
     from preplint.rules.seed import SeedCall
 
 
-class FileContext:
-    """What rules and analysis modules ask about one file.
+class FileMemos:
+    """Every answer of analysis about one file, typed, kept for as long as the run's index lives.
 
-    Every answer computed from the facts and the project is kept here, typed, for as long as
-    the run's index lives; a new index starts with new contexts, so nothing needs wiping.
-    A slot that is None (or missing from a table) has not been computed yet.
+    A new index starts with new memos, so nothing needs wiping. A slot that is None (or
+    missing from a table) has not been computed yet.
     """
 
-    def __init__(self, facts: FileFacts, index: ProjectIndex | None) -> None:
-        self.facts = facts
-        self.index = index
+    def __init__(self) -> None:
         # training paths
         self.training_calls: tuple[Call, ...] | None = None
         self.trains: dict[str, bool] = {}  # function qualname → trains (False while computing)
@@ -53,6 +52,18 @@ class FileContext:
         self.seed_helper_families: dict[tuple[str, int], frozenset[str]] = {}
 
 
+class FileContext:
+    """What a rule asks about one file: its facts, the project, and the analysis answers.
+
+    The properties are computed on first use and kept for the run.
+    """
+
+    def __init__(self, facts: FileFacts, index: ProjectIndex, memos: FileMemos) -> None:
+        self.facts = facts
+        self.index = index
+        self.memos = memos
+
+
 class ProjectContext:
     """The run's registry of file contexts, and the answers that belong to the whole project."""
 
@@ -72,7 +83,7 @@ class ProjectContext:
         found = self._files.get(id(facts))
         if found is None:
             # The context keeps `facts` alive, so its id is not reused during the run.
-            found = self._files[id(facts)] = FileContext(facts, self.index)
+            found = self._files[id(facts)] = FileContext(facts, self.index, FileMemos())
         return found
 
 
@@ -83,8 +94,13 @@ def project_context(index: ProjectIndex) -> ProjectContext:
     return index.analysis
 
 
-def file_context(facts: FileFacts, index: ProjectIndex | None) -> FileContext:
-    """The context of `facts` in this run; without an index, a context that lives for one call."""
-    if index is None:
-        return FileContext(facts, None)
+def file_context(facts: FileFacts, index: ProjectIndex) -> FileContext:
+    """The context of `facts` in the run of `index`."""
     return project_context(index).file(facts)
+
+
+def memos(facts: FileFacts, index: ProjectIndex | None) -> FileMemos:
+    """The memos of `facts` in this run; without an index, memos that live for one call."""
+    if index is None:
+        return FileMemos()
+    return project_context(index).file(facts).memos

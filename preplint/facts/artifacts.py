@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from preplint.analysis.context import file_context
+from preplint.analysis.context import memos
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts, Value
 from preplint.facts.objects import binding_of
@@ -47,9 +47,9 @@ def _open_path(facts: FileFacts, value: Value | None) -> Value | None:
 
 
 def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEvent, ...]:
-    ctx = file_context(facts, index)
-    if ctx.artifact_events is not None:
-        return ctx.artifact_events
+    memo = memos(facts, index)
+    if memo.artifact_events is not None:
+        return memo.artifact_events
     out: list[ArtifactEvent] = []
     with_files = {a.targets[0]: a for a in facts.assigns if a.op == "with" and len(a.targets) == 1}
 
@@ -147,7 +147,7 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
             )
         )
     result = tuple(out)
-    ctx.artifact_events = result
+    memo.artifact_events = result
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from preplint.analysis.context import file_context, project_context
+from preplint.analysis.context import memos, project_context
 from preplint.diagnostics import Span
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, ClassDef, FileFacts, Function
@@ -167,7 +167,7 @@ def custom_objects_used(
     layers, and project functions passed as `activation=`, `loss=`, `metrics=`, initialisers ...
     Builders called from here (`build_model()` imported from model.py) are followed three levels deep.
     """
-    memo = file_context(facts, index).custom_objects
+    memo = memos(facts, index).custom_objects
     cached = memo.get(scope)
     if cached is not None:
         return cached
@@ -263,9 +263,9 @@ def _instantiations(
     facts: FileFacts, index: ProjectIndex | None
 ) -> tuple[frozenset[str], frozenset[str]]:
     """Class names called inside Keras subclasses' own methods, and called anywhere else."""
-    ctx = file_context(facts, index)
-    if ctx.instantiations is not None:
-        return ctx.instantiations
+    memo = memos(facts, index)
+    if memo.instantiations is not None:
+        return memo.instantiations
     keras_classes = {c.name for c in facts.classes if _class_kind(facts, c, index, 0) is not None}
     inside: set[str] = set()
     outside: set[str] = set()
@@ -275,7 +275,7 @@ def _instantiations(
             continue
         (inside if call.scope.split(".", 1)[0] in keras_classes else outside).add(name)
     result = (frozenset(inside), frozenset(outside))
-    ctx.instantiations = result
+    memo.instantiations = result
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from preplint.analysis.context import file_context
+from preplint.analysis.context import memos
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 
@@ -122,9 +122,9 @@ def class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) -> str |
 
 def bindings(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Binding, ...]:
     """Every assignment of an ML object, in statement order; cached on the facts."""
-    ctx = file_context(facts, index)
-    if ctx.bindings is not None:
-        return ctx.bindings
+    memo = memos(facts, index)
+    if memo.bindings is not None:
+        return memo.bindings
     out: list[Binding] = []
     by_name: dict[tuple[str, str], Binding] = {}
     for assign in facts.assigns:
@@ -155,7 +155,7 @@ def bindings(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Bindi
         out.append(binding)
         by_name[(assign.scope, binding.name)] = binding
     result = tuple(out)
-    ctx.bindings = result
+    memo.bindings = result
     return result
 
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from preplint.analysis.arrays import array_info
+from preplint.analysis.dtypes import ArrayInfo, same_dtype_family
+from preplint.analysis.models import ModelFeed, ModelOrigin, model_feeds, model_origin
 from preplint.diagnostics import Edit, Fix, Related, Span
-from preplint.facts.flow import (
-    ArrayInfo,
-    ModelFeed,
-    ModelOrigin,
-    array_info,
-    model_feeds,
-    model_origin,
-    same_dtype_family,
-)
 from preplint.facts.model import Call, FileFacts, Value
 from preplint.facts.objects import bindings
 from preplint.facts.project import ProjectIndex

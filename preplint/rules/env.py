@@ -6,10 +6,11 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from preplint.analysis.calls import call_sites
+from preplint.analysis.scopes import enclosing_functions
 from preplint.diagnostics import Span
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.deps import dependency_entries, governing, own_frameworks
-from preplint.facts.flow import call_sites, enclosing_functions
 from preplint.facts.model import FileFacts
 from preplint.facts.objects import binding_of
 from preplint.facts.project import ProjectIndex

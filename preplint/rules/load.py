@@ -6,7 +6,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from preplint.analysis.code_roles import is_pytest_function
 from preplint.analysis.context import project_context
+from preplint.analysis.training import training_steps
 from preplint.diagnostics import Edit, Fix, Related
 from preplint.facts import frameworks as fw
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
@@ -21,7 +23,6 @@ from preplint.facts.custom import (
     resolve_function,
 )
 from preplint.facts.deps import dependency_entries, governing
-from preplint.facts.flow import is_pytest_function, training_steps
 from preplint.facts.model import Call, ClassDef, FileFacts, Function, Value
 from preplint.facts.objects import binding_of
 from preplint.facts.paths import basename, paths_match, suffix

@@ -5,9 +5,32 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator
 
-from preplint.analysis.context import file_context
+from preplint.analysis.calls import argument_for, call_sites, resolve_function
+from preplint.analysis.code_roles import is_framework_source
+from preplint.analysis.context import memos
+from preplint.analysis.modes import (
+    TORCH_MODULE_METHODS,
+    ModuleState,
+    base_receiver,
+    mode_change,
+    module_state,
+)
+from preplint.analysis.module_layers import DROPOUT_FUNCTIONS, _builtin_mode_layers, mode_layers
+from preplint.analysis.scopes import (
+    NO_GRAD_CONTEXTS,
+    enclosing_class,
+    enclosing_functions,
+    inference_named_scope,
+    name_words,
+    no_grad_at,
+)
+from preplint.analysis.training import (
+    in_training_loop,
+    training_calls,
+    training_scopes,
+    training_steps,
+)
 from preplint.diagnostics import Edit, Fix, Related, Severity
-from preplint.facts import flow
 from preplint.facts import frameworks as fw
 from preplint.facts.artifacts import artifact_events
 from preplint.facts.model import Call, ClassDef, FileFacts
@@ -18,7 +41,7 @@ from preplint.rules import Finding, rule
 _BUILTINS = frozenset(dir(builtins))
 # Methods that are not a sub-module being run (`model.eval()`, `opt.step()`, `x.to(device)`).
 _NOT_SUBMODULE = (
-    flow.TORCH_MODULE_METHODS
+    TORCH_MODULE_METHODS
     | fw.SELF_RETURNING_MODULE_METHODS
     | frozenset(
         {
@@ -61,7 +84,7 @@ def _is_pytest_function(facts: FileFacts, scope: str) -> bool:
     base = facts.path.replace("\\", "/").rsplit("/", 1)[-1]
     if not (base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"):
         return False
-    return any(fn.name.startswith("test_") for fn in flow.enclosing_functions(facts, scope))
+    return any(fn.name.startswith("test_") for fn in enclosing_functions(facts, scope))
 
 
 def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, str]]:
@@ -97,7 +120,7 @@ def _module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, 
             b = binding_of(facts, call.receiver.split(".")[0], call.scope, call.stmt, index)
             if b is None or b.kind not in ("torch-module", "torch-loaded", "hf-model"):
                 continue
-        cls = flow.enclosing_class(facts, call.scope)
+        cls = enclosing_class(facts, call.scope)
         if (
             callee.startswith("self.")
             and cls
@@ -116,7 +139,7 @@ _MODULE_BASE_SUFFIXES = ("Module", "Model", "ModelMixin", "PreTrainedModel", "La
 
 def _module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
     """A torch/Keras module class, or one from a model library (`PreTrainedModel`, `ModelMixin`) or with a `forward`."""
-    memo = file_context(facts, index).module_like_classes
+    memo = memos(facts, index).module_like_classes
     cached = memo.get(cls)
     if cached is not None:
         return cached
@@ -140,23 +163,23 @@ def _module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
 
 
 def _inference_reason(
-    facts: FileFacts, call: Call, state: flow.ModuleState, index: ProjectIndex, trained_here: bool
+    facts: FileFacts, call: Call, state: ModuleState, index: ProjectIndex, trained_here: bool
 ) -> str:
     """Why this use of a module is inference, '' when it is (or may be) training."""
     if _is_pytest_function(facts, call.scope) or _in_lightning_module(facts, call.scope, index):
         return ""
-    if flow.no_grad_at(facts, call):
+    if no_grad_at(facts, call):
         if trained_here and _same_loop_as_training(facts, call, index):
             return ""  # a GAN's generator sampled for the discriminator step: part of training
         return (
             "under `torch.no_grad()`"
-            if any(w in flow.NO_GRAD_CONTEXTS for w in call.withs)
+            if any(w in NO_GRAD_CONTEXTS for w in call.withs)
             else "in a no-grad function"
         )
-    if flow.in_training_loop(facts, call, index):
+    if in_training_loop(facts, call, index):
         return ""
-    training_scope = call.scope in flow.training_scopes(facts, index)
-    named = flow.inference_named_scope(facts, call.scope)
+    training_scope = call.scope in training_scopes(facts, index)
+    named = inference_named_scope(facts, call.scope)
     if (
         named
         and not training_scope
@@ -171,7 +194,7 @@ def _inference_reason(
 
 def _in_lightning_module(facts: FileFacts, scope: str, index: ProjectIndex) -> bool:
     """Lightning switches modes itself around validation_step / test_step / predict_step."""
-    cls = flow.enclosing_class(facts, scope)
+    cls = enclosing_class(facts, scope)
     seen: set[str] = set()
     while cls and cls not in seen:
         seen.add(cls)
@@ -192,19 +215,18 @@ def _same_loop_as_training(facts: FileFacts, call: Call, index: ProjectIndex) ->
     inner = call.loops[-1:] or ()
     return any(
         t.scope == call.scope and tuple(t.loops[-1:]) == tuple(inner)
-        for t in flow.training_calls(facts, index)
+        for t in training_calls(facts, index)
     )
 
 
 def _only_called_for_training(facts: FileFacts, scope: str, index: ProjectIndex) -> bool:
     """`def predict(model, x): return model(x)` used to compute the training loss."""
-    fns = flow.enclosing_functions(facts, scope)
+    fns = enclosing_functions(facts, scope)
     if not fns:
         return False
-    sites = flow.call_sites(facts, fns[-1], index)
+    sites = call_sites(facts, fns[-1], index)
     return bool(sites) and all(
-        not flow.no_grad_at(owner, c) and flow.in_training_loop(owner, c, index)
-        for owner, c in sites
+        not no_grad_at(owner, c) and in_training_loop(owner, c, index) for owner, c in sites
     )
 
 
@@ -212,7 +234,7 @@ def _trained_uses(facts: FileFacts, index: ProjectIndex) -> set[tuple[str, str]]
     """(scope, module name) pairs run with gradients inside a training loop."""
     out: set[tuple[str, str]] = set()
     for call, name in _module_uses(facts, index):
-        if not flow.no_grad_at(facts, call) and flow.in_training_loop(facts, call, index):
+        if not no_grad_at(facts, call) and in_training_loop(facts, call, index):
             out.add((call.scope, name))
     return out
 
@@ -228,11 +250,11 @@ def _statement_start(facts: FileFacts, call: Call) -> tuple[int, int, int] | Non
 
 
 def _eval_fix(
-    facts: FileFacts, index: ProjectIndex, state: flow.ModuleState, use: Call, name: str
+    facts: FileFacts, index: ProjectIndex, state: ModuleState, use: Call, name: str
 ) -> Fix | None:
     """Insert `model.eval()` after the load (or before the use of a local model). Only where nothing
     trains: an eval() inserted into a fine-tuning or training function would break its training."""
-    training = flow.training_scopes(facts, index)
+    training = training_scopes(facts, index)
     if use.scope in training:
         return None
     load = state.load
@@ -430,7 +452,7 @@ def torch_eval_missing(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
         key = (call.scope, name)
         if key in reported:
             continue
-        state = flow.module_state(facts, name, call.scope, call.stmt, index)
+        state = module_state(facts, name, call.scope, call.stmt, index)
         if not state.torch or state.stateless or state.mode != "train":
             continue
         reason = _inference_reason(facts, call, state, index, key in trained)
@@ -474,14 +496,12 @@ def torch_eval_missing(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
         )
 
 
-def _layers_of(
-    facts: FileFacts, state: flow.ModuleState, index: ProjectIndex
-) -> frozenset[str] | None:
+def _layers_of(facts: FileFacts, state: ModuleState, index: ProjectIndex) -> frozenset[str] | None:
     if state.layers is not None:
         return state.layers
     if not state.cls:
         return None
-    return flow.mode_layers(state.cls_facts or facts, state.cls, index)
+    return mode_layers(state.cls_facts or facts, state.cls, index)
 
 
 # --- MODE002 ---------------------------------------------------------------------------------
@@ -493,13 +513,12 @@ def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str,
     given the model (`validate(model)`), or through a method that switches `self.model`."""
     out: list[tuple[Call, str, str, Call | None]] = []
     for call in facts.calls:
-        change = flow.mode_change(call)
-        receiver = flow.base_receiver(facts, call) if change else ""
+        change = mode_change(call)
+        receiver = base_receiver(facts, call) if change else ""
         if change and receiver:
             if (
                 receiver == "self"
-                and class_kind(facts, flow.enclosing_class(facts, call.scope), index)
-                != "torch-module"
+                and class_kind(facts, enclosing_class(facts, call.scope), index) != "torch-module"
             ):
                 continue
             out.append((call, receiver, change, None))
@@ -509,19 +528,19 @@ def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str,
         self_method = call.callee.startswith("self.") and call.callee.count(".") == 1
         if not (call.args and not call.method) and not self_method:
             continue
-        target = flow.resolve_function(facts, call, index)
+        target = resolve_function(facts, call, index)
         if target is None:
             continue
         owner, fn = target
-        inner_calls = [c for c in owner.calls if c.scope == fn.qualname and flow.mode_change(c)]
+        inner_calls = [c for c in owner.calls if c.scope == fn.qualname and mode_change(c)]
         if not inner_calls:
             continue
         for param in fn.params:
-            value = flow.argument_for(call, fn, param)
+            value = argument_for(call, fn, param)
             if value is None or not value.name:
                 continue
-            inner = [c for c in inner_calls if _related_name(flow.base_receiver(owner, c), param)]
-            changes = {flow.mode_change(c) for c in inner}
+            inner = [c for c in inner_calls if _related_name(base_receiver(owner, c), param)]
+            changes = {mode_change(c) for c in inner}
             if changes:
                 switch = inner[0] if owner is facts else None
                 out.append(
@@ -530,11 +549,11 @@ def _mode_events(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, str,
         if self_method:
             by_attr: dict[str, list[Call]] = {}
             for c in inner_calls:
-                receiver = flow.base_receiver(owner, c)
+                receiver = base_receiver(owner, c)
                 if receiver.startswith("self."):
                     by_attr.setdefault(receiver, []).append(c)
             for receiver, inner in by_attr.items():
-                changes = {flow.mode_change(c) for c in inner}
+                changes = {mode_change(c) for c in inner}
                 out.append(
                     (call, receiver, "either" if len(changes) > 1 else changes.pop(), inner[0])
                 )
@@ -658,7 +677,7 @@ def torch_train_not_restored(facts: FileFacts, index: ProjectIndex) -> Iterator[
     """
     if not (facts.uses("torch") or facts.uses("lightning")):
         return
-    training = flow.training_calls(facts, index)
+    training = training_calls(facts, index)
     if not training:
         return
     events = _mode_events(facts, index)
@@ -738,10 +757,10 @@ def _trains(
 ) -> bool:
     """Whether a training step in the loop can update `name`: its optimizer covers it, the loop runs it
     with gradients, or the step is a training helper given it (a frozen teacher is none of these)."""
-    found = flow.training_steps(facts, index, name, step.scope, loop_start - 1)
+    found = training_steps(facts, index, name, step.scope, loop_start - 1)
     if any(s.stmt == step.stmt for s in found):
         return True
-    if flow.resolve_function(facts, step, index) is not None:
+    if resolve_function(facts, step, index) is not None:
         return (
             any(_related_name(n, name) for a in step.args for n in a.value.names) or not step.args
         )
@@ -749,7 +768,7 @@ def _trains(
         c.scope == step.scope
         and loop_id in c.loops
         and _related_name(used, name)
-        and not flow.no_grad_at(facts, c)
+        and not no_grad_at(facts, c)
         for c, used in _module_uses(facts, index)
     )
 
@@ -792,9 +811,9 @@ def _keras_loaded(facts: FileFacts, index: ProjectIndex, name: str, call: Call) 
 
 
 def _mc_dropout(facts: FileFacts, call: Call) -> bool:
-    names = [fn.name for fn in flow.enclosing_functions(facts, call.scope)]
+    names = [fn.name for fn in enclosing_functions(facts, call.scope)]
     names += [t for a in facts.assigns if a.stmt == call.stmt for t in a.targets]
-    return any(w in _MC_WORDS for n in names for w in flow.name_words(n))
+    return any(w in _MC_WORDS for n in names for w in name_words(n))
 
 
 @rule(
@@ -882,9 +901,9 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
     """
     keras = any(facts.uses(r) for r in _KERAS_ROOTS)
     torch = facts.uses("torch")
-    training = flow.training_scopes(facts, index) if keras else frozenset()
+    training = training_scopes(facts, index) if keras else frozenset()
     for call in facts.calls:
-        if torch and call.qualname in flow.DROPOUT_FUNCTIONS or call.qualname == "torch.dropout":
+        if torch and call.qualname in DROPOUT_FUNCTIONS or call.qualname == "torch.dropout":
             flag = (
                 call.arg(2, "training")
                 if call.qualname != "torch.dropout"
@@ -894,7 +913,7 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
                 continue  # an explicit `training=` (even True, e.g. MC dropout) is a decision, not an oversight
             if flag is None and any(a.star == "**" for a in call.args):
                 continue
-            cls = flow.enclosing_class(facts, call.scope)
+            cls = enclosing_class(facts, call.scope)
             if not cls or class_kind(facts, cls, index) != "torch-module":
                 continue
             yield Finding(
@@ -912,7 +931,7 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
         if (
             any(w in _GRADIENT_TAPES for w in call.withs)
             or call.scope in training
-            or flow.in_training_loop(facts, call, index)
+            or in_training_loop(facts, call, index)
         ):
             continue
         if _is_pytest_function(facts, call.scope):
@@ -921,7 +940,7 @@ def training_flag_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
             continue
         name = call.receiver if call.method in ("call", "__call__") else call.callee
         loaded = _keras_loaded(facts, index, name, call) if name else None
-        named = flow.inference_named_scope(facts, call.scope)
+        named = inference_named_scope(facts, call.scope)
         if loaded is None and not named:
             continue
         where = "a loaded model" if loaded is not None else f"`{named}`"
@@ -970,7 +989,7 @@ def _file_has_batchnorm(facts: FileFacts, index: ProjectIndex, keras: bool) -> b
             if (
                 not keras
                 and c.qualname.startswith("torchvision.models.")
-                and flow._builtin_mode_layers(c.qualname)
+                and _builtin_mode_layers(c.qualname)
             ):
                 return True
     return False
@@ -1014,7 +1033,7 @@ def _keras_model_batchnorm(facts: FileFacts, index: ProjectIndex, fit: Call, b: 
                 if cls is not None:
                     following += _class_regions(index, *cls)
                     continue
-                target = flow.resolve_function(owner, c, index)
+                target = resolve_function(owner, c, index)
                 if target is not None:
                     following.append((target[0], None, target[1].stmt_start, target[1].stmt_end))
         regions = following
@@ -1047,7 +1066,7 @@ def _class_regions(
 
 def _loader_trains(facts: FileFacts, index: ProjectIndex, name: str, scope: str) -> Call | None:
     """A training step fed by loader `name`: a loop over it that trains, or a training helper given it."""
-    training = flow.training_calls(facts, index)
+    training = training_calls(facts, index)
     for a in facts.assigns:
         if a.op == "for" and a.scope == scope and name in a.value.names:
             loop = next(
@@ -1320,13 +1339,13 @@ def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
     }
     frozen_any = bool(frozen - {""})  # parameters frozen: no graph is built for them
     reported: set[tuple[str, str]] = set()
-    training = flow.training_scopes(facts, index)
+    training = training_scopes(facts, index)
     for call, name in _module_uses(facts, index):
         key = (call.scope, name)
-        if key in reported or flow.no_grad_at(facts, call) or call.scope in training or frozen_any:
+        if key in reported or no_grad_at(facts, call) or call.scope in training or frozen_any:
             continue
         if (
-            flow.in_training_loop(facts, call, index)
+            in_training_loop(facts, call, index)
             or _is_pytest_function(facts, call.scope)
             or _in_lightning_module(facts, call.scope, index)
         ):
@@ -1340,10 +1359,10 @@ def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
             )
         ):
             continue
-        state = flow.module_state(facts, name, call.scope, call.stmt, index)
+        state = module_state(facts, name, call.scope, call.stmt, index)
         if not state.torch or state.stateless:
             continue
-        named = flow.inference_named_scope(facts, call.scope)
+        named = inference_named_scope(facts, call.scope)
         if state.assumed and not named:
             continue
         if not (
@@ -1364,17 +1383,17 @@ def grad_tracking_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterato
 
 def _callers_disable_grad(facts: FileFacts, scope: str, index: ProjectIndex) -> bool:
     """A function whose callers run it under no_grad (`with torch.no_grad(): preds = predict(x)`)."""
-    fns = flow.enclosing_functions(facts, scope)
+    fns = enclosing_functions(facts, scope)
     if not fns:
         return False
     frontier = [(facts, fns[-1])]
     for _ in range(3):
         nxt = []
         for owner, fn in frontier:
-            for site_facts, site in flow.call_sites(owner, fn, index):
-                if flow.no_grad_at(site_facts, site):
+            for site_facts, site in call_sites(owner, fn, index):
+                if no_grad_at(site_facts, site):
                     return True
-                outer = flow.enclosing_functions(site_facts, site.scope)
+                outer = enclosing_functions(site_facts, site.scope)
                 if outer:
                     nxt.append((site_facts, outer[-1]))
         frontier = nxt
@@ -1466,12 +1485,10 @@ def _framework_object(
     parts = base.split(".")
     root = parts[0]
     if root == "self":
-        cls = flow.enclosing_class(facts, scope)
+        cls = enclosing_class(facts, scope)
         owner = f"self.{parts[1]}"
         return bool(cls) and any(
-            b.name == owner
-            and b.kind in _MODEL_KINDS
-            and flow.enclosing_class(facts, b.scope) == cls
+            b.name == owner and b.kind in _MODEL_KINDS and enclosing_class(facts, b.scope) == cls
             for b in bindings(facts, index)
         )
     b = binding_of(facts, root, scope, stmt, index)
@@ -1480,7 +1497,7 @@ def _framework_object(
         # (`clone = module.__class__.__new__(module.__class__)` after `clone = nn.ModuleList()`).
         last = facts.reaching_assign(root, scope, stmt)
         return last is None or last.stmt == b.stmt
-    for fn in flow.enclosing_functions(facts, scope)[:1]:
+    for fn in enclosing_functions(facts, scope)[:1]:
         if root in fn.params and len(fn.annotations) == len(fn.params):
             note = fn.annotations[fn.params.index(root)]
             if note and (
@@ -1617,7 +1634,7 @@ def private_framework_api(facts: FileFacts, index: ProjectIndex) -> Iterator[Fin
     """
     if not any(facts.uses(r) for r in _FRAMEWORK_ROOTS):
         return
-    if flow.is_framework_source(facts):
+    if is_framework_source(facts):
         return  # its internals are its own to touch
     message = "sets a private framework attribute: it can change or vanish in any release"
     for a in facts.assigns:

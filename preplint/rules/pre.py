@@ -6,9 +6,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from preplint.analysis.context import file_context
+from preplint.analysis.calls import argument_for, call_sites
+from preplint.analysis.context import memos
+from preplint.analysis.inference import in_inference_path, inference_reason, is_inference_function
+from preplint.analysis.lineage import Lineage, data_arg, lineage, reaching
+from preplint.analysis.models import (
+    MODEL_KINDS,
+    PREDICT_METHODS,
+    TRAIN_METHODS,
+    binding_at,
+    model_feeds,
+)
+from preplint.analysis.scopes import NO_GRAD_CONTEXTS, name_words
+from preplint.analysis.training import training_calls, training_scopes
 from preplint.diagnostics import Related, Span
-from preplint.facts import flow
 from preplint.facts import frameworks as fw
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.model import Call, FileFacts, Value
@@ -173,9 +184,9 @@ class PreFit:
 
 def preprocessor_fits(facts: FileFacts, index: ProjectIndex) -> tuple[PreFit, ...]:
     """Every fit/fit_transform/adapt/fit_on_texts of a preprocessor built in this file (stateless ones excluded)."""
-    ctx = file_context(facts, index)
-    if ctx.preprocessor_fits is not None:
-        return ctx.preprocessor_fits
+    memo = memos(facts, index)
+    if memo.preprocessor_fits is not None:
+        return memo.preprocessor_fits
     out: list[PreFit] = []
     for call in facts.calls:
         if call.method not in _FIT_PRE:
@@ -191,7 +202,7 @@ def preprocessor_fits(facts: FileFacts, index: ProjectIndex) -> tuple[PreFit, ..
                 if a.stmt == call.stmt and a.value.call == call.id and len(a.targets) == 1:
                     obj = a.targets[0]
         elif call.receiver and not call.qualname:
-            b = flow.binding_at(facts, call.receiver, call.scope, call.stmt, index)
+            b = binding_at(facts, call.receiver, call.scope, call.stmt, index)
             if b is None or b.kind != "preprocessor" or b.origin != "constructed":
                 continue
             obj, cls, ctor = call.receiver, b.cls, b.call
@@ -201,14 +212,14 @@ def preprocessor_fits(facts: FileFacts, index: ProjectIndex) -> tuple[PreFit, ..
             continue
         out.append(PreFit(call, obj, cls, ctor))
     result = tuple(out)
-    ctx.preprocessor_fits = result
+    memo.preprocessor_fits = result
     return result
 
 
 def is_eval_name(name: str) -> bool:
     """`X_test`, `val_df`, `x_valid`, `Xtest`: a name that holds evaluation data."""
     last = name.rsplit(".", 1)[-1]
-    words = set(flow.name_words(last))
+    words = set(name_words(last))
     found = words & _EVAL_WORDS
     if found == {"val"} and words & _VALUE_WORDS:
         return False  # `loss_val`, `max_val`: "val" is a value here, not validation data
@@ -254,14 +265,13 @@ def is_eval_data(facts: FileFacts, value: Value, scope: str, stmt: int, depth: i
             for a in call.args:
                 if (
                     isinstance(a.value.const, str)
-                    and set(flow.name_words(basename(a.value.const).rsplit(".", 1)[0]))
-                    & _EVAL_WORDS
+                    and set(name_words(basename(a.value.const).rsplit(".", 1)[0])) & _EVAL_WORDS
                 ):
                     return True
         if call.receiver and not call.qualname and is_eval_name(call.receiver):
             return True
     for n in value.names:
-        src = flow.reaching(facts, n, scope, stmt)
+        src = reaching(facts, n, scope, stmt)
         if src is None or src.op != "=" or len(src.targets) != 1:
             continue
         v = src.value
@@ -274,7 +284,7 @@ def is_eval_data(facts: FileFacts, value: Value, scope: str, stmt: int, depth: i
 
 def _is_target_data(value: Value) -> bool:
     return any(
-        set(flow.name_words(n.rsplit(".", 1)[-1]))
+        set(name_words(n.rsplit(".", 1)[-1]))
         & {"y", "label", "labels", "target", "targets", "class", "classes"}
         or n.split(".")[-1].lower().startswith("y_")
         for n in value.names
@@ -283,7 +293,7 @@ def _is_target_data(value: Value) -> bool:
 
 def model_saves(facts: FileFacts, index: ProjectIndex) -> list[ArtifactEvent]:
     """Save events of a model (not of a preprocessor or plain arrays) in this file."""
-    trained = {c.receiver for c in flow.training_calls(facts, index) if c.receiver}
+    trained = {c.receiver for c in training_calls(facts, index) if c.receiver}
     out: list[ArtifactEvent] = []
     for e in artifact_events(facts, index):
         if e.action != "save":
@@ -293,7 +303,7 @@ def model_saves(facts: FileFacts, index: ProjectIndex) -> list[ArtifactEvent]:
             e.api in ("keras-save", "keras-save-weights", "jit-save")
             or e.api in ("torch-save", "pickle-dump")
             and (
-                (e.obj_kind in flow.MODEL_KINDS and e.obj_kind != "unpickled")
+                (e.obj_kind in MODEL_KINDS and e.obj_kind != "unpickled")
                 or root in trained
                 or ".state_dict" in e.obj
             )
@@ -390,7 +400,7 @@ def _layer_in_model(facts: FileFacts, fit: PreFit) -> bool:
             continue
         for a in call.args:
             for n in a.value.names:
-                src = flow.reaching(facts, n, call.scope, call.stmt)
+                src = reaching(facts, n, call.scope, call.stmt)
                 if src is None:
                     continue
                 for cid in src.value.calls:
@@ -436,7 +446,7 @@ def _normalising_stats(facts: FileFacts) -> dict[int, tuple[Call, Value]]:
             if cid in stats and facts.call_by_id[cid].parent not in ids:
                 out[cid] = stats[cid]
         for n in value.names:
-            a = flow.reaching(facts, n, scope, stmt)
+            a = reaching(facts, n, scope, stmt)
             if a is None or a.op != "=":
                 continue
             inner_ids = set(a.value.calls)
@@ -466,17 +476,17 @@ def _split_inputs(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, lis
             if call.receiver_call >= 0:
                 splitter = facts.call_by_id[call.receiver_call].qualname
             elif call.receiver:
-                a = flow.reaching(facts, call.receiver, call.scope, call.stmt)
+                a = reaching(facts, call.receiver, call.scope, call.stmt)
                 if a is not None and a.value.kind == "call":
                     splitter = facts.call_by_id[a.value.call].qualname
             if splitter in fw.SPLIT_CALLS:
                 out.append((call, [call.args[0].value]))
         elif (
-            call.method in flow.TRAIN_METHODS
+            call.method in TRAIN_METHODS
             and call.has_kwarg("validation_split")
             and call.kwarg_const("validation_split") not in (0, 0.0, None)
         ):
-            data = flow.data_arg(call)
+            data = data_arg(call)
             if data is not None:
                 out.append((call, [data]))
     # a split by slicing: `X_train, X_val = X[:n], X[n:]`, `X_test = X[n:]`
@@ -503,19 +513,17 @@ def _root_names(facts: FileFacts, value: Value) -> set[str]:
 def _helper_sites(facts: FileFacts, index: ProjectIndex, fit: PreFit) -> list[Call]:
     """Call sites that pass evaluation data (or run at inference) into a helper whose fit reads its parameter."""
     fn = facts.function_by_qualname.get(fit.call.scope)
-    data = flow.data_arg(fit.call)
+    data = data_arg(fit.call)
     if fn is None or data is None:
         return []
-    tracer_lineage = flow.lineage(
-        facts, data, fit.call.scope, fit.call.stmt, index, follow_params=False
-    )
+    tracer_lineage = lineage(facts, data, fit.call.scope, fit.call.stmt, index, follow_params=False)
     params = [p for p in tracer_lineage.params if p in fn.params]
     if not params:
         return []
     out: list[Call] = []
-    for owner, site in flow.call_sites(facts, fn, index):
+    for owner, site in call_sites(facts, fn, index):
         for p in params:
-            arg = flow.argument_for(site, fn, p)
+            arg = argument_for(site, fn, p)
             if arg is not None and is_eval_data(owner, arg, site.scope, site.stmt):
                 out.append(site)
                 break
@@ -663,12 +671,12 @@ def fitted_preprocessor_not_persisted(facts: FileFacts, index: ProjectIndex) -> 
         key = fit.obj or f"#{fit.ctor}"
         if key in done:
             continue
-        data = flow.data_arg(fit.call)
+        data = data_arg(fit.call)
         if data is None:
             continue
         if fit.leaf in _TARGET_ENCODERS and _is_target_data(data):
             continue
-        if flow.in_inference_path(facts, fit.call, index) or is_eval_data(
+        if in_inference_path(facts, fit.call, index) or is_eval_data(
             facts, data, fit.call.scope, fit.call.stmt
         ):
             continue
@@ -805,11 +813,11 @@ def preprocessor_refit_at_inference(facts: FileFacts, index: ProjectIndex) -> It
     - https://scikit-learn.org/stable/common_pitfalls.html#inconsistent-preprocessing
     """
     for fit in preprocessor_fits(facts, index):
-        data = flow.data_arg(fit.call)
+        data = data_arg(fit.call)
         if data is None:
             continue
         call = fit.call
-        reason = flow.inference_reason(facts, call.scope, call.stmt, call.withs, index)
+        reason = inference_reason(facts, call.scope, call.stmt, call.withs, index)
         if reason:
             yield Finding(
                 call.span,
@@ -846,23 +854,23 @@ def preprocessor_refit_at_inference(facts: FileFacts, index: ProjectIndex) -> It
 class TrainInput:
     root: str  # the trained model's name
     call: Call
-    lineage: flow.Lineage
+    lineage: Lineage
     file: str
 
 
 def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...]:
     """What each training call feeds its model, with the data's lineage."""
-    ctx = file_context(facts, index)
-    if ctx.train_inputs is not None:
-        return ctx.train_inputs
+    memo = memos(facts, index)
+    if memo.train_inputs is not None:
+        return memo.train_inputs
     out: list[TrainInput] = []
     for call in facts.calls:
-        if call.method not in flow.TRAIN_METHODS or call.qualname:
+        if call.method not in TRAIN_METHODS or call.qualname:
             continue
         if call.receiver_call >= 0:
             found = classify_call(facts, facts.call_by_id[call.receiver_call], index)
-            data = flow.data_arg(call)
-            if found is None or found[0] not in flow.MODEL_KINDS or data is None:
+            data = data_arg(call)
+            if found is None or found[0] not in MODEL_KINDS or data is None:
                 continue
             root = next(
                 (
@@ -874,55 +882,55 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
             )
             out.append(
                 TrainInput(
-                    root, call, flow.lineage(facts, data, call.scope, call.stmt, index), facts.path
+                    root, call, lineage(facts, data, call.scope, call.stmt, index), facts.path
                 )
             )
             continue
         if not call.receiver:
             continue
-        b = flow.binding_at(facts, call.receiver, call.scope, call.stmt, index)
-        if b is not None and (b.kind not in flow.MODEL_KINDS or b.kind == "unpickled"):
+        b = binding_at(facts, call.receiver, call.scope, call.stmt, index)
+        if b is not None and (b.kind not in MODEL_KINDS or b.kind == "unpickled"):
             continue
         if b is None and (len(call.args) < 2 or "trainer" in call.receiver.lower()):
             continue
-        data = flow.data_arg(call)
+        data = data_arg(call)
         if data is None:
             continue
         out.append(
             TrainInput(
                 call.receiver,
                 call,
-                flow.lineage(facts, data, call.scope, call.stmt, index),
+                lineage(facts, data, call.scope, call.stmt, index),
                 facts.path,
             )
         )
-    for feed in flow.model_feeds(facts, index):
+    for feed in model_feeds(facts, index):
         call = facts.call_by_id[feed.call]
-        if feed.stage != "train" or call.method in flow.TRAIN_METHODS:
+        if feed.stage != "train" or call.method in TRAIN_METHODS:
             continue
         out.append(
             TrainInput(
                 feed.model,
                 call,
-                flow.lineage(facts, feed.data, call.scope, call.stmt, index),
+                lineage(facts, feed.data, call.scope, call.stmt, index),
                 facts.path,
             )
         )
     result = tuple(out)
-    ctx.train_inputs = result
+    memo.train_inputs = result
     return result
 
 
 def _inference_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[Call]:
-    trains = flow.training_scopes(facts, index)
+    trains = training_scopes(facts, index)
     for call in facts.calls:
         if (
-            call.method in flow.PREDICT_METHODS
+            call.method in PREDICT_METHODS
             and (call.receiver or call.receiver_call >= 0)
             and not call.qualname
         ):
             if call.receiver:
-                b = flow.binding_at(facts, call.receiver, call.scope, call.stmt, index)
+                b = binding_at(facts, call.receiver, call.scope, call.stmt, index)
                 if b is not None and b.kind in (
                     "preprocessor",
                     "pipeline",
@@ -934,7 +942,7 @@ def _inference_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[Call]:
                     continue
             yield call
         elif not call.method and call.callee and not call.qualname:
-            b = flow.binding_at(facts, call.callee, call.scope, call.stmt, index)
+            b = binding_at(facts, call.callee, call.scope, call.stmt, index)
             if b is None or b.kind not in (
                 "torch-module",
                 "keras-model",
@@ -942,9 +950,9 @@ def _inference_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[Call]:
                 "hf-model",
             ):
                 continue
-            if call.scope in trains and not any(w in flow.NO_GRAD_CONTEXTS for w in call.withs):
+            if call.scope in trains and not any(w in NO_GRAD_CONTEXTS for w in call.withs):
                 continue
-            if flow.in_inference_path(facts, call, index):
+            if in_inference_path(facts, call, index):
                 yield call
 
 
@@ -961,7 +969,7 @@ def _load_events_for(
     events = [e for e in artifact_events(facts, index) if e.action == "load"]
     by_call = {e.call: e for e in events}
     out: list[ArtifactEvent] = []
-    assign = flow.reaching(facts, root, scope, stmt)
+    assign = reaching(facts, root, scope, stmt)
     if assign is not None:
         for cid in assign.value.calls:
             if cid in by_call:
@@ -1134,10 +1142,10 @@ def preprocessing_skipped_at_inference(facts: FileFacts, index: ProjectIndex) ->
     """
     reported: set[int] = set()
     for call in _inference_calls(facts, index):
-        data = flow.data_arg(call)
+        data = data_arg(call)
         if data is None or data.kind == "const":
             continue
-        seen = flow.lineage(facts, data, call.scope, call.stmt, index)
+        seen = lineage(facts, data, call.scope, call.stmt, index)
         if not seen.raw:
             continue
         root = _model_root(call)
@@ -1155,7 +1163,7 @@ def preprocessing_skipped_at_inference(facts: FileFacts, index: ProjectIndex) ->
             own = train_inputs(facts, index)
             inputs = [t for t in own if t.root == root]
             if not inputs and root:
-                assign = flow.reaching(facts, root, call.scope, call.stmt)
+                assign = reaching(facts, root, call.scope, call.stmt)
                 fn = facts.function_by_qualname.get(call.scope)
                 is_param = assign is None and fn is not None and root in fn.params
                 from_call = (
@@ -1278,7 +1286,7 @@ def statistics_from_evaluation_data(facts: FileFacts, index: ProjectIndex) -> It
     flagged: set[int] = set()
     fits = [f for f in preprocessor_fits(facts, index) if f.leaf in _STATS_PREPROCESSORS]
     for fit in fits:
-        data = flow.data_arg(fit.call)
+        data = data_arg(fit.call)
         if data is None:
             continue
         if is_eval_data(facts, data, fit.call.scope, fit.call.stmt):
@@ -1310,11 +1318,11 @@ def statistics_from_evaluation_data(facts: FileFacts, index: ProjectIndex) -> It
         names: set[str] = set()
         for v in inputs:
             names |= _root_names(facts, v)
-        lin = flow.Lineage()
+        lin = Lineage()
         for v in inputs:
-            lin = lin | flow.lineage(facts, v, split.scope, split.stmt, index)
+            lin = lin | lineage(facts, v, split.scope, split.stmt, index)
         candidates: list[tuple[Call, Value, str]] = [
-            (f.call, flow.data_arg(f.call) or Value("other", ""), f.leaf) for f in fits
+            (f.call, data_arg(f.call) or Value("other", ""), f.leaf) for f in fits
         ]
         candidates += [(c, d, c.callee or c.method) for c, d in norm_stats.values()]
         for call, data, what in sorted(candidates, key=lambda c: c[0].id):
@@ -1348,7 +1356,7 @@ def _file_of_load(facts: FileFacts, index: ProjectIndex, call: Call) -> str:
         return ""
     v = a.value
     if v.kind in ("name", "attr"):
-        src = flow.reaching(facts, v.text, call.scope, call.stmt)
+        src = reaching(facts, v.text, call.scope, call.stmt)
         if src is not None and src.op == "with" and src.value.kind == "call":
             opener = facts.call_by_id[src.value.call]
             inner = opener.arg(0)
@@ -1393,7 +1401,7 @@ def _saved_attributes(index: ProjectIndex, path: str) -> bool | None:
                 continue
             tv = target.value
             if tv.kind in ("name", "attr"):
-                src = flow.reaching(other, tv.text, c.scope, c.stmt)
+                src = reaching(other, tv.text, c.scope, c.stmt)
                 if (
                     src is not None
                     and src.op == "with"
@@ -1419,7 +1427,7 @@ def _saved_attributes(index: ProjectIndex, path: str) -> bool | None:
                 return True
             for p in payload:
                 for n in p.names:
-                    b = flow.binding_at(other, n, c.scope, c.stmt, index)
+                    b = binding_at(other, n, c.scope, c.stmt, index)
                     if b is not None and b.kind == "preprocessor":
                         return None  # the fitted object itself: not a rebuild
             found = False
@@ -1528,7 +1536,7 @@ def hand_rebuilt_preprocessor(facts: FileFacts, index: ProjectIndex) -> Iterator
     for value, scope, stmt, span, withs in candidates:
         if value.kind != "binop" or not ({"-", "/"} & set(value.ops)) or span.line in lines:
             continue
-        if not flow.inference_reason(facts, scope, stmt, withs, index):
+        if not inference_reason(facts, scope, stmt, withs, index):
             continue
         why = _rebuilt_from(facts, index, value, scope, stmt)
         if why:
@@ -1561,9 +1569,9 @@ def _rebuilt_from(
         if (name, sc) in seen or name.split(".", 1)[0] in facts.imports:
             continue
         seen.add((name, sc))
-        a = flow.reaching(facts, name, sc, st)
+        a = reaching(facts, name, sc, st)
         if a is None and "." in name and not name.startswith("self."):
-            a = flow.reaching(facts, name.split(".", 1)[0], sc, st)
+            a = reaching(facts, name.split(".", 1)[0], sc, st)
         if a is None or a.op not in ("=", "with"):
             continue
         texts.append(a.value.text)
@@ -1601,7 +1609,7 @@ def _attribute_saves(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Ca
                 obj = n.rsplit(".", 1)[0]
                 if obj in done:
                     continue
-                b = flow.binding_at(facts, obj, call.scope, call.stmt, index)
+                b = binding_at(facts, obj, call.scope, call.stmt, index)
                 if b is None or b.kind != "preprocessor":
                     continue
                 done.add(obj)
@@ -1712,20 +1720,20 @@ def data_dependent_encoding_at_inference(
             message = '`astype("category").cat.codes` numbers the categories present in this batch: the codes differ from training; use the saved encoder or fixed categories'
         if not message:
             continue
-        if flow.in_inference_path(facts, call, index):
+        if in_inference_path(facts, call, index):
             yield Finding(call.span, message)
     for fit in preprocessor_fits(facts, index):
         if fit.leaf not in _CATEGORICAL_ENCODERS:
             continue
-        data = flow.data_arg(fit.call)
+        data = data_arg(fit.call)
         if (
             data is None
             or fit.leaf in _TARGET_ENCODERS
             and _is_target_data(data)
-            and not flow.is_inference_function(facts, fit.call.scope, index)
+            and not is_inference_function(facts, fit.call.scope, index)
         ):
             continue
-        if flow.in_inference_path(facts, fit.call, index):
+        if in_inference_path(facts, fit.call, index):
             yield Finding(
                 fit.call.span,
                 f"`{fit.leaf}` is fitted on inference data: its categories (columns, codes) come from this batch, not from training",
@@ -1734,9 +1742,9 @@ def data_dependent_encoding_at_inference(
     for call in facts.calls:
         if call.method != "transform" or not call.receiver:
             continue
-        if not flow.in_inference_path(facts, call, index):
+        if not in_inference_path(facts, call, index):
             continue
-        data = flow.data_arg(call)
+        data = data_arg(call)
         if data is None or is_eval_data(facts, data, call.scope, call.stmt):
             continue
         if _strict_onehot(facts, index, call):
@@ -1798,7 +1806,7 @@ def _stmt_text_has(facts: FileFacts, call: Call, needle: str) -> bool:
 
 
 def _strict_onehot(facts: FileFacts, index: ProjectIndex, call: Call) -> bool:
-    b = flow.binding_at(facts, call.receiver, call.scope, call.stmt, index)
+    b = binding_at(facts, call.receiver, call.scope, call.stmt, index)
     if b is not None and b.kind == "preprocessor" and b.cls.endswith("OneHotEncoder"):
         ctor = facts.call_by_id[b.call]
         while ctor.receiver_call >= 0:
@@ -1809,7 +1817,7 @@ def _strict_onehot(facts: FileFacts, index: ProjectIndex, call: Call) -> bool:
             owner = index.file(save.file)
             if owner is None:
                 continue
-            sb = flow.binding_at(
+            sb = binding_at(
                 owner,
                 _obj_root(save.obj),
                 owner.call_by_id[save.call].scope,
@@ -2005,7 +2013,7 @@ def augmentation_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator
         if not kind:
             continue
         if kind == "direct":
-            if flow.in_inference_path(facts, call, index) or _scope_used_at_inference(
+            if in_inference_path(facts, call, index) or _scope_used_at_inference(
                 facts, index, call.scope
             ):
                 yield Finding(
@@ -2030,7 +2038,7 @@ def augmentation_at_inference(facts: FileFacts, index: ProjectIndex) -> Iterator
             composite.parent >= 0
             and facts.call_by_id[composite.parent].receiver_call == composite.id
         ):
-            applied = composite.parent in used or flow.in_inference_path(
+            applied = composite.parent in used or in_inference_path(
                 facts, facts.call_by_id[composite.parent], index
             )
         for name in names:
@@ -2077,13 +2085,13 @@ def _imported_augmentation(facts: FileFacts, index: ProjectIndex, local: str) ->
 def _inference_call_ids(facts: FileFacts, index: ProjectIndex) -> set[int]:
     out: set[int] = set()
     for call in facts.calls:
-        if flow.in_inference_path(facts, call, index):
+        if in_inference_path(facts, call, index):
             out.add(call.id)
     for call in _inference_calls(facts, index):
         out.add(call.id)
-        data = flow.data_arg(call)
+        data = data_arg(call)
         if data is not None:
-            out |= flow.lineage(facts, data, call.scope, call.stmt, index).calls
+            out |= lineage(facts, data, call.scope, call.stmt, index).calls
     return out
 
 

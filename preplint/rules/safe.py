@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.calls import argument_for, resolve_function
+from preplint.analysis.code_roles import is_framework_source
+from preplint.analysis.scopes import enclosing_functions
 from preplint.diagnostics import Edit, Fix, Related
-from preplint.facts import flow
 from preplint.facts import frameworks as fw
 from preplint.facts.custom import custom_objects_used
 from preplint.facts.model import Call, FileFacts, Function
@@ -120,7 +122,7 @@ def torch_load_unsafe(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
 
 def _forwarding_function(facts: FileFacts, scope: str, name: str) -> Function | None:
     """The enclosing function whose own parameter `name` is (`weights_only=weights_only`)."""
-    for fn in flow.enclosing_functions(facts, scope):
+    for fn in enclosing_functions(facts, scope):
         if name in fn.params:
             return fn
     return None
@@ -139,7 +141,7 @@ def _weights_only_fix(facts: FileFacts, call: Call) -> Fix | None:
     call is its fallback for when the caller asked for a full unpickle or torch lacks the flag)."""
     if call.arg(2, "pickle_module") is not None:
         return None
-    if any("weights_only" in fn.params for fn in flow.enclosing_functions(facts, call.scope)):
+    if any("weights_only" in fn.params for fn in enclosing_functions(facts, call.scope)):
         return None
     span = call.span
     text = ", weights_only=True" if call.args else "weights_only=True"
@@ -157,12 +159,12 @@ def _callers_passing_false(facts: FileFacts, index: ProjectIndex) -> Iterator[Fi
             a.value.kind == "const" and a.value.const is False for a in call.args
         ):
             continue
-        target = flow.resolve_function(facts, call, index)
+        target = resolve_function(facts, call, index)
         if target is None:
             continue
         owner, fn = target
         for load_owner, load, param in _forwarded_loads(owner, fn, index):
-            passed = flow.argument_for(call, fn, param)
+            passed = argument_for(call, fn, param)
             if passed is None or passed.kind != "const" or passed.const is not False:
                 continue
             yield Finding(
@@ -196,13 +198,13 @@ def _forwarded_loads(
             continue
         if depth >= 2 or not any(a.value.name in fn.params for a in call.args):
             continue
-        target = flow.resolve_function(owner, call, index)
+        target = resolve_function(owner, call, index)
         if target is None or target[1] is fn:
             continue
         # `_load(path, weights_only=weights_only)`: follow the parameter into the callee
         inner_owner, inner = target
         for load_owner, load, inner_param in _forwarded_loads(inner_owner, inner, index, depth + 1):
-            passed = flow.argument_for(call, inner, inner_param)
+            passed = argument_for(call, inner, inner_param)
             if passed is not None and passed.name in fn.params:
                 out.append((load_owner, load, passed.name))
     return out
@@ -307,7 +309,7 @@ def keras_unsafe_load(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
     - https://keras.io/api/models/model_saving_apis/model_saving_and_loading/#load_model-function
     - https://keras.io/api/layers/core_layers/lambda/
     """
-    if flow.is_framework_source(facts):
+    if is_framework_source(facts):
         return
     for call in facts.calls:
         if call.qualname in fw.KERAS_LOAD_MODEL:

@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from preplint.analysis.context import file_context
+from preplint.analysis.calls import call_sites, resolve_function
+from preplint.analysis.code_roles import is_test_code, is_test_module
+from preplint.analysis.context import memos
+from preplint.analysis.models import model_origin
+from preplint.analysis.scopes import enclosing_class
+from preplint.analysis.training import training_calls
 from preplint.diagnostics import Edit, Fix, Related
 from preplint.facts import frameworks as fw
-from preplint.facts.flow import (
-    call_sites,
-    enclosing_class,
-    is_test_code,
-    is_test_module,
-    model_origin,
-    resolve_function,
-    training_calls,
-)
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.objects import bindings, classify_call
 from preplint.facts.project import ProjectIndex
@@ -92,10 +88,10 @@ class SeedCall:
 
 def seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
     """Calls that seed global RNGs: framework seed functions, and project helpers (`set_seed`) that call them."""
-    ctx = file_context(facts, index)
-    if ctx.seed_calls is None:
-        ctx.seed_calls = _seed_calls(facts, index)
-    return ctx.seed_calls
+    memo = memos(facts, index)
+    if memo.seed_calls is None:
+        memo.seed_calls = _seed_calls(facts, index)
+    return memo.seed_calls
 
 
 def _seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
@@ -153,7 +149,7 @@ def _helper_families(
     if target is None:
         return frozenset()
     owner, fn = target
-    memo = file_context(owner, index).seed_helper_families
+    memo = memos(owner, index).seed_helper_families
     key = (fn.qualname, depth)
     if key in memo:
         return memo[key]
