@@ -44,3 +44,22 @@ def test_no_internal_errors_in_examples() -> None:
     for rule in RULES:
         for example in (*rule.positives, *rule.negatives):
             assert not [d for d in lint(example) if d.code in ("INTERNAL", "SYNTAX")], rule.code
+
+
+def test_declared_probes_are_probes_the_worker_or_the_scanner_runs() -> None:
+    from preplint.confirm.probes import PICKLE, WORKER_PROBES, probe_for
+
+    known = WORKER_PROBES | {PICKLE}
+    declared = {r.code: r.probe for r in RULES if r.probe is not None}
+    assert declared, "no rule declares a confirmation probe"
+    for code, probe in declared.items():
+        assert probe in known, f"{code} declares unknown probe {probe!r}"
+        assert probe_for(code) == probe
+    assert probe_for("SEED001") is None and probe_for("NOPE999") is None
+
+
+def test_each_rule_lives_in_its_own_file_named_for_it() -> None:
+    modules = [r.module for r in RULES]
+    assert len(set(modules)) == len(modules)
+    for r in RULES:
+        assert r.module == f"preplint.rules.{r.family}.{r.code.lower()}_{r.name.replace('-', '_')}"

@@ -8,13 +8,13 @@ if TYPE_CHECKING:
     from preplint.analysis.dtypes import ArrayInfo
     from preplint.analysis.models import ModelFeed
     from preplint.analysis.modes import ModuleState
+    from preplint.analysis.preprocessing import PreFit, TrainInput
+    from preplint.analysis.randomness import SeedCall
     from preplint.facts.artifacts import ArtifactEvent
     from preplint.facts.custom import CustomObject
     from preplint.facts.model import Call, ClassDef, FileFacts
     from preplint.facts.objects import Binding
     from preplint.facts.project import ProjectIndex
-    from preplint.rules.pre import PreFit, TrainInput
-    from preplint.rules.seed import SeedCall
 
 
 class FileMemos:

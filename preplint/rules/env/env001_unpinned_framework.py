@@ -1,4 +1,4 @@
-"""ENV: the environment that wrote an artifact must be the one that reads it."""
+"""ENV001 (unpinned-framework): Flags a project that saves model artifacts (Keras, PyTorch, scikit-learn, XGBoost ...) but does not pin the framework that writes them to one version in its dependency files (requirements*.txt, pyproject.toml, environment.yml, setup.cfg)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from preplint.analysis.calls import call_sites
+from preplint.analysis.context import FileContext
 from preplint.analysis.scopes import enclosing_functions
 from preplint.diagnostics import Span
 from preplint.facts.artifacts import ArtifactEvent, artifact_events
@@ -133,6 +134,7 @@ def _called_from_script(facts: FileFacts, event: ArtifactEvent, index: ProjectIn
     "ENV001",
     "unpinned-framework",
     severity="info",
+    probe="version-drift",
     positives=[
         {
             "train.py": """
@@ -197,7 +199,7 @@ def test_state_dict_round_trip(tmp_path):
         },
     ],
 )
-def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
     """What it does:
     Flags a project that saves model artifacts (Keras, PyTorch, scikit-learn, XGBoost ...) but does
     not pin the framework that writes them to one version in its dependency files
@@ -234,6 +236,7 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     - https://scikit-learn.org/stable/model_persistence.html#security-maintainability-limitations
     - https://pip.pypa.io/en/stable/topics/repeatable-installs/
     """
+    facts, index = ctx.facts, ctx.index
     project = governing(index, facts.path)
     library = _is_library(index, project)
     mine = [e for e in artifact_events(facts, index) if _counts(index, e, library)]
