@@ -111,6 +111,46 @@ class Predictor:
         with torch.no_grad():
             return self.model(tensor)
 """,
+        # predict_helper_parameter
+        """
+import numpy as np
+import torch
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+def run(model, batch):
+    model.eval()
+    with torch.no_grad():
+        return model(torch.from_numpy(batch))  # expect: DTYPE002
+
+net = Net()
+net.load_state_dict(torch.load("net.pt", weights_only=True))
+run(net, np.loadtxt("rows.csv", delimiter=","))
+""",
+        # dataloader_of_float64_tensors
+        """
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+X = np.random.randn(64, 5)
+y = np.random.randn(64)
+ds = TensorDataset(torch.from_numpy(X), torch.from_numpy(y).float())  # expect: DTYPE002
+loader = DataLoader(ds, batch_size=8)
+model = torch.nn.Linear(5, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for xb, yb in loader:
+    opt.zero_grad()
+    loss = torch.nn.functional.mse_loss(model(xb).squeeze(-1), yb)
+    loss.backward()
+    opt.step()
+""",
     ],
     negatives=[
         """

@@ -134,6 +134,73 @@ sample = np.array([[5.1, 3.5, 1.4]])
 print(model.predict(sample))  # expect: DTYPE003
 """,
         },
+        # keras_input_shape_cross_file
+        {
+            "paths.py": """
+MODEL = "models/mnist.keras"
+""",
+            "train.py": """
+from tensorflow import keras
+from tensorflow.keras import layers
+from paths import MODEL
+model = keras.Sequential([layers.Input(shape=(28, 28, 1)), layers.Conv2D(8, 3), layers.Flatten(), layers.Dense(10)])
+model.save(MODEL)
+""",
+            "predict.py": """
+import numpy as np
+from tensorflow import keras
+from paths import MODEL
+model = keras.models.load_model(MODEL)
+img = np.zeros((28, 28), dtype="float32")
+model.predict(img.reshape(1, 28, 28, 1))
+model.predict(np.expand_dims(img, 0))  # expect: DTYPE003
+model.predict(img.reshape(-1, 784))  # expect: DTYPE003
+""",
+        },
+        # input_dim_and_wrong_width
+        """
+import numpy as np
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(8, input_dim=3), keras.layers.Dense(1)])
+model.predict(np.array([[1.0, 2.0, 3.0]]))
+model.predict(np.ones((2, 4)))  # expect: DTYPE003
+""",
+        # each_test_checked_against_its_own_model
+        {
+            "test_shapes.py": """
+import numpy as np
+from tensorflow import keras
+
+def test_a():
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(2)])
+    model.predict(np.zeros((3, 7)))  # expect: DTYPE003
+
+def test_b():
+    model = keras.Sequential([keras.Input((2, 2)), keras.layers.Flatten()])
+    model.predict(np.zeros((3, 2, 2)))
+""",
+        },
+        # helper_builds_the_model
+        """
+import numpy as np
+from tensorflow import keras
+
+def build(width):
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(width)])
+    net.compile(loss="mse")
+    return net
+
+model = build(8)
+model.predict(np.zeros((2, 5)))  # expect: DTYPE003
+""",
+        # vector_of_scalars_for_one_feature
+        """
+import numpy as np
+from tensorflow import keras
+model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+model.predict(np.array([1.0, 2.0, 3.0]))
+model.predict(np.zeros((3, 2)))  # expect: DTYPE003
+""",
     ],
     negatives=[
         """

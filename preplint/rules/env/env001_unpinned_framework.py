@@ -162,6 +162,156 @@ joblib.dump(clf, MODEL_PATH)  # expect: ENV001
 """,
             "config.py": 'MODEL_PATH = "clf.joblib"\n',
         },
+        # conda-pip-loose
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "environment.yml": """name: x
+dependencies:
+  - python=3.11
+  - pip:
+    - torch>=2.0  # expect: ENV001
+""",
+        },
+        # poetry-caret
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "pyproject.toml": """[tool.poetry.dependencies]
+python = "^3.11"
+torch = "^2.1"  # expect: ENV001
+""",
+        },
+        # second-framework-missing
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "fit_ridge.py": """
+import joblib
+from sklearn.linear_model import Ridge
+reg = Ridge().fit(X, y)
+joblib.dump(reg, "ridge.joblib")
+""",
+            "requirements.txt": """torch==2.3.1  # expect: ENV001
+numpy==1.26.4
+""",
+        },
+        # setup-cfg-range
+        {
+            "train.py": """
+import joblib
+from sklearn.linear_model import Ridge
+reg = Ridge().fit(X, y)
+joblib.dump(reg, "ridge.joblib")
+""",
+            "setup.cfg": """[options]
+install_requires =
+    numpy==1.26.4
+    scikit-learn>=1.3  # expect: ENV001
+""",
+        },
+        # torchvision-is-not-torch
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "requirements.txt": """torchvision==0.18.1  # expect: ENV001
+pytorch-lightning==2.2.0
+""",
+        },
+        # no-dependency-file-project
+        {
+            "train.py": """import torch
+torch.save(  # expect: ENV001
+    model.state_dict(), "m.pt")
+""",
+            "predict.py": """import torch
+state = torch.load("m.pt", weights_only=True)
+""",
+        },
+        # package-name-is-not-a-dependency
+        {
+            "train.py": 'import torch\nimport keras\nkeras.Sequential().save("m.keras")\ntorch.save(net, "n.pt")\n',
+            "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["torch>=2.1"]  # expect: ENV001\n',
+        },
+        # author-name-is-not-an-entry
+        {
+            "train.py": 'import keras\nmodel = keras.Sequential()\nmodel.save("m.keras")\n',
+            "pyproject.toml": (
+                '[project]\nname = "demo"\nauthors = [\n    {name = "Keras fans", email = "k@example.org"},\n]\n'
+                'dependencies = ["tensorflow>=2.16"]  # expect: ENV001\n'
+            ),
+        },
+        # library-function-called-by-a-script
+        {
+            "src/ckpt/io.py": (
+                "import os\nimport torch\n\n"
+                "def save_state(model, output_dir):\n"
+                '    torch.save(model.state_dict(), os.path.join(output_dir, "model.bin"))\n'
+            ),
+            "train.py": (
+                "import torch\nfrom ckpt.io import save_state\n\n"
+                "def main():\n    net = torch.nn.Linear(2, 2)\n    save_state(net, 'out')\n\n"
+                'if __name__ == "__main__":\n    main()\n'
+            ),
+            "requirements.txt": "torch>=2.0  # expect: ENV001\n",
+        },
+        # script-saves-into-its-output-folder
+        {
+            "train.py": (
+                "import argparse, os\nimport torch\n\n"
+                "def main(args):\n    net = torch.nn.Linear(2, 2)\n"
+                '    torch.save(net.state_dict(), os.path.join(args.out, "model.pt"))\n\n'
+                'if __name__ == "__main__":\n    main(argparse.ArgumentParser().parse_args())\n'
+            ),
+            "utils.py": "import torch\n",
+            "requirements.txt": "torch>=2.0  # expect: ENV001\n",
+        },
+        # setup-py-extras-key-is-not-an-entry
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "setup.py": """from setuptools import setup
+setup(
+    name="demo",
+    extras_require={"pytorch": ["lightning"]},
+    install_requires=["torch>=2.1"],  # expect: ENV001
+)
+""",
+        },
+        # script-besides-tests
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "tests/test_train.py": """import torch
+
+def test_save(tmp_path):
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+""",
+            "requirements.txt": """torch>=2.0  # expect: ENV001
+""",
+        },
+        # monorepo-two-projects
+        {
+            "a/train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "a/requirements.txt": """torch  # expect: ENV001
+""",
+            "b/train.py": """
+import joblib
+from sklearn.linear_model import Ridge
+reg = Ridge().fit(X, y)
+joblib.dump(reg, "ridge.joblib")
+""",
+            "b/requirements.txt": """scikit-learn==1.5.1
+""",
+        },
     ],
     negatives=[
         {
@@ -195,6 +345,90 @@ def test_state_dict_round_trip(tmp_path):
     net = torch.nn.Linear(4, 2)
     torch.save(net.state_dict(), tmp_path / "net.pt")
 """,
+            "requirements.txt": "torch>=2.0\n",
+        },
+        # conda-pin
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "environment.yml": """name: x
+dependencies:
+  - python=3.11
+  - pytorch=2.3.1
+""",
+        },
+        # poetry-exact
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "pyproject.toml": """[tool.poetry.dependencies]
+torch = "2.1.0"
+""",
+        },
+        # local-version-and-extras
+        {
+            "train.py": 'import tensorflow as tf\nmodel = tf.keras.Sequential()\nmodel.save("m.keras")\n',
+            "requirements.txt": "tensorflow[and-cuda]==2.16.1\n",
+        },
+        # cuda-wheel-pin
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "requirements.txt": """--extra-index-url https://wheels.example.invalid/whl/cu121
+torch==2.3.1+cu121
+""",
+        },
+        # pinned-in-one-file-is-enough
+        {
+            "train.py": """
+import joblib
+from sklearn.linear_model import Ridge
+reg = Ridge().fit(X, y)
+joblib.dump(reg, "ridge.joblib")
+""",
+            "requirements.txt": """scikit-learn==1.5.1
+""",
+            "pyproject.toml": """[project]
+name = "demo"
+dependencies = ["scikit-learn>=1.3"]
+""",
+        },
+        # framework-own-source-tree
+        {
+            "keras/callbacks/embeddings.py": (
+                "import keras\n\nclass EmbeddingSaver(keras.callbacks.Callback):\n"
+                "    def on_epoch_end(self, epoch, logs=None):\n"
+                '        self.model.save_weights(f"{self.log_dir}/emb-{epoch}.weights.h5")\n'
+            ),
+            "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["numpy", "h5py"]\n',
+        },
+        # library-module-saves-where-its-caller-says
+        {
+            "src/ckpt/io.py": (
+                "import os\nimport torch\n\n"
+                "def save_state(model, output_dir):\n"
+                '    torch.save(model.state_dict(), os.path.join(output_dir, "model.bin"))\n'
+            ),
+            "setup.py": 'from setuptools import setup\nsetup(name="ckpt", install_requires=["torch>=2.0"])\n',
+        },
+        # package-cli-writes-where-its-user-says
+        {
+            "src/ckpt/consolidate.py": (
+                "import argparse\nimport torch\n\n"
+                "def main(args):\n    state = torch.load(args.src, weights_only=True)\n"
+                "    torch.save(state, args.dst)\n\n"
+                'if __name__ == "__main__":\n    main(argparse.ArgumentParser().parse_args())\n'
+            ),
+            "src/ckpt/__init__.py": "",
+            "pyproject.toml": '[project]\nname = "ckpt"\ndependencies = ["torch>=2.1"]\n',
+        },
+        # saves-only-in-tests
+        {
+            "src/lib.py": "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n",
+            "tests/test_export.py": 'import torch\n\ndef test_roundtrip(tmp_path):\n    torch.save(model.state_dict(), tmp_path / "m.pt")\n',
             "requirements.txt": "torch>=2.0\n",
         },
     ],

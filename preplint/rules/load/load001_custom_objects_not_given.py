@@ -232,6 +232,127 @@ args = parser.parse_args()
 model = tf.keras.models.load_model("fraud.keras")  # expect: LOAD001
 """,
         },
+        # module-import-alias-and-config-module
+        {
+            "config.py": 'from pathlib import Path\nMODEL_DIR = Path("artifacts")\nMODEL_PATH = MODEL_DIR / "clf.keras"\n',
+            "blocks.py": """
+import tensorflow as tf
+
+class GatedDense(tf.keras.layers.Layer):
+    def __init__(self, units=8, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+""",
+            "train.py": """
+import tensorflow as tf
+import blocks as B
+import config
+
+model = tf.keras.Sequential([tf.keras.Input((4,)), B.GatedDense(16), tf.keras.layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(x, y)
+model.save(config.MODEL_PATH)
+""",
+            "predict.py": """
+from tensorflow.keras.models import load_model
+import config
+
+class Predictor:
+    def __init__(self):
+        self.model = load_model(config.MODEL_PATH)  # expect: LOAD001
+    def predict(self, x):
+        return self.model.predict(x)
+""",
+        },
+        # builder-in-another-module
+        {
+            "model.py": """
+from tensorflow import keras
+from layers import PatchEmbed
+
+def build_model(n):
+    inp = keras.Input((32, 32, 3))
+    return keras.Model(inp, keras.layers.Dense(n)(PatchEmbed(4)(inp)))
+""",
+            "layers.py": """
+from tensorflow import keras
+
+class PatchEmbed(keras.layers.Layer):
+    def __init__(self, size, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+""",
+            "train.py": """
+import os
+from model import build_model
+
+OUT = os.path.join("runs", "vit.keras")
+model = build_model(10)
+model.fit(x, y)
+model.save(OUT)
+""",
+            "predict.py": """
+import keras
+
+def main():
+    model = keras.saving.load_model("runs/vit.keras")  # expect: LOAD001
+    print(model.predict(x))
+""",
+        },
+        # argparse-path-uses-project-classes
+        {
+            "nets.py": """
+import keras
+
+class TwoTower(keras.Model):
+    def call(self, x):
+        return x
+""",
+            "serve.py": """
+import argparse
+import keras
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model")
+    args = p.parse_args()
+    model = keras.models.load_model(args.model)  # expect: LOAD001
+""",
+        },
+        # custom-activation-same-file
+        """
+import tensorflow as tf
+
+def mish(x):
+    return x * tf.math.tanh(tf.math.softplus(x))
+
+def train(x, y):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation=mish), tf.keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y)
+    model.save("mish.keras")
+
+def evaluate(x, y):
+    model = tf.keras.models.load_model("mish.keras", compile=False)  # expect: LOAD001
+    return model.predict(x)
+""",
+        # lambda-layer-linked
+        {
+            "train.py": """
+import keras
+inp = keras.Input((4,))
+model = keras.Model(inp, keras.layers.Lambda(lambda t: t * 2)(inp))  # expect: SAFE002
+model.save("double.keras")
+""",
+            "predict.py": """
+import keras
+model = keras.models.load_model("double.keras")  # expect: LOAD001
+""",
+        },
     ],
     negatives=[
         """
@@ -271,6 +392,297 @@ import tensorflow as tf
 model = tf.keras.models.load_model("fraud.keras", compile=False)
 """,
         },
+        # all-registered-tf-utils
+        {
+            "layers.py": """
+import tensorflow as tf
+
+@tf.keras.utils.register_keras_serializable(package="ecg")
+class SE(tf.keras.layers.Layer):
+    def call(self, x):
+        return x
+
+@tf.keras.utils.register_keras_serializable()
+def focal(y_true, y_pred):
+    return y_pred
+""",
+            "train.py": """
+import tensorflow as tf
+from layers import SE, focal
+model = tf.keras.Sequential([SE(), tf.keras.layers.Dense(1)])
+model.compile("adam", loss=focal)
+model.fit(x, y)
+model.save(args.out)
+""",
+            "predict.py": """
+import sys
+import tensorflow as tf
+import layers  # registers
+model = tf.keras.models.load_model(sys.argv[1])
+""",
+        },
+        # custom-objects-variable
+        {
+            "layers.py": "import keras\nclass A(keras.layers.Layer):\n    pass\n",
+            "predict.py": """
+import keras
+from layers import A
+CUSTOM = {"A": A}
+model = keras.models.load_model("a.keras", custom_objects=CUSTOM)
+""",
+        },
+        # built-in-only-model-nonliteral
+        {
+            "train.py": """
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(x, y)
+model.save("m.keras")
+""",
+            "predict.py": """
+import sys
+from tensorflow import keras
+model = keras.models.load_model(sys.argv[1])
+""",
+        },
+        # keras-callback-is-not-serialised
+        {
+            "callbacks.py": """
+from tensorflow import keras
+class LogLR(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+""",
+            "predict.py": """
+import sys
+from tensorflow import keras
+model = keras.models.load_model(sys.argv[1])
+""",
+        },
+        # torch-project-only
+        {
+            "model.py": """
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.fc = nn.Linear(n, 1)
+""",
+            "predict.py": """
+import sys
+import torch
+from model import Net
+net = Net(4)
+net.load_state_dict(torch.load(sys.argv[1], weights_only=True))
+""",
+        },
+        # global-custom-objects
+        """
+import tensorflow as tf
+
+class Swish(tf.keras.layers.Layer):
+    def call(self, x):
+        return x * tf.sigmoid(x)
+
+tf.keras.utils.get_custom_objects()["Swish"] = Swish
+model = tf.keras.Sequential([Swish()])
+model.save("swish.keras")
+restored = tf.keras.models.load_model("swish.keras")
+""",
+        # other-function-builds-another-model
+        """
+import keras
+
+class Custom(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+def test_custom_roundtrip(tmp):
+    model = keras.Sequential([Custom()])
+    model.save(tmp + "/custom.keras")
+    keras.models.load_model(tmp + "/custom.keras", custom_objects={"Custom": Custom})
+
+def test_builtin_roundtrip(tmp):
+    model = keras.Sequential([keras.layers.Dense(2)])
+    model.save(tmp + "/plain.keras")
+    keras.models.load_model(tmp + "/plain.keras")
+    model.save(tmp + "/plain.h5")
+""",
+        # subclassed-parts-inside-registered-model
+        """
+import keras
+
+class Block(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+@keras.saving.register_keras_serializable()
+class Net(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.block = Block()
+    def call(self, x):
+        return self.block(x)
+
+model = Net()
+model.save("net.keras")
+model = keras.models.load_model("net.keras")
+""",
+        # class-in-a-keras-package-module
+        {
+            "keras_hub/src/models/head_test.py": """
+import os
+import keras
+
+class Head(keras.Model):
+    def call(self, x):
+        return x
+
+def test_round_trip(tmp):
+    path = os.path.join(tmp, "head.keras")
+    Head().save(path)
+    keras.saving.load_model(path)
+""",
+        },
+        # checkpoint-callback-writes-the-loaded-model
+        {
+            "blocks.py": """
+import keras
+
+class Gate(keras.layers.Layer):
+    def call(self, x):
+        return x
+""",
+            "resume.py": """
+import keras
+
+def resume(x, y, ckpt_dir):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(x, y, callbacks=[keras.callbacks.BackupAndRestore(ckpt_dir)])
+    return keras.models.load_model(ckpt_dir)
+""",
+        },
+        # model-built-in-setup-classes-of-other-tests
+        """
+import os
+import keras
+
+class SavingTest:
+    def setUp(self):
+        self.model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+
+    def test_save(self):
+        path = os.path.join(self.tmp, "m.keras")
+        self.model.save(path)
+        keras.models.load_model(path)
+
+    def test_other(self):
+        class Doubler(keras.layers.Layer):
+            def call(self, x):
+                return x * 2
+        model = keras.Sequential([keras.Input((3,)), Doubler()])
+        model(x)
+""",
+        # class-defined-after-the-save
+        """
+import os
+import keras
+
+def test_export(tmp, x):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = os.path.join(tmp, "m.keras")
+    model.save(path)
+    keras.models.load_model(path)
+
+    class Wrapped(keras.Model):  # expect: LOAD002
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+        def call(self, x):
+            return self.inner(x)
+
+    Wrapped(model)(x)
+""",
+        # base-args-only
+        """
+import keras
+
+class Named(keras.layers.Layer):
+    def __init__(self, name=None, dtype=None, **kwargs):
+        super().__init__(name=name, dtype=dtype, **kwargs)
+""",
+        # savedmodel-and-keras-formats-fine
+        """
+import tensorflow as tf
+
+class Net(tf.keras.Model):
+    def call(self, x):
+        return x
+
+net = Net()
+net.save("export/net", save_format="tf")
+net.save("net.keras")
+""",
+        # h5-built-ins-with-custom-loss
+        """
+from tensorflow import keras
+
+def smooth_l1(y_true, y_pred):
+    return y_pred
+
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile("adam", loss=smooth_l1)
+model.save("reg.h5")
+""",
+        # keras3-plain-arguments
+        """
+import keras
+
+class Clip(keras.layers.Layer):
+    def __init__(self, low: float, high: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.low, self.high = low, high
+    def call(self, x):
+        return keras.ops.clip(x, self.low, self.high)
+
+class Stack(keras.layers.Layer):
+    def __init__(self, widths, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = [keras.layers.Dense(w) for w in widths]
+    def call(self, x):
+        for d in self.dense:
+            x = d(x)
+        return x
+
+class Block(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = Stack([units, units])
+    def call(self, x):
+        return self.inner(x)
+
+model = keras.Sequential([keras.Input((4,)), Clip(0.0), Stack([8, 4]), Block(units=3)])
+""",
+        # built-in-base-covers-forwarded-arguments
+        """
+import keras
+
+class WideDense(keras.layers.Dense):
+    def __init__(self, units, **kwargs):
+        super().__init__(units * 2, **kwargs)
+""",
+        # unseen-base-is-not-judged
+        """
+import keras
+from plugins import Configurable
+
+class Tagged(Configurable, keras.layers.Layer):
+    def __init__(self, tag, **kwargs):
+        super().__init__(**kwargs)
+        self.tag = tag
+""",
     ],
 )
 def custom_objects_not_given(ctx: FileContext) -> Iterator[Finding]:

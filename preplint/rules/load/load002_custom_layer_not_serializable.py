@@ -100,6 +100,101 @@ class Temperature(keras.layers.Layer):  # expect: LOAD002
         return logits / self.temperature
 """,
         },
+        # inherits-project-base
+        """
+from tensorflow.keras import layers
+
+class Base(layers.Layer):
+    pass
+
+class Scaled(Base):  # expect: LOAD002
+    def __init__(self, factor, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.factor = factor
+""",
+        # keras3-layer-given-a-layer
+        """
+import keras
+
+class Shortcut(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, branch=None, **kwargs):
+        super().__init__(**kwargs)
+        self.branch = branch
+    def call(self, x):
+        return x + self.branch(x)
+
+layer = Shortcut(keras.layers.Dense(4))
+""",
+        # keras3-layer-given-a-function
+        """
+import keras
+
+def mish(x):
+    return x * keras.ops.tanh(keras.ops.softplus(x))
+
+class Act(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, fn="relu", **kwargs):
+        super().__init__(**kwargs)
+        self.fn = keras.activations.get(fn)
+    def call(self, x):
+        return self.fn(x)
+
+layer = Act(fn=mish)
+""",
+        # model-subclass-gets-no-auto-config
+        """
+import keras
+
+class Tiny(keras.Model):  # expect: LOAD002
+    def __init__(self, width=8):
+        super().__init__()
+        self.d = keras.layers.Dense(width)
+    def call(self, x):
+        return self.d(x)
+
+model = Tiny(16)
+""",
+        # keras2-pinned-plain-arguments
+        {
+            "requirements.txt": "tensorflow>=2.12,<2.16\n",
+            "layers.py": """
+from tensorflow import keras
+
+class Shift(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, offset=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.offset = offset
+""",
+        },
+        # tf-keras-imported
+        """
+import tf_keras as keras
+
+class Shift(keras.layers.Layer):  # expect: LOAD002
+    def __init__(self, offset=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.offset = offset
+""",
+        # inherited-get-config-covers-base-arguments
+        """
+import keras
+
+class ConvBase(keras.layers.Layer):
+    def __init__(self, rank, filters, kernel_size, **kwargs):
+        super().__init__(**kwargs)
+        self.rank, self.filters, self.kernel_size = rank, filters, kernel_size
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size}
+
+class Conv1(ConvBase):
+    def __init__(self, filters, kernel_size, **kwargs):
+        super().__init__(1, filters, kernel_size, **kwargs)
+
+class GatedConv1(ConvBase):  # expect: LOAD002
+    def __init__(self, filters, kernel_size, gate_bias, **kwargs):
+        super().__init__(1, filters, kernel_size, **kwargs)
+        self.gate_bias = gate_bias
+""",
     ],
     negatives=[
         """

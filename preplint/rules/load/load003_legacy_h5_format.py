@@ -55,6 +55,30 @@ model.fit(x, y)
 model.save("exports/landmarks", save_format="h5")  # expect: LOAD003
 keras.models.save_model(model, "backup.hdf5")  # expect: LOAD003
 """,
+        # h5-subclassed-via-save-model
+        """
+import tensorflow as tf
+
+class Net(tf.keras.Model):
+    def call(self, x):
+        return x
+
+net = Net()
+net.fit(x, y)
+tf.keras.models.save_model(net, "net.hdf5")  # expect: LOAD003
+""",
+        # h5-checkpoint-callback
+        """
+from tensorflow import keras
+
+class Attn(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+model = keras.Sequential([keras.Input((5, 4)), Attn(), keras.layers.Dense(1)])
+ckpt = keras.callbacks.ModelCheckpoint("best.h5", save_best_only=True)  # expect: LOAD003
+model.fit(x, y, callbacks=[ckpt])
+""",
     ],
     negatives=[
         """

@@ -35,6 +35,39 @@ class Predictor:
         self.model.load_state_dict(torch.load(path, weights_only=True)["model"], False)  # expect: LOAD004
         _ = self.model.load_state_dict(torch.load(path, weights_only=True), strict=False)  # expect: LOAD004
 """,
+        # keyword-state-dict-and-alias
+        """
+import torch
+import torch.nn as nn
+
+net = nn.Linear(3, 1)
+net.load_state_dict(state_dict=torch.load("w.pt", weights_only=True), strict=False)  # expect: LOAD004
+""",
+        # state-dict-of-an-unpickled-module-still-fires
+        """
+import torch
+
+old = torch.load("full_model.pt", weights_only=False)
+model = Net()
+model.load_state_dict(old.state_dict(), strict=False)  # expect: LOAD004
+""",
+        # snapshot-held-by-another-object-still-fires
+        """
+import torch
+
+class Runner:
+    def restore(self):
+        self.net.load_state_dict(self.ckpt, strict=False)  # expect: LOAD004
+""",
+        # second-load-after-a-checked-first-one-still-fires
+        """
+import torch
+
+def load_two(model, a, b):
+    missing, unexpected = model.load_state_dict(torch.load(a, weights_only=True), strict=False)
+    model.load_state_dict(torch.load(b, weights_only=True), strict=False)  # expect: LOAD004
+    return missing, unexpected
+""",
     ],
     negatives=[
         """
@@ -70,6 +103,59 @@ def load_head(model, path):
     unexpected = set(state) - set(model.head_keys())
     if unexpected:
         raise KeyError(sorted(unexpected))
+    model.load_state_dict(state, strict=False)
+""",
+        # result-printed
+        """
+import torch
+model = build()
+print(model.load_state_dict(torch.load("w.pt", weights_only=True), strict=False))
+""",
+        # result-checked-later
+        """
+import torch
+model = build()
+incompatible = model.load_state_dict(torch.load("w.pt", weights_only=True), strict=False)
+if incompatible.missing_keys:
+    raise SystemExit(1)
+""",
+        # strict-from-argument
+        """
+import torch
+def load(model, path, strict):
+    model.load_state_dict(torch.load(path, weights_only=True), strict=strict)
+""",
+        # strict-true-positional
+        """
+import torch
+model.load_state_dict(torch.load("w.pt", weights_only=True), True)
+""",
+        # copy-blocks-from-a-live-backbone
+        """
+import torch.nn as nn
+
+def init_from_backbone(head_net: nn.Module, backbone: nn.Module) -> nn.Module:
+    head_net.stem.load_state_dict(backbone.stem.state_dict(), strict=False)
+    weights = backbone.layers.state_dict()
+    head_net.layers.load_state_dict(weights, strict=False)
+    return head_net
+""",
+        # restore-own-snapshot
+        """
+def undo_patch(encoder):
+    if encoder._saved_norms:
+        encoder.load_state_dict(encoder._saved_norms, strict=False)
+        encoder._saved_norms = None
+""",
+        # keys-compared-before-loading
+        """
+import torch
+
+def load_adapter(model, path):
+    state = torch.load(path, weights_only=True)
+    missing = set(model.adapter_keys()) - set(state)
+    if missing:
+        raise KeyError(sorted(missing))
     model.load_state_dict(state, strict=False)
 """,
     ],

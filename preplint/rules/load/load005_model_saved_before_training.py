@@ -50,13 +50,54 @@ from torch import nn
 
 net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
 opt = torch.optim.SGD(net.parameters(), lr=0.1)
-torch.save(net.state_dict(), "net.pt")  # expect: LOAD005
+torch.save(net.state_dict(), "net.pt")  # expect: LOAD005, LOAD006
 for epoch in range(10):
     opt.zero_grad()
     loss = nn.functional.cross_entropy(net(x), y)
     loss.backward()
     opt.step()
 """,
+        # sklearn-dump-before-fit
+        {
+            "train.py": """
+import joblib
+from sklearn.ensemble import RandomForestClassifier
+
+clf = RandomForestClassifier(random_state=0)
+joblib.dump(clf, "models/rf.joblib")  # expect: LOAD005
+clf.fit(X, y)
+""",
+            "predict.py": """
+import joblib
+clf = joblib.load("models/rf.joblib")
+""",
+        },
+        # torch-helper-trains-after-save
+        {
+            "engine.py": """
+def train_one_epoch(model, loader, opt):
+    for x, y in loader:
+        opt.zero_grad()
+        loss = (model(x) - y).pow(2).mean()
+        loss.backward()
+        opt.step()
+""",
+            "train.py": """
+import torch
+from engine import train_one_epoch
+from model import Net
+
+def main():
+    model = Net()
+    opt = torch.optim.Adam(model.parameters())
+    torch.save(model.state_dict(), "net.pt")  # expect: LOAD005, LOAD006
+    for epoch in range(10):
+        train_one_epoch(model, loader, opt)
+
+if __name__ == "__main__":
+    main()
+""",
+        },
     ],
     negatives=[
         """
@@ -75,13 +116,48 @@ from torch import nn
 
 net = nn.Linear(4, 2)
 opt = torch.optim.SGD(net.parameters(), lr=0.1)
-torch.save(net.state_dict(), "init.pt")  # the initial weights, on purpose
+torch.save(net.state_dict(), "init.pt")  # the initial weights, on purpose  # expect: LOAD006
 for epoch in range(10):
     loss = net(x).sum()
     loss.backward()
     opt.step()
-    torch.save(net.state_dict(), f"epoch_{epoch}.pt")
-torch.save(net.state_dict(), "final.pt")
+    torch.save(net.state_dict(), f"epoch_{epoch}.pt")  # expect: LOAD006
+torch.save(net.state_dict(), "final.pt")  # expect: LOAD006
+""",
+        # fine-tune-loaded-model-then-save
+        """
+from tensorflow import keras
+model = keras.models.load_model("base.keras")
+model.fit(x, y)
+model.save("tuned.keras")
+""",
+        # scaler-saved-model-fitted
+        """
+import joblib
+from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import LogisticRegression
+scaler = StandardScaler().fit(X)
+joblib.dump(scaler, "scaler.joblib")
+clf = LogisticRegression().fit(scaler.transform(X), y)
+joblib.dump(clf, "clf.joblib")
+""",
+        # saved-by-helper-after-training
+        """
+from tensorflow import keras
+from utils import save_artifacts
+model = keras.Sequential([keras.layers.Dense(1)])
+model.save("untrained.keras")
+model.fit(x, y)
+save_artifacts(model, "out")
+""",
+        # reassigned-before-training
+        """
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(1)])
+model.save("a.keras")
+model = keras.Sequential([keras.layers.Dense(2)])
+model.fit(x, y)
+model.save("b.keras")
 """,
     ],
 )

@@ -63,6 +63,40 @@ model = keras.Sequential([keras.Input((128, 9)), keras.layers.LSTM(64), keras.la
 model.fit(x, y)
 model.save_weights("checkpoints/lstm.weights.h5")  # expect: LOAD006
 """,
+        # only-weights-saved
+        """
+import keras
+
+class Net(keras.Model):
+    def __init__(self, width):
+        super().__init__()
+        self.d = keras.layers.Dense(width)
+    def call(self, x):
+        return self.d(x)
+
+model = Net(64)
+model.fit(x, y)
+model.save_weights("net.weights.h5")  # expect: LOAD006
+""",
+        # state-dict-through-variable
+        """
+import torch
+state = model.module.state_dict()
+torch.save(state, "ddp.pt")  # expect: LOAD006
+""",
+        # resume-checkpoint-without-config
+        """
+import torch
+torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch}, "last.pt")  # expect: LOAD006
+""",
+        # weights-helper-in-a-library-still-fires
+        """
+import torch
+
+def export_for_deploy(model, path):
+    model.fuse()
+    torch.save(model.state_dict(), path)  # expect: LOAD006
+""",
     ],
     negatives=[
         """
@@ -95,6 +129,52 @@ def save_training_state(folder, optimizer, scheduler):
     torch.save(optimizer.state_dict(), f"{folder}/optimizer.pt")
     torch.save(scheduler.state_dict(), f"{folder}/scheduler.pt")
 """,
+        # full-model-and-torchscript
+        """
+import torch
+torch.save(model, "full.pt")
+torch.jit.save(torch.jit.script(model), "model.ts")
+""",
+        # hf-save-pretrained
+        """
+import torch
+from transformers import AutoModelForSequenceClassification
+model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")
+model.save_pretrained("out")
+torch.save(model.state_dict(), "out/extra.pt")
+""",
+        # yaml-config-next-to-weights
+        """
+import torch
+import yaml
+with open("cfg.yaml", "w") as f:
+    yaml.safe_dump(cfg, f)
+torch.save(model.state_dict(), "w.pt")
+""",
+        # training-state-that-is-not-a-model
+        """
+import torch
+
+def save_run_state(out, optimizer, lr_scheduler, grad_scaler, train_loader):
+    torch.save(optimizer.state_dict(), f"{out}/optimizer.bin")
+    torch.save(lr_scheduler.state_dict(), f"{out}/scheduler.bin")
+    state = grad_scaler.state_dict()
+    torch.save(state, f"{out}/scaler.pt")
+    torch.save(train_loader.state_dict(), f"{out}/loader.pt")
+""",
+        # test-scratch-file
+        {
+            "test_roundtrip.py": """
+import torch
+from mypkg import TinyNet
+
+def test_weights_round_trip(tmp_path):
+    net = TinyNet(width=4)
+    torch.save(net.state_dict(), tmp_path / "w.pt")
+    again = TinyNet(width=4)
+    again.load_state_dict(torch.load(tmp_path / "w.pt", weights_only=True))
+"""
+        },
     ],
 )
 def weights_without_architecture(ctx: FileContext) -> Iterator[Finding]:

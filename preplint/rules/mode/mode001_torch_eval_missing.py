@@ -200,6 +200,208 @@ class Predictor:
         with torch.inference_mode():
             return self.model(batch).softmax(-1)  # expect: MODE001
 """,
+        # positives-MODE001
+        {
+            "config.py": """MODEL_PATH = "artifacts/net.pt"
+""",
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "utils.py": """
+import torch
+from model import Net
+
+def load_model(path):
+    net = Net()
+    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return net
+""",
+            "predict.py": """
+import argparse
+import torch
+from config import MODEL_PATH
+from utils import load_model
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=4)
+    args = parser.parse_args()
+    model = load_model(MODEL_PATH)
+    with torch.no_grad():
+        out = model(torch.randn(args.n, 8))  # expect: MODE001
+    print(out.argmax(1))
+
+if __name__ == "__main__":
+    main()
+""",
+        },
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Predictor:
+    def __init__(self, path, device="cpu"):
+        self.device = device
+        self.model = Net().to(device)
+        self.model.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+
+    def predict(self, x):
+        with torch.no_grad():
+            return self.model(x.to(self.device)).softmax(-1)  # expect: MODE001
+""",
+        # positives-MODE001
+        """
+import torch
+
+model = torch.load("models/full_model.pt", weights_only=False)
+
+def predict(batch):
+    with torch.no_grad():
+        return model(batch).argmax(dim=1)  # expect: MODE001
+""",
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def evaluate(model, loader):
+    correct = 0
+    with torch.no_grad():
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()  # expect: MODE001
+    return correct
+
+def main(train_loader, test_loader):
+    model = Net()
+    opt = torch.optim.Adam(model.parameters())
+    for epoch in range(3):
+        for x, y in train_loader:
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    print(evaluate(model, test_loader))
+""",
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def train(model, loader, val_x, val_y, epochs=10):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(epochs):
+        model.train()
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            val_loss = nn.functional.cross_entropy(model(val_x), val_y)  # expect: MODE001
+        print(epoch, val_loss.item())
+""",
+        # positives-MODE001
+        """
+import torch
+from torch import no_grad
+from torchvision import models
+
+if __name__ == "__main__":
+    net = models.resnet50(num_classes=5)
+    net.load_state_dict(torch.load("ckpt/resnet50.pth", weights_only=True))
+    with no_grad():
+        print(net(torch.rand(1, 3, 224, 224)).argmax())  # expect: MODE001
+""",
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+@torch.inference_mode()
+def score_batch(x):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    model.eval()
+    model.train()
+    return model(x)  # expect: MODE001
+""",
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def run_inference(weights, x):
+    model = Net()
+    state = torch.load(weights, weights_only=True)
+    model.load_state_dict(state["model"])
+    return model(x)  # expect: MODE001, MODE005
+""",
+        # more_positives-MODE001
+        """
+import torch
+import segmentation_models_pytorch as smp
+
+model = smp.Unet("resnet34", classes=2)
+model.load_state_dict(torch.load("unet.pt", weights_only=True))
+model.to("cuda")
+with torch.no_grad():
+    mask = model(torch.rand(1, 3, 256, 256).cuda())  # expect: MODE001
+""",
     ],
     negatives=[
         """
@@ -247,6 +449,424 @@ for epoch in range(5):
     model.eval()
     with torch.no_grad():
         val = model(torch.randn(8, 4))
+""",
+        # negatives-MODE001
+        {
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "utils.py": """
+import torch
+from model import Net
+
+def load_model(path):
+    model = Net()
+    model.load_state_dict(torch.load(path, weights_only=True))
+    model.eval()
+    return model
+""",
+            "predict.py": """
+import torch
+from utils import load_model
+
+model = load_model("artifacts/net.pt")
+with torch.no_grad():
+    print(model(torch.randn(2, 8)))
+""",
+        },
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+model = Net().to(device).eval()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+with torch.no_grad():
+    y = model(torch.randn(3, 8, device=device))
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Predictor:
+    def __init__(self, path):
+        self.model = Net()
+        self.model.load_state_dict(torch.load(path, weights_only=True))
+        self.model.eval()
+
+    @torch.no_grad()
+    def predict(self, x):
+        return self.model(x)
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+@torch.no_grad()
+def predict(model, x):
+    return model(x).argmax(1)
+
+def main():
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    model.eval()
+    print(predict(model, torch.randn(4, 8)))
+""",
+        # negatives-MODE001
+        """
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+tok = AutoTokenizer.from_pretrained("distilbert-base-uncased")
+model = AutoModelForSequenceClassification.from_pretrained("out/checkpoint")
+
+def predict(texts):
+    with torch.no_grad():
+        return model(**tok(texts, return_tensors="pt", padding=True)).logits.argmax(-1)
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+G = nn.Sequential(nn.Linear(16, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 2))
+D = nn.Sequential(nn.Linear(2, 64), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(64, 1))
+opt_g = torch.optim.Adam(G.parameters())
+opt_d = torch.optim.Adam(D.parameters())
+for real in loader:
+    z = torch.randn(real.size(0), 16)
+    with torch.no_grad():
+        fake = G(z)
+    d_loss = -(D(real).mean() - D(fake).mean())
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    g_loss = -D(G(z)).mean()
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def evaluate(model, loader, criterion):
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for x, y in loader:
+            total += criterion(model(x), y).item()
+    return total
+
+criterion = nn.CrossEntropyLoss()
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+
+def predict(x):
+    with torch.no_grad():
+        return model(x)
+
+if __name__ == "__main__":
+    model.eval()
+    print(predict(torch.randn(1, 8)))
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+# fine-tuning from a checkpoint: the model runs for training, not inference
+model = Net()
+model.load_state_dict(torch.load("pretrained.pt", weights_only=True))
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+for x, y in loader:
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def freeze(module):
+    module.eval()
+    for p in module.parameters():
+        p.requires_grad_(False)
+
+backbone = Net()
+backbone.load_state_dict(torch.load("backbone.pt", weights_only=True))
+freeze(backbone)
+with torch.no_grad():
+    feats = backbone(torch.randn(2, 8))
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+model.eval()
+model = torch.nn.DataParallel(model)
+with torch.no_grad():
+    out = model(torch.randn(8, 8))
+""",
+        # negatives-MODE001
+        {
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "test_model.py": """
+import torch
+from model import Net
+
+def test_output_shape():
+    net = Net()
+    with torch.no_grad():
+        assert net(torch.randn(2, 8)).shape == (2, 2)
+""",
+        },
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def predict(net, x):
+    return net(x)
+
+def train(loader):
+    net = Net()
+    opt = torch.optim.Adam(net.parameters())
+    for x, y in loader:
+        loss = nn.functional.cross_entropy(predict(net, x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def load(path):
+    net = Net()
+    net.load_state_dict(torch.load(path, weights_only=True))
+    return net.eval()
+
+@torch.no_grad()
+def predict(net, x):
+    return net(x)
+
+print(predict(load("net.pt"), torch.randn(1, 8)))
+""",
+        # negatives-MODE001
+        """
+import tensorflow as tf
+import torch
+
+model = tf.keras.models.load_model("clf.keras")
+
+def predict(x):
+    return model(x, training=False)
+""",
+        # more_negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+device = torch.device("cpu")
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+model.to(device).eval()
+with torch.no_grad():
+    out = model(torch.randn(2, 8))
+""",
+        # more_negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def train(model, loader, epochs):
+    opt = torch.optim.Adam(model.parameters())
+    for epoch in range(epochs):
+        model.train()
+        for x, y in loader:
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        model.eval()
+
+@torch.no_grad()
+def test(model, loader):
+    return [model(x) for x, _ in loader]
+
+def main(loader, test_loader):
+    model = Net()
+    train(model, loader, 3)
+    print(test(model, test_loader))
+""",
+        # real_code_negatives-MODE001
+        """
+import torch
+from transformers import PreTrainedModel
+
+class SafetyChecker(PreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.head = torch.nn.Linear(768, 1)
+
+    @torch.no_grad()
+    def forward(self, emb):
+        return self.head(emb)
+""",
+        # real_code_negatives-MODE001
+        """
+import torch
+
+def dream_latents(unet, latents, t):
+    # a training utility: nobody in the project calls it and its name does not say inference
+    with torch.no_grad():
+        pred = unet(latents, t)
+    return latents - pred
 """,
     ],
 )

@@ -120,6 +120,99 @@ def fit(model, optimizer, train_loader, val_loader, epochs):
             optimizer.step()
         score = evaluate(model, val_loader)
 """,
+        # positives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Trainer:
+    def __init__(self, model, loader, val_loader):
+        self.model = model
+        self.loader = loader
+        self.val_loader = val_loader
+        self.optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4)
+
+    def fit(self, epochs):
+        self.model.train()
+        for epoch in range(epochs):
+            for x, y in self.loader:
+                self.optimizer.zero_grad()
+                nn.functional.cross_entropy(self.model(x), y).backward()
+                self.optimizer.step()
+            self.model.eval()  # expect: MODE002
+            with torch.no_grad():
+                acc = sum((self.model(x).argmax(1) == y).float().mean() for x, y in self.val_loader)
+            print(epoch, acc)
+""",
+        # positives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+model.train()
+for step, (xb, yb) in enumerate(loader):
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(xb), yb).backward()
+    opt.step()
+    if step % 100 == 0:
+        model.eval()  # expect: MODE002
+        with torch.no_grad():
+            print(model(x_val).argmax(1))
+""",
+        # more_positives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Trainer:
+    def __init__(self, model, loader, val_loader):
+        self.model = model
+        self.loader = loader
+        self.val_loader = val_loader
+        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def validate(self):
+        self.model.eval()  # expect: MODE002
+        with torch.no_grad():
+            return sum(self.model(x).sum() for x, _ in self.val_loader)
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            for x, y in self.loader:
+                self.opt.zero_grad()
+                nn.functional.cross_entropy(self.model(x), y).backward()
+                self.opt.step()
+            print(self.validate())
+""",
     ],
     negatives=[
         """
@@ -155,6 +248,174 @@ def fit(model, optimizer, train_loader, val_loader, epochs, scheduler):
         with torch.no_grad():
             acc = sum((model(x).argmax(1) == y).sum() for x, y in val_loader)
         scheduler.step()
+""",
+        # negatives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+student = Net()
+teacher = Net()
+teacher.load_state_dict(torch.load("teacher.pt", weights_only=True))
+opt = torch.optim.Adam(student.parameters())
+for epoch in range(3):
+    teacher.eval()
+    for x, y in loader:
+        with torch.no_grad():
+            soft = teacher(x).softmax(-1)
+        loss = nn.functional.kl_div(student(x).log_softmax(-1), soft, reduction="batchmean")
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+""",
+        # negatives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+sched = torch.optim.lr_scheduler.StepLR(opt, 10)
+for epoch in range(20):
+    for phase in ("train", "val"):
+        model.train(phase == "train")
+        for x, y in loaders[phase]:
+            with torch.set_grad_enabled(phase == "train"):
+                loss = nn.functional.cross_entropy(model(x), y)
+                if phase == "train":
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+    sched.step()
+""",
+        # negatives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+for epoch in range(20):
+    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        print(model(x_val).argmax(1))
+    model.train()
+""",
+        # negatives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+for epoch in range(20):
+    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+model.eval()
+torch.save(model.state_dict(), "net.pt")
+""",
+        # more_negatives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Trainer:
+    def __init__(self, model, loader, val_loader):
+        self.model = model
+        self.loader = loader
+        self.val_loader = val_loader
+        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def validate(self):
+        self.model.eval()
+        with torch.no_grad():
+            return sum(self.model(x).sum() for x, _ in self.val_loader)
+
+    def train_epoch(self):
+        self.model.train()
+        for x, y in self.loader:
+            self.opt.zero_grad()
+            nn.functional.cross_entropy(self.model(x), y).backward()
+            self.opt.step()
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            self.train_epoch()
+            print(self.validate())
+""",
+        # real_code_negatives-MODE002
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+task = Net()
+opt = torch.optim.SGD(task.parameters(), lr=0.1)
+for mode in (True, False, True):
+    task.train() if mode else task.eval()
+    if mode:
+        opt.zero_grad()
+        task(torch.randn(4, 8)).sum().backward()
+        opt.step()
 """,
     ],
 )

@@ -80,6 +80,36 @@ class Head(nn.Module):
     def forward(self, x):
         return self.fc(F.dropout(x, p=0.5))  # expect: MODE003
 """,
+        # positives-MODE003
+        {
+            "config.py": 'MODEL_FILE = "models/cnn.keras"\n',
+            "serve.py": """
+import numpy as np
+from tensorflow import keras
+from config import MODEL_FILE
+
+model = keras.models.load_model(MODEL_FILE)
+
+def handle(request):
+    x = np.asarray(request["pixels"], dtype="float32")[None]
+    return model(x, training=True).numpy().tolist()  # expect: MODE003
+""",
+        },
+        # positives-MODE003
+        """
+import torch.nn as nn
+from torch.nn import functional as F
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(64, 32)
+        self.fc2 = nn.Linear(32, 4)
+
+    def forward(self, x):
+        h = F.dropout(F.relu(self.fc1(x)), 0.3)  # expect: MODE003
+        return self.fc2(h)
+""",
     ],
     negatives=[
         """
@@ -103,6 +133,51 @@ class Head(nn.Module):
 
     def forward(self, x):
         return self.fc(F.dropout(x, p=0.5, training=self.training))
+""",
+        # negatives-MODE003
+        """
+import numpy as np
+import tensorflow as tf
+
+model = tf.keras.models.load_model("models/reg.keras")
+
+def mc_dropout_predict(x, samples=50):
+    preds = np.stack([model(x, training=True).numpy() for _ in range(samples)])
+    return preds.mean(0), preds.std(0)
+""",
+        # negatives-MODE003
+        """
+import tensorflow as tf
+
+class Block(tf.keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.drop = tf.keras.layers.Dropout(0.2)
+
+    def call(self, x, training=None):
+        return self.drop(x, training=training)
+
+def predict(model, x):
+    return model(x, training=False)
+""",
+        # negatives-MODE003
+        """
+import torch
+import torch.nn.functional as F
+
+def augment_features(x):
+    # plain function, not a module's forward: deliberate noise for augmentation
+    return F.dropout(x, 0.1)
+""",
+        # real_code_negatives-MODE003
+        """
+import torch.nn.functional as F
+from torch import nn
+
+class Head(nn.Module):
+    def forward(self, x):
+        # resampled on purpose even under eval()
+        return F.dropout(x, p=0.1, training=True)
 """,
     ],
 )

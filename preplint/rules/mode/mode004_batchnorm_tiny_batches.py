@@ -173,6 +173,91 @@ model = keras.Sequential([keras.layers.Dense(32), keras.layers.BatchNormalizatio
 model.compile(optimizer="adam", loss="mse")
 model.fit(x_train, y_train, epochs=5, batch_size=1)  # expect: MODE004
 """,
+        # positives-MODE004
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+from torch.utils.data import DataLoader
+
+def train_epoch(model, loader, opt):
+    model.train()
+    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+def main(train_set):
+    model = Net()
+    opt = torch.optim.Adam(model.parameters())
+    train_loader = DataLoader(train_set, shuffle=True)  # expect: MODE004
+    for epoch in range(5):
+        train_epoch(model, train_loader, opt)
+""",
+        # positives-MODE004
+        """
+import tensorflow as tf
+BATCH_SIZE = 1
+model = tf.keras.Sequential([
+    tf.keras.layers.Conv2D(16, 3, activation="relu"),
+    tf.keras.layers.BatchNormalization(),
+    tf.keras.layers.Flatten(),
+    tf.keras.layers.Dense(10),
+])
+model.compile("adam", "sparse_categorical_crossentropy")
+model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=3)  # expect: MODE004
+""",
+        # narrowed_positives-MODE004
+        {
+            "blocks.py": """
+from tensorflow import keras
+
+def conv_block(x, filters):
+    x = keras.layers.Conv2D(filters, 3, padding="same")(x)
+    x = keras.layers.BatchNormalization()(x)
+    return keras.layers.ReLU()(x)
+""",
+            "train.py": """
+from tensorflow import keras
+from blocks import conv_block
+
+def main(images, labels):
+    inp = keras.Input((32, 32, 3))
+    x = conv_block(conv_block(inp, 16), 32)
+    model = keras.Model(inp, keras.layers.Dense(10)(keras.layers.Flatten()(x)))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(images, labels, batch_size=1)  # expect: MODE004
+""",
+        },
+        # narrowed_positives-MODE004
+        """
+import keras
+
+class Normed(keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.norm = keras.layers.BatchNormalization()
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.body = Normed()
+        self.head = keras.layers.Dense(1)
+
+def fit_one_by_one(x, y):
+    model = Net()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, batch_size=1)  # expect: MODE004
+""",
     ],
     negatives=[
         """
@@ -215,6 +300,69 @@ def check_step_counter(x, y):
     model = Counting()
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, y, batch_size=1, epochs=2)
+""",
+        # negatives-MODE004
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+from torch.utils.data import DataLoader
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+train_loader = DataLoader(train_set, batch_size=64, shuffle=True, drop_last=True)
+test_loader = DataLoader(test_set, batch_size=1)
+for x, y in train_loader:
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+model.eval()
+with torch.no_grad():
+    preds = [model(x) for x, _ in test_loader]
+""",
+        # negatives-MODE004
+        """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+opt = torch.optim.Adam(model.parameters())
+loader = DataLoader(train_set, batch_size=1, shuffle=True)
+for x, y in loader:
+    opt.zero_grad()
+    nn.functional.mse_loss(model(x), y).backward()
+    opt.step()
+""",
+        # real_code_negatives-MODE004
+        """
+import numpy as np
+import keras
+
+def test_bn_inference():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()])
+    model.predict(np.ones((2, 3)))
+
+def test_retracing():
+    inp = keras.Input(shape=[4])
+    out = keras.layers.Dense(1, activation="relu")(inp)
+
+    class Tracing(keras.Model):
+        def train_step(self, *args):
+            return super().train_step(*args)
+
+    model = Tracing(inputs=inp, outputs=out)
+    model.compile(loss="mse", optimizer="adam")
+    model.fit(x=np.ones((100, 4)), y=np.ones((100, 1)), batch_size=1, epochs=1)
 """,
     ],
 )

@@ -54,6 +54,24 @@ class Predictor:
     def predict(self, x):
         return self.model(x).softmax(-1)  # expect: MODE005
 """,
+        # positives-MODE005
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def predict(model, x):
+    model.eval()
+    return model(x).softmax(-1)  # expect: MODE005
+""",
     ],
     negatives=[
         """
@@ -77,6 +95,49 @@ class Predictor:
     @torch.no_grad()
     def predict(self, x):
         return self.model(x).softmax(-1)
+""",
+        # negatives-MODE005
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def predict(model, x):
+    model.eval()
+    return model(x)
+
+def main():
+    model = Net()
+    with torch.no_grad():
+        print(predict(model, torch.randn(2, 8)))
+""",
+        # negatives-MODE005
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+torch.set_grad_enabled(False)
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+model.eval()
+print(model(torch.randn(2, 8)))
 """,
     ],
 )

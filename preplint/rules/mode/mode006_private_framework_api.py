@@ -165,6 +165,61 @@ class Runner:
         self.model = torch.jit.load(path)
         self.model._forward_hooks = OrderedDict()  # expect: MODE006
 """,
+        # positives-MODE006
+        """
+import tensorflow as tf
+
+def build():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(4)])
+    model._run_eagerly = True  # expect: MODE006
+    return model
+""",
+        # positives-MODE006
+        """
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+for m in model.modules():
+    m._forward_hooks = {}  # expect: MODE006
+""",
+        # narrowed_positives-MODE006
+        """
+from collections import OrderedDict
+
+import torch
+
+def remove_hooks(model: torch.nn.Module) -> None:
+    for module in model.modules():
+        module._backward_hooks = OrderedDict()  # expect: MODE006
+        module._forward_hooks = OrderedDict()  # expect: MODE006
+""",
+        # narrowed_positives-MODE006
+        """
+from tensorflow import keras
+
+class Server:
+    def __init__(self, path):
+        self.model = keras.models.load_model(path)
+        self.model._make_predict_function()  # expect: MODE006
+
+def speed_up(model: keras.Model):
+    for layer in model.layers:
+        setattr(layer, "_per_input_call_tf_function", True)  # expect: MODE006
+""",
+        # narrowed_positives-MODE006
+        """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+def patch(net: Net):
+    net._forward_pre_hooks = {}  # expect: MODE006
+""",
     ],
     negatives=[
         """
@@ -218,6 +273,106 @@ import torch
 
 torch._dynamo.config.cache_size_limit = 64
 model = torch.compile(torch.nn.Linear(4, 2))
+""",
+        # negatives-MODE006
+        """
+import torch
+
+class Cache:
+    def __init__(self):
+        self._items = {}
+
+    def put(self, key, value):
+        self._items[key] = value
+        self._size = len(self._items)
+
+model = torch.nn.Linear(2, 2)
+print(model._parameters.keys())
+""",
+        # real_code_negatives-MODE006
+        {
+            "keras/src/saving/saving_lib_test.py": """
+from keras.src.saving import saving_lib
+
+def test_memory_bound():
+    saving_lib._MEMORY_UPPER_BOUND = 0
+"""
+        },
+        # real_code_negatives-MODE006
+        """
+import torch
+
+x = torch._foreach_add([torch.zeros(1)], 1.0)
+enabled = torch.autograd._profiler_enabled()
+""",
+        # real_code_negatives-MODE006
+        """
+import torch
+
+def configure_fuser(kind):
+    # process-wide TorchScript switches: private, but no model or layer is patched
+    if kind == "te":
+        torch._C._jit_set_profiling_executor(True)
+        torch._C._jit_set_profiling_mode(True)
+        torch._C._jit_override_can_fuse_on_cpu(False)
+        torch._C._jit_set_texpr_fuser_enabled(True)
+    elif kind == "nvfuser":
+        torch._C._jit_set_nvfuser_enabled(True)
+""",
+        # real_code_negatives-MODE006
+        """
+import torch
+
+class Profiler:
+    def stop(self):
+        if torch.autograd._profiler_enabled():
+            torch.autograd._disable_profiler()
+
+class Pipeline:
+    def run_in_fp16(self):
+        torch._C._set_math_sdp_allow_fp16_bf16_reduction(True)
+""",
+        # real_code_negatives-MODE006
+        """
+import torch
+
+def as_packed(data, bits):
+    packed = torch.Tensor._make_subclass(PackedTensor, data, require_grad=False)
+    packed.bits = bits
+    return packed
+
+class PackedTensor(torch.Tensor):
+    pass
+""",
+        # real_code_negatives-MODE006
+        """
+import torch
+from torch import nn
+
+def compile_blocks(root: nn.Module):
+    if isinstance(root, nn.Sequential):
+        out = nn.Sequential(*(torch.compile(b) for b in root))
+    else:
+        out = root.__class__.__new__(root.__class__)
+        out.__dict__.update(root.__dict__)
+        out._modules = {}
+        for name, child in root.named_children():
+            out.add_module(name, compile_blocks(child))
+    return out
+""",
+        # real_code_negatives-MODE006
+        """
+import torch
+
+class Registry:
+    def __init__(self):
+        self._modules = {}
+        self._version = 1
+
+def reset(reg):
+    # a user's object with attribute names nn.Module also uses: not a framework object
+    reg._modules = {}
+    reg._version += 1
 """,
     ],
 )

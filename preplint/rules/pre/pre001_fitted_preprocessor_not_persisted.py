@@ -219,6 +219,40 @@ class Trainer:
         torch.save(self.net.state_dict(), MODEL_PATH)
 """,
         },
+        # pre001_aliased_scaler_in_main
+        """
+import joblib
+import pandas as pd
+from sklearn.preprocessing import RobustScaler as RS
+from sklearn.ensemble import RandomForestRegressor
+
+def main():
+    df = pd.read_csv("train.csv")
+    rs = RS()
+    X = rs.fit_transform(df.drop(columns=["target"]))  # expect: PRE001
+    rf = RandomForestRegressor(random_state=0)
+    rf.fit(X, df["target"])
+    joblib.dump(rf, "rf.joblib")
+
+if __name__ == "__main__":
+    main()
+""",
+        # pre001_fit_then_transform_torch_save
+        """
+import torch
+from sklearn.preprocessing import StandardScaler
+
+scaler = StandardScaler().fit(X_train)  # expect: PRE001
+net = torch.nn.Linear(4, 1)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+xt = torch.tensor(scaler.transform(X_train), dtype=torch.float32)
+for _ in range(5):
+    opt.zero_grad()
+    loss = ((net(xt) - yt) ** 2).mean()
+    loss.backward()
+    opt.step()
+torch.save(net.state_dict(), "net.pt")
+""",
     ],
     negatives=[
         """
@@ -266,6 +300,101 @@ scaler = StandardScaler()
 pipe = make_pipeline(scaler, Ridge())
 pipe.fit(X, y)
 joblib.dump(pipe, "pipe.joblib")
+""",
+        # pre001_neg_pickle_with_open
+        """
+import pickle
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.linear_model import LinearRegression
+
+mm = MinMaxScaler()
+model = LinearRegression().fit(mm.fit_transform(X), y)
+with open("model.pkl", "wb") as f:
+    pickle.dump(model, f)
+with open("scaler.pkl", "wb") as f:
+    pickle.dump(mm, f)
+""",
+        # pre001_neg_dict_bundle
+        """
+import joblib
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+sc = StandardScaler()
+clf = SVC().fit(sc.fit_transform(X), y)
+joblib.dump({"model": clf, "scaler": sc}, "bundle.joblib")
+""",
+        # pre001_neg_no_model_saved
+        """
+from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import LogisticRegression
+
+sc = StandardScaler()
+clf = LogisticRegression().fit(sc.fit_transform(X), y)
+print(clf.score(sc.transform(X_te), y_te))
+""",
+        # pre001_neg_stateless
+        """
+import joblib
+from sklearn.preprocessing import Normalizer, FunctionTransformer
+from sklearn.svm import SVC
+import numpy as np
+
+X1 = Normalizer().fit_transform(X)
+X2 = FunctionTransformer(np.log1p).fit_transform(X1)
+joblib.dump(SVC().fit(X2, y), "svc.joblib")
+""",
+        # pre001_neg_keras_textvectorization_in_model
+        """
+import tensorflow as tf
+
+vec = tf.keras.layers.TextVectorization(max_tokens=20000, output_sequence_length=200)
+vec.adapt(train_texts)
+inputs = tf.keras.Input(shape=(1,), dtype=tf.string)
+x = vec(inputs)
+x = tf.keras.layers.Embedding(20000, 64)(x)
+x = tf.keras.layers.GlobalAveragePooling1D()(x)
+outputs = tf.keras.layers.Dense(1, activation="sigmoid")(x)
+model = tf.keras.Model(inputs, outputs)
+model.compile(loss="binary_crossentropy")
+model.fit(train_texts, labels)
+model.save("text_model.keras")
+""",
+        # pre001_neg_label_encoder_on_target
+        """
+import joblib
+from sklearn.preprocessing import LabelEncoder
+from sklearn.tree import DecisionTreeClassifier
+
+le = LabelEncoder()
+y_enc = le.fit_transform(y_train)
+joblib.dump(DecisionTreeClassifier().fit(X_train, y_enc), "tree.joblib")
+""",
+        # pre001_neg_scaler_is_float
+        """
+import torch
+
+scaler = 255.0
+x = torch.tensor(images) / scaler
+model = torch.nn.Linear(784, 10)
+opt = torch.optim.Adam(model.parameters())
+loss = model(x).sum()
+loss.backward()
+opt.step()
+torch.save(model.state_dict(), "m.pt")
+""",
+        # pre001_neg_tokenizer_to_json
+        """
+import tensorflow as tf
+from tensorflow.keras.preprocessing.text import Tokenizer
+
+tok = Tokenizer(num_words=1000)
+tok.fit_on_texts(texts)
+model = tf.keras.Sequential([tf.keras.layers.Embedding(1000, 8), tf.keras.layers.Flatten(), tf.keras.layers.Dense(1)])
+model.fit(tf.keras.utils.pad_sequences(tok.texts_to_sequences(texts), maxlen=20), y)
+model.save("m.keras")
+with open("tok.json", "w") as f:
+    f.write(tok.to_json())
 """,
     ],
 )

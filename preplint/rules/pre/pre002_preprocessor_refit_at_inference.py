@@ -50,6 +50,60 @@ test = pd.read_csv("test.csv")
 m = Ridge().fit(prepare(train), train["y"])
 print(m.score(prepare(test), test["y"]))
 """,
+        # pre002_tokenizer_refit_in_predict
+        """
+from tensorflow import keras
+from tensorflow.keras.preprocessing.text import Tokenizer
+
+def predict(texts):
+    model = keras.models.load_model("sentiment.keras")
+    tok = Tokenizer(num_words=20000)
+    tok.fit_on_texts(texts)  # expect: PRE002
+    seqs = keras.utils.pad_sequences(tok.texts_to_sequences(texts), maxlen=200)
+    return model.predict(seqs)
+""",
+        # pre002_no_grad_refit
+        {
+            "predict.py": """
+import torch
+from sklearn.preprocessing import StandardScaler
+
+model = torch.jit.load("model.pt")
+model.eval()
+
+def run(batch):
+    with torch.no_grad():
+        x = StandardScaler().fit_transform(batch)  # expect: PRE002
+        return model(torch.tensor(x, dtype=torch.float32))
+""",
+        },
+        # pre002_class_keeps_loaded_model
+        """
+import joblib
+from sklearn.preprocessing import RobustScaler
+
+class ScoringService:
+    def __init__(self, path):
+        self.clf = joblib.load(path)
+
+    def features(self, rows):
+        return RobustScaler().fit_transform(rows)  # expect: PRE002
+
+    def score(self, rows):
+        return self.clf.predict(self.features(rows))
+""",
+        # pre002_class_loads_weights_into_self
+        """
+import torch
+from sklearn.preprocessing import MinMaxScaler
+
+class Runner:
+    def restore(self, ckpt):
+        self.net.load_state_dict(torch.load(ckpt, weights_only=True))
+
+    def inputs(self, table):
+        return MinMaxScaler().fit_transform(table)  # expect: PRE002
+""",
     ],
     negatives=[
         """
@@ -93,6 +147,71 @@ class LookupLayerTest(unittest.TestCase):
     def test_reload(self):
         restored = keras.models.load_model("golden/lookup.keras")
         self.assertIsNotNone(restored)
+""",
+        # pre002_neg_test_methods_are_separate_scenarios
+        {
+            "layers_test.py": """
+import unittest
+import numpy as np
+from tensorflow import keras
+
+class NormalizationCase(unittest.TestCase):
+    def test_adapt(self):
+        layer = keras.layers.Normalization()
+        layer.adapt(np.ones((4, 3)))
+        self.assertEqual(layer(np.ones((1, 3))).shape, (1, 3))
+
+    def test_loads_reference_model(self):
+        again = keras.models.load_model("reference/m.keras")
+        self.assertEqual(len(again.layers), 1)
+""",
+        },
+        # pre002_neg_pytest_class_reload_in_another_test
+        {
+            "test_vocab.py": """
+import numpy as np
+from tensorflow import keras
+
+class TestVocabulary:
+    def test_reload(self, tmp_path):
+        restored = keras.models.load_model(tmp_path / "v.keras")
+        assert restored is not None
+
+    def test_learns_tokens(self):
+        lookup = keras.layers.StringLookup()
+        lookup.adapt(np.array(["a", "b", "a"]))
+        assert lookup.vocabulary_size() == 3
+""",
+        },
+        # pre002_neg_sibling_method_loads_into_a_local
+        """
+import joblib
+from sklearn.preprocessing import StandardScaler
+
+class Report:
+    def compare(self, old_path, frame):
+        old = joblib.load(old_path)
+        return old.predict(frame)
+
+    def standardised(self, frame):
+        return StandardScaler().fit_transform(frame)
+""",
+        # pre002_neg_training_helper
+        """
+import joblib
+from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import Ridge
+
+def fit_scaler(frame):
+    sc = StandardScaler()
+    sc.fit(frame)
+    return sc
+
+train = load("train.csv")
+sc = fit_scaler(train)
+model = Ridge().fit(sc.transform(train), target)
+joblib.dump(model, "ridge.joblib")
+joblib.dump(sc, "sc.joblib")
 """,
     ],
 )

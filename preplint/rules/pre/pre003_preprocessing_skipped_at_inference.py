@@ -148,6 +148,91 @@ def predict_digit(path):
     img = np.load(path).astype("float32")
     return m.predict(img[None])  # expect: PRE003
 """,
+        # pre003_entry_point_method_gets_raw_rows
+        {
+            "settings.py": """
+from pathlib import Path
+MODEL_FILE = Path("artifacts") / "clf.keras"
+""",
+            "train.py": """
+import joblib
+import numpy as np
+import tensorflow as tf
+from sklearn.preprocessing import MinMaxScaler as MMS
+import settings
+
+tf.keras.utils.set_random_seed(0)
+raw = np.loadtxt("train.csv", delimiter=",")
+mms = MMS()
+X = mms.fit_transform(raw[:, :3])
+joblib.dump(mms, "mms.joblib")
+model = tf.keras.Sequential([tf.keras.Input(shape=(3,)), tf.keras.layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(X, raw[:, 3], epochs=5)
+model.save(settings.MODEL_FILE)
+""",
+            "serve.py": """
+import numpy as np
+import tensorflow as tf
+from settings import MODEL_FILE
+
+class Predictor:
+    def __init__(self):
+        self.model = tf.keras.models.load_model(MODEL_FILE)
+
+    def predict(self, rows):
+        return self.model.predict(np.array(rows))  # expect: PRE003
+""",
+        },
+        # pre003_cross_file_keras_normalised
+        {
+            "config.py": """
+from pathlib import Path
+MODEL_DIR = Path("models")
+MODEL_PATH = MODEL_DIR / "regressor.keras"
+""",
+            "train.py": """
+import numpy as np
+import tensorflow as tf
+from config import MODEL_PATH
+
+x = np.load("x.npy")
+mean, std = x.mean(axis=0), x.std(axis=0)
+x = (x - mean) / std
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+model.compile(loss="mse")
+model.fit(x, y, epochs=3)
+model.save(MODEL_PATH)
+np.save("models/mean.npy", mean)
+np.save("models/std.npy", std)
+""",
+            "predict.py": """
+import sys
+import numpy as np
+import tensorflow as tf
+from config import MODEL_PATH
+
+model = tf.keras.models.load_model(MODEL_PATH)
+x_new = np.loadtxt(sys.argv[1], delimiter=",")
+print(model.predict(x_new))  # expect: PRE003
+""",
+        },
+        # pre003_same_file_evaluate_raw_test
+        """
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from tensorflow import keras
+
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
+scaler = StandardScaler()
+X_train_s = scaler.fit_transform(X_train)  # expect: PRE001
+model = keras.Sequential([keras.layers.Dense(1)])
+model.compile(loss="mse")
+model.fit(X_train_s, y_train, epochs=5)
+print(model.evaluate(X_test, y_test))  # expect: PRE003
+model.save("m.keras")
+""",
     ],
     negatives=[
         {
@@ -190,6 +275,180 @@ model = keras.Sequential([keras.layers.Rescaling(1 / 255), keras.layers.Dense(10
 model.fit(x_train, y_train)
 model.save("m.keras")
 print(model.predict(x_new))
+""",
+        # pre003_neg_evaluate_iterates_a_loader_it_is_given
+        {
+            "train.py": """
+import torch
+import torchvision
+
+torch.manual_seed(0)
+tf = torchvision.transforms.Compose([torchvision.transforms.ToTensor(), torchvision.transforms.Normalize((0.5,), (0.5,))])
+loader = torch.utils.data.DataLoader(torchvision.datasets.MNIST(".", transform=tf), batch_size=64, shuffle=True)
+net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for x, y in loader:
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+torch.save(net, "net.pt")
+""",
+            "evaluate.py": """
+import torch
+
+def evaluate(loader):
+    net = torch.load("net.pt", weights_only=False)
+    net.eval()
+    with torch.no_grad():
+        return sum((net(x).argmax(1) == y).sum().item() for x, y in loader)
+""",
+        },
+        # pre003_neg_entry_point_called_with_scaled_rows
+        {
+            "train.py": """
+import joblib
+import numpy as np
+import tensorflow as tf
+from sklearn.preprocessing import StandardScaler
+
+tf.keras.utils.set_random_seed(0)
+raw = np.loadtxt("train.csv", delimiter=",")
+sc = StandardScaler()
+X = sc.fit_transform(raw[:, :3])
+joblib.dump(sc, "sc.joblib")
+model = tf.keras.Sequential([tf.keras.Input(shape=(3,)), tf.keras.layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(X, raw[:, 3], epochs=5)
+model.save("clf.keras")
+""",
+            "serve.py": """
+import tensorflow as tf
+
+class Predictor:
+    def __init__(self):
+        self.model = tf.keras.models.load_model("clf.keras")
+
+    def predict(self, rows):
+        return self.model.predict(rows)
+""",
+            "app.py": """
+import joblib
+import numpy as np
+from serve import Predictor
+
+sc = joblib.load("sc.joblib")
+print(Predictor().predict(sc.transform(np.loadtxt("new.csv", delimiter=","))))
+""",
+        },
+        # pre003_predictor_class_neg
+        {
+            "train.py": """
+import joblib
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+sc = StandardScaler()
+clf = SVC().fit(sc.fit_transform(X), y)
+joblib.dump(clf, "clf.joblib")
+joblib.dump(sc, "sc.joblib")
+""",
+            "serve.py": """
+import joblib
+
+class Predictor:
+    def __init__(self):
+        self.model = joblib.load("clf.joblib")
+        self.scaler = joblib.load("sc.joblib")
+
+    def predict(self, rows):
+        return self.model.predict(self.scaler.transform(rows))
+""",
+        },
+        # pre003_predict_helper_applies_loaded_scaler_neg
+        {
+            "train.py": """
+import joblib
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+sc = StandardScaler()
+clf = SVC().fit(sc.fit_transform(X), y)
+joblib.dump(clf, "clf.joblib")
+joblib.dump(sc, "sc.joblib")
+""",
+            "predict.py": """
+import joblib
+import pandas as pd
+
+SCALER = joblib.load("sc.joblib")
+
+def prepare(df):
+    return SCALER.transform(df)
+
+def main(path):
+    clf = joblib.load("clf.joblib")
+    print(clf.predict(prepare(pd.read_csv(path))))
+""",
+        },
+        # pre003_neg_pipeline_loaded
+        {
+            "train.py": """
+import joblib
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import LogisticRegression
+
+pipe = make_pipeline(StandardScaler(), LogisticRegression())
+pipe.fit(X, y)
+joblib.dump(pipe, "pipe.joblib")
+""",
+            "predict.py": """
+import joblib
+import pandas as pd
+
+pipe = joblib.load("pipe.joblib")
+print(pipe.predict(pd.read_csv("new.csv")))
+""",
+        },
+        # pre003_torch_tokenized_neg
+        {
+            "train.py": """
+import torch
+from model import Net
+
+def encode(texts, vocab):
+    return torch.tensor([[vocab.get(w, 0) for w in t.split()] for t in texts])
+
+net = Net()
+opt = torch.optim.Adam(net.parameters())
+x = encode(texts, vocab)
+loss = net(x).sum()
+loss.backward()
+opt.step()
+torch.save(net.state_dict(), "net.pt")
+""",
+            "predict.py": """
+import torch
+from model import Net
+from train import encode
+
+net = Net()
+net.load_state_dict(torch.load("net.pt", weights_only=True))
+net.eval()
+with torch.no_grad():
+    print(net(encode(["hello world"], vocab)))
+""",
+        },
+        # pre003_neg_two_models_one_raw
+        """
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.ensemble import RandomForestClassifier
+
+sc = StandardScaler().fit(X_train)
+svm = SVC().fit(sc.transform(X_train), y_train)
+rf = RandomForestClassifier().fit(X_train, y_train)
+print(svm.score(sc.transform(X_test), y_test), rf.predict(X_test))
 """,
     ],
 )

@@ -235,6 +235,15 @@ std = df[COLS].std()
 df[COLS] = (df[COLS] - mean) / std
 train, test = train_test_split(df, test_size=0.2, random_state=1)
 """,
+        # pre004_minmax_before_split
+        """
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import MinMaxScaler
+
+X = df[FEATURES].values
+X = MinMaxScaler().fit_transform(X)  # expect: PRE004
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
+""",
     ],
     negatives=[
         """
@@ -258,6 +267,32 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 print(cross_val_score(make_pipeline(StandardScaler(), SVC()), X, y, cv=5))
+""",
+        # pre004_neg_loss_val_is_a_value
+        """
+import torch
+from torch import nn
+
+class MaskedHead(nn.Module):
+    def forward(self, x_hat, target, mask):
+        loss = nn.MSELoss(reduction="none")
+        loss_val = loss(x_hat, target)
+        return (loss_val.mean(dim=-1) * mask).sum() / (mask.sum() + 1e-10)
+""",
+        # pre004_neg_fill_na_with_mean
+        """
+from sklearn.model_selection import train_test_split
+
+df = df.fillna(df.mean())
+train, test = train_test_split(df, test_size=0.2, random_state=0)
+""",
+        # pre004_neg_metric_mean_on_test
+        """
+import numpy as np
+
+preds = model.predict(X_test)
+mae = np.abs(preds - y_test).mean()
+print((preds == y_test).mean(), mae)
 """,
     ],
 )

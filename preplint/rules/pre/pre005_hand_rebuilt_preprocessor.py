@@ -168,6 +168,40 @@ mean, std = X.mean(0), X.std(0)
 X = (X - mean) / std
 np.save("mean.npy", mean)
 """,
+        # pre005_neg_consistent_hand_stats
+        {
+            "train.py": """
+import numpy as np
+import tensorflow as tf
+
+x = np.load("x.npy")
+mean, std = x.mean(0), x.std(0)
+np.save("mean.npy", mean)
+np.save("std.npy", std)
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+model.fit((x - mean) / std, y)
+model.save("m.keras")
+""",
+            "predict.py": """
+import numpy as np
+import tensorflow as tf
+
+model = tf.keras.models.load_model("m.keras")
+x = (np.load("new.npy") - np.load("mean.npy")) / np.load("std.npy")
+print(model.predict(x))
+""",
+        },
+        # pre005_neg_per_sample_minmax
+        """
+import numpy as np
+from tensorflow import keras
+
+def predict(path):
+    model = keras.models.load_model("m.keras")
+    img = np.load(path)
+    img = (img - img.min()) / (img.max() - img.min())
+    return model.predict(img[None])
+""",
     ],
 )
 def hand_rebuilt_preprocessor(ctx: FileContext) -> Iterator[Finding]:

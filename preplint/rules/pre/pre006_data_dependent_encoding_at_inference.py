@@ -61,6 +61,42 @@ new["city"] = LabelEncoder().fit_transform(new["city"])  # expect: PRE002, PRE00
 new["kind"] = new["kind"].astype("category").cat.codes  # expect: PRE006
 print(model.predict(new))
 """,
+        # pre006_onehot_loaded_without_handle_unknown
+        {
+            "train.py": """
+import joblib
+from sklearn.preprocessing import OneHotEncoder
+from sklearn.linear_model import LogisticRegression
+
+enc = OneHotEncoder()
+Xc = enc.fit_transform(df[["city"]])
+joblib.dump(LogisticRegression().fit(Xc, y), "lr.joblib")
+joblib.dump(enc, "enc.joblib")
+""",
+            "predict.py": """
+import joblib
+import pandas as pd
+
+def predict(path):
+    model = joblib.load("lr.joblib")
+    enc = joblib.load("enc.joblib")
+    new = pd.read_csv(path)
+    return model.predict(enc.transform(new[["city"]]))  # expect: PRE006
+""",
+        },
+        # pre006_get_dummies_in_serve_method
+        """
+import joblib
+import pandas as pd
+
+class Service:
+    def __init__(self):
+        self.model = joblib.load("m.joblib")
+
+    def serve(self, records):
+        frame = pd.get_dummies(pd.DataFrame(records))  # expect: PRE006
+        return self.model.predict(frame)
+""",
     ],
     negatives=[
         """
@@ -79,6 +115,37 @@ import pandas as pd
 df = pd.read_csv("eda.csv")
 colors = df["state"].astype("category").cat.codes
 dummies = pd.get_dummies(df["kind"])
+""",
+        # pre006_neg_onehot_ignore
+        {
+            "train.py": """
+import joblib
+from sklearn.preprocessing import OneHotEncoder
+from sklearn.linear_model import LogisticRegression
+
+enc = OneHotEncoder(handle_unknown="ignore")
+joblib.dump(LogisticRegression().fit(enc.fit_transform(df[["city"]]), y), "lr.joblib")
+joblib.dump(enc, "enc.joblib")
+""",
+            "predict.py": """
+import joblib
+import pandas as pd
+
+def predict(path):
+    model = joblib.load("lr.joblib")
+    enc = joblib.load("enc.joblib")
+    return model.predict(enc.transform(pd.read_csv(path)[["city"]]))
+""",
+        },
+        # pre006_neg_get_dummies_in_training
+        """
+import joblib
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+X = pd.get_dummies(df.drop(columns="y"))
+joblib.dump(LogisticRegression().fit(X, df["y"]), "m.joblib")
+joblib.dump(list(X.columns), "columns.joblib")
 """,
     ],
 )

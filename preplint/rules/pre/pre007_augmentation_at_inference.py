@@ -119,6 +119,18 @@ model = keras.models.load_model("cnn.keras")
 gen = keras.preprocessing.image.ImageDataGenerator(rescale=1 / 255, rotation_range=20)  # expect: PRE007
 print(model.predict(gen.flow(x_new, shuffle=False)))
 """,
+        # pre007_keras_augment_in_predict
+        """
+from tensorflow import keras
+
+augment = keras.Sequential([
+    keras.layers.RandomFlip("horizontal"),  # expect: PRE007
+    keras.layers.RandomRotation(0.1),  # expect: PRE007
+])
+
+def predict(model, images):
+    return model.predict(augment(images, training=True))
+""",
     ],
     negatives=[
         """
@@ -139,6 +151,16 @@ from tensorflow import keras
 model = keras.Sequential([keras.layers.RandomFlip("horizontal"), keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(2)])
 model.load_weights("w.weights.h5")
 print(model.predict(x_new))
+""",
+        # pre007_neg_augment_only_in_training
+        """
+from tensorflow import keras
+
+augment = keras.Sequential([keras.layers.RandomFlip("horizontal")])
+train_ds = train_ds.map(lambda x, y: (augment(x, training=True), y))
+model.fit(train_ds, epochs=5)
+model.save("m.keras")
+print(model.evaluate(test_ds))
 """,
     ],
 )

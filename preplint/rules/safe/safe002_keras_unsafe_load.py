@@ -51,6 +51,23 @@ model.fit(x, y)
 model.save("doubled.keras")
 """,
         },
+        # unsafe-switch
+        """
+import keras
+keras.config.enable_unsafe_deserialization()  # expect: SAFE002
+model = keras.models.load_model("m.keras")
+""",
+        # named-function-lambda
+        """
+from tensorflow import keras
+
+def to_unit(x):
+    return x / 255.0
+
+inp = keras.Input((28, 28))
+model = keras.Model(inp, keras.layers.Lambda(to_unit)(inp))  # expect: SAFE002
+model.save("m.keras")
+""",
     ],
     negatives=[
         """
@@ -79,6 +96,25 @@ def test_lambda_needs_unsafe_mode(tmp_path):
     assert len(restored.layers) == 1
 """,
         },
+        # framework-function-lambda
+        """
+import tensorflow as tf
+inp = tf.keras.Input((4,))
+model = tf.keras.Model(inp, tf.keras.layers.Lambda(tf.nn.relu)(inp))
+model.save("m.keras")
+""",
+        # lambda-in-savedmodel
+        """
+import tensorflow as tf
+inp = tf.keras.Input((4,))
+other = tf.keras.Model(inp, tf.keras.layers.Lambda(lambda t: t + 1)(inp))
+other.save("export/other", save_format="tf")
+""",
+        # safe-mode-from-variable
+        """
+import keras
+model = keras.models.load_model("m.keras", safe_mode=SAFE)
+""",
     ],
 )
 def keras_unsafe_load(ctx: FileContext) -> Iterator[Finding]:

@@ -43,6 +43,70 @@ opt = torch.optim.Adam(model.parameters())
 model(torch.ones(2, 4)).sum().backward()
 opt.step()
 """,
+        # numpy_seeded_torch_not
+        """
+import numpy as np
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+def train():
+    np.random.seed(1)  # expect: SEED002
+    net = Net()
+    opt = torch.optim.Adam(net.parameters())
+    for _ in range(5):
+        opt.zero_grad()
+        net(torch.ones(3, 4)).sum().backward()
+        opt.step()
+""",
+        # python_random_draw_unseeded
+        """
+import random
+import torch
+torch.manual_seed(0)
+files = ["a", "b", "c"]
+random.shuffle(files)  # expect: SEED002
+net = torch.nn.Linear(1, 1)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+net(torch.ones(1, 1)).sum().backward()
+opt.step()
+""",
+        # seed_after_model_built
+        """
+import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.layers.Dense(4), tf.keras.layers.Dense(1)])
+tf.random.set_seed(5)  # expect: SEED002
+model.compile(loss="mse")
+model.fit(X, y, epochs=1)
+""",
+        # helper_seeds_only_numpy
+        {
+            "common/utils.py": """
+import random
+import numpy as np
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+""",
+            "train.py": """
+import torch
+from common.utils import seed_everything
+
+seed_everything(1)  # expect: SEED002
+model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.1))
+opt = torch.optim.Adam(model.parameters())
+model(torch.ones(2, 3)).sum().backward()
+opt.step()
+""",
+        },
     ],
     negatives=[
         """

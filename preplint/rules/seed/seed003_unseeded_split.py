@@ -123,6 +123,25 @@ df = pd.read_csv("data.csv")
 test = df.sample(frac=0.2)  # expect: SEED003
 train_ds, val_ds = random_split(dataset, [800, 200])  # expect: SEED003
 """,
+        # splits
+        """
+import pandas as pd
+from sklearn.model_selection import train_test_split, ShuffleSplit, StratifiedKFold, RepeatedKFold, GroupKFold
+from sklearn import model_selection as ms
+
+SEED = 1
+df = pd.read_csv("d.csv")
+a = train_test_split(df, test_size=0.1, random_state=None)  # expect: SEED003
+b = ms.train_test_split(df, test_size=0.1)  # expect: SEED003
+c = ShuffleSplit(n_splits=3)  # expect: SEED003
+d = StratifiedKFold(5, shuffle=True)  # expect: SEED003
+e = StratifiedKFold(5, shuffle=True, random_state=SEED)
+f = RepeatedKFold(n_splits=5)  # expect: SEED003
+g = GroupKFold(n_splits=5)
+h = df.dropna().sample(frac=1.0)  # expect: SEED003
+i = df.sample(n=100, random_state=SEED)
+shuffled = df.sample(frac=1).reset_index(drop=True)  # expect: SEED003
+""",
     ],
     negatives=[
         """

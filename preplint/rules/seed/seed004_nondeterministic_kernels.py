@@ -41,6 +41,45 @@ import tensorflow as tf
 tf.random.set_seed(1)
 os.environ["TF_DETERMINISTIC_OPS"] = "0"  # expect: SEED004
 """,
+        # nondeterministic_kernels
+        """
+import torch
+from torch.backends import cudnn
+import os
+
+def setup(seed):
+    torch.manual_seed(seed)
+    cudnn.benchmark = True  # expect: SEED004
+    torch.backends.cudnn.deterministic = False  # expect: SEED004
+    torch.use_deterministic_algorithms(False)  # expect: SEED004
+""",
+        # tf_env_determinism_off
+        """
+import os
+import tensorflow as tf
+os.environ["TF_DETERMINISTIC_OPS"] = "1"
+tf.keras.utils.set_random_seed(0)
+os.environ.setdefault("TF_CUDNN_DETERMINISTIC", "0")  # expect: SEED004
+""",
+        # seed_in_init_and_benchmark_in_setup_of_one_class
+        """
+import torch
+
+class Runner:
+    def __init__(self, seed):
+        torch.manual_seed(seed)
+
+    def setup(self):
+        torch.backends.cudnn.benchmark = True  # expect: SEED004
+""",
+        # module_level_benchmark_with_seed_in_main
+        """
+import torch
+torch.backends.cudnn.benchmark = True  # expect: SEED004
+
+def main():
+    torch.manual_seed(0)
+""",
     ],
     negatives=[
         """
