@@ -506,7 +506,7 @@ _KNOWN_PACKAGES = (
 def _artifact_neighbours(items: Sequence[Parsed], index: ProjectIndex) -> set[Path]:
     """Scripts beside a file (or one folder up) that name an artifact the file saves or loads,
     or that import the same sibling module (a shared `config.py` holding the paths)."""
-    from preplint.facts.artifacts import artifact_events
+    from preplint.analysis.artifacts import artifact_events
     from preplint.facts.paths import basename
 
     found: set[Path] = set()

@@ -16,10 +16,10 @@ from preplint.analysis.dtypes import (
     _TORCH_CAST_METHODS,
     _TORCH_FLOAT_MAKERS,
     UNKNOWN_ARRAY,
-    ArrayInfo,
     dtype_name,
     literal_array_info,
 )
+from preplint.analysis.records import ArrayInfo
 from preplint.facts.model import Assign, Call, FileFacts, Function, Value
 
 if TYPE_CHECKING:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from preplint.analysis.scopes import enclosing_class, enclosing_functions
+from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts
 
 
@@ -31,14 +32,11 @@ _TEST_FOLDERS = frozenset({"test", "tests", "testing", "test_utils"})
 _TEST_FRAMEWORKS = ("pytest", "unittest", "absl.testing", "hypothesis", "parameterized")
 
 
-_FRAMEWORK_PACKAGES = frozenset({"keras", "tf_keras", "tensorflow", "torch"})
-
-
 def is_framework_source(facts: FileFacts) -> bool:
     """A file of a framework itself (`keras/src/saving/...`, `torch/nn/...`): rules written for
     the framework's users do not judge how it handles its own internals and guards."""
     parts = facts.path.replace("\\", "/").split("/")[:-1]
-    return any(p in _FRAMEWORK_PACKAGES and i + 1 < len(parts) for i, p in enumerate(parts))
+    return any(p in fw.FRAMEWORK_PACKAGES and i + 1 < len(parts) for i, p in enumerate(parts))
 
 
 def is_test_module(facts: FileFacts) -> bool:
@@ -81,9 +79,6 @@ def is_test_code(facts: FileFacts, scope: str) -> bool:
 
 
 _TEST_CLASS_NAME = re.compile(r"^Test(?:[A-Z0-9_]|$)|Tests?$|TestCase$")
-
-
-_SETUP_METHODS = frozenset({"__init__", "__post_init__", "__enter__", "setup", "build", "load"})
 
 
 def is_test_class(facts: FileFacts, cls: str) -> bool:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from preplint.analysis.dtypes import ArrayInfo
-    from preplint.analysis.models import ModelFeed
-    from preplint.analysis.modes import ModuleState
-    from preplint.analysis.preprocessing import PreFit, TrainInput
-    from preplint.analysis.randomness import SeedCall
-    from preplint.facts.artifacts import ArtifactEvent
-    from preplint.facts.custom import CustomObject
+    from preplint.analysis.records import (
+        ArrayInfo,
+        ArtifactEvent,
+        Binding,
+        CustomObject,
+        ModelFeed,
+        ModuleState,
+        PreFit,
+        SeedCall,
+        TrainInput,
+    )
     from preplint.facts.model import Call, ClassDef, FileFacts
-    from preplint.facts.objects import Binding
     from preplint.facts.project import ProjectIndex
 
 
@@ -70,6 +73,8 @@ class ProjectContext:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
         self._files: dict[int, FileContext] = {}
+        # every save and load of the run, in file order
+        self.events: tuple[ArtifactEvent, ...] | None = None
         # (defining file path, function qualname) → every call of it in the project
         self.call_sites: dict[tuple[str, str], list[tuple[FileFacts, Call]]] | None = None
         # class names instantiated inside Keras subclasses, and anywhere else
@@ -89,9 +94,10 @@ class ProjectContext:
 
 def project_context(index: ProjectIndex) -> ProjectContext:
     """The index's registry of contexts, made on first use."""
-    if index.analysis is None:
-        index.analysis = ProjectContext(index)
-    return index.analysis
+    found = index.analysis
+    if not isinstance(found, ProjectContext):
+        found = index.analysis = ProjectContext(index)
+    return found
 
 
 def file_context(facts: FileFacts, index: ProjectIndex) -> FileContext:

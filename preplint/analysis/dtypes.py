@@ -3,28 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from preplint.analysis.records import ArrayInfo
 from preplint.facts.model import FileFacts, Value
-
-
-# `array_info(facts, value, scope, stmt)` follows a value back through assignments, casts and array
-# constructors to what is known about its dtype ("float32", "float64", "int64", "uint8", ...), the
-# library holding it (numpy, torch, tensorflow, pandas, python) and its literal shape. Unknown stays
-# unknown: pandas `.values`/`.to_numpy()`, `np.load`, a DataLoader batch, a function parameter whose
-# callers disagree. Rules compare two known facts; they never guess.
-@dataclass(frozen=True)
-class ArrayInfo:
-    dtype: str = ""  # float16 | float32 | float64 | int8..int64 | uint8 | bool | "" (unknown)
-    lib: str = ""  # numpy | torch | tensorflow | pandas | python | "" (unknown)
-    shape: tuple[int, ...] | None = None  # literal shape, -1 for a size not known; None: unknown
-    origin: int = (
-        -1
-    )  # id of the call that fixed the dtype (the cast or the constructor), -1 if none
-    tensor_from: int = (
-        -1
-    )  # id of the torch.from_numpy/tensor/as_tensor call that made it a tensor from NumPy
-
 
 UNKNOWN_ARRAY = ArrayInfo()
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from preplint.analysis.code_roles import _SETUP_METHODS, is_pytest_function, is_test_class
+from preplint.analysis.code_roles import is_pytest_function, is_test_class
 from preplint.analysis.context import memos
 from preplint.analysis.models import _INFER_WORDS, _TRAIN_WORDS, model_load_calls
 from preplint.analysis.scopes import NO_GRAD_CONTEXTS, enclosing_class, name_words
 from preplint.analysis.training import training_calls, training_scopes
+from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def _model_holding_classes(facts: FileFacts, index: ProjectIndex) -> frozenset[s
             continue
         parent = facts.call_by_id.get(load.parent)
         kept = (
-            fn.name in _SETUP_METHODS
+            fn.name in fw.MODEL_SETUP_METHODS
             or load.receiver in ("self", "cls")
             or load.receiver.startswith(("self.", "cls."))
             or (parent is not None and parent.receiver.startswith(("self.", "cls.")))

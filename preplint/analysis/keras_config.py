@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 
+from preplint.analysis.artifacts import project_events
 from preplint.analysis.context import project_context
-from preplint.analysis.saving import _artifact, keras_saves
-from preplint.facts.custom import (
+from preplint.analysis.custom import (
     custom_classes_defined,
     custom_objects_used,
     resolve_class,
     resolve_function,
 )
+from preplint.analysis.saving import _artifact, keras_saves
 from preplint.facts.deps import dependency_entries, governing
 from preplint.facts.model import Call, ClassDef, FileFacts, Function, Value
 from preplint.facts.paths import basename
@@ -96,7 +97,9 @@ def missing_config_message(
 
 def only_weights_saved(index: ProjectIndex) -> bool:
     """The project saves Keras weights but never a whole model: configs are never read."""
-    saves = [e for e in index.events if e.action == "save" and e.api.startswith("keras-save")]
+    saves = [
+        e for e in project_events(index) if e.action == "save" and e.api.startswith("keras-save")
+    ]
     return bool(saves) and all(e.api == "keras-save-weights" for e in saves)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from preplint.analysis.calls import argument_for, call_sites, resolve_function
 from preplint.analysis.inference import is_inference_function
-from preplint.analysis.models import MODEL_KINDS, TRANSFORM_METHODS, binding_at
+from preplint.analysis.models import TRANSFORM_METHODS, binding_at
+from preplint.analysis.records import Lineage
 from preplint.analysis.scopes import enclosing_class, name_words
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Assign, Call, FileFacts, Function, Value
@@ -135,29 +135,6 @@ def _method_called_on_instance(fn: Function, index: ProjectIndex | None) -> bool
         if builds and any(c.method == fn.name and c.receiver != "self" for c in f.calls):
             return True
     return False
-
-
-@dataclass(frozen=True)
-class Lineage:
-    transforms: frozenset[str] = (
-        frozenset()
-    )  # what was applied: "scaler.transform()", "x / 255.0", "preprocess()"
-    opaque: bool = False  # some part could not be seen through
-    calls: frozenset[int] = frozenset()  # ids of the calls the data went through (this file)
-    params: frozenset[str] = frozenset()  # parameters reached when callers are not followed
-
-    def __or__(self, other: Lineage) -> Lineage:
-        return Lineage(
-            self.transforms | other.transforms,
-            self.opaque or other.opaque,
-            self.calls | other.calls,
-            self.params | other.params,
-        )
-
-    @property
-    def raw(self) -> bool:
-        """Fully seen, and no transform on the way."""
-        return not self.transforms and not self.opaque
 
 
 _EMPTY = Lineage()
@@ -428,7 +405,7 @@ class _Tracer:
             if b is not None and b.kind == "preprocessor":
                 return here | Lineage(frozenset({f"{call.callee}()"}))
             if method in _MODEL_OUTPUT_METHODS or (
-                b is not None and b.kind in MODEL_KINDS and method not in ("to", "cpu", "cuda")
+                b is not None and b.kind in fw.MODEL_KINDS and method not in ("to", "cpu", "cuda")
             ):
                 return here | _OPAQUE
             if is_transform_callee(method):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from preplint.analysis.dtypes import ArrayInfo
-from preplint.analysis.models import ModelFeed, ModelOrigin, model_origin
+from preplint.analysis.artifacts import savers
+from preplint.analysis.models import ModelOrigin, model_origin
+from preplint.analysis.records import ArrayInfo, ModelFeed
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
 
@@ -32,7 +33,7 @@ def model_sources(
     if origin is None:
         return None, []
     if origin.artifact:
-        events = index.savers(origin.artifact, near=facts.path)
+        events = savers(index, origin.artifact, near=facts.path)
         load = facts.call_by_id.get(origin.load_call)
         if load is not None:
             local = [

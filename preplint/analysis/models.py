@@ -6,29 +6,18 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from preplint.analysis.arrays import _attribute_assign, _returned_values
+from preplint.analysis.artifacts import artifact_events, partners
 from preplint.analysis.calls import argument_for, call_sites
 from preplint.analysis.context import memos
+from preplint.analysis.objects import binding_of, bindings, classify_call
+from preplint.analysis.records import ArtifactEvent, Binding, ModelFeed
 from preplint.analysis.scopes import enclosing_class, inference_named_scope, no_grad_at
 from preplint.analysis.training import in_training_loop
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
+from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts, Value
-from preplint.facts.objects import Binding, binding_of, bindings, classify_call
 
 if TYPE_CHECKING:
     from preplint.facts.project import ProjectIndex
-
-
-MODEL_KINDS = frozenset(
-    {
-        "keras-model",
-        "torch-module",
-        "sklearn-model",
-        "pipeline",
-        "torch-loaded",
-        "unpickled",
-        "hf-model",
-    }
-)
 
 
 TRAIN_METHODS = frozenset({"fit", "fit_generator", "train_on_batch", "partial_fit"})
@@ -55,23 +44,11 @@ class ModelOrigin:
     name: str  # the name it is bound to there ("model", "self.model")
     scope: str
     stmt: int
-    kind: str  # binding kind (MODEL_KINDS), '' when only a load is known
+    kind: str  # binding kind (fw.MODEL_KINDS), '' when only a load is known
     artifact: str  # resolved artifact path it was loaded from, '' when built here or unknown
     load_call: (
         int  # id of the load (load_model, torch.load, load_state_dict, load_weights) call, -1
     )
-
-
-@dataclass(frozen=True)
-class ModelFeed:
-    """A model given data: `model.fit(X)`, `model.predict(X)`, `model(x)`."""
-
-    call: int
-    model: str  # the model expression ("model", "self.net", "" for `Estimator().fit`)
-    data: Value
-    stage: str  # train | infer
-    scope: str
-    stmt: int
 
 
 def _class_binding(
@@ -200,11 +177,6 @@ def model_origin(
     return _origin_of_value(facts, assign.value, expr, assign.scope, assign.stmt, index, depth + 1)
 
 
-_MODEL_SELF_METHODS = frozenset(
-    {"eval", "train", "to", "cuda", "cpu", "float", "half", "double", "requires_grad_"}
-)
-
-
 def _origin_of_value(
     facts: FileFacts,
     value: Value,
@@ -227,7 +199,7 @@ def _origin_of_value(
         return ModelOrigin(
             facts.path, expr, scope, stmt, "", _event_path(facts, event, index), event.call
         )
-    if call.method in _MODEL_SELF_METHODS:
+    if call.method in fw.MODEL_SELF_METHODS:
         if call.receiver_call >= 0:
             inner = facts.call_by_id[call.receiver_call]
             return _origin_of_value(
@@ -243,7 +215,7 @@ def _origin_of_value(
             return model_origin(facts, call.receiver, call.scope, call.stmt, index, depth + 1)
         return None
     found_kind = classify_call(facts, call, index)
-    if found_kind is not None and found_kind[0] in MODEL_KINDS:
+    if found_kind is not None and found_kind[0] in fw.MODEL_KINDS:
         return ModelOrigin(facts.path, expr, scope, stmt, found_kind[0], "", -1)
     returned = _returned_values(facts, call, index)
     if returned is None:
@@ -277,14 +249,14 @@ def model_feeds(facts: FileFacts, index: ProjectIndex) -> tuple[ModelFeed, ...]:
             if call.receiver_call >= 0:
                 inner = facts.call_by_id[call.receiver_call]
                 found = classify_call(facts, inner, index)
-                if found is None or found[0] not in MODEL_KINDS:
+                if found is None or found[0] not in fw.MODEL_KINDS:
                     continue
             elif not target:
                 continue
             else:
                 origin = model_origin(facts, target, call.scope, call.stmt, index)
                 kind = origin.kind if origin is not None else ""
-                if kind and kind not in MODEL_KINDS:
+                if kind and kind not in fw.MODEL_KINDS:
                     continue
                 if origin is None and method in TRAIN_METHODS and not call.has_kwarg("epochs"):
                     continue
@@ -408,7 +380,7 @@ def model_load_calls(facts: FileFacts, index: ProjectIndex) -> tuple[Call, ...]:
         if event.action != "load" or event.api == "numpy-load":
             continue
         if event.api == "pickle-load":
-            savers = index.partners(event, "save")
+            savers = partners(index, event, "save")
             if savers and all(s.obj_kind == "preprocessor" for s in savers):
                 continue
             if event.obj and any(

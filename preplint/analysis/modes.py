@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.calls import argument_for, call_sites, resolve_function
 from preplint.analysis.context import memos
 from preplint.analysis.module_layers import value_mode_layers
+from preplint.analysis.objects import class_kind
+from preplint.analysis.records import LoadSite, ModuleState
 from preplint.analysis.scopes import enclosing_class, enclosing_functions, name_words
 from preplint.facts import frameworks as fw
-from preplint.facts.artifacts import artifact_events
 from preplint.facts.model import Assign, Call, FileFacts, Function, Value
-from preplint.facts.objects import class_kind
 
 if TYPE_CHECKING:
     from preplint.facts.project import ProjectIndex
@@ -112,35 +113,6 @@ _MODEL_NAME_WORDS = frozenset(
 
 
 _MAX_DEPTH = 4
-
-
-@dataclass(frozen=True)
-class LoadSite:
-    """Where a module's weights were loaded: `load_state_dict(...)` or `torch.load(...)`."""
-
-    facts: FileFacts
-    call: Call  # the load_state_dict / torch.load call
-    name: str  # the module's name at the load
-    artifact: str  # resolved path of the loaded file, '' if unknown
-
-
-@dataclass(frozen=True)
-class ModuleState:
-    """What is known about a (probably) torch module at one point of a path."""
-
-    mode: str  # "eval" | "train" | "unknown"
-    torch: bool  # evidence that it is a torch nn.Module
-    load: LoadSite | None = None
-    cls: str = ""  # the class it was built from (qualified or project-local), '' if unknown
-    cls_facts: FileFacts | None = None  # the file where `cls` is a local name
-    stateless: bool = False  # a loss or activation: no mode and not "the model"
-    layers: frozenset[str] | None = (
-        None  # mode layers of a built-in container (`nn.Sequential(...)`), when known
-    )
-    assumed: bool = False  # a parameter nobody in the project passes: its mode is the path's start, by assumption
-
-    def merge_load(self, load: LoadSite | None) -> ModuleState:
-        return self if load is None or self.load is not None else replace(self, load=load)
 
 
 UNKNOWN = ModuleState("unknown", False)

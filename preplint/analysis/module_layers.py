@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from preplint.analysis.objects import class_kind
 from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts, Value
-from preplint.facts.objects import class_kind
 
 if TYPE_CHECKING:
     from preplint.facts.project import ProjectIndex

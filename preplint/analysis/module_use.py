@@ -7,20 +7,12 @@ from collections.abc import Iterator
 
 from preplint.analysis.calls import call_sites
 from preplint.analysis.context import memos
-from preplint.analysis.modes import (
-    TORCH_MODULE_METHODS,
-)
-from preplint.analysis.scopes import (
-    enclosing_class,
-    enclosing_functions,
-    no_grad_at,
-)
-from preplint.analysis.training import (
-    in_training_loop,
-)
+from preplint.analysis.modes import TORCH_MODULE_METHODS
+from preplint.analysis.objects import binding_of, class_kind
+from preplint.analysis.scopes import enclosing_class, enclosing_functions, no_grad_at
+from preplint.analysis.training import in_training_loop
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import binding_of, class_kind
 from preplint.facts.project import ProjectIndex
 
 BUILTINS = frozenset(dir(builtins))
@@ -64,9 +56,6 @@ NOT_SUBMODULE = (
         }
     )
 )
-
-
-KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 
 
 def is_pytest_function(facts: FileFacts, scope: str) -> bool:

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.calls import argument_for, call_sites
 from preplint.analysis.context import memos
 from preplint.analysis.inference import in_inference_path
-from preplint.analysis.lineage import Lineage, data_arg, lineage, reaching
-from preplint.analysis.models import (
-    PREDICT_METHODS,
-    binding_at,
-)
+from preplint.analysis.lineage import data_arg, lineage, reaching
+from preplint.analysis.models import PREDICT_METHODS, binding_at
+from preplint.analysis.objects import classify_call
+from preplint.analysis.records import ArtifactEvent, PreFit
 from preplint.analysis.scopes import NO_GRAD_CONTEXTS, name_words
 from preplint.analysis.training import training_scopes
 from preplint.facts import frameworks as fw
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.model import Call, FileFacts, Value
-from preplint.facts.objects import classify_call
 from preplint.facts.paths import basename
 from preplint.facts.project import ProjectIndex
 
@@ -53,18 +50,6 @@ SAVE_QUALS = frozenset(
         "torch.save",
     }
 )
-
-
-@dataclass(frozen=True)
-class PreFit:
-    call: Call
-    obj: str  # the name holding the fitted preprocessor, '' when anonymous
-    cls: str  # qualified class name
-    ctor: int  # the constructor call id, or -1
-
-    @property
-    def leaf(self) -> str:
-        return self.cls.rsplit(".", 1)[-1]
 
 
 def preprocessor_fits(facts: FileFacts, index: ProjectIndex) -> tuple[PreFit, ...]:
@@ -206,14 +191,6 @@ def helper_sites(facts: FileFacts, index: ProjectIndex, fit: PreFit) -> list[Cal
                 out.append(site)
                 break
     return out
-
-
-@dataclass(frozen=True)
-class TrainInput:
-    root: str  # the trained model's name
-    call: Call
-    lineage: Lineage
-    file: str
 
 
 def inference_calls(facts: FileFacts, index: ProjectIndex) -> Iterator[Call]:

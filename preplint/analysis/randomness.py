@@ -8,10 +8,11 @@ from preplint.analysis.calls import resolve_function
 from preplint.analysis.code_roles import is_test_code, is_test_module
 from preplint.analysis.context import memos
 from preplint.analysis.models import model_origin
+from preplint.analysis.objects import bindings
+from preplint.analysis.records import SeedCall
 from preplint.analysis.training import training_calls
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import bindings
 from preplint.facts.project import ProjectIndex
 
 FAMILY_LABEL = {
@@ -62,30 +63,6 @@ NUMPY_GLOBAL_RNG_SAFE = frozenset(
         "numpy.random.SeedSequence",
     }
 )
-
-
-TORCH_RANDOM = frozenset(
-    {
-        "torch.rand",
-        "torch.randn",
-        "torch.randint",
-        "torch.randperm",
-        "torch.bernoulli",
-        "torch.multinomial",
-        "torch.normal",
-        "torch.rand_like",
-        "torch.randn_like",
-        "torch.utils.data.random_split",
-        "torch.nn.functional.dropout",
-    }
-)
-
-
-@dataclass(frozen=True)
-class SeedCall:
-    call: Call
-    families: frozenset[str]
-    via: str  # the helper's name when seeded through a project function, '' for a direct seed call
 
 
 def seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
@@ -245,7 +222,7 @@ def rng_families_used(facts: FileFacts, index: ProjectIndex) -> dict[str, RngUse
             used.setdefault("python", RngUse(call, True))
         elif qual.startswith("numpy.random.") and qual not in NUMPY_GLOBAL_RNG_SAFE:
             used.setdefault("numpy", RngUse(call, True))
-        elif qual in TORCH_RANDOM and not call.has_kwarg("generator"):
+        elif qual in fw.TORCH_RANDOM_CALLS and not call.has_kwarg("generator"):
             used.setdefault("torch", RngUse(call, True))
         elif (
             qual.startswith(("tensorflow.random.", "keras.random."))

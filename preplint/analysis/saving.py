@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from preplint.analysis.artifacts import project_events
+from preplint.analysis.custom import custom_objects_used
+from preplint.analysis.records import ArtifactEvent, CustomObject
 from preplint.diagnostics import Related
-from preplint.facts.artifacts import ArtifactEvent
-from preplint.facts.custom import (
-    CustomObject,
-    custom_objects_used,
-)
 from preplint.facts.model import ClassDef, FileFacts, Function
 from preplint.facts.project import ProjectIndex
 
@@ -23,7 +21,9 @@ def _artifact(path: str) -> str | None:
 
 
 def keras_saves(index: ProjectIndex) -> list[ArtifactEvent]:
-    return [e for e in index.events if e.api in KERAS_FULL_SAVES and e.obj_kind != "hf-model"]
+    return [
+        e for e in project_events(index) if e.api in KERAS_FULL_SAVES and e.obj_kind != "hf-model"
+    ]
 
 
 def saved_model_objects(

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from preplint.analysis.calls import resolve_function
 from preplint.analysis.context import memos
+from preplint.analysis.objects import binding_of
 from preplint.diagnostics import Span
 from preplint.facts.model import Call, FileFacts, Function
-from preplint.facts.objects import binding_of
 
 if TYPE_CHECKING:
     from preplint.facts.project import ProjectIndex

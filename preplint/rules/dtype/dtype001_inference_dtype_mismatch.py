@@ -9,7 +9,8 @@ from preplint.analysis.arrays import array_info
 from preplint.analysis.context import FileContext
 from preplint.analysis.dtypes import same_dtype_family
 from preplint.analysis.model_inputs import is_float64_tensor, model_sources
-from preplint.analysis.models import ModelFeed, ModelOrigin, model_feeds, model_origin
+from preplint.analysis.models import ModelOrigin, model_feeds, model_origin
+from preplint.analysis.records import ModelFeed
 from preplint.diagnostics import Related, Span
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex

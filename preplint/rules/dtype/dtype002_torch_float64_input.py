@@ -8,13 +8,12 @@ from preplint.analysis.arrays import array_info
 from preplint.analysis.context import FileContext
 from preplint.analysis.model_inputs import is_float64_tensor
 from preplint.analysis.models import ModelOrigin, model_origin
+from preplint.analysis.objects import bindings
 from preplint.diagnostics import Edit, Fix, Related
+from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts, Value
-from preplint.facts.objects import bindings
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
-
-_TORCH_MODEL_KINDS = frozenset({"torch-module", "torch-loaded", "hf-model"})
 
 
 def _forward_calls(
@@ -31,7 +30,7 @@ def _forward_calls(
         else:
             continue
         origin = model_origin(facts, target, call.scope, call.stmt, index)
-        if origin is None or origin.kind not in _TORCH_MODEL_KINDS:
+        if origin is None or origin.kind not in fw.TORCH_MODEL_KINDS:
             continue
         if origin.kind == "torch-module":
             built = facts.call_by_id.get(

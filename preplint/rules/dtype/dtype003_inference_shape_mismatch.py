@@ -8,9 +8,9 @@ from preplint.analysis.arrays import array_info
 from preplint.analysis.context import FileContext
 from preplint.analysis.model_inputs import model_sources
 from preplint.analysis.models import model_feeds
+from preplint.analysis.objects import bindings
 from preplint.diagnostics import Related
 from preplint.facts.model import Call, FileFacts, Value
-from preplint.facts.objects import bindings
 from preplint.rules import Finding, rule
 
 

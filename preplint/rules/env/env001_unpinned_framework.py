@@ -6,14 +6,15 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import artifact_events, project_events
 from preplint.analysis.calls import call_sites
 from preplint.analysis.context import FileContext
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import ArtifactEvent
 from preplint.analysis.scopes import enclosing_functions
 from preplint.diagnostics import Span
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.deps import dependency_entries, governing, own_frameworks
 from preplint.facts.model import FileFacts
-from preplint.facts.objects import binding_of
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -478,7 +479,7 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
         return
     # Every saving script governed by the same dependency files is one project; its first reports.
     scripts: dict[str, list[ArtifactEvent]] = {}
-    for event in index.events:
+    for event in project_events(index):
         if _counts(index, event, library) and governing(index, event.file) == project:
             scripts.setdefault(event.file, []).append(event)
     if not scripts or min(scripts) != facts.path:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import artifact_events, partners
 from preplint.analysis.context import FileContext
+from preplint.analysis.custom import (
+    custom_classes_defined,
+    custom_objects_used,
+    project_custom_classes,
+    registers_globally,
+)
+from preplint.analysis.records import ArtifactEvent, CustomObject
 from preplint.analysis.saving import (
     H5,
     KERAS_FULL_SAVES,
@@ -17,14 +25,6 @@ from preplint.analysis.saving import (
 )
 from preplint.diagnostics import Edit, Fix, Related
 from preplint.facts import frameworks as fw
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
-from preplint.facts.custom import (
-    CustomObject,
-    custom_classes_defined,
-    custom_objects_used,
-    project_custom_classes,
-    registers_globally,
-)
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.paths import basename, suffix
 from preplint.facts.project import ProjectIndex, shared_folders
@@ -726,7 +726,9 @@ def custom_objects_not_given(ctx: FileContext) -> Iterator[Finding]:
         compiled = call.kwarg_const("compile", True) is not False
         unsafe_allowed = call.kwarg_const("safe_mode", True) is False
         savers = (
-            _nearest(facts, [e for e in index.partners(event, "save") if e.api in KERAS_FULL_SAVES])
+            _nearest(
+                facts, [e for e in partners(index, event, "save") if e.api in KERAS_FULL_SAVES]
+            )
             if not _unresolved(event.path)
             else []
         )

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
+from preplint.analysis.custom import keras_class_kind
 from preplint.analysis.keras_config import (
     BASE_LAYER_ARGS,
     class_artifact,
     missing_config_message,
     only_weights_saved,
     serialises_nested,
-)
-from preplint.facts.custom import (
-    keras_class_kind,
 )
 from preplint.rules import Finding, rule
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.context import FileContext
+from preplint.analysis.custom import custom_objects_used, keras_class_kind
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import ArtifactEvent, CustomObject
 from preplint.analysis.saving import H5, _artifact, saved_model_objects
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
-from preplint.facts.custom import (
-    CustomObject,
-    custom_objects_used,
-    keras_class_kind,
-)
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import binding_of
 from preplint.facts.paths import suffix
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
+from preplint.analysis.objects import binding_of
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import binding_of
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 

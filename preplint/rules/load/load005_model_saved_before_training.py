@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import artifact_events, loaders
 from preplint.analysis.context import FileContext
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import ArtifactEvent
 from preplint.analysis.saving import _artifact, _related
 from preplint.analysis.training import training_steps
 from preplint.diagnostics import Related
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.model import Call, FileFacts, Value
-from preplint.facts.objects import binding_of
 from preplint.facts.paths import paths_match
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -209,8 +210,8 @@ def model_saved_before_training(ctx: FileContext) -> Iterator[Finding]:
         later = _later_saves(facts, index, name, call.scope, last, events)
         if any(p and paths_match(p, event.path) for p in later):
             continue
-        loaders = index.loaders(event.path, near=facts.path) if event.path else []
-        if later and not loaders:
+        readers = loaders(index, event.path, near=facts.path) if event.path else []
+        if later and not readers:
             continue  # the trained model is saved elsewhere, and nothing loads this early file
         step = steps[-1]
         related = [
@@ -218,7 +219,7 @@ def model_saved_before_training(ctx: FileContext) -> Iterator[Finding]:
                 facts.path, step.span.line, step.span.column, f"trained again here ({step.what})"
             )
         ]
-        for loader in loaders[:2]:
+        for loader in readers[:2]:
             link = _related(index, loader, "the earlier artifact is loaded here")
             if link is not None:
                 related.append(link)

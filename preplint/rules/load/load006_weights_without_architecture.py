@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.code_roles import is_pytest_function
 from preplint.analysis.context import FileContext
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import ArtifactEvent
 from preplint.analysis.saving import _artifact
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import binding_of
 from preplint.rules import Finding, rule
 
 _CONFIG_KEYS = re.compile(

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
-from preplint.analysis.modes import (
-    ModuleState,
-    module_state,
-)
+from preplint.analysis.modes import module_state
 from preplint.analysis.module_layers import mode_layers
 from preplint.analysis.module_use import (
     in_lightning_module,
@@ -16,16 +13,9 @@ from preplint.analysis.module_use import (
     module_uses,
     only_called_for_training,
 )
-from preplint.analysis.scopes import (
-    NO_GRAD_CONTEXTS,
-    inference_named_scope,
-    no_grad_at,
-)
-from preplint.analysis.training import (
-    in_training_loop,
-    training_calls,
-    training_scopes,
-)
+from preplint.analysis.records import ModuleState
+from preplint.analysis.scopes import NO_GRAD_CONTEXTS, inference_named_scope, no_grad_at
+from preplint.analysis.training import in_training_loop, training_calls, training_scopes
 from preplint.diagnostics import Edit, Fix, Related, Severity
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex

@@ -6,22 +6,13 @@ from collections.abc import Iterator
 
 from preplint.analysis.calls import argument_for, resolve_function
 from preplint.analysis.context import FileContext
-from preplint.analysis.modes import (
-    base_receiver,
-    mode_change,
-)
+from preplint.analysis.modes import base_receiver, mode_change
 from preplint.analysis.module_use import module_uses
-from preplint.analysis.scopes import (
-    enclosing_class,
-    no_grad_at,
-)
-from preplint.analysis.training import (
-    training_calls,
-    training_steps,
-)
+from preplint.analysis.objects import class_kind
+from preplint.analysis.scopes import enclosing_class, no_grad_at
+from preplint.analysis.training import training_calls, training_steps
 from preplint.diagnostics import Related
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import class_kind
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.context import FileContext
 from preplint.analysis.module_layers import DROPOUT_FUNCTIONS
-from preplint.analysis.module_use import KERAS_ROOTS, is_pytest_function
+from preplint.analysis.module_use import is_pytest_function
+from preplint.analysis.objects import binding_of, class_kind
 from preplint.analysis.scopes import (
     enclosing_class,
     enclosing_functions,
     inference_named_scope,
     name_words,
 )
-from preplint.analysis.training import (
-    in_training_loop,
-    training_scopes,
-)
-from preplint.facts.artifacts import artifact_events
+from preplint.analysis.training import in_training_loop, training_scopes
+from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import binding_of, class_kind
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -213,7 +211,7 @@ def training_flag_at_inference(ctx: FileContext) -> Iterator[Finding]:
     - https://pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html
     """
     facts, index = ctx.facts, ctx.index
-    keras = any(facts.uses(r) for r in KERAS_ROOTS)
+    keras = any(facts.uses(r) for r in fw.KERAS_PACKAGES)
     torch = facts.uses("torch")
     training = training_scopes(facts, index) if keras else frozenset()
     for call in facts.calls:
@@ -239,7 +237,7 @@ def training_flag_at_inference(ctx: FileContext) -> Iterator[Finding]:
         if (
             not keras
             or call.kwarg_const("training") is not True
-            or (call.qualname and not call.qualname.startswith(KERAS_ROOTS))
+            or (call.qualname and not call.qualname.startswith(fw.KERAS_PACKAGES))
         ):
             continue
         if (

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from preplint.analysis.calls import resolve_function
 from preplint.analysis.context import FileContext
 from preplint.analysis.module_layers import _builtin_mode_layers
-from preplint.analysis.module_use import KERAS_ROOTS
-from preplint.analysis.training import (
-    training_calls,
-)
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import Binding
+from preplint.analysis.training import training_calls
 from preplint.diagnostics import Related
+from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, ClassDef, FileFacts
-from preplint.facts.objects import Binding, binding_of
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -91,7 +90,7 @@ def _keras_model_batchnorm(facts: FileFacts, index: ProjectIndex, fit: Call, b: 
                     continue
                 if c.qualname.startswith("keras") and c.qualname.endswith(_BATCHNORM_LEAVES):
                     return True
-                if not c.callee or c.qualname.startswith(KERAS_ROOTS):
+                if not c.callee or c.qualname.startswith(fw.KERAS_PACKAGES):
                     continue
                 cls = _project_class(owner, index, c.callee) if not c.method else None
                 if cls is not None:
@@ -392,7 +391,7 @@ def batchnorm_tiny_batches(ctx: FileContext) -> Iterator[Finding]:
     - https://keras.io/api/layers/normalization_layers/batch_normalization/
     """
     facts, index = ctx.facts, ctx.index
-    keras = any(facts.uses(r) for r in KERAS_ROOTS)
+    keras = any(facts.uses(r) for r in fw.KERAS_PACKAGES)
     torch = facts.uses("torch")
     if keras:
         for call in facts.calls:

@@ -6,24 +6,15 @@ from collections.abc import Iterator
 
 from preplint.analysis.calls import call_sites
 from preplint.analysis.context import FileContext
-from preplint.analysis.modes import (
-    module_state,
-)
+from preplint.analysis.modes import module_state
 from preplint.analysis.module_use import (
     in_lightning_module,
     is_pytest_function,
     module_uses,
     only_called_for_training,
 )
-from preplint.analysis.scopes import (
-    enclosing_functions,
-    inference_named_scope,
-    no_grad_at,
-)
-from preplint.analysis.training import (
-    in_training_loop,
-    training_scopes,
-)
+from preplint.analysis.scopes import enclosing_functions, inference_named_scope, no_grad_at
+from preplint.analysis.training import in_training_loop, training_scopes
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule

@@ -6,12 +6,10 @@ from collections.abc import Iterator
 
 from preplint.analysis.code_roles import is_framework_source
 from preplint.analysis.context import FileContext
-from preplint.analysis.scopes import (
-    enclosing_class,
-    enclosing_functions,
-)
+from preplint.analysis.objects import binding_of, bindings, class_kind
+from preplint.analysis.scopes import enclosing_class, enclosing_functions
+from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts
-from preplint.facts.objects import binding_of, bindings, class_kind
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -70,12 +68,6 @@ _DOCUMENTED_PRIVATE_NAMESPACES = (
 )
 
 
-_FRAMEWORK_ROOTS = ("tensorflow", "keras", "torch", "tf_keras")
-
-
-_MODEL_KINDS = frozenset({"keras-model", "torch-module", "hf-model", "torch-loaded"})
-
-
 # Annotations that make a parameter a framework model or layer (`net: nn.Module`).
 _FRAMEWORK_CLASS_PREFIXES = (
     "torch.nn.",
@@ -101,7 +93,7 @@ def _framework_object(
     if not base or base == "self":
         return False
     resolved = facts.resolve(base)
-    if resolved.startswith(_FRAMEWORK_ROOTS):
+    if resolved.startswith(fw.FRAMEWORK_ROOTS):
         return True
     parts = base.split(".")
     root = parts[0]
@@ -109,11 +101,13 @@ def _framework_object(
         cls = enclosing_class(facts, scope)
         owner = f"self.{parts[1]}"
         return bool(cls) and any(
-            b.name == owner and b.kind in _MODEL_KINDS and enclosing_class(facts, b.scope) == cls
+            b.name == owner
+            and b.kind in fw.NETWORK_MODEL_KINDS
+            and enclosing_class(facts, b.scope) == cls
             for b in bindings(facts, index)
         )
     b = binding_of(facts, root, scope, stmt, index)
-    if b is not None and b.kind in _MODEL_KINDS:
+    if b is not None and b.kind in fw.NETWORK_MODEL_KINDS:
         # ... unless a later assignment the bindings do not know replaced it
         # (`clone = module.__class__.__new__(module.__class__)` after `clone = nn.ModuleList()`).
         last = facts.reaching_assign(root, scope, stmt)
@@ -409,7 +403,7 @@ def private_framework_api(ctx: FileContext) -> Iterator[Finding]:
     - https://pytorch.org/docs/stable/notes/serialization.html
     """
     facts, index = ctx.facts, ctx.index
-    if not any(facts.uses(r) for r in _FRAMEWORK_ROOTS):
+    if not any(facts.uses(r) for r in fw.FRAMEWORK_ROOTS):
         return
     if is_framework_source(facts):
         return  # its internals are its own to touch
@@ -425,7 +419,7 @@ def private_framework_api(ctx: FileContext) -> Iterator[Finding]:
             if resolved.startswith(_DOCUMENTED_PRIVATE_NAMESPACES):
                 continue
             # `K._SESSION.session = ...`, `tf.keras.backend._LOCAL = ...`: a write into a private namespace.
-            if resolved.startswith(_FRAMEWORK_ROOTS) and any(
+            if resolved.startswith(fw.FRAMEWORK_ROOTS) and any(
                 _private(p) for p in resolved.split(".")
             ):
                 yield Finding(a.span, f"`{target}` {message}")

@@ -5,26 +5,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.context import FileContext
 from preplint.analysis.inference import in_inference_path
 from preplint.analysis.lineage import data_arg, reaching
-from preplint.analysis.models import (
-    MODEL_KINDS,
-)
 from preplint.analysis.preprocessing import (
     SAVE_QUALS,
     TARGET_ENCODERS,
-    PreFit,
     _reads,
     is_eval_data,
     is_target_data,
     obj_root,
     preprocessor_fits,
 )
+from preplint.analysis.records import ArtifactEvent, PreFit
 from preplint.analysis.training import training_calls
 from preplint.diagnostics import Related
 from preplint.facts import frameworks as fw
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -70,7 +67,7 @@ def model_saves(facts: FileFacts, index: ProjectIndex) -> list[ArtifactEvent]:
             e.api in ("keras-save", "keras-save-weights", "jit-save")
             or e.api in ("torch-save", "pickle-dump")
             and (
-                (e.obj_kind in MODEL_KINDS and e.obj_kind != "unpickled")
+                (e.obj_kind in fw.MODEL_KINDS and e.obj_kind != "unpickled")
                 or root in trained
                 or ".state_dict" in e.obj
             )

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import partners
 from preplint.analysis.context import FileContext, memos
 from preplint.analysis.lineage import data_arg, lineage, reaching
-from preplint.analysis.models import (
-    MODEL_KINDS,
-    TRAIN_METHODS,
-    binding_at,
-    model_feeds,
-)
-from preplint.analysis.preprocessing import TrainInput, inference_calls, load_events_for, obj_root
+from preplint.analysis.models import TRAIN_METHODS, binding_at, model_feeds
+from preplint.analysis.objects import classify_call
+from preplint.analysis.preprocessing import inference_calls, load_events_for, obj_root
+from preplint.analysis.records import ArtifactEvent, TrainInput
 from preplint.diagnostics import Related
-from preplint.facts.artifacts import ArtifactEvent
+from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import classify_call
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -33,7 +30,7 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
         if call.receiver_call >= 0:
             found = classify_call(facts, facts.call_by_id[call.receiver_call], index)
             data = data_arg(call)
-            if found is None or found[0] not in MODEL_KINDS or data is None:
+            if found is None or found[0] not in fw.MODEL_KINDS or data is None:
                 continue
             root = next(
                 (
@@ -52,7 +49,7 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
         if not call.receiver:
             continue
         b = binding_at(facts, call.receiver, call.scope, call.stmt, index)
-        if b is not None and (b.kind not in MODEL_KINDS or b.kind == "unpickled"):
+        if b is not None and (b.kind not in fw.MODEL_KINDS or b.kind == "unpickled"):
             continue
         if b is None and (len(call.args) < 2 or "trainer" in call.receiver.lower()):
             continue
@@ -495,7 +492,7 @@ def preprocessing_skipped_at_inference(ctx: FileContext) -> Iterator[Finding]:
         loads = load_events_for(facts, index, root, call.scope, call.stmt)
         if loads:
             for load in loads:
-                for save in index.partners(load, "save"):
+                for save in partners(index, load, "save"):
                     got = _lineage_for_saved(index, save)
                     if got:
                         artifact = artifact or load.path

@@ -5,45 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
-from preplint.analysis.lineage import Lineage, data_arg, lineage, reaching
-from preplint.analysis.models import (
-    TRAIN_METHODS,
-)
+from preplint.analysis.lineage import data_arg, lineage, reaching
+from preplint.analysis.models import TRAIN_METHODS
 from preplint.analysis.preprocessing import (
     helper_sites,
     is_eval_data,
     is_eval_name,
     preprocessor_fits,
 )
+from preplint.analysis.records import Lineage
 from preplint.diagnostics import Related
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts, Value
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
-
-_STATS_PREPROCESSORS = frozenset(
-    {
-        "StandardScaler",
-        "MinMaxScaler",
-        "RobustScaler",
-        "MaxAbsScaler",
-        "QuantileTransformer",
-        "PowerTransformer",
-        "PCA",
-        "IncrementalPCA",
-        "KernelPCA",
-        "TruncatedSVD",
-        "SimpleImputer",
-        "KNNImputer",
-        "IterativeImputer",
-        "KBinsDiscretizer",
-        "Normalization",
-        "Discretization",
-        "TfidfVectorizer",
-        "TfidfTransformer",
-    }
-)
-
 
 _STATS_METHODS = frozenset(
     {
@@ -324,7 +299,7 @@ def statistics_from_evaluation_data(ctx: FileContext) -> Iterator[Finding]:
     """
     facts, index = ctx.facts, ctx.index
     flagged: set[int] = set()
-    fits = [f for f in preprocessor_fits(facts, index) if f.leaf in _STATS_PREPROCESSORS]
+    fits = [f for f in preprocessor_fits(facts, index) if f.leaf in fw.STATISTICS_PREPROCESSORS]
     for fit in fits:
         data = data_arg(fit.call)
         if data is None:

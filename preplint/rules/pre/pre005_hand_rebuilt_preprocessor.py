@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from preplint.analysis.context import FileContext
 from preplint.analysis.inference import inference_reason
 from preplint.analysis.lineage import reaching
-from preplint.analysis.models import (
-    binding_at,
-)
+from preplint.analysis.models import binding_at
 from preplint.analysis.preprocessing import SAVE_QUALS
 from preplint.diagnostics import Span
 from preplint.facts.model import Call, FileFacts, Value

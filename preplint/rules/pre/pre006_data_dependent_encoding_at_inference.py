@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import partners
 from preplint.analysis.context import FileContext
 from preplint.analysis.inference import in_inference_path, is_inference_function
 from preplint.analysis.lineage import data_arg
-from preplint.analysis.models import (
-    binding_at,
-)
+from preplint.analysis.models import binding_at
 from preplint.analysis.preprocessing import (
     TARGET_ENCODERS,
     _reads,
@@ -290,7 +289,7 @@ def _strict_onehot(facts: FileFacts, index: ProjectIndex, call: Call) -> bool:
             ctor = facts.call_by_id[ctor.receiver_call]
         return _strict_ctor(ctor)
     for load in load_events_for(facts, index, call.receiver, call.scope, call.stmt):
-        for save in index.partners(load, "save"):
+        for save in partners(index, load, "save"):
             owner = index.file(save.file)
             if owner is None:
                 continue

@@ -14,11 +14,6 @@ from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
-_TORCH_RANDOM = re.compile(
-    r"^(Random\w*|ColorJitter|RandAugment|AutoAugment|TrivialAugmentWide|AugMix|GaussianBlur|ElasticTransform)$"
-)
-
-
 _IDG_AUGMENT = (
     "rotation_range",
     "width_shift_range",
@@ -42,7 +37,7 @@ def _augmentation(facts: FileFacts, call: Call) -> str:
         return "object"
     if (
         qual.startswith("torchvision.transforms")
-        and _TORCH_RANDOM.match(leaf)
+        and fw.TORCHVISION_RANDOM_TRANSFORMS.match(leaf)
         and leaf != "GaussianBlur"
     ):
         return "object"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import project_events
 from preplint.analysis.code_roles import is_framework_source
 from preplint.analysis.context import FileContext
+from preplint.analysis.custom import custom_objects_used
 from preplint.facts import frameworks as fw
-from preplint.facts.custom import custom_objects_used
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -180,7 +181,7 @@ def keras_unsafe_load(ctx: FileContext) -> Iterator[Finding]:
 def _lambdas_in_saved_models(index: ProjectIndex) -> set[tuple[str, int, int]]:
     """(file, line, column) of every Lambda layer inside a Keras model the project saves whole."""
     out: set[tuple[str, int, int]] = set()
-    for event in index.events:
+    for event in project_events(index):
         if event.api != "keras-save" or event.obj_kind == "hf-model":
             continue
         owner = index.file(event.file)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from preplint.analysis.calls import call_sites
 from preplint.analysis.context import FileContext
+from preplint.analysis.objects import bindings, classify_call
 from preplint.analysis.randomness import (
     FAMILY_LABEL,
     built_models,
@@ -17,7 +18,6 @@ from preplint.analysis.randomness import (
 from preplint.analysis.scopes import enclosing_class
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
-from preplint.facts.objects import bindings, classify_call
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -101,11 +101,6 @@ def _trainer_fit(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
     return False
 
 
-_SETUP_METHODS = frozenset(
-    {"__init__", "__post_init__", "setUp", "setUpClass", "setup", "setup_method", "setup_class"}
-)
-
-
 def _seeded_by_class(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
     """Training in a method of a class whose own or inherited set-up (`__init__`, `setUp`) seeds,
     also when the base class lives in another project file."""
@@ -124,7 +119,7 @@ def _seeded_by_class(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
             owner, cls = found
         for seed in seed_calls(owner, index):
             parts = seed.call.scope.split(".")
-            if len(parts) >= 2 and parts[0] == cls.name and parts[1] in _SETUP_METHODS:
+            if len(parts) >= 2 and parts[0] == cls.name and parts[1] in fw.SEED_SETUP_METHODS:
                 return True
         frontier.extend((owner, base.rsplit(".", 1)[-1]) for base in cls.bases)
     return False

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
-from preplint.analysis.randomness import SeedCall, seed_calls
+from preplint.analysis.randomness import seed_calls
+from preplint.analysis.records import SeedCall
 from preplint.rules import Finding, rule
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from preplint.analysis.context import memos, project_context
-from preplint.diagnostics import Span
+from preplint.analysis.records import CustomObject
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, ClassDef, FileFacts, Function
 
@@ -25,8 +24,6 @@ _BASE_KINDS: tuple[tuple[str, str], ...] = (
     ("keras.optimizers.schedules.", "schedule"),
     ("keras.optimizers.", "optimizer"),
 )
-# Kinds only a compiled model needs: `load_model(..., compile=False)` does not deserialise them.
-COMPILE_ONLY_KINDS = frozenset({"loss", "metric", "optimizer", "schedule"})
 # Keyword arguments of Keras calls that take a function by name (activation=my_fn, loss=my_loss).
 _FUNCTION_KEYWORDS = {
     "activation": "activation",
@@ -52,22 +49,6 @@ _GLOBAL_REGISTRY = frozenset(
         "keras.utils.generic_utils.get_custom_objects",
     }
 )
-
-
-@dataclass(frozen=True)
-class CustomObject:
-    """One custom object a saved model refers to by name."""
-
-    name: str  # class or function name ("AttentionPooling", "focal_loss", "Lambda")
-    kind: str  # model | layer | loss | metric | initializer | ... | activation | lambda
-    file: str  # path of the file that defines it (for a Lambda: where it is used)
-    span: Span  # its definition (for a Lambda: the Lambda call)
-    registered: bool  # decorated with register_keras_serializable
-    anonymous: bool = False  # a Lambda wrapping a `lambda` expression (needs safe_mode=False)
-
-    @property
-    def compile_only(self) -> bool:
-        return self.kind in COMPILE_ONLY_KINDS
 
 
 def is_registered(decorators: tuple[str, ...]) -> bool:
