@@ -66,6 +66,71 @@ class FileContext:
         self.index = index
         self.memos = memos
 
+    # The views import their modules when first asked: every analysis module imports this one.
+
+    @property
+    def training_calls(self) -> tuple[Call, ...]:
+        """Calls that train: fit calls, backward passes, and project functions that train."""
+        from preplint.analysis.training import training_calls
+
+        return training_calls(self.facts, self.index)
+
+    @property
+    def training_scopes(self) -> frozenset[str]:
+        """Scopes (function qualnames, '' for module level) holding a training call."""
+        from preplint.analysis.training import training_scopes
+
+        return training_scopes(self.facts, self.index)
+
+    @property
+    def bindings(self) -> tuple[Binding, ...]:
+        """Every assignment of an ML object (model, preprocessor, optimizer ...), in order."""
+        from preplint.analysis.objects import bindings
+
+        return bindings(self.facts, self.index)
+
+    @property
+    def artifact_events(self) -> tuple[ArtifactEvent, ...]:
+        """This file's saves and loads, with resolved artifact paths."""
+        from preplint.analysis.artifacts import artifact_events
+
+        return artifact_events(self.facts, self.index)
+
+    @property
+    def project_events(self) -> tuple[ArtifactEvent, ...]:
+        """Every save and load of the run."""
+        from preplint.analysis.artifacts import project_events
+
+        return project_events(self.index)
+
+    @property
+    def model_feeds(self) -> tuple[ModelFeed, ...]:
+        """Every call that gives data to a model, marked train or infer."""
+        from preplint.analysis.models import model_feeds
+
+        return model_feeds(self.facts, self.index)
+
+    @property
+    def preprocessor_fits(self) -> tuple[PreFit, ...]:
+        """Fits of preprocessors built in this file (stateless ones excluded)."""
+        from preplint.analysis.preprocessing import preprocessor_fits
+
+        return preprocessor_fits(self.facts, self.index)
+
+    @property
+    def seed_calls(self) -> list[SeedCall]:
+        """Calls that seed global RNGs, directly or through project helpers."""
+        from preplint.analysis.randomness import seed_calls
+
+        return seed_calls(self.facts, self.index)
+
+    @property
+    def is_framework_source(self) -> bool:
+        """The file is part of a framework's own source (`keras/src/...`)."""
+        from preplint.analysis.code_roles import is_framework_source
+
+        return is_framework_source(self.facts)
+
 
 class ProjectContext:
     """The run's registry of file contexts, and the answers that belong to the whole project."""

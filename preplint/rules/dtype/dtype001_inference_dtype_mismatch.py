@@ -379,7 +379,7 @@ def inference_dtype_mismatch(ctx: FileContext) -> Iterator[Finding]:
     - https://numpy.org/doc/stable/user/basics.types.html
     """
     facts, index = ctx.facts, ctx.index
-    for feed in model_feeds(facts, index):
+    for feed in ctx.model_feeds:
         if feed.stage != "infer":
             continue
         info = array_info(facts, feed.data, feed.scope, feed.stmt, index)

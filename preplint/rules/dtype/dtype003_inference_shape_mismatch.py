@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from preplint.analysis.arrays import array_info
 from preplint.analysis.context import FileContext
 from preplint.analysis.model_inputs import model_sources
-from preplint.analysis.models import model_feeds
 from preplint.analysis.objects import bindings
 from preplint.diagnostics import Related
 from preplint.facts.model import Call, FileFacts, Value
@@ -263,7 +262,7 @@ def inference_shape_mismatch(ctx: FileContext) -> Iterator[Finding]:
     - https://keras.io/guides/sequential_model/#specifying-the-input-shape-in-advance
     """
     facts, index = ctx.facts, ctx.index
-    for feed in model_feeds(facts, index):
+    for feed in ctx.model_feeds:
         if feed.stage != "infer" or not feed.model:
             continue
         info = array_info(facts, feed.data, feed.scope, feed.stmt, index)

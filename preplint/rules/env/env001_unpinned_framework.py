@@ -6,7 +6,6 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from preplint.analysis.artifacts import artifact_events, project_events
 from preplint.analysis.calls import call_sites
 from preplint.analysis.context import FileContext
 from preplint.analysis.objects import binding_of
@@ -474,12 +473,12 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
     facts, index = ctx.facts, ctx.index
     project = governing(index, facts.path)
     library = _is_library(index, project)
-    mine = [e for e in artifact_events(facts, index) if _counts(index, e, library)]
+    mine = [e for e in ctx.artifact_events if _counts(index, e, library)]
     if not mine:
         return
     # Every saving script governed by the same dependency files is one project; its first reports.
     scripts: dict[str, list[ArtifactEvent]] = {}
-    for event in project_events(index):
+    for event in ctx.project_events:
         if _counts(index, event, library) and governing(index, event.file) == project:
             scripts.setdefault(event.file, []).append(event)
     if not scripts or min(scripts) != facts.path:

@@ -717,7 +717,7 @@ def custom_objects_not_given(ctx: FileContext) -> Iterator[Finding]:
     facts, index = ctx.facts, ctx.index
     if registers_globally(facts):
         return
-    for event in artifact_events(facts, index):
+    for event in ctx.artifact_events:
         if event.api != "keras-load":
             continue
         call = facts.call_by_id[event.call]

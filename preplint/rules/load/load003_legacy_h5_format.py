@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.context import FileContext
 from preplint.analysis.custom import custom_objects_used, keras_class_kind
 from preplint.analysis.objects import binding_of
@@ -125,7 +124,7 @@ def legacy_h5_format(ctx: FileContext) -> Iterator[Finding]:
     """
     facts, index = ctx.facts, ctx.index
     custom: tuple[CustomObject, ...] | None = None
-    for event in artifact_events(facts, index):
+    for event in ctx.artifact_events:
         if event.api != "keras-save" or event.obj_kind == "hf-model":
             continue
         call = facts.call_by_id[event.call]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from preplint.analysis.artifacts import artifact_events, loaders
+from preplint.analysis.artifacts import loaders
 from preplint.analysis.context import FileContext
 from preplint.analysis.objects import binding_of
 from preplint.analysis.records import ArtifactEvent
@@ -190,7 +190,7 @@ def model_saved_before_training(ctx: FileContext) -> Iterator[Finding]:
     - https://keras.io/api/models/model_saving_apis/model_saving_and_loading/
     """
     facts, index = ctx.facts, ctx.index
-    events = artifact_events(facts, index)
+    events = ctx.artifact_events
     for event in events:
         if event.action != "save" or event.api not in _MODEL_SAVE_APIS:
             continue

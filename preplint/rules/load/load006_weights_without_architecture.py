@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.code_roles import is_pytest_function
 from preplint.analysis.context import FileContext
 from preplint.analysis.objects import binding_of
@@ -207,8 +206,8 @@ def weights_without_architecture(ctx: FileContext) -> Iterator[Finding]:
     References:
     - https://pytorch.org/tutorials/beginner/saving_loading_models.html
     """
-    facts, index = ctx.facts, ctx.index
-    events = artifact_events(facts, index)
+    facts = ctx.facts
+    events = ctx.artifact_events
     if _architecture_saved(facts, events):
         return
     for event in events:

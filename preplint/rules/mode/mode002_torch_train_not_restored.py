@@ -10,7 +10,7 @@ from preplint.analysis.modes import base_receiver, mode_change
 from preplint.analysis.module_use import module_uses
 from preplint.analysis.objects import class_kind
 from preplint.analysis.scopes import enclosing_class, no_grad_at
-from preplint.analysis.training import training_calls, training_steps
+from preplint.analysis.training import training_steps
 from preplint.diagnostics import Related
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
@@ -449,7 +449,7 @@ def torch_train_not_restored(ctx: FileContext) -> Iterator[Finding]:
     facts, index = ctx.facts, ctx.index
     if not (facts.uses("torch") or facts.uses("lightning")):
         return
-    training = training_calls(facts, index)
+    training = ctx.training_calls
     if not training:
         return
     events = _mode_events(facts, index)

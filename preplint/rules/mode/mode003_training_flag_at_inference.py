@@ -15,7 +15,7 @@ from preplint.analysis.scopes import (
     inference_named_scope,
     name_words,
 )
-from preplint.analysis.training import in_training_loop, training_scopes
+from preplint.analysis.training import in_training_loop
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
@@ -213,7 +213,7 @@ def training_flag_at_inference(ctx: FileContext) -> Iterator[Finding]:
     facts, index = ctx.facts, ctx.index
     keras = any(facts.uses(r) for r in fw.KERAS_PACKAGES)
     torch = facts.uses("torch")
-    training = training_scopes(facts, index) if keras else frozenset()
+    training = ctx.training_scopes if keras else frozenset()
     for call in facts.calls:
         if torch and call.qualname in DROPOUT_FUNCTIONS or call.qualname == "torch.dropout":
             flag = (

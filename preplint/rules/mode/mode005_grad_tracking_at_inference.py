@@ -14,7 +14,7 @@ from preplint.analysis.module_use import (
     only_called_for_training,
 )
 from preplint.analysis.scopes import enclosing_functions, inference_named_scope, no_grad_at
-from preplint.analysis.training import in_training_loop, training_scopes
+from preplint.analysis.training import in_training_loop
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -175,7 +175,7 @@ def grad_tracking_at_inference(ctx: FileContext) -> Iterator[Finding]:
     }
     frozen_any = bool(frozen - {""})  # parameters frozen: no graph is built for them
     reported: set[tuple[str, str]] = set()
-    training = training_scopes(facts, index)
+    training = ctx.training_scopes
     for call, name in module_uses(facts, index):
         key = (call.scope, name)
         if key in reported or no_grad_at(facts, call) or call.scope in training or frozen_any:

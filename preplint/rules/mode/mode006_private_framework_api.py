@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from preplint.analysis.code_roles import is_framework_source
 from preplint.analysis.context import FileContext
 from preplint.analysis.objects import binding_of, bindings, class_kind
 from preplint.analysis.scopes import enclosing_class, enclosing_functions
@@ -405,7 +404,7 @@ def private_framework_api(ctx: FileContext) -> Iterator[Finding]:
     facts, index = ctx.facts, ctx.index
     if not any(facts.uses(r) for r in fw.FRAMEWORK_ROOTS):
         return
-    if is_framework_source(facts):
+    if ctx.is_framework_source:
         return  # its internals are its own to touch
     message = "sets a private framework attribute: it can change or vanish in any release"
     for a in facts.assigns:

@@ -16,7 +16,6 @@ from preplint.analysis.preprocessing import (
     is_eval_data,
     is_target_data,
     obj_root,
-    preprocessor_fits,
 )
 from preplint.analysis.records import ArtifactEvent, PreFit
 from preplint.analysis.training import training_calls
@@ -427,7 +426,7 @@ def fitted_preprocessor_not_persisted(ctx: FileContext) -> Iterator[Finding]:
     if not saves:
         return
     done: set[str] = set()
-    for fit in preprocessor_fits(facts, index):
+    for fit in ctx.preprocessor_fits:
         key = fit.obj or f"#{fit.ctor}"
         if key in done:
             continue

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from preplint.analysis.context import FileContext
 from preplint.analysis.inference import inference_reason
 from preplint.analysis.lineage import data_arg
-from preplint.analysis.preprocessing import helper_sites, is_eval_data, preprocessor_fits
+from preplint.analysis.preprocessing import helper_sites, is_eval_data
 from preplint.diagnostics import Related
 from preplint.rules import Finding, rule
 
@@ -243,7 +243,7 @@ def preprocessor_refit_at_inference(ctx: FileContext) -> Iterator[Finding]:
     - https://scikit-learn.org/stable/common_pitfalls.html#inconsistent-preprocessing
     """
     facts, index = ctx.facts, ctx.index
-    for fit in preprocessor_fits(facts, index):
+    for fit in ctx.preprocessor_fits:
         data = data_arg(fit.call)
         if data is None:
             continue

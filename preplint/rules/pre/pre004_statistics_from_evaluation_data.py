@@ -11,7 +11,6 @@ from preplint.analysis.preprocessing import (
     helper_sites,
     is_eval_data,
     is_eval_name,
-    preprocessor_fits,
 )
 from preplint.analysis.records import Lineage
 from preplint.diagnostics import Related
@@ -299,7 +298,7 @@ def statistics_from_evaluation_data(ctx: FileContext) -> Iterator[Finding]:
     """
     facts, index = ctx.facts, ctx.index
     flagged: set[int] = set()
-    fits = [f for f in preprocessor_fits(facts, index) if f.leaf in fw.STATISTICS_PREPROCESSORS]
+    fits = [f for f in ctx.preprocessor_fits if f.leaf in fw.STATISTICS_PREPROCESSORS]
     for fit in fits:
         data = data_arg(fit.call)
         if data is None:

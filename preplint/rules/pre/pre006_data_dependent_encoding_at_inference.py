@@ -16,7 +16,6 @@ from preplint.analysis.preprocessing import (
     is_target_data,
     load_events_for,
     obj_root,
-    preprocessor_fits,
 )
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
@@ -198,7 +197,7 @@ def data_dependent_encoding_at_inference(ctx: FileContext) -> Iterator[Finding]:
             continue
         if in_inference_path(facts, call, index):
             yield Finding(call.span, message)
-    for fit in preprocessor_fits(facts, index):
+    for fit in ctx.preprocessor_fits:
         if fit.leaf not in _CATEGORICAL_ENCODERS:
             continue
         data = data_arg(fit.call)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.artifacts import project_events
-from preplint.analysis.code_roles import is_framework_source
 from preplint.analysis.context import FileContext
 from preplint.analysis.custom import custom_objects_used
 from preplint.facts import frameworks as fw
@@ -149,7 +148,7 @@ def keras_unsafe_load(ctx: FileContext) -> Iterator[Finding]:
     - https://keras.io/api/layers/core_layers/lambda/
     """
     facts, index = ctx.facts, ctx.index
-    if is_framework_source(facts):
+    if ctx.is_framework_source:
         return
     for call in facts.calls:
         if call.qualname in fw.KERAS_LOAD_MODEL:

@@ -691,7 +691,7 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
     - https://keras.io/examples/keras_recipes/reproducibility_recipes/
     """
     facts, index = ctx.facts, ctx.index
-    if seed_calls(facts, index):
+    if ctx.seed_calls:
         return
     trained = _neural_training(facts, index)
     if not trained:

@@ -9,7 +9,6 @@ from preplint.analysis.randomness import (
     FAMILY_LABEL,
     built_models,
     rng_families_used,
-    seed_calls,
     trainings,
 )
 from preplint.diagnostics import Related
@@ -173,7 +172,7 @@ def partially_seeded(ctx: FileContext) -> Iterator[Finding]:
     - https://pytorch.org/docs/stable/notes/randomness.html
     """
     facts, index = ctx.facts, ctx.index
-    seeds = seed_calls(facts, index)
+    seeds = ctx.seed_calls
     if not seeds or not trainings(facts, index):
         return
     seeded = frozenset().union(*(s.families for s in seeds))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
-from preplint.analysis.randomness import seed_calls
 from preplint.analysis.records import SeedCall
 from preplint.rules import Finding, rule
 
@@ -135,8 +134,8 @@ def nondeterministic_kernels(ctx: FileContext) -> Iterator[Finding]:
     References:
     - https://pytorch.org/docs/stable/notes/randomness.html
     """
-    facts, index = ctx.facts, ctx.index
-    seeds = seed_calls(facts, index)
+    facts = ctx.facts
+    seeds = ctx.seed_calls
     if not seeds:
         return
     for assign in facts.assigns:
