@@ -58,7 +58,9 @@ NOT_SUBMODULE = (
 )
 
 
-def is_pytest_function(facts: FileFacts, scope: str) -> bool:
+def is_test_in_pytest_file(facts: FileFacts, scope: str) -> bool:
+    """A `test_*` function (or a function inside one) of a pytest-style test file. Narrower than
+    code_roles.is_pytest_function, which also counts `unittest.TestCase` methods anywhere."""
     base = facts.path.replace("\\", "/").rsplit("/", 1)[-1]
     if not (base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"):
         return False

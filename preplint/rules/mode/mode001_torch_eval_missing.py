@@ -9,7 +9,7 @@ from preplint.analysis.modes import module_state
 from preplint.analysis.module_layers import mode_layers
 from preplint.analysis.module_use import (
     in_lightning_module,
-    is_pytest_function,
+    is_test_in_pytest_file,
     module_uses,
     only_called_for_training,
 )
@@ -26,7 +26,7 @@ def _inference_reason(
     facts: FileFacts, call: Call, state: ModuleState, index: ProjectIndex, trained_here: bool
 ) -> str:
     """Why this use of a module is inference, '' when it is (or may be) training."""
-    if is_pytest_function(facts, call.scope) or in_lightning_module(facts, call.scope, index):
+    if is_test_in_pytest_file(facts, call.scope) or in_lightning_module(facts, call.scope, index):
         return ""
     if no_grad_at(facts, call):
         if trained_here and _same_loop_as_training(facts, call, index):
@@ -43,7 +43,7 @@ def _inference_reason(
     if (
         named
         and not training_scope
-        and not is_pytest_function(facts, call.scope)
+        and not is_test_in_pytest_file(facts, call.scope)
         and not only_called_for_training(facts, call.scope, index)
     ):
         return f"in `{named}`"

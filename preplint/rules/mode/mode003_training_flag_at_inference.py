@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.context import FileContext
 from preplint.analysis.module_layers import DROPOUT_FUNCTIONS
-from preplint.analysis.module_use import is_pytest_function
+from preplint.analysis.module_use import is_test_in_pytest_file
 from preplint.analysis.objects import binding_of, class_kind
 from preplint.analysis.scopes import (
     enclosing_class,
@@ -246,7 +246,7 @@ def training_flag_at_inference(ctx: FileContext) -> Iterator[Finding]:
             or in_training_loop(facts, call, index)
         ):
             continue
-        if is_pytest_function(facts, call.scope):
+        if is_test_in_pytest_file(facts, call.scope):
             continue
         if _mc_dropout(facts, call):
             continue

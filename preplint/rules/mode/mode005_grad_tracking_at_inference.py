@@ -9,7 +9,7 @@ from preplint.analysis.context import FileContext
 from preplint.analysis.modes import module_state
 from preplint.analysis.module_use import (
     in_lightning_module,
-    is_pytest_function,
+    is_test_in_pytest_file,
     module_uses,
     only_called_for_training,
 )
@@ -182,7 +182,7 @@ def grad_tracking_at_inference(ctx: FileContext) -> Iterator[Finding]:
             continue
         if (
             in_training_loop(facts, call, index)
-            or is_pytest_function(facts, call.scope)
+            or is_test_in_pytest_file(facts, call.scope)
             or in_lightning_module(facts, call.scope, index)
         ):
             continue
