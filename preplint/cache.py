@@ -72,8 +72,6 @@ def encode(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out: dict[str, Any] = {"$": type(obj).__name__}
         for f in dataclasses.fields(obj):
-            if f.name == "extra":
-                continue  # derived, rebuilt on demand
             out[f.name] = encode(getattr(obj, f.name))
         return out
     if isinstance(obj, Severity):
@@ -284,9 +282,6 @@ class FactsCache:
             entry = self._entry(key)
             entry.parent.mkdir(parents=True, exist_ok=True)
             self._mark_folder()
-            facts = parsed.facts
-            if facts is not None and facts.extra:
-                parsed = dataclasses.replace(parsed, facts=dataclasses.replace(facts, extra={}))
             text = json.dumps(
                 {"version": __version__, "key": key, "parsed": encode(parsed)},
                 separators=(",", ":"),

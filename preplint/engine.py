@@ -15,7 +15,7 @@ from preplint.cache import FactsCache, Reads
 from preplint.config import Config, resolved
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
 from preplint.facts import frameworks as fw
-from preplint.facts.model import FileFacts, Function
+from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.pipeline.parsed import Parsed
 from preplint.rules import Rule, all_rules
@@ -408,9 +408,6 @@ def _rules_job(position: int) -> list[Diagnostic]:
     return _rules_for(work[position], index, rules)
 
 
-_ANY_FUNCTION = Function("", "", "", (), (), (), Span(0, 0, 0, 0), 0, 0)
-
-
 def _statements(item: Parsed) -> int:
     return item.facts.statements if item.facts is not None else 0
 
@@ -427,12 +424,6 @@ def _rules_over(
         return [_rules_for(item, index, rules) for item in work]
     global _RULES_STATE
     _RULES_STATE = (work, index, rules)
-    # Project-wide tables every worker would otherwise build again for itself.
-    index.events  # noqa: B018
-    from preplint.facts import flow
-
-    if index.files:
-        flow.call_sites(index.files[0], _ANY_FUNCTION, index)
     try:
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
@@ -684,7 +675,7 @@ def _artifact_neighbours(
 ) -> set[Path]:
     """Scripts beside a file (or one folder up) that name an artifact the file saves or loads,
     or that import the same sibling module (a shared `config.py` holding the paths)."""
-    from preplint.facts.artifacts import artifact_events
+    from preplint.analysis.artifacts import artifact_events
     from preplint.facts.paths import basename
 
     found: set[Path] = set()
@@ -780,12 +771,6 @@ def _partners(
         cache,
         reads,
     )
-    for item in found:
-        if item.facts is not None:
-            item.facts.extra.clear()
-    for item in targets:
-        if item.facts is not None:
-            item.facts.extra.clear()
     return found
 
 

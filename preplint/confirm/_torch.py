@@ -10,24 +10,9 @@ from preplint.confirm import _arrays
 from preplint.confirm._errors import guarded, is_resource_error, short_error
 from preplint.confirm.pickle_scan import scan_pickles
 from preplint.confirm.probes import DTYPE, MODE
+from preplint.facts.frameworks import TORCH_DROPOUT_MODULES as _DROPOUT_MODULES
+from preplint.facts.frameworks import TORCH_NORM_MODULES as _NORM_MODULES
 
-_DROPOUT_MODULES = (
-    "Dropout",
-    "Dropout1d",
-    "Dropout2d",
-    "Dropout3d",
-    "AlphaDropout",
-    "FeatureAlphaDropout",
-)
-_NORM_MODULES = (
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "BatchNorm3d",
-    "SyncBatchNorm",
-    "LazyBatchNorm1d",
-    "LazyBatchNorm2d",
-    "LazyBatchNorm3d",
-)
 # Exported graphs fix the mode at export time in these ops' arguments; index of the flag.
 _EXPORT_MODE_ARGS = {
     "aten.dropout.default": 2,

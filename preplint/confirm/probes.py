@@ -14,21 +14,6 @@ PREPROCESSING = "embedded-preprocessing"
 VERSION = "version-drift"
 PICKLE = "pickle-scan"
 
-RULE_PROBES: dict[str, str] = {
-    "LOAD001": LOAD,
-    "LOAD002": LOAD,
-    "MODE001": MODE,
-    "MODE003": MODE,
-    "MODE004": MODE,
-    "DTYPE001": DTYPE,
-    "DTYPE002": DTYPE,
-    "PRE001": PREPROCESSING,
-    "PRE003": PREPROCESSING,
-    "ENV001": VERSION,
-    "SAFE001": PICKLE,
-    "SAFE002": SAFE_MODE,
-}
-
 # Probes that need the worker; the pickle scan runs in the linter's own process.
 WORKER_PROBES = frozenset({LOAD, SAFE_MODE, MODE, DTYPE, PREPROCESSING, VERSION})
 
@@ -54,8 +39,11 @@ class ArtifactFormat:
 
 
 def probe_for(code: str) -> str | None:
-    """The probe that can confirm a finding of rule `code`, if any."""
-    return RULE_PROBES.get(code)
+    """The probe that can confirm a finding of rule `code`, if any (declared on the rule)."""
+    from preplint.rules import get_rule
+
+    found = get_rule(code)
+    return found.probe if found is not None else None
 
 
 def detect_format(path: Path) -> ArtifactFormat:

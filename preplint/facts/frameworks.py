@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Aliases that name the same API. Longest prefix first.
 _PREFIX_ALIASES: tuple[tuple[str, str], ...] = (
     ("tensorflow.python.keras.", "keras."),
@@ -299,23 +301,25 @@ KERAS_MODEL_CONSTRUCTORS = frozenset({"keras.models.Sequential", "keras.models.M
 KERAS_LAYER_BASES = frozenset({"keras.layers.Layer"})
 KERAS_MODEL_BASES = frozenset({"keras.models.Model"})
 TORCH_MODULE_BASES = frozenset({"torch.nn.Module", "lightning.LightningModule"})
-TORCH_MODE_LAYERS = frozenset(
-    {
-        "Dropout",
-        "Dropout1d",
-        "Dropout2d",
-        "Dropout3d",
-        "AlphaDropout",
-        "FeatureAlphaDropout",
-        "BatchNorm1d",
-        "BatchNorm2d",
-        "BatchNorm3d",
-        "SyncBatchNorm",
-        "LazyBatchNorm1d",
-        "LazyBatchNorm2d",
-        "LazyBatchNorm3d",
-    }
+# torch.nn modules whose behaviour depends on train/eval mode (the confirm worker reads these too).
+TORCH_DROPOUT_MODULES = (
+    "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "AlphaDropout",
+    "FeatureAlphaDropout",
 )
+TORCH_NORM_MODULES = (
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "SyncBatchNorm",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+)
+TORCH_MODE_LAYERS = frozenset((*TORCH_DROPOUT_MODULES, *TORCH_NORM_MODULES))
 
 
 def is_torch_module_constructor(qualname: str) -> bool:
@@ -347,5 +351,107 @@ SELF_RETURNING_MODULE_METHODS = frozenset(
         "train",
         "requires_grad_",
         "share_memory",
+    }
+)
+
+
+# --- kinds, set-up methods and random APIs that rules and analysis share -------------------
+
+# The frameworks themselves: their own source is not judged by rules written for their users.
+FRAMEWORK_PACKAGES = frozenset({"keras", "tf_keras", "tensorflow", "torch"})
+FRAMEWORK_ROOTS = tuple(sorted(FRAMEWORK_PACKAGES))  # for str.startswith
+
+
+# Packages a Keras model or layer comes from.
+KERAS_PACKAGES = ("keras", "tensorflow", "tf_keras")
+
+
+# Binding kinds (objects.classify_call) that are a trained or trainable model.
+MODEL_KINDS = frozenset(
+    {
+        "keras-model",
+        "torch-module",
+        "sklearn-model",
+        "pipeline",
+        "torch-loaded",
+        "unpickled",
+        "hf-model",
+    }
+)
+
+
+# The MODEL_KINDS that are neural networks of a framework (no scikit-learn, no pickles).
+NETWORK_MODEL_KINDS = frozenset({"keras-model", "torch-module", "hf-model", "torch-loaded"})
+
+
+# The MODEL_KINDS that are torch modules.
+TORCH_MODEL_KINDS = frozenset({"torch-module", "torch-loaded", "hf-model"})
+
+
+# Methods followed back to the model they are called on when looking for its origin
+# (a narrower set than SELF_RETURNING_MODULE_METHODS, which tracks module mode).
+MODEL_SELF_METHODS = frozenset(
+    {"eval", "train", "to", "cuda", "cpu", "float", "half", "double", "requires_grad_"}
+)
+
+
+# torchvision transform class names that draw random numbers (augmentation).
+TORCHVISION_RANDOM_TRANSFORMS = re.compile(
+    r"^(Random\w*|ColorJitter|RandAugment|AutoAugment|TrivialAugmentWide|AugMix|GaussianBlur|ElasticTransform)$"
+)
+
+
+# torch functions that draw from the global RNG unless given a `generator=`.
+TORCH_RANDOM_CALLS = frozenset(
+    {
+        "torch.rand",
+        "torch.randn",
+        "torch.randint",
+        "torch.randperm",
+        "torch.bernoulli",
+        "torch.multinomial",
+        "torch.normal",
+        "torch.rand_like",
+        "torch.randn_like",
+        "torch.utils.data.random_split",
+        "torch.nn.functional.dropout",
+    }
+)
+
+
+# Methods where a class sets up the model it keeps (a load there serves every method).
+MODEL_SETUP_METHODS = frozenset(
+    {"__init__", "__post_init__", "__enter__", "setup", "build", "load"}
+)
+
+
+# Set-up methods of classes and test cases, where seeding covers the other methods.
+SEED_SETUP_METHODS = frozenset(
+    {"__init__", "__post_init__", "setUp", "setUpClass", "setup", "setup_method", "setup_class"}
+)
+
+
+# Preprocessor classes that learn statistics of the data they are fitted on
+# (a different set from SKLEARN_PREPROCESSORS: decompositions and imputers, no encoders).
+STATISTICS_PREPROCESSORS = frozenset(
+    {
+        "StandardScaler",
+        "MinMaxScaler",
+        "RobustScaler",
+        "MaxAbsScaler",
+        "QuantileTransformer",
+        "PowerTransformer",
+        "PCA",
+        "IncrementalPCA",
+        "KernelPCA",
+        "TruncatedSVD",
+        "SimpleImputer",
+        "KNNImputer",
+        "IterativeImputer",
+        "KBinsDiscretizer",
+        "Normalization",
+        "Discretization",
+        "TfidfVectorizer",
+        "TfidfTransformer",
     }
 )

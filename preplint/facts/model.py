@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from preplint.diagnostics import Span
@@ -176,7 +176,6 @@ class FileFacts:
     syntax_error: str | None = None
     syntax_span: Span | None = None
     cell_map: tuple[tuple[int, int, int], ...] = ()  # notebook: per line (cell, line, shift)
-    extra: dict[str, object] = field(default_factory=dict)
 
     # --- queries shared by rules ------------------------------------------------------
 
@@ -240,6 +239,66 @@ class FileFacts:
         for c in self.calls:
             table.setdefault(c.stmt, []).append(c)
         return {stmt: tuple(found) for stmt, found in table.items()}
+
+    @cached_property
+    def calls_by_scope(self) -> dict[str, list[Call]]:
+        """Calls by the scope they sit in directly, in file order."""
+        table: dict[str, list[Call]] = {}
+        for c in self.calls:
+            table.setdefault(c.scope, []).append(c)
+        return table
+
+    @cached_property
+    def calls_by_function(self) -> dict[str, list[Call]]:
+        """Calls inside each function, its nested functions included, in file order."""
+        table: dict[str, list[Call]] = {}
+        for call in self.calls:
+            scope = call.scope
+            while scope:
+                table.setdefault(scope, []).append(call)
+                scope = scope.rpartition(".")[0]
+        return table
+
+    @cached_property
+    def assigns_by_scope(self) -> dict[str, list[Assign]]:
+        table: dict[str, list[Assign]] = {}
+        for a in self.assigns:
+            table.setdefault(a.scope, []).append(a)
+        return table
+
+    @cached_property
+    def assigns_by_scope_and_target(self) -> dict[tuple[str, str], list[Assign]]:
+        table: dict[tuple[str, str], list[Assign]] = {}
+        for a in self.assigns:
+            for t in a.targets:
+                table.setdefault((a.scope, t), []).append(a)
+        return table
+
+    @cached_property
+    def assigns_reaching(self) -> dict[str, list[Assign]]:
+        """Assignments that outlive their statement by target, and by `~root` for the
+        assignments to an item or attribute of `root` (`x[i] = ...`, `self.a.b = ...`)."""
+        out: dict[str, list[Assign]] = {}
+        for a in self.assigns:
+            if a.op == "comp":
+                continue  # comprehension variables do not outlive their comprehension
+            for t in a.targets:
+                out.setdefault(t, []).append(a)
+                base = t[:-2] if t.endswith("[]") else t
+                if base != t or "." in base:
+                    root = (
+                        ".".join(base.split(".", 2)[:2])
+                        if base.startswith("self.")
+                        else base.split(".", 1)[0]
+                    )
+                    if root != t:
+                        out.setdefault("~" + root, []).append(a)
+        return out
+
+    @cached_property
+    def weight_loads(self) -> tuple[Call, ...]:
+        """`load_state_dict` / `load_weights` calls."""
+        return tuple(c for c in self.calls if c.method in ("load_state_dict", "load_weights"))
 
     def reaching_assign(self, name: str, scope: str, before_stmt: int) -> Assign | None:
         """The last assignment to `name` in `scope` (falling back to module level) before a statement."""

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.model import ClassDef, Const, FileFacts, Function, Value
-from preplint.facts.paths import paths_match
 
 
 class ProjectIndex:
@@ -21,7 +19,9 @@ class ProjectIndex:
             parts = f.module.split(".")
             for i in range(len(parts)):
                 self._by_module.setdefault(".".join(parts[i:]), []).append(f)
-        self._events: tuple[ArtifactEvent, ...] | None = None
+        # Every analysis answer of this run: a preplint.analysis.context.ProjectContext, made
+        # on first use (facts know nothing of analysis, so the slot is typed loosely here).
+        self.analysis: object = None
 
     # --- names across modules --------------------------------------------------------------
 
@@ -128,54 +128,11 @@ class ProjectIndex:
             for c in f.classes:
                 yield f, c
 
-    # --- artifacts ----------------------------------------------------------------------------
-
-    @property
-    def events(self) -> tuple[ArtifactEvent, ...]:
-        if self._events is None:
-            self._events = tuple(e for f in self.files for e in artifact_events(f, self))
-        return self._events
-
     def file(self, path: str) -> FileFacts | None:
         for f in self.files:
             if f.path == path:
                 return f
         return None
-
-    def partners(self, event: ArtifactEvent, action: str) -> list[ArtifactEvent]:
-        """Events of `action` ('save'/'load') on the same artifact path, nearest folders first kept.
-
-        Two projects linted together often reuse a file name (`model.keras`); the partner in the
-        folder closest to the event's own file is the one that writes or reads that artifact.
-        """
-        if not event.path:
-            return []
-        found = [
-            e
-            for e in self.events
-            if e.action == action and e is not event and paths_match(e.path, event.path)
-        ]
-        return _nearest(found, event.file)
-
-    def savers(self, path: str, near: str = "") -> list[ArtifactEvent]:
-        found = [
-            e for e in self.events if e.action == "save" and path and paths_match(e.path, path)
-        ]
-        return _nearest(found, near) if near else found
-
-    def loaders(self, path: str, near: str = "") -> list[ArtifactEvent]:
-        found = [
-            e for e in self.events if e.action == "load" and path and paths_match(e.path, path)
-        ]
-        return _nearest(found, near) if near else found
-
-
-def _nearest(events: list[ArtifactEvent], near: str) -> list[ArtifactEvent]:
-    """The events whose files share the most leading folders with `near`."""
-    if len(events) < 2 or not near:
-        return events
-    best = max(shared_folders(e.file, near) for e in events)
-    return [e for e in events if shared_folders(e.file, near) == best]
 
 
 def shared_folders(a: str, b: str) -> int:

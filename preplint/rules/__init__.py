@@ -1,14 +1,16 @@
-"""The rule registry: each rule is a function over facts with its docs and examples beside it."""
+"""The rule registry: one file per rule under `rules/<family>/`, its docs and examples beside it."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from preplint.analysis.context import FileContext, file_context
 from preplint.diagnostics import Fix, Related, Severity, Span
 
 if TYPE_CHECKING:
@@ -33,7 +35,8 @@ class Finding:
     )
 
 
-CheckFn = Callable[["FileFacts", "ProjectIndex"], Iterable[Finding]]
+RuleFn = Callable[[FileContext], Iterable[Finding]]  # what a rule file defines
+CheckFn = Callable[["FileFacts", "ProjectIndex"], Iterable[Finding]]  # what the engine calls
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class Rule:
     negatives: tuple[Example, ...] = ()
     fixable: bool = False
     family: str = field(default="")
+    # the confirmation probe that can confirm a finding (names in confirm/probes.py)
+    probe: str | None = None
+    module: str = ""  # the module that defines it: preplint.rules.<family>.<code>_<name>
 
     @property
     def summary(self) -> str:
@@ -58,6 +64,11 @@ class Rule:
     def section(self, title: str) -> str:
         match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", self.docs, re.S | re.M)
         return match.group(1).strip() if match else ""
+
+    @property
+    def source(self) -> str:
+        """The rule's file, relative to the repository root."""
+        return self.module.replace(".", "/") + ".py"
 
     @property
     def markdown(self) -> str:
@@ -90,26 +101,42 @@ def rule(
     positives: Iterable[Example] = (),
     negatives: Iterable[Example] = (),
     fixable: bool = False,
-) -> Callable[[CheckFn], CheckFn]:
-    """Register `check` as rule `code`; its docstring becomes `preplint rule CODE`."""
+    probe: str | None = None,
+) -> Callable[[RuleFn], RuleFn]:
+    """Register `check` as rule `code`; its docstring becomes `preplint rule CODE`.
 
-    def register(check: CheckFn) -> CheckFn:
+    `positives` fire exactly on their `# expect: CODE` lines; `negatives` stay quiet. The
+    generic example test checks every rule of the family on them, not only this one.
+    """
+
+    def register(check: RuleFn) -> RuleFn:
         if code in _REGISTRY:
             raise RuntimeError(f"rule {code} registered twice")
         _REGISTRY[code] = Rule(
             code=code,
             name=name,
             severity=Severity.parse(severity),
-            check=check,
+            check=_on_facts(check),
             docs=_docs_from_docstring(check.__doc__ or ""),
             positives=tuple(positives),
             negatives=tuple(negatives),
             fixable=fixable,
-            family=check.__module__.rsplit(".", 1)[-1],
+            family=check.__module__.split(".")[2],
+            probe=probe,
+            module=check.__module__,
         )
         return check
 
     return register
+
+
+def _on_facts(check: RuleFn) -> CheckFn:
+    """The rule as the engine calls it: over one file's facts and the run's index."""
+
+    def run(facts: FileFacts, index: ProjectIndex) -> Iterable[Finding]:
+        return check(file_context(facts, index))
+
+    return run
 
 
 _loaded = False
@@ -120,11 +147,9 @@ def all_rules() -> tuple[Rule, ...]:
     global _loaded
     if not _loaded:
         for family in FAMILIES:
-            try:
-                importlib.import_module(f"preplint.rules.{family}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"preplint.rules.{family}":
-                    raise
+            package = importlib.import_module(f"preplint.rules.{family}")
+            for module in pkgutil.iter_modules(package.__path__):
+                importlib.import_module(f"{package.__name__}.{module.name}")
         _loaded = True
     return tuple(_REGISTRY[c] for c in sorted(_REGISTRY, key=_code_key))
 

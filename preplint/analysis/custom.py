@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from preplint.diagnostics import Span
+from preplint.analysis.context import memos, project_context
+from preplint.analysis.records import CustomObject
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, ClassDef, FileFacts, Function
 
@@ -25,8 +24,6 @@ _BASE_KINDS: tuple[tuple[str, str], ...] = (
     ("keras.optimizers.schedules.", "schedule"),
     ("keras.optimizers.", "optimizer"),
 )
-# Kinds only a compiled model needs: `load_model(..., compile=False)` does not deserialise them.
-COMPILE_ONLY_KINDS = frozenset({"loss", "metric", "optimizer", "schedule"})
 # Keyword arguments of Keras calls that take a function by name (activation=my_fn, loss=my_loss).
 _FUNCTION_KEYWORDS = {
     "activation": "activation",
@@ -52,22 +49,6 @@ _GLOBAL_REGISTRY = frozenset(
         "keras.utils.generic_utils.get_custom_objects",
     }
 )
-
-
-@dataclass(frozen=True)
-class CustomObject:
-    """One custom object a saved model refers to by name."""
-
-    name: str  # class or function name ("AttentionPooling", "focal_loss", "Lambda")
-    kind: str  # model | layer | loss | metric | initializer | ... | activation | lambda
-    file: str  # path of the file that defines it (for a Lambda: where it is used)
-    span: Span  # its definition (for a Lambda: the Lambda call)
-    registered: bool  # decorated with register_keras_serializable
-    anonymous: bool = False  # a Lambda wrapping a `lambda` expression (needs safe_mode=False)
-
-    @property
-    def compile_only(self) -> bool:
-        return self.kind in COMPILE_ONLY_KINDS
 
 
 def is_registered(decorators: tuple[str, ...]) -> bool:
@@ -167,11 +148,11 @@ def custom_objects_used(
     layers, and project functions passed as `activation=`, `loss=`, `metrics=`, initialisers ...
     Builders called from here (`build_model()` imported from model.py) are followed three levels deep.
     """
-    key = f"custom_objects:{scope}"
-    cached = facts.extra.get(key)
-    if isinstance(cached, tuple):
+    memo = memos(facts, index).custom_objects
+    cached = memo.get(scope)
+    if cached is not None:
         return cached
-    facts.extra[key] = ()  # recursion guard
+    memo[scope] = ()  # recursion guard
     out: dict[tuple[str, str], CustomObject] = {}
 
     def add(obj: CustomObject) -> None:
@@ -245,7 +226,7 @@ def custom_objects_used(
                     for obj in custom_objects_used(owner, index, fn.qualname, depth + 1):
                         add(obj)
     result = tuple(out.values())
-    facts.extra[key] = result
+    memo[scope] = result
     return result
 
 
@@ -263,10 +244,9 @@ def _instantiations(
     facts: FileFacts, index: ProjectIndex | None
 ) -> tuple[frozenset[str], frozenset[str]]:
     """Class names called inside Keras subclasses' own methods, and called anywhere else."""
-    key = "custom_instantiations"
-    cached = facts.extra.get(key)
-    if isinstance(cached, tuple):
-        return cached
+    memo = memos(facts, index)
+    if memo.instantiations is not None:
+        return memo.instantiations
     keras_classes = {c.name for c in facts.classes if _class_kind(facts, c, index, 0) is not None}
     inside: set[str] = set()
     outside: set[str] = set()
@@ -276,13 +256,8 @@ def _instantiations(
             continue
         (inside if call.scope.split(".", 1)[0] in keras_classes else outside).add(name)
     result = (frozenset(inside), frozenset(outside))
-    facts.extra[key] = result
+    memo.instantiations = result
     return result
-
-
-_PROJECT_CACHE: weakref.WeakKeyDictionary[ProjectIndex, tuple[frozenset[str], frozenset[str]]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _project_instantiations(
@@ -290,7 +265,8 @@ def _project_instantiations(
 ) -> tuple[frozenset[str], frozenset[str]]:
     if index is None:
         return _instantiations(facts, None)
-    cached = _PROJECT_CACHE.get(index)
+    project = project_context(index)
+    cached = project.instantiations
     if cached is None:
         inside: set[str] = set()
         outside: set[str] = set()
@@ -299,7 +275,7 @@ def _project_instantiations(
             inside |= i
             outside |= o
         cached = (frozenset(inside), frozenset(outside))
-        _PROJECT_CACHE[index] = cached
+        project.instantiations = cached
     return cached
 
 

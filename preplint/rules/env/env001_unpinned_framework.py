@@ -1,4 +1,4 @@
-"""ENV: the environment that wrote an artifact must be the one that reads it."""
+"""ENV001 (unpinned-framework): Flags a project that saves model artifacts (Keras, PyTorch, scikit-learn, XGBoost ...) but does not pin the framework that writes them to one version in its dependency files (requirements*.txt, pyproject.toml, environment.yml, setup.cfg)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from preplint.analysis.calls import call_sites
+from preplint.analysis.context import FileContext
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import ArtifactEvent
+from preplint.analysis.scopes import enclosing_functions
 from preplint.diagnostics import Span
-from preplint.facts.artifacts import ArtifactEvent, artifact_events
 from preplint.facts.deps import dependency_entries, governing, own_frameworks
-from preplint.facts.flow import call_sites, enclosing_functions
 from preplint.facts.model import FileFacts
-from preplint.facts.objects import binding_of
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -132,6 +134,7 @@ def _called_from_script(facts: FileFacts, event: ArtifactEvent, index: ProjectIn
     "ENV001",
     "unpinned-framework",
     severity="info",
+    probe="version-drift",
     positives=[
         {
             "train.py": """
@@ -158,6 +161,156 @@ clf = LogisticRegression().fit(X, y)
 joblib.dump(clf, MODEL_PATH)  # expect: ENV001
 """,
             "config.py": 'MODEL_PATH = "clf.joblib"\n',
+        },
+        # conda-pip-loose
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "environment.yml": """name: x
+dependencies:
+  - python=3.11
+  - pip:
+    - torch>=2.0  # expect: ENV001
+""",
+        },
+        # poetry-caret
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "pyproject.toml": """[tool.poetry.dependencies]
+python = "^3.11"
+torch = "^2.1"  # expect: ENV001
+""",
+        },
+        # second-framework-missing
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "fit_ridge.py": """
+import joblib
+from sklearn.linear_model import Ridge
+reg = Ridge().fit(X, y)
+joblib.dump(reg, "ridge.joblib")
+""",
+            "requirements.txt": """torch==2.3.1  # expect: ENV001
+numpy==1.26.4
+""",
+        },
+        # setup-cfg-range
+        {
+            "train.py": """
+import joblib
+from sklearn.linear_model import Ridge
+reg = Ridge().fit(X, y)
+joblib.dump(reg, "ridge.joblib")
+""",
+            "setup.cfg": """[options]
+install_requires =
+    numpy==1.26.4
+    scikit-learn>=1.3  # expect: ENV001
+""",
+        },
+        # torchvision-is-not-torch
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "requirements.txt": """torchvision==0.18.1  # expect: ENV001
+pytorch-lightning==2.2.0
+""",
+        },
+        # no-dependency-file-project
+        {
+            "train.py": """import torch
+torch.save(  # expect: ENV001
+    model.state_dict(), "m.pt")
+""",
+            "predict.py": """import torch
+state = torch.load("m.pt", weights_only=True)
+""",
+        },
+        # package-name-is-not-a-dependency
+        {
+            "train.py": 'import torch\nimport keras\nkeras.Sequential().save("m.keras")\ntorch.save(net, "n.pt")\n',
+            "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["torch>=2.1"]  # expect: ENV001\n',
+        },
+        # author-name-is-not-an-entry
+        {
+            "train.py": 'import keras\nmodel = keras.Sequential()\nmodel.save("m.keras")\n',
+            "pyproject.toml": (
+                '[project]\nname = "demo"\nauthors = [\n    {name = "Keras fans", email = "k@example.org"},\n]\n'
+                'dependencies = ["tensorflow>=2.16"]  # expect: ENV001\n'
+            ),
+        },
+        # library-function-called-by-a-script
+        {
+            "src/ckpt/io.py": (
+                "import os\nimport torch\n\n"
+                "def save_state(model, output_dir):\n"
+                '    torch.save(model.state_dict(), os.path.join(output_dir, "model.bin"))\n'
+            ),
+            "train.py": (
+                "import torch\nfrom ckpt.io import save_state\n\n"
+                "def main():\n    net = torch.nn.Linear(2, 2)\n    save_state(net, 'out')\n\n"
+                'if __name__ == "__main__":\n    main()\n'
+            ),
+            "requirements.txt": "torch>=2.0  # expect: ENV001\n",
+        },
+        # script-saves-into-its-output-folder
+        {
+            "train.py": (
+                "import argparse, os\nimport torch\n\n"
+                "def main(args):\n    net = torch.nn.Linear(2, 2)\n"
+                '    torch.save(net.state_dict(), os.path.join(args.out, "model.pt"))\n\n'
+                'if __name__ == "__main__":\n    main(argparse.ArgumentParser().parse_args())\n'
+            ),
+            "utils.py": "import torch\n",
+            "requirements.txt": "torch>=2.0  # expect: ENV001\n",
+        },
+        # setup-py-extras-key-is-not-an-entry
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "setup.py": """from setuptools import setup
+setup(
+    name="demo",
+    extras_require={"pytorch": ["lightning"]},
+    install_requires=["torch>=2.1"],  # expect: ENV001
+)
+""",
+        },
+        # script-besides-tests
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "tests/test_train.py": """import torch
+
+def test_save(tmp_path):
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+""",
+            "requirements.txt": """torch>=2.0  # expect: ENV001
+""",
+        },
+        # monorepo-two-projects
+        {
+            "a/train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "a/requirements.txt": """torch  # expect: ENV001
+""",
+            "b/train.py": """
+import joblib
+from sklearn.linear_model import Ridge
+reg = Ridge().fit(X, y)
+joblib.dump(reg, "ridge.joblib")
+""",
+            "b/requirements.txt": """scikit-learn==1.5.1
+""",
         },
     ],
     negatives=[
@@ -194,9 +347,93 @@ def test_state_dict_round_trip(tmp_path):
 """,
             "requirements.txt": "torch>=2.0\n",
         },
+        # conda-pin
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "environment.yml": """name: x
+dependencies:
+  - python=3.11
+  - pytorch=2.3.1
+""",
+        },
+        # poetry-exact
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "pyproject.toml": """[tool.poetry.dependencies]
+torch = "2.1.0"
+""",
+        },
+        # local-version-and-extras
+        {
+            "train.py": 'import tensorflow as tf\nmodel = tf.keras.Sequential()\nmodel.save("m.keras")\n',
+            "requirements.txt": "tensorflow[and-cuda]==2.16.1\n",
+        },
+        # cuda-wheel-pin
+        {
+            "train.py": """import torch
+torch.save(model.state_dict(), "m.pt")
+""",
+            "requirements.txt": """--extra-index-url https://wheels.example.invalid/whl/cu121
+torch==2.3.1+cu121
+""",
+        },
+        # pinned-in-one-file-is-enough
+        {
+            "train.py": """
+import joblib
+from sklearn.linear_model import Ridge
+reg = Ridge().fit(X, y)
+joblib.dump(reg, "ridge.joblib")
+""",
+            "requirements.txt": """scikit-learn==1.5.1
+""",
+            "pyproject.toml": """[project]
+name = "demo"
+dependencies = ["scikit-learn>=1.3"]
+""",
+        },
+        # framework-own-source-tree
+        {
+            "keras/callbacks/embeddings.py": (
+                "import keras\n\nclass EmbeddingSaver(keras.callbacks.Callback):\n"
+                "    def on_epoch_end(self, epoch, logs=None):\n"
+                '        self.model.save_weights(f"{self.log_dir}/emb-{epoch}.weights.h5")\n'
+            ),
+            "pyproject.toml": '[project]\nname = "keras"\ndependencies = ["numpy", "h5py"]\n',
+        },
+        # library-module-saves-where-its-caller-says
+        {
+            "src/ckpt/io.py": (
+                "import os\nimport torch\n\n"
+                "def save_state(model, output_dir):\n"
+                '    torch.save(model.state_dict(), os.path.join(output_dir, "model.bin"))\n'
+            ),
+            "setup.py": 'from setuptools import setup\nsetup(name="ckpt", install_requires=["torch>=2.0"])\n',
+        },
+        # package-cli-writes-where-its-user-says
+        {
+            "src/ckpt/consolidate.py": (
+                "import argparse\nimport torch\n\n"
+                "def main(args):\n    state = torch.load(args.src, weights_only=True)\n"
+                "    torch.save(state, args.dst)\n\n"
+                'if __name__ == "__main__":\n    main(argparse.ArgumentParser().parse_args())\n'
+            ),
+            "src/ckpt/__init__.py": "",
+            "pyproject.toml": '[project]\nname = "ckpt"\ndependencies = ["torch>=2.1"]\n',
+        },
+        # saves-only-in-tests
+        {
+            "src/lib.py": "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n",
+            "tests/test_export.py": 'import torch\n\ndef test_roundtrip(tmp_path):\n    torch.save(model.state_dict(), tmp_path / "m.pt")\n',
+            "requirements.txt": "torch>=2.0\n",
+        },
     ],
 )
-def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
     """What it does:
     Flags a project that saves model artifacts (Keras, PyTorch, scikit-learn, XGBoost ...) but does
     not pin the framework that writes them to one version in its dependency files
@@ -233,14 +470,15 @@ def unpinned_framework(facts: FileFacts, index: ProjectIndex) -> Iterator[Findin
     - https://scikit-learn.org/stable/model_persistence.html#security-maintainability-limitations
     - https://pip.pypa.io/en/stable/topics/repeatable-installs/
     """
+    facts, index = ctx.facts, ctx.index
     project = governing(index, facts.path)
     library = _is_library(index, project)
-    mine = [e for e in artifact_events(facts, index) if _counts(index, e, library)]
+    mine = [e for e in ctx.artifact_events if _counts(index, e, library)]
     if not mine:
         return
     # Every saving script governed by the same dependency files is one project; its first reports.
     scripts: dict[str, list[ArtifactEvent]] = {}
-    for event in index.events:
+    for event in ctx.project_events:
         if _counts(index, event, library) and governing(index, event.file) == project:
             scripts.setdefault(event.file, []).append(event)
     if not scripts or min(scripts) != facts.path:

@@ -1,13 +1,13 @@
-"""SAFE: loading artifacts that can run code."""
+"""SAFE001 (torch-load-unsafe): Flags `torch.load(...)` calls that do not pass `weights_only=True`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.calls import argument_for, resolve_function
+from preplint.analysis.context import FileContext
+from preplint.analysis.scopes import enclosing_functions
 from preplint.diagnostics import Edit, Fix, Related
-from preplint.facts import flow
-from preplint.facts import frameworks as fw
-from preplint.facts.custom import custom_objects_used
 from preplint.facts.model import Call, FileFacts, Function
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -17,6 +17,7 @@ from preplint.rules import Finding, rule
     "SAFE001",
     "torch-load-unsafe",
     severity="warning",
+    probe="pickle-scan",
     fixable=True,
     positives=[
         """
@@ -41,6 +42,53 @@ from ckpt import read_checkpoint
 state = read_checkpoint("runs/last.ckpt", trusted=False)  # expect: SAFE001
 """,
         },
+        # pass-through-defaulting-to-false-is-reported
+        """
+import torch
+
+def restore_full(path, trusted=False):
+    return torch.load(path, weights_only=trusted)  # expect: SAFE001
+""",
+        # caller-passing-literal-false-is-reported
+        {
+            "io_utils.py": """
+import torch
+
+def read_blob(path, weights_only=True):
+    return torch.load(path, map_location="cpu", weights_only=weights_only)
+""",
+            "resume.py": """
+from io_utils import read_blob
+
+safe = read_blob("last.ckpt")
+also_safe = read_blob("last.ckpt", weights_only=True)
+unsafe = read_blob("legacy.ckpt", weights_only=False)  # expect: SAFE001
+positional = read_blob("legacy.ckpt", False)  # expect: SAFE001
+""",
+        },
+        # caller-two-hops-away
+        """
+import torch
+
+def _read(path, weights_only):
+    return torch.load(path, weights_only=weights_only)
+
+def resume(task, path, weights_only=True):
+    state = _read(path, weights_only=weights_only)
+    task.load_state_dict(state["task"])
+
+def test_resume(task):
+    resume(task, "ckpt.pt", weights_only=False)  # expect: SAFE001
+""",
+        # literal-false-and-missing-flag-stay-reported
+        """
+import torch
+
+def load_any(path):
+    full = torch.load(path, weights_only=False)  # expect: SAFE001
+    plain = torch.load(path)  # expect: SAFE001
+    return full, plain
+""",
     ],
     negatives=[
         """
@@ -64,9 +112,37 @@ def load(path):
         return f.read()
 model = load("model.pt")
 """,
+        # pass-through-parameter-is-the-callers-choice
+        """
+import torch
+from typing import Optional
+
+def load_state(path, map_location=None, weights_only: Optional[bool] = None):
+    with open(path, "rb") as fh:
+        return torch.load(fh, map_location=map_location, weights_only=weights_only)
+
+class Strategy:
+    def load_checkpoint(self, path, weights_only=True):
+        meta = torch.load(path + ".meta", weights_only=weights_only)
+        return meta
+
+def outer(path, weights_only=True):
+    def inner():
+        return torch.load(path, weights_only=weights_only)
+    return inner()
+""",
+        # unrelated-false-argument-is-not-a-load
+        """
+import torch
+
+def read_blob(path, strict=True, weights_only=True):
+    return torch.load(path, weights_only=weights_only)
+
+state = read_blob("a.pt", strict=False)
+""",
     ],
 )
-def torch_load_unsafe(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
+def torch_load_unsafe(ctx: FileContext) -> Iterator[Finding]:
     """What it does:
     Flags `torch.load(...)` calls that do not pass `weights_only=True`. A function that hands its
     own parameter on (`weights_only=weights_only`) leaves the choice to its callers: a caller in
@@ -91,6 +167,7 @@ def torch_load_unsafe(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
     References:
     - https://pytorch.org/docs/stable/generated/torch.load.html
     """
+    facts, index = ctx.facts, ctx.index
     for call in facts.calls_named("torch.load"):
         flag = call.arg(keyword="weights_only")
         if flag is not None and flag.value.const is True:
@@ -120,7 +197,7 @@ def torch_load_unsafe(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding
 
 def _forwarding_function(facts: FileFacts, scope: str, name: str) -> Function | None:
     """The enclosing function whose own parameter `name` is (`weights_only=weights_only`)."""
-    for fn in flow.enclosing_functions(facts, scope):
+    for fn in enclosing_functions(facts, scope):
         if name in fn.params:
             return fn
     return None
@@ -139,7 +216,7 @@ def _weights_only_fix(facts: FileFacts, call: Call) -> Fix | None:
     call is its fallback for when the caller asked for a full unpickle or torch lacks the flag)."""
     if call.arg(2, "pickle_module") is not None:
         return None
-    if any("weights_only" in fn.params for fn in flow.enclosing_functions(facts, call.scope)):
+    if any("weights_only" in fn.params for fn in enclosing_functions(facts, call.scope)):
         return None
     span = call.span
     text = ", weights_only=True" if call.args else "weights_only=True"
@@ -157,12 +234,12 @@ def _callers_passing_false(facts: FileFacts, index: ProjectIndex) -> Iterator[Fi
             a.value.kind == "const" and a.value.const is False for a in call.args
         ):
             continue
-        target = flow.resolve_function(facts, call, index)
+        target = resolve_function(facts, call, index)
         if target is None:
             continue
         owner, fn = target
         for load_owner, load, param in _forwarded_loads(owner, fn, index):
-            passed = flow.argument_for(call, fn, param)
+            passed = argument_for(call, fn, param)
             if passed is None or passed.kind != "const" or passed.const is not False:
                 continue
             yield Finding(
@@ -196,159 +273,13 @@ def _forwarded_loads(
             continue
         if depth >= 2 or not any(a.value.name in fn.params for a in call.args):
             continue
-        target = flow.resolve_function(owner, call, index)
+        target = resolve_function(owner, call, index)
         if target is None or target[1] is fn:
             continue
         # `_load(path, weights_only=weights_only)`: follow the parameter into the callee
         inner_owner, inner = target
         for load_owner, load, inner_param in _forwarded_loads(inner_owner, inner, index, depth + 1):
-            passed = flow.argument_for(call, inner, inner_param)
+            passed = argument_for(call, inner, inner_param)
             if passed is not None and passed.name in fn.params:
                 out.append((load_owner, load, passed.name))
-    return out
-
-
-_UNSAFE_SWITCHES = frozenset({"keras.config.enable_unsafe_deserialization"})
-
-
-@rule(
-    "SAFE002",
-    "keras-unsafe-load",
-    severity="warning",
-    positives=[
-        """
-import tensorflow as tf
-model = tf.keras.models.load_model("model.keras", safe_mode=False)  # expect: SAFE002
-""",
-        """
-import keras
-from keras import layers
-
-inputs = keras.Input((28, 28, 1))
-x = layers.Lambda(lambda t: t / 255.0)(inputs)  # expect: SAFE002
-outputs = layers.Dense(10)(layers.Flatten()(x))
-model = keras.Model(inputs, outputs)
-model.fit(x_train, y_train)
-model.save("digits.keras")
-""",
-        {
-            "model.py": """
-from tensorflow import keras
-
-def build():
-    inp = keras.Input((8,))
-    out = keras.layers.Lambda(lambda t: t * 2.0)(inp)  # expect: SAFE002
-    return keras.Model(inp, keras.layers.Dense(1)(out))
-""",
-            "train.py": """
-from model import build
-model = build()
-model.fit(x, y)
-model.save("doubled.keras")
-""",
-        },
-    ],
-    negatives=[
-        """
-import keras
-model = keras.models.load_model("model.keras")
-same = keras.saving.load_model("model.keras", safe_mode=True)
-""",
-        """
-import keras
-from keras import layers
-
-# a Lambda in a model whose weights only are saved: no code is stored
-inputs = keras.Input((4,))
-model = keras.Model(inputs, layers.Dense(1)(layers.Lambda(lambda t: t * 2)(inputs)))
-model.save_weights("m.weights.h5")
-""",
-        {
-            # Keras's own test of its `safe_mode` guard: the round trip is the thing under test
-            "keras/src/saving/lambda_roundtrip_test.py": """
-import keras
-
-def test_lambda_needs_unsafe_mode(tmp_path):
-    path = str(tmp_path / "doubler.keras")
-    keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t + t)]).save(path)
-    restored = keras.saving.load_model(path, safe_mode=False)
-    assert len(restored.layers) == 1
-""",
-        },
-    ],
-)
-def keras_unsafe_load(facts: FileFacts, index: ProjectIndex) -> Iterator[Finding]:
-    """What it does:
-    Flags `load_model(..., safe_mode=False)` (and `keras.config.enable_unsafe_deserialization()`),
-    and `Lambda` layers in a Keras model that is saved whole, which can only be loaded that way.
-    Keras's own sources (`keras/src/...`), whose tests exercise that guard, are left alone.
-
-    Why is this bad?:
-    A `Lambda` layer stores the Python bytecode of its function in the saved file. Loading it
-    needs `safe_mode=False`, which lets the file run arbitrary code on the machine that loads
-    it: anyone who can replace the artifact can run code in the inference service. The bytecode
-    is also tied to the Python version that wrote it.
-
-    Example:
-    ```python
-    x = keras.layers.Lambda(lambda t: t / 255.0)(inputs)
-    ...
-    model = keras.models.load_model("model.keras", safe_mode=False)
-    ```
-
-    Use instead:
-    ```python
-    x = keras.layers.Rescaling(1 / 255.0)(inputs)  # or a registered custom layer
-    ...
-    model = keras.models.load_model("model.keras")
-    ```
-
-    References:
-    - https://keras.io/api/models/model_saving_apis/model_saving_and_loading/#load_model-function
-    - https://keras.io/api/layers/core_layers/lambda/
-    """
-    if flow.is_framework_source(facts):
-        return
-    for call in facts.calls:
-        if call.qualname in fw.KERAS_LOAD_MODEL:
-            flag = call.arg(keyword="safe_mode")
-            if flag is not None and flag.value.const is False and flag.value.kind == "const":
-                yield Finding(
-                    call.span,
-                    "`load_model(..., safe_mode=False)` lets the artifact run arbitrary code at load; "
-                    "replace `Lambda` layers with registered custom layers and load with `safe_mode=True`",
-                )
-        elif call.qualname in _UNSAFE_SWITCHES:
-            yield Finding(
-                call.span,
-                "unsafe Keras deserialisation turned on: any loaded artifact can run arbitrary code",
-            )
-    lambdas = [c for c in facts.calls if c.qualname == "keras.layers.Lambda"]
-    if not lambdas:
-        return
-    saved = _lambdas_in_saved_models(index)
-    for call in lambdas:
-        if (facts.path, call.span.line, call.span.column) in saved:
-            yield Finding(
-                call.span,
-                "`Lambda` layer in a saved model: loading it needs `safe_mode=False`, which runs the code stored "
-                "in the file; use a built-in or registered custom layer instead",
-            )
-
-
-def _lambdas_in_saved_models(index: ProjectIndex) -> set[tuple[str, int, int]]:
-    """(file, line, column) of every Lambda layer inside a Keras model the project saves whole."""
-    out: set[tuple[str, int, int]] = set()
-    for event in index.events:
-        if event.api != "keras-save" or event.obj_kind == "hf-model":
-            continue
-        owner = index.file(event.file)
-        if owner is None:
-            continue
-        fmt = owner.call_by_id[event.call].kwarg_const("save_format")
-        if isinstance(fmt, str) and fmt.lower() in ("tf", "savedmodel"):
-            continue
-        for obj in custom_objects_used(owner, index):
-            if obj.kind == "lambda":
-                out.add((obj.file, obj.span.line, obj.span.column))
     return out

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from preplint.analysis.context import memos, project_context
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import ArtifactEvent
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts, Value
-from preplint.facts.objects import binding_of
+from preplint.facts.paths import paths_match
+from preplint.facts.project import shared_folders
 
 if TYPE_CHECKING:
     from preplint.facts.project import ProjectIndex
-
-
-@dataclass(frozen=True)
-class ArtifactEvent:
-    action: str  # save | load
-    path: str  # resolved path ('*' for unknown parts), '' when unknown
-    api: str  # keras-save, keras-save-weights, keras-load, torch-save, torch-load, pickle-dump, pickle-load, numpy-save, numpy-load, jit-save, jit-load, load-weights, state-dict-load
-    obj: str  # the saved object's expression, or the name a load is bound to
-    obj_kind: str  # binding kind of the object when known ('keras-model', 'preprocessor', ...)
-    call: int
-    file: str  # FileFacts.path
 
 
 def _path_arg(call: Call, position: int, keyword: str) -> Value | None:
@@ -46,9 +38,9 @@ def _open_path(facts: FileFacts, value: Value | None) -> Value | None:
 
 
 def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEvent, ...]:
-    cached = facts.extra.get("artifact_events")
-    if isinstance(cached, tuple):
-        return cached
+    memo = memos(facts, index)
+    if memo.artifact_events is not None:
+        return memo.artifact_events
     out: list[ArtifactEvent] = []
     with_files = {a.targets[0]: a for a in facts.assigns if a.op == "with" and len(a.targets) == 1}
 
@@ -146,7 +138,7 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
             )
         )
     result = tuple(out)
-    facts.extra["artifact_events"] = result
+    memo.artifact_events = result
     return result
 
 
@@ -162,3 +154,56 @@ def _looks_like_model_file(call: Call, index: ProjectIndex, facts: FileFacts) ->
         return False
     path = index.resolve_path(facts, value, call.scope, call.stmt)
     return suffix(path) in _MODEL_SUFFIXES
+
+
+# --- across the project ------------------------------------------------------------------------
+
+
+def project_events(index: ProjectIndex) -> tuple[ArtifactEvent, ...]:
+    """Every save and load event of every file of the run, in file order."""
+    project = project_context(index)
+    if project.events is None:
+        project.events = tuple(e for f in index.files for e in artifact_events(f, index))
+    return project.events
+
+
+def partners(index: ProjectIndex, event: ArtifactEvent, action: str) -> list[ArtifactEvent]:
+    """Events of `action` ('save'/'load') on the same artifact path, nearest folders first kept.
+
+    Two projects linted together often reuse a file name (`model.keras`); the partner in the
+    folder closest to the event's own file is the one that writes or reads that artifact.
+    """
+    if not event.path:
+        return []
+    found = [
+        e
+        for e in project_events(index)
+        if e.action == action and e is not event and paths_match(e.path, event.path)
+    ]
+    return _nearest(found, event.file)
+
+
+def savers(index: ProjectIndex, path: str, near: str = "") -> list[ArtifactEvent]:
+    found = [
+        e
+        for e in project_events(index)
+        if e.action == "save" and path and paths_match(e.path, path)
+    ]
+    return _nearest(found, near) if near else found
+
+
+def loaders(index: ProjectIndex, path: str, near: str = "") -> list[ArtifactEvent]:
+    found = [
+        e
+        for e in project_events(index)
+        if e.action == "load" and path and paths_match(e.path, path)
+    ]
+    return _nearest(found, near) if near else found
+
+
+def _nearest(events: list[ArtifactEvent], near: str) -> list[ArtifactEvent]:
+    """The events whose files share the most leading folders with `near`."""
+    if len(events) < 2 or not near:
+        return events
+    best = max(shared_folders(e.file, near) for e in events)
+    return [e for e in events if shared_folders(e.file, near) == best]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from preplint.analysis.context import memos
+from preplint.analysis.records import Binding
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 
@@ -14,18 +15,6 @@ if TYPE_CHECKING:
 # Methods that return the object they are called on (so `m = m.to(device)` keeps m's kind;
 # scikit-learn's `fit` returns the estimator).
 _SELF_RETURNING = fw.SELF_RETURNING_MODULE_METHODS | {"fit"}
-
-
-@dataclass(frozen=True)
-class Binding:
-    name: str
-    scope: str
-    stmt: int
-    kind: str  # keras-model | torch-module | sklearn-model | preprocessor | pipeline | optimizer | dataloader | torch-loaded | unpickled | hf-model
-    framework: str  # keras | torch | sklearn | other
-    cls: str  # qualified (or local) class name of what was built, "" if unknown
-    call: int  # the call that produced it
-    origin: str  # constructed | loaded
 
 
 def classify_call(
@@ -121,10 +110,9 @@ def class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) -> str |
 
 def bindings(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Binding, ...]:
     """Every assignment of an ML object, in statement order; cached on the facts."""
-    cache_key = "bindings"
-    cached = facts.extra.get(cache_key)
-    if isinstance(cached, tuple):
-        return cached
+    memo = memos(facts, index)
+    if memo.bindings is not None:
+        return memo.bindings
     out: list[Binding] = []
     by_name: dict[tuple[str, str], Binding] = {}
     for assign in facts.assigns:
@@ -155,7 +143,7 @@ def bindings(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Bindi
         out.append(binding)
         by_name[(assign.scope, binding.name)] = binding
     result = tuple(out)
-    facts.extra[cache_key] = result
+    memo.bindings = result
     return result
 
 

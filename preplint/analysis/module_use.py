@@ -1,0 +1,172 @@
+"""How a module is used: module-like classes, Lightning modules, helpers called only to train."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator
+
+from preplint.analysis.calls import call_sites
+from preplint.analysis.context import memos
+from preplint.analysis.modes import TORCH_MODULE_METHODS
+from preplint.analysis.objects import binding_of, class_kind
+from preplint.analysis.scopes import enclosing_class, enclosing_functions, no_grad_at
+from preplint.analysis.training import in_training_loop
+from preplint.facts import frameworks as fw
+from preplint.facts.model import Call, FileFacts
+from preplint.facts.project import ProjectIndex
+
+BUILTINS = frozenset(dir(builtins))
+
+
+# Methods that are not a sub-module being run (`model.eval()`, `opt.step()`, `x.to(device)`).
+NOT_SUBMODULE = (
+    TORCH_MODULE_METHODS
+    | fw.SELF_RETURNING_MODULE_METHODS
+    | frozenset(
+        {
+            "step",
+            "backward",
+            "item",
+            "numpy",
+            "detach",
+            "size",
+            "view",
+            "reshape",
+            "append",
+            "extend",
+            "predict",
+            "fit",
+            "format",
+            "join",
+            "get",
+            "update",
+            "save",
+            "load",
+            "read",
+            "write",
+            "parse_args",
+            "add_argument",
+            "items",
+            "keys",
+            "values",
+            "softmax",
+            "argmax",
+            "sum",
+            "mean",
+        }
+    )
+)
+
+
+def is_test_in_pytest_file(facts: FileFacts, scope: str) -> bool:
+    """A `test_*` function (or a function inside one) of a pytest-style test file. Narrower than
+    code_roles.is_pytest_function, which also counts `unittest.TestCase` methods anywhere."""
+    base = facts.path.replace("\\", "/").rsplit("/", 1)[-1]
+    if not (base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py"):
+        return False
+    return any(fn.name.startswith("test_") for fn in enclosing_functions(facts, scope))
+
+
+def module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, str]]:
+    """Calls that run a module held in a variable (`model(x)`, `self.net(x)`), with the module's name."""
+    for call in facts.calls:
+        if call.method == "forward" and call.receiver:
+            yield call, call.receiver
+            continue
+        callee = call.callee
+        if (
+            not callee
+            or call.method == "forward"
+            or callee in BUILTINS
+            or callee in facts.function_by_qualname
+            or callee in facts.class_by_name
+        ):
+            continue
+        if call.qualname:
+            # `from serving import model`: a project module's global, not a library function.
+            mod, _, attr = call.qualname.rpartition(".")
+            owner = index.module(mod) if mod else None
+            if (
+                owner is None
+                or attr in owner.function_by_qualname
+                or attr in owner.class_by_name
+                or "." in callee
+            ):
+                continue
+        if call.method in NOT_SUBMODULE:
+            continue
+        if call.method and call.receiver != "self" and not call.receiver.startswith("self."):
+            # `model.encoder(x)`: only on a name known to hold a torch module (not `df.fillna(...)`).
+            b = binding_of(facts, call.receiver.split(".")[0], call.scope, call.stmt, index)
+            if b is None or b.kind not in ("torch-module", "torch-loaded", "hf-model"):
+                continue
+        cls = enclosing_class(facts, call.scope)
+        if (
+            callee.startswith("self.")
+            and cls
+            and f"{cls}.{callee[5:]}" in facts.function_by_qualname
+        ):
+            continue
+        if cls and module_like_class(facts, cls, index):
+            continue  # a sub-module run inside its parent module: the parent's mode decides
+        if callee[:1].isupper() or (call.method and call.method[:1].isupper()):
+            continue  # a class being built
+        yield call, callee
+
+
+MODULE_BASE_SUFFIXES = ("Module", "Model", "ModelMixin", "PreTrainedModel", "Layer", "Block")
+
+
+def module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
+    """A torch/Keras module class, or one from a model library (`PreTrainedModel`, `ModelMixin`) or with a `forward`."""
+    memo = memos(facts, index).module_like_classes
+    cached = memo.get(cls)
+    if cached is not None:
+        return cached
+    cdef = facts.class_by_name.get(cls.rsplit(".", 1)[-1])
+    result = class_kind(facts, cls, index) is not None or (
+        cdef is not None
+        and (
+            "forward" in cdef.methods
+            or any(
+                b.startswith(("torch.", "transformers.", "diffusers.", "timm.", "keras."))
+                or (
+                    b.endswith(MODULE_BASE_SUFFIXES)
+                    and not b.startswith(("pydantic", "sqlalchemy", "django", "peewee"))
+                )
+                for b in cdef.bases
+            )
+        )
+    )
+    memo[cls] = result
+    return result
+
+
+def in_lightning_module(facts: FileFacts, scope: str, index: ProjectIndex) -> bool:
+    """Lightning switches modes itself around validation_step / test_step / predict_step."""
+    cls = enclosing_class(facts, scope)
+    seen: set[str] = set()
+    while cls and cls not in seen:
+        seen.add(cls)
+        found = index.class_for(facts, cls)
+        if found is None:
+            return False
+        owner, cdef = found
+        if any(b.startswith("lightning.") for b in cdef.bases):
+            return True
+        local = [b for b in cdef.bases if "." not in b]
+        if not local:
+            return False
+        facts, cls = owner, local[0]
+    return False
+
+
+def only_called_for_training(facts: FileFacts, scope: str, index: ProjectIndex) -> bool:
+    """`def predict(model, x): return model(x)` used to compute the training loss."""
+    fns = enclosing_functions(facts, scope)
+    if not fns:
+        return False
+    sites = call_sites(facts, fns[-1], index)
+    return bool(sites) and all(
+        not no_grad_at(owner, c) and in_training_loop(owner, c, index) for owner, c in sites
+    )

@@ -1,0 +1,191 @@
+"""LOAD003 (legacy-h5-format): Flags a Keras model with custom or subclassed parts (a `Model` subclass, a custom `Layer`) saved to `.h5`/`.hdf5`, or with `save_format="h5"`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from preplint.analysis.context import FileContext
+from preplint.analysis.custom import custom_objects_used, keras_class_kind
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import ArtifactEvent, CustomObject
+from preplint.analysis.saving import H5, _artifact, saved_model_objects
+from preplint.facts.model import Call, FileFacts
+from preplint.facts.paths import suffix
+from preplint.facts.project import ProjectIndex
+from preplint.rules import Finding, rule
+
+
+@rule(
+    "LOAD003",
+    "legacy-h5-format",
+    severity="warning",
+    positives=[
+        """
+import tensorflow as tf
+
+@tf.keras.utils.register_keras_serializable()
+class SentimentNet(tf.keras.Model):
+    def __init__(self, vocab=20000, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab = vocab
+        self.out = tf.keras.layers.Dense(1)
+    def call(self, x):
+        return self.out(x)
+    def get_config(self):
+        return {**super().get_config(), "vocab": self.vocab}
+
+model = SentimentNet()
+model.fit(x, y)
+model.save("sentiment.h5")  # expect: LOAD003
+""",
+        """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+class GeM(layers.Layer):
+    def call(self, x):
+        return x
+
+model = keras.Sequential([layers.Conv2D(8, 3), GeM(), layers.Dense(3)])
+model.fit(x, y)
+model.save("exports/landmarks", save_format="h5")  # expect: LOAD003
+keras.models.save_model(model, "backup.hdf5")  # expect: LOAD003
+""",
+        # h5-subclassed-via-save-model
+        """
+import tensorflow as tf
+
+class Net(tf.keras.Model):
+    def call(self, x):
+        return x
+
+net = Net()
+net.fit(x, y)
+tf.keras.models.save_model(net, "net.hdf5")  # expect: LOAD003
+""",
+        # h5-checkpoint-callback
+        """
+from tensorflow import keras
+
+class Attn(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+model = keras.Sequential([keras.Input((5, 4)), Attn(), keras.layers.Dense(1)])
+ckpt = keras.callbacks.ModelCheckpoint("best.h5", save_best_only=True)  # expect: LOAD003
+model.fit(x, y, callbacks=[ckpt])
+""",
+    ],
+    negatives=[
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])
+model.fit(x, y)
+model.save("mnist_mlp.h5")
+""",
+        """
+import keras
+
+class Scale(keras.layers.Layer):
+    def call(self, x):
+        return x * 2
+
+model = keras.Sequential([keras.Input((4,)), Scale()])
+model.save("scaled.keras")
+model.save_weights("scaled.weights.h5")
+""",
+    ],
+)
+def legacy_h5_format(ctx: FileContext) -> Iterator[Finding]:
+    """What it does:
+    Flags a Keras model with custom or subclassed parts (a `Model` subclass, a custom `Layer`)
+    saved to `.h5`/`.hdf5`, or with `save_format="h5"`.
+
+    Why is this bad?:
+    HDF5 is Keras's legacy format. Subclassed models cannot be saved to it at all in tf.keras,
+    custom layers round-trip only through their `get_config`, and Keras 3 reads it through a
+    compatibility path that drops features. The native `.keras` format stores the architecture,
+    the config of custom objects and the weights together.
+
+    Example:
+    ```python
+    model = SentimentNet()
+    model.save("sentiment.h5")
+    ```
+
+    Use instead:
+    ```python
+    model.save("sentiment.keras")
+    ```
+
+    References:
+    - https://keras.io/guides/serialization_and_saving/
+    """
+    facts, index = ctx.facts, ctx.index
+    custom: tuple[CustomObject, ...] | None = None
+    for event in ctx.artifact_events:
+        if event.api != "keras-save" or event.obj_kind == "hf-model":
+            continue
+        call = facts.call_by_id[event.call]
+        fmt = call.kwarg_const("save_format")
+        is_h5 = (isinstance(fmt, str) and fmt.lower() in H5) or (
+            fmt is None and suffix(event.path) in H5
+        )
+        if not is_h5:
+            continue
+        saved_parts = tuple(
+            o for o in saved_model_objects(facts, index, event) if o.kind in ("layer", "model")
+        )
+        parts = _parts_of(facts, index, event, call, saved_parts)
+        if not parts:
+            continue
+        names = ", ".join(f"`{n}`" for n in parts)
+        yield Finding(
+            call.span,
+            f"model with custom or subclassed parts ({names}) saved to legacy HDF5; save it as `.keras`",
+            artifact=_artifact(event.path),
+        )
+    for call in facts.calls:
+        if (
+            call.qualname != "keras.callbacks.ModelCheckpoint"
+            or call.kwarg_const("save_weights_only") is True
+        ):
+            continue
+        path_arg = call.arg(0, "filepath")
+        if path_arg is None:
+            continue
+        path = index.resolve_path(facts, path_arg.value, call.scope, call.stmt)
+        if suffix(path) not in H5:
+            continue
+        if custom is None:
+            custom = _model_parts(facts, index)
+        if custom:
+            names = ", ".join(sorted({f"`{o.name}`" for o in custom}))
+            yield Finding(
+                call.span,
+                f"checkpoint of a model with custom or subclassed parts ({names}) written to legacy HDF5; use a `.keras` path",
+            )
+
+
+def _model_parts(facts: FileFacts, index: ProjectIndex) -> tuple[CustomObject, ...]:
+    return tuple(o for o in custom_objects_used(facts, index) if o.kind in ("layer", "model"))
+
+
+def _parts_of(
+    facts: FileFacts,
+    index: ProjectIndex,
+    event: ArtifactEvent,
+    call: Call,
+    custom: tuple[CustomObject, ...],
+) -> list[str]:
+    root = event.obj.split(".", 1)[0] if "(" not in event.obj else ""
+    if root:
+        b = binding_of(facts, root, call.scope, call.stmt, index)
+        if b is not None and b.origin == "loaded":
+            return []  # re-saving a loaded model: its parts are not visible here
+        if b is not None and b.cls:
+            kind = keras_class_kind(facts, b.cls, index)
+            if kind == "model":
+                return [b.cls.rsplit(".", 1)[-1]]
+    return sorted({o.name for o in custom})

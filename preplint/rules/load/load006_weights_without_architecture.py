@@ -1,0 +1,288 @@
+"""LOAD006 (weights-without-architecture): Flags `model.save_weights(...)` and `torch.save(model.state_dict(), ...)` in a file that saves neither the architecture nor the constructor arguments next to them (a full model save, `model.to_json()`, a config written with `json.dump`/`yaml.dump`, or a checkpoint dict with a `config`/`hparams` entry)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from preplint.analysis.code_roles import is_pytest_function
+from preplint.analysis.context import FileContext
+from preplint.analysis.objects import binding_of
+from preplint.analysis.records import ArtifactEvent
+from preplint.analysis.saving import _artifact
+from preplint.facts.model import Call, FileFacts
+from preplint.rules import Finding, rule
+
+_CONFIG_KEYS = re.compile(
+    r"""["'](?:[a-z_]*config[a-z_]*|cfg|args|hparams|hyper_?param[a-z_]*|params|kwargs|model_kwargs|arch[a-z_]*|init_args|settings|spec)["']""",
+    re.I,
+)
+
+
+_CONFIG_WRITERS = frozenset(
+    {
+        "json.dump",
+        "yaml.dump",
+        "yaml.safe_dump",
+        "toml.dump",
+        "tomli_w.dump",
+        "omegaconf.OmegaConf.save",
+        "pickle.dump",
+        "joblib.dump",
+    }
+)
+
+
+_ARCH_METHODS = frozenset(
+    {"to_json", "to_yaml", "get_config", "save_hyperparameters", "save_pretrained", "save_config"}
+)
+
+
+@rule(
+    "LOAD006",
+    "weights-without-architecture",
+    severity="info",
+    positives=[
+        """
+import torch
+import torch.nn as nn
+
+class Forecaster(nn.Module):
+    def __init__(self, n_features, hidden=128):
+        super().__init__()
+        self.gru = nn.GRU(n_features, hidden)
+
+model = Forecaster(n_features=8, hidden=256)
+train(model)
+torch.save(model.state_dict(), "forecaster.pt")  # expect: LOAD006
+""",
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.Input((128, 9)), keras.layers.LSTM(64), keras.layers.Dense(6)])
+model.fit(x, y)
+model.save_weights("checkpoints/lstm.weights.h5")  # expect: LOAD006
+""",
+        # only-weights-saved
+        """
+import keras
+
+class Net(keras.Model):
+    def __init__(self, width):
+        super().__init__()
+        self.d = keras.layers.Dense(width)
+    def call(self, x):
+        return self.d(x)
+
+model = Net(64)
+model.fit(x, y)
+model.save_weights("net.weights.h5")  # expect: LOAD006
+""",
+        # state-dict-through-variable
+        """
+import torch
+state = model.module.state_dict()
+torch.save(state, "ddp.pt")  # expect: LOAD006
+""",
+        # resume-checkpoint-without-config
+        """
+import torch
+torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch}, "last.pt")  # expect: LOAD006
+""",
+        # weights-helper-in-a-library-still-fires
+        """
+import torch
+
+def export_for_deploy(model, path):
+    model.fuse()
+    torch.save(model.state_dict(), path)  # expect: LOAD006
+""",
+    ],
+    negatives=[
+        """
+import json
+import torch
+
+config = {"n_features": 8, "hidden": 256}
+model = Forecaster(**config)
+torch.save(model.state_dict(), "weights.pt")
+with open("config.json", "w") as f:
+    json.dump(config, f)
+""",
+        """
+import torch
+
+torch.save({"model_state": model.state_dict(), "hparams": HPARAMS, "epoch": 15}, "net.ckpt")
+""",
+        """
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Dense(6)])
+with open("arch.json", "w") as f:
+    f.write(model.to_json())
+model.save_weights("w.weights.h5")
+""",
+        """
+import torch
+
+def save_training_state(folder, optimizer, scheduler):
+    torch.save(optimizer.state_dict(), f"{folder}/optimizer.pt")
+    torch.save(scheduler.state_dict(), f"{folder}/scheduler.pt")
+""",
+        # full-model-and-torchscript
+        """
+import torch
+torch.save(model, "full.pt")
+torch.jit.save(torch.jit.script(model), "model.ts")
+""",
+        # hf-save-pretrained
+        """
+import torch
+from transformers import AutoModelForSequenceClassification
+model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")
+model.save_pretrained("out")
+torch.save(model.state_dict(), "out/extra.pt")
+""",
+        # yaml-config-next-to-weights
+        """
+import torch
+import yaml
+with open("cfg.yaml", "w") as f:
+    yaml.safe_dump(cfg, f)
+torch.save(model.state_dict(), "w.pt")
+""",
+        # training-state-that-is-not-a-model
+        """
+import torch
+
+def save_run_state(out, optimizer, lr_scheduler, grad_scaler, train_loader):
+    torch.save(optimizer.state_dict(), f"{out}/optimizer.bin")
+    torch.save(lr_scheduler.state_dict(), f"{out}/scheduler.bin")
+    state = grad_scaler.state_dict()
+    torch.save(state, f"{out}/scaler.pt")
+    torch.save(train_loader.state_dict(), f"{out}/loader.pt")
+""",
+        # test-scratch-file
+        {
+            "test_roundtrip.py": """
+import torch
+from mypkg import TinyNet
+
+def test_weights_round_trip(tmp_path):
+    net = TinyNet(width=4)
+    torch.save(net.state_dict(), tmp_path / "w.pt")
+    again = TinyNet(width=4)
+    again.load_state_dict(torch.load(tmp_path / "w.pt", weights_only=True))
+"""
+        },
+    ],
+)
+def weights_without_architecture(ctx: FileContext) -> Iterator[Finding]:
+    """What it does:
+    Flags `model.save_weights(...)` and `torch.save(model.state_dict(), ...)` in a file that saves
+    neither the architecture nor the constructor arguments next to them (a full model save,
+    `model.to_json()`, a config written with `json.dump`/`yaml.dump`, or a checkpoint dict with a
+    `config`/`hparams` entry).
+
+    Why is this bad?:
+    Weights are only numbers keyed by layer names. The loader has to rebuild exactly the same
+    class with exactly the same arguments (hidden size, number of classes, dropout ...), from
+    code that may have changed since. A mismatch fails to load, or, with `strict=False`, loads
+    partially.
+
+    Example:
+    ```python
+    model = Forecaster(n_features=8, hidden=256)
+    torch.save(model.state_dict(), "forecaster.pt")
+    ```
+
+    Use instead:
+    ```python
+    config = {"n_features": 8, "hidden": 256}
+    model = Forecaster(**config)
+    torch.save({"config": config, "state_dict": model.state_dict()}, "forecaster.pt")
+    ```
+
+    References:
+    - https://pytorch.org/tutorials/beginner/saving_loading_models.html
+    """
+    facts = ctx.facts
+    events = ctx.artifact_events
+    if _architecture_saved(facts, events):
+        return
+    for event in events:
+        call = facts.call_by_id[event.call]
+        if is_pytest_function(facts, call.scope):
+            continue  # a test's scratch file: the test rebuilds the model itself to read it back
+        if event.api == "keras-save-weights" and call.method == "save_weights":
+            what = f"`{call.receiver}.save_weights`"
+        elif event.api == "torch-save" and _is_bare_state_dict(facts, call):
+            what = "`torch.save` of a `state_dict`"
+        else:
+            continue
+        yield Finding(
+            call.span,
+            f"{what} without the architecture or constructor arguments: the loader must rebuild the same "
+            "class with the same arguments; save the config next to the weights (or the whole model)",
+            artifact=_artifact(event.path),
+        )
+
+
+def _architecture_saved(facts: FileFacts, events: tuple[ArtifactEvent, ...]) -> bool:
+    for e in events:
+        if e.action != "save":
+            continue
+        if e.api in ("keras-save", "jit-save"):
+            return True
+        if (
+            e.api == "torch-save"
+            and e.obj_kind in ("torch-module", "hf-model")
+            and "state_dict" not in e.obj
+        ):
+            return True
+    for c in facts.calls:
+        if (
+            c.method in _ARCH_METHODS
+            or c.qualname in _CONFIG_WRITERS
+            or c.qualname.startswith("mlflow.")
+        ):
+            return True
+    return False
+
+
+def _is_bare_state_dict(facts: FileFacts, call: Call) -> bool:
+    arg = call.arg(0, "obj")
+    if arg is None:
+        return False
+    value = arg.value
+    if value.kind == "name":
+        assign = facts.reaching_assign(value.text, call.scope, call.stmt)
+        if assign is None or assign.op != "=":
+            return False
+        value = assign.value
+    if value.kind == "call":
+        return _model_state_dict(facts, facts.call_by_id[value.call])
+    if value.kind == "dict":
+        if value.text.endswith("...") or _CONFIG_KEYS.search(value.text):
+            return False
+        return any(
+            _model_state_dict(facts, facts.call_by_id[c])
+            for c in value.calls
+            if c in facts.call_by_id
+        )
+    return False
+
+
+# `state_dict()` of things that are not models: they need no architecture to be restored
+_NOT_A_MODEL = re.compile(r"optim|sched|scaler|loader|sampler|dataset|rng|generator", re.I)
+
+
+def _model_state_dict(facts: FileFacts, call: Call) -> bool:
+    """A `.state_dict()` call on a model, not on an optimizer, scheduler, grad scaler or data loader."""
+    if call.method != "state_dict":
+        return False
+    leaf = call.receiver.rsplit(".", 1)[-1]
+    if leaf and _NOT_A_MODEL.search(leaf):
+        return False
+    b = binding_of(facts, call.receiver, call.scope, call.stmt) if call.receiver else None
+    return b is None or b.kind not in ("optimizer", "dataloader", "preprocessor")

@@ -1,0 +1,1 @@
+"""MODE: models run in the wrong mode (training versus inference)."""

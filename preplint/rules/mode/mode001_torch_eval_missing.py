@@ -1,0 +1,969 @@
+"""MODE001 (torch-eval-missing): Flags a PyTorch module that runs in an inference path (after `load_state_dict` or `torch.load`, under `torch.no_grad()`/`torch.inference_mode()`, or in a predict, evaluate or test function) when no `.eval()` (or `.train(False)`) was called on it first on that path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from preplint.analysis.context import FileContext
+from preplint.analysis.modes import module_state
+from preplint.analysis.module_layers import mode_layers
+from preplint.analysis.module_use import (
+    in_lightning_module,
+    is_test_in_pytest_file,
+    module_uses,
+    only_called_for_training,
+)
+from preplint.analysis.records import ModuleState
+from preplint.analysis.scopes import NO_GRAD_CONTEXTS, inference_named_scope, no_grad_at
+from preplint.analysis.training import in_training_loop, training_calls, training_scopes
+from preplint.diagnostics import Edit, Fix, Related, Severity
+from preplint.facts.model import Call, FileFacts
+from preplint.facts.project import ProjectIndex
+from preplint.rules import Finding, rule
+
+
+def _inference_reason(
+    facts: FileFacts, call: Call, state: ModuleState, index: ProjectIndex, trained_here: bool
+) -> str:
+    """Why this use of a module is inference, '' when it is (or may be) training."""
+    if is_test_in_pytest_file(facts, call.scope) or in_lightning_module(facts, call.scope, index):
+        return ""
+    if no_grad_at(facts, call):
+        if trained_here and _same_loop_as_training(facts, call, index):
+            return ""  # a GAN's generator sampled for the discriminator step: part of training
+        return (
+            "under `torch.no_grad()`"
+            if any(w in NO_GRAD_CONTEXTS for w in call.withs)
+            else "in a no-grad function"
+        )
+    if in_training_loop(facts, call, index):
+        return ""
+    training_scope = call.scope in training_scopes(facts, index)
+    named = inference_named_scope(facts, call.scope)
+    if (
+        named
+        and not training_scope
+        and not is_test_in_pytest_file(facts, call.scope)
+        and not only_called_for_training(facts, call.scope, index)
+    ):
+        return f"in `{named}`"
+    if state.load is not None and not training_scope:
+        return "after its weights are loaded"
+    return ""
+
+
+def _same_loop_as_training(facts: FileFacts, call: Call, index: ProjectIndex) -> bool:
+    inner = call.loops[-1:] or ()
+    return any(
+        t.scope == call.scope and tuple(t.loops[-1:]) == tuple(inner)
+        for t in training_calls(facts, index)
+    )
+
+
+def _trained_uses(facts: FileFacts, index: ProjectIndex) -> set[tuple[str, str]]:
+    """(scope, module name) pairs run with gradients inside a training loop."""
+    out: set[tuple[str, str]] = set()
+    for call, name in module_uses(facts, index):
+        if not no_grad_at(facts, call) and in_training_loop(facts, call, index):
+            out.add((call.scope, name))
+    return out
+
+
+def _statement_start(facts: FileFacts, call: Call) -> tuple[int, int, int] | None:
+    """(first line, first column, last line) of the simple statement holding `call`, if it is a plain one."""
+    for a in facts.assigns:
+        if a.stmt == call.stmt and a.op == "=" and call.id in a.value.calls:
+            return a.span.line, a.span.column, max(a.span.end_line, call.span.end_line)
+    if call.parent == -1:
+        return call.span.line, call.span.column, call.span.end_line
+    return None
+
+
+def _eval_fix(
+    facts: FileFacts, index: ProjectIndex, state: ModuleState, use: Call, name: str
+) -> Fix | None:
+    """Insert `model.eval()` after the load (or before the use of a local model). Only where nothing
+    trains: an eval() inserted into a fine-tuning or training function would break its training."""
+    training = training_scopes(facts, index)
+    if use.scope in training:
+        return None
+    load = state.load
+    if load is not None:
+        if load.facts is not facts or load.call.scope in training:
+            return None
+        target = load.name
+        where = _statement_start(facts, load.call)
+        if not target:
+            # `model = torch.load(path)`: the assigned name
+            for a in facts.assigns:
+                if (
+                    a.stmt == load.call.stmt
+                    and a.op == "="
+                    and load.call.id in a.value.calls
+                    and len(a.targets) == 1
+                ):
+                    target = a.targets[0]
+        if where is None or not target:
+            return None
+        # `model = models.resnet18()` after the load makes a new module in training mode: the
+        # eval() belongs after that rebinding, or each --fix adds another one after the load.
+        rebinds = [
+            a
+            for a in facts.assigns
+            if a.scope == load.call.scope == use.scope
+            and a.op == "="
+            and target in a.targets
+            and load.call.stmt < a.stmt < use.stmt
+        ]
+        if rebinds:
+            last_bind = max(rebinds, key=lambda a: a.stmt)
+            where = last_bind.span.line, last_bind.span.column, last_bind.span.end_line
+        _, column, last = where
+        text = f"{' ' * (column - 1)}{target}.eval()\n"
+        return Fix(
+            f"Call `{target}.eval()` after loading its weights",
+            (Edit(last + 1, 1, last + 1, 1, text),),
+        )
+    if not any(
+        a.scope == use.scope and a.stmt < use.stmt and name in a.targets for a in facts.assigns
+    ):
+        return None  # a parameter, a global or an attribute: whoever owns it decides its mode
+    for a in facts.assigns:
+        if a.stmt == use.stmt and a.op == "=" and use.id in a.value.calls:
+            text = f"{' ' * (a.span.column - 1)}{name}.eval()\n"
+            return Fix(
+                f"Call `{name}.eval()` before running it",
+                (Edit(a.span.line, 1, a.span.line, 1, text),),
+            )
+    return None
+
+
+@rule(
+    "MODE001",
+    "torch-eval-missing",
+    severity="error",
+    probe="mode-sensitivity",
+    fixable=True,
+    positives=[
+        """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 2)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.fc(self.drop(x))
+
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+with torch.no_grad():
+    preds = model(torch.randn(4, 8))  # expect: MODE001
+""",
+        {
+            "model.py": """
+import torch.nn as nn
+
+class TabularNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(12, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 3))
+
+    def forward(self, x):
+        return self.net(x)
+""",
+            "predict.py": """
+import torch
+from model import TabularNet
+
+def load_model(path):
+    model = TabularNet()
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model
+
+def predict(x):
+    model = load_model("artifacts/net.pt")
+    with torch.no_grad():
+        return model(x).argmax(1)  # expect: MODE001
+""",
+        },
+        """
+import torch
+import torchvision
+
+class Predictor:
+    def __init__(self, path):
+        self.model = torchvision.models.resnet18(num_classes=10)
+        self.model.load_state_dict(torch.load(path, weights_only=True))
+
+    def predict(self, batch):
+        with torch.inference_mode():
+            return self.model(batch).softmax(-1)  # expect: MODE001
+""",
+        # positives-MODE001
+        {
+            "config.py": """MODEL_PATH = "artifacts/net.pt"
+""",
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "utils.py": """
+import torch
+from model import Net
+
+def load_model(path):
+    net = Net()
+    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return net
+""",
+            "predict.py": """
+import argparse
+import torch
+from config import MODEL_PATH
+from utils import load_model
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=4)
+    args = parser.parse_args()
+    model = load_model(MODEL_PATH)
+    with torch.no_grad():
+        out = model(torch.randn(args.n, 8))  # expect: MODE001
+    print(out.argmax(1))
+
+if __name__ == "__main__":
+    main()
+""",
+        },
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Predictor:
+    def __init__(self, path, device="cpu"):
+        self.device = device
+        self.model = Net().to(device)
+        self.model.load_state_dict(torch.load(path, map_location=device, weights_only=True))
+
+    def predict(self, x):
+        with torch.no_grad():
+            return self.model(x.to(self.device)).softmax(-1)  # expect: MODE001
+""",
+        # positives-MODE001
+        """
+import torch
+
+model = torch.load("models/full_model.pt", weights_only=False)
+
+def predict(batch):
+    with torch.no_grad():
+        return model(batch).argmax(dim=1)  # expect: MODE001
+""",
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def evaluate(model, loader):
+    correct = 0
+    with torch.no_grad():
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()  # expect: MODE001
+    return correct
+
+def main(train_loader, test_loader):
+    model = Net()
+    opt = torch.optim.Adam(model.parameters())
+    for epoch in range(3):
+        for x, y in train_loader:
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    print(evaluate(model, test_loader))
+""",
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def train(model, loader, val_x, val_y, epochs=10):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(epochs):
+        model.train()
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            val_loss = nn.functional.cross_entropy(model(val_x), val_y)  # expect: MODE001
+        print(epoch, val_loss.item())
+""",
+        # positives-MODE001
+        """
+import torch
+from torch import no_grad
+from torchvision import models
+
+if __name__ == "__main__":
+    net = models.resnet50(num_classes=5)
+    net.load_state_dict(torch.load("ckpt/resnet50.pth", weights_only=True))
+    with no_grad():
+        print(net(torch.rand(1, 3, 224, 224)).argmax())  # expect: MODE001
+""",
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+@torch.inference_mode()
+def score_batch(x):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    model.eval()
+    model.train()
+    return model(x)  # expect: MODE001
+""",
+        # positives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def run_inference(weights, x):
+    model = Net()
+    state = torch.load(weights, weights_only=True)
+    model.load_state_dict(state["model"])
+    return model(x)  # expect: MODE001, MODE005
+""",
+        # more_positives-MODE001
+        """
+import torch
+import segmentation_models_pytorch as smp
+
+model = smp.Unet("resnet34", classes=2)
+model.load_state_dict(torch.load("unet.pt", weights_only=True))
+model.to("cuda")
+with torch.no_grad():
+    mask = model(torch.rand(1, 3, 256, 256).cuda())  # expect: MODE001
+""",
+    ],
+    negatives=[
+        """
+import torch
+from torch import nn
+
+def load_model(path):
+    model = nn.Sequential(nn.Linear(8, 16), nn.Dropout(0.2), nn.Linear(16, 2))
+    model.load_state_dict(torch.load(path, weights_only=True))
+    model.eval()
+    return model
+
+def predict(x):
+    model = load_model("net.pt")
+    with torch.no_grad():
+        return model(x)
+""",
+        """
+import torch
+import torchvision
+
+class Predictor:
+    def __init__(self, path, device="cpu"):
+        self.model = torchvision.models.resnet18(num_classes=10).to(device)
+        self.model.load_state_dict(torch.load(path, weights_only=True))
+        self.model.train(False)
+
+    def predict(self, batch):
+        with torch.no_grad():
+            return self.model(batch)
+""",
+        """
+import torch
+from torch import nn
+
+model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(5):
+    model.train()
+    for xb, yb in [(torch.randn(8, 4), torch.randn(8, 1))]:
+        opt.zero_grad()
+        loss = ((model(xb) - yb) ** 2).mean()
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        val = model(torch.randn(8, 4))
+""",
+        # negatives-MODE001
+        {
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "utils.py": """
+import torch
+from model import Net
+
+def load_model(path):
+    model = Net()
+    model.load_state_dict(torch.load(path, weights_only=True))
+    model.eval()
+    return model
+""",
+            "predict.py": """
+import torch
+from utils import load_model
+
+model = load_model("artifacts/net.pt")
+with torch.no_grad():
+    print(model(torch.randn(2, 8)))
+""",
+        },
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+device = "cuda" if torch.cuda.is_available() else "cpu"
+model = Net().to(device).eval()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+with torch.no_grad():
+    y = model(torch.randn(3, 8, device=device))
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Predictor:
+    def __init__(self, path):
+        self.model = Net()
+        self.model.load_state_dict(torch.load(path, weights_only=True))
+        self.model.eval()
+
+    @torch.no_grad()
+    def predict(self, x):
+        return self.model(x)
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+@torch.no_grad()
+def predict(model, x):
+    return model(x).argmax(1)
+
+def main():
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    model.eval()
+    print(predict(model, torch.randn(4, 8)))
+""",
+        # negatives-MODE001
+        """
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+tok = AutoTokenizer.from_pretrained("distilbert-base-uncased")
+model = AutoModelForSequenceClassification.from_pretrained("out/checkpoint")
+
+def predict(texts):
+    with torch.no_grad():
+        return model(**tok(texts, return_tensors="pt", padding=True)).logits.argmax(-1)
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+G = nn.Sequential(nn.Linear(16, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 2))
+D = nn.Sequential(nn.Linear(2, 64), nn.LeakyReLU(0.2), nn.Dropout(0.3), nn.Linear(64, 1))
+opt_g = torch.optim.Adam(G.parameters())
+opt_d = torch.optim.Adam(D.parameters())
+for real in loader:
+    z = torch.randn(real.size(0), 16)
+    with torch.no_grad():
+        fake = G(z)
+    d_loss = -(D(real).mean() - D(fake).mean())
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    g_loss = -D(G(z)).mean()
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def evaluate(model, loader, criterion):
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for x, y in loader:
+            total += criterion(model(x), y).item()
+    return total
+
+criterion = nn.CrossEntropyLoss()
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+
+def predict(x):
+    with torch.no_grad():
+        return model(x)
+
+if __name__ == "__main__":
+    model.eval()
+    print(predict(torch.randn(1, 8)))
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+# fine-tuning from a checkpoint: the model runs for training, not inference
+model = Net()
+model.load_state_dict(torch.load("pretrained.pt", weights_only=True))
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+for x, y in loader:
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def freeze(module):
+    module.eval()
+    for p in module.parameters():
+        p.requires_grad_(False)
+
+backbone = Net()
+backbone.load_state_dict(torch.load("backbone.pt", weights_only=True))
+freeze(backbone)
+with torch.no_grad():
+    feats = backbone(torch.randn(2, 8))
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+model.eval()
+model = torch.nn.DataParallel(model)
+with torch.no_grad():
+    out = model(torch.randn(8, 8))
+""",
+        # negatives-MODE001
+        {
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "test_model.py": """
+import torch
+from model import Net
+
+def test_output_shape():
+    net = Net()
+    with torch.no_grad():
+        assert net(torch.randn(2, 8)).shape == (2, 2)
+""",
+        },
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def predict(net, x):
+    return net(x)
+
+def train(loader):
+    net = Net()
+    opt = torch.optim.Adam(net.parameters())
+    for x, y in loader:
+        loss = nn.functional.cross_entropy(predict(net, x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+""",
+        # negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def load(path):
+    net = Net()
+    net.load_state_dict(torch.load(path, weights_only=True))
+    return net.eval()
+
+@torch.no_grad()
+def predict(net, x):
+    return net(x)
+
+print(predict(load("net.pt"), torch.randn(1, 8)))
+""",
+        # negatives-MODE001
+        """
+import tensorflow as tf
+import torch
+
+model = tf.keras.models.load_model("clf.keras")
+
+def predict(x):
+    return model(x, training=False)
+""",
+        # more_negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+device = torch.device("cpu")
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+model.to(device).eval()
+with torch.no_grad():
+    out = model(torch.randn(2, 8))
+""",
+        # more_negatives-MODE001
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, n_in=8, n_out=2):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(n_in, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.2))
+        self.head = nn.Linear(32, n_out)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def train(model, loader, epochs):
+    opt = torch.optim.Adam(model.parameters())
+    for epoch in range(epochs):
+        model.train()
+        for x, y in loader:
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        model.eval()
+
+@torch.no_grad()
+def test(model, loader):
+    return [model(x) for x, _ in loader]
+
+def main(loader, test_loader):
+    model = Net()
+    train(model, loader, 3)
+    print(test(model, test_loader))
+""",
+        # real_code_negatives-MODE001
+        """
+import torch
+from transformers import PreTrainedModel
+
+class SafetyChecker(PreTrainedModel):
+    def __init__(self, config):
+        super().__init__(config)
+        self.head = torch.nn.Linear(768, 1)
+
+    @torch.no_grad()
+    def forward(self, emb):
+        return self.head(emb)
+""",
+        # real_code_negatives-MODE001
+        """
+import torch
+
+def dream_latents(unet, latents, t):
+    # a training utility: nobody in the project calls it and its name does not say inference
+    with torch.no_grad():
+        pred = unet(latents, t)
+    return latents - pred
+""",
+    ],
+)
+def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
+    """What it does:
+    Flags a PyTorch module that runs in an inference path (after `load_state_dict` or
+    `torch.load`, under `torch.no_grad()`/`torch.inference_mode()`, or in a predict, evaluate
+    or test function) when no `.eval()` (or `.train(False)`) was called on it first on that
+    path. The path is followed through helpers that load and return the model, a class's
+    `__init__` for `self.model`, and the callers of a function that receives the model.
+
+    Why is this bad?:
+    A freshly built or loaded module is in training mode. Dropout keeps dropping units and
+    BatchNorm normalises each batch with its own statistics (and updates the running ones), so
+    predictions are noisy, depend on the batch, and are worse than at the end of training.
+    `torch.no_grad()` does not change the mode.
+
+    Example:
+    ```python
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    with torch.no_grad():
+        preds = model(x)
+    ```
+
+    Use instead:
+    ```python
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    model.eval()
+    with torch.no_grad():
+        preds = model(x)
+    ```
+
+    References:
+    - https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval
+    - https://pytorch.org/tutorials/beginner/saving_loading_models.html
+    """
+    facts, index = ctx.facts, ctx.index
+    if not (facts.uses("torch") or facts.uses("torchvision") or facts.uses("timm")):
+        return
+    reported: set[tuple[str, str]] = set()
+    trained = _trained_uses(facts, index)
+    for call, name in module_uses(facts, index):
+        key = (call.scope, name)
+        if key in reported:
+            continue
+        state = module_state(facts, name, call.scope, call.stmt, index)
+        if not state.torch or state.stateless or state.mode != "train":
+            continue
+        reason = _inference_reason(facts, call, state, index, key in trained)
+        if not reason or (state.assumed and not reason.startswith("in `") and key not in trained):
+            # A parameter nobody passes counts in a function that says it predicts, or one that trains it.
+            continue
+        reported.add(key)
+        layers = _layers_of(facts, state, index)
+        severity: Severity | None = None
+        if layers:
+            kinds = " and ".join(
+                sorted({"dropout": "Dropout", "batchnorm": "BatchNorm"}[k] for k in layers)
+            )
+            message = f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path): its {kinds} layers act as in training"
+        elif layers is None:
+            message = f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path): Dropout and BatchNorm layers act as in training"
+        else:
+            severity = Severity.WARNING
+            message = (
+                f"`{name}` runs {reason} without `.eval()`; its class has no Dropout or BatchNorm today, "
+                "so outputs match, but any such layer added later will act as in training"
+            )
+        related: tuple[Related, ...] = ()
+        if state.load is not None:
+            lc = state.load.call
+            related = (
+                Related(
+                    state.load.facts.path,
+                    lc.span.line,
+                    lc.span.column,
+                    "weights loaded here; no `.eval()` follows",
+                ),
+            )
+        yield Finding(
+            call.span,
+            message,
+            related=related,
+            fix=_eval_fix(facts, index, state, call, name),
+            artifact=(state.load.artifact or None) if state.load is not None else None,
+            severity=severity,
+        )
+
+
+def _layers_of(facts: FileFacts, state: ModuleState, index: ProjectIndex) -> frozenset[str] | None:
+    if state.layers is not None:
+        return state.layers
+    if not state.cls:
+        return None
+    return mode_layers(state.cls_facts or facts, state.cls, index)

@@ -1,0 +1,1 @@
+"""PRE: preprocessing parity between training and inference."""

@@ -1,0 +1,1 @@
+"""SAFE: loading artifacts that can run code."""

@@ -1,0 +1,1 @@
+"""SEED: reproducibility of training runs, splits and kernels."""
