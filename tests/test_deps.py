@@ -68,7 +68,7 @@ def test_requirements_comments_blank_lines_options_and_continuations() -> None:
     text = (
         "# torch==2.3.1 is what we used to run\n"
         "\n"
-        "--extra-index-url https://wheels.example.invalid/whl/cu121\n"
+        "--extra-index-url https://wheels.example.invalid/cu121\n"
         "-e ./vendored/keras\n"
         "numpy==1.26.4  # not a framework\n"
         "scikit-learn==1.5.1 \\\n"

@@ -377,7 +377,7 @@ torch = "2.1.0"
             "train.py": """import torch
 torch.save(model.state_dict(), "m.pt")
 """,
-            "requirements.txt": """--extra-index-url https://wheels.example.invalid/whl/cu121
+            "requirements.txt": """--extra-index-url https://wheels.example.invalid/cu121
 torch==2.3.1+cu121
 """,
         },
