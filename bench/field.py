@@ -145,6 +145,9 @@ def load_labels(labels_dir: Path) -> tuple[dict[Key, dict[str, Any]], list[str]]
     return labels, problems
 
 
+PREVIEW_SUFFIX = "+preview"
+
+
 def precision(true: int, false: int) -> float | None:
     return true / (true + false) if true + false else None
 
@@ -163,8 +166,9 @@ def score(
     """
     rules: dict[str, Counter[str]] = defaultdict(Counter)
     seen: set[Key] = set()
-    for key, _d in findings:
-        code = key[4]
+    for key, d in findings:
+        # A finding from a rule (or a part of one) in preview is counted apart from the default tier.
+        code = key[4] + PREVIEW_SUFFIX if d.get("preview") else key[4]
         c = rules[code]
         c["findings"] += 1
         lab = labels.get(key)
@@ -469,7 +473,8 @@ def render_report(
 ) -> str:
     rules: dict[str, Counter[str]] = result["rules"]
     codes = sorted(
-        set(rules) | set(tiers), key=lambda c: (FAMILIES.index(family_of(c) or "ENV"), c)
+        set(rules) | set(tiers),
+        key=lambda c: (FAMILIES.index(family_of(c.removesuffix(PREVIEW_SUFFIX)) or "ENV"), c),
     )
     out = [
         "# preplint on the field corpus",
@@ -492,7 +497,13 @@ def render_report(
     dflt: Counter[str] = Counter()
     for code in codes:
         c = rules.get(code, Counter())
-        tier = tiers.get(code, "default")
+        if code.endswith(PREVIEW_SUFFIX):
+            code = code.removesuffix(PREVIEW_SUFFIX)
+            tier = "preview" if tiers.get(code) == "preview" else "preview part"
+        else:
+            tier = tiers.get(code, "default")
+            if tier == "preview" and code + PREVIEW_SUFFIX in rules:
+                continue  # its findings are all counted in its preview row
         note = []
         if c["sampled"] or c["outside_sample"]:
             labelled = c["TRUE"] + c["DEBATABLE"] + c["FALSE"]

@@ -165,6 +165,11 @@ def main() -> None:
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
+    "--preview",
+    is_flag=True,
+    help="Also run the rules and rule parts still in preview (below 0.90 precision on public code).",
+)
+@click.option(
     "--confirm-timeout",
     type=POSITIVE_SECONDS,
     help="Seconds each confirmation worker may run.",
@@ -195,6 +200,7 @@ def check(
     statistics: bool,
     fail_on: str | None,
     exit_zero: bool,
+    preview: bool,
     confirm_timeout: float | None,
     memory_limit_mb: int | None,
 ) -> None:
@@ -221,6 +227,8 @@ def check(
             config = replace(config, ignore=config.ignore + ignored)
         if fail_on is not None:
             config = replace(config, fail_on=Severity.parse(fail_on))
+        if preview:
+            config = replace(config, preview=True)
         cache = None
         if not no_cache:
             from preplint.cache import FactsCache, default_cache_dir
@@ -412,7 +420,8 @@ def rule(code: str | None) -> None:
     if code is None:
         lines = ["| code | name | severity | summary |", "|---|---|---|---|"]
         for r in all_rules():
-            lines.append(f"| {r.code} | {r.name} | {r.severity.label} | {r.summary} |")
+            severity = r.severity.label + (" (preview)" if r.preview else "")
+            lines.append(f"| {r.code} | {r.name} | {severity} | {r.summary} |")
         click.echo("\n".join(lines))
         return
     found = get_rule(code)

@@ -29,6 +29,7 @@ KNOWN_KEYS = frozenset(
         "confirm-timeout",
         "confirm-memory-mb",
         "extend-select",
+        "preview",
     }
 )
 DEFAULT_EXCLUDES = (
@@ -69,6 +70,8 @@ class Config:
         default_factory=Path.cwd
     )  # folder of the config file: patterns are relative to it
     source: str | None = None  # the file the config came from
+    # Rules and rule parts below 0.90 precision on public code run only when this is on.
+    preview: bool = False
 
     def selects(self, code: str, path: str | None = None) -> bool:
         if code in SPECIAL_CODES:
@@ -222,7 +225,11 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
         raise ConfigError(
             f"{where} confirm-memory-mb: expected a whole number of megabytes (at least 64)"
         )
+    preview = table.get("preview", False)
+    if not isinstance(preview, bool):
+        raise ConfigError(f"{where} preview: expected true or false")
     return Config(
+        preview=preview,
         select=select,
         ignore=ignore,
         fail_on=fail_on,

@@ -121,6 +121,8 @@ class Diagnostic:
     cell: int | None = None
     # The artifact path (as written, resolved from constants) the finding is about, for --confirm.
     artifact: str | None = field(default=None, compare=False)
+    # From a rule, or a part of one, still in preview (shown only with --preview).
+    preview: bool = False
 
     @property
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
@@ -143,6 +145,8 @@ class Diagnostic:
         }
         if self.cell is not None:
             out["cell"] = self.cell
+        if self.preview:
+            out["preview"] = True
         out["related"] = [r.to_json() for r in self.related]
         out["fix"] = self.fix.to_json() if self.fix else None
         out["confirmation"] = self.confirmation.to_json() if self.confirmation else None

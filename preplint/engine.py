@@ -343,6 +343,7 @@ def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> l
                         related=finding.related,
                         fix=finding.fix,
                         artifact=finding.artifact,
+                        preview=rule.preview or finding.preview,
                     )
                 )
         except Exception as exc:
@@ -370,7 +371,7 @@ def lint_parsed(
     jobs: int = 1,
 ) -> Report:
     """Rules over extracted files; only files in `targets` (display paths) are reported."""
-    rules = [r for r in all_rules() if config.selects(r.code)]
+    rules = [r for r in all_rules() if config.selects(r.code) and (config.preview or not r.preview)]
     facts_list = [p.facts for p in parsed if p.facts is not None]
     index = ProjectIndex(facts_list, dependency_files)
     work = [item for item in parsed if targets is None or item.path in targets]
@@ -384,7 +385,7 @@ def lint_parsed(
                 d.code, _source_line(d, item)
             ):
                 continue
-            if not config.selects(d.code, d.path):
+            if not config.selects(d.code, d.path) or (d.preview and not config.preview):
                 continue
             diagnostics.append(d)
     diagnostics.sort(key=lambda d: d.sort_key)

@@ -33,6 +33,7 @@ class Finding:
     path: str | None = (
         None  # another file of the project (a dependency file) when the finding is about it
     )
+    preview: bool = False  # from a part of the rule still in preview (shown only with --preview)
 
 
 RuleFn = Callable[[FileContext], Iterable[Finding]]  # what a rule file defines
@@ -53,6 +54,8 @@ class Rule:
     # the confirmation probe that can confirm a finding (names in confirm/probes.py)
     probe: str | None = None
     module: str = ""  # the module that defines it: preplint.rules.<family>.<code>_<name>
+    # The whole rule is in preview: below 0.90 precision on public code, off unless --preview.
+    preview: bool = False
 
     @property
     def summary(self) -> str:
@@ -72,7 +75,8 @@ class Rule:
 
     @property
     def markdown(self) -> str:
-        return f"# {self.code} ({self.name})\n\nSeverity: {self.severity.label}. Fix available: {'yes' if self.fixable else 'no'}.\n\n{self.docs.strip()}\n"
+        tier = " Preview: yes (off unless `--preview` or `preview = true`)." if self.preview else ""
+        return f"# {self.code} ({self.name})\n\nSeverity: {self.severity.label}. Fix available: {'yes' if self.fixable else 'no'}.{tier}\n\n{self.docs.strip()}\n"
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -102,6 +106,7 @@ def rule(
     negatives: Iterable[Example] = (),
     fixable: bool = False,
     probe: str | None = None,
+    preview: bool = False,
 ) -> Callable[[RuleFn], RuleFn]:
     """Register `check` as rule `code`; its docstring becomes `preplint rule CODE`.
 
@@ -124,6 +129,7 @@ def rule(
             family=check.__module__.split(".")[2],
             probe=probe,
             module=check.__module__,
+            preview=preview,
         )
         return check
 
