@@ -74,8 +74,12 @@ def check_cell(text: str, ours: CodeCell) -> bool:
     if theirs is None:
         return False
     assert ours.problem is None, (text, ours.problem)
-    magic = cell_magic_body(theirs) if theirs.startswith("get_ipython().run_cell_magic") else None
-    if magic is not None:
+    # A Python-bodied cell magic runs its body as a cell of its own, which may start with
+    # another cell magic (`%%time` over `%%capture`): follow them down to the Python that runs.
+    while theirs.startswith("get_ipython().run_cell_magic"):
+        magic = cell_magic_body(theirs)
+        if magic is None:
+            break
         name, body = magic
         body_python = ipython(body) if name in PYTHON_CELL_MAGICS else None
         if body_python is None:  # another language, or not Python: skipped
