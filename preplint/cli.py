@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import click
 
@@ -132,7 +133,11 @@ def main() -> None:
     "--trust-artifacts", is_flag=True, help="Allow confirmation to run code stored in artifacts."
 )
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
-@click.option("--diff", is_flag=True, help="Show the fixes as a diff instead of writing them.")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff instead of writing them (--format text only).",
+)
 @click.option(
     "--unsafe-fixes",
     is_flag=True,
@@ -184,7 +189,7 @@ def main() -> None:
     "--cache-dir",
     type=click.Path(file_okay=False),
     envvar="PREPLINT_CACHE_DIR",
-    help="Where the facts cache lives.",
+    help="Where the facts cache lives (default: .preplint_cache at the project root).",
 )
 @click.option(
     "--jobs",
@@ -194,7 +199,7 @@ def main() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--show-source", is_flag=True, help="Show the offending line under each finding.")
-@click.option("--statistics", is_flag=True, help="Count findings by code.")
+@click.option("--statistics", is_flag=True, help="Count findings by code (--format text only).")
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
@@ -242,7 +247,12 @@ def check(
     confirm_timeout: float | None,
     memory_limit_mb: int | None,
 ) -> None:
-    """Lint PATHS (files or folders; default: the current folder)."""
+    """Lint PATHS (files or folders; default: the current folder).
+
+    Each file uses the nearest preplint.toml, or pyproject.toml with a [tool.preplint]
+    table, in its folder or above (--config: one file for all). Folders are walked
+    skipping `exclude` patterns and, in a git repository, what .gitignore names.
+    """
     from preplint.engine import lint_project
 
     if diff and output_format != "text":
@@ -286,7 +296,15 @@ def check(
             data = click.get_binary_stream("stdin").read()
             report = lint_text(data, stdin_path, config, cache=read_only).report
         else:
-            report = lint_project(list(paths), config, jobs=jobs, cache=cache)
+            from preplint import engine
+
+            progress = Progress(sys.stderr, enabled=_progress_on(sys.stderr))
+            engine.PROGRESS = progress.update
+            try:
+                report = lint_project(list(paths), config, jobs=jobs, cache=cache)
+            finally:
+                engine.PROGRESS = None
+                progress.clear()
     except PreplintError as exc:
         click.echo(f"preplint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -431,16 +449,55 @@ def _fix_listing(
     return "\n".join(out) + "\n"
 
 
+class Progress:
+    """`files done/total` on one rewritten stderr line, once a run has taken a second."""
+
+    DELAY = 1.0
+
+    def __init__(
+        self, stream: TextIO, *, enabled: bool, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.clock = clock
+        self.started = clock()
+        self.shown = False
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled or self.clock() - self.started < self.DELAY:
+            return
+        self.stream.write(f"\rpreplint: {done}/{total} files")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _progress_on(stream: TextIO) -> bool:
+    """Only on a terminal, and never in CI logs (which some runners make look like one)."""
+    if os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def _colour_on(choice: str, stream: object) -> bool:
-    """`--color`: always / never, or auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it."""
+    """`--color`: always / never; auto: NO_COLOR turns it off, FORCE_COLOR on, else only on a
+    terminal outside CI."""
     if choice != "auto":
         return choice == "always"
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
+    if os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return False
     isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+    return bool(isatty and isatty())
 
 
 _SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

@@ -83,7 +83,16 @@ class Fix:
     unsafe: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"description": self.description, "edits": [e.to_json() for e in self.edits]}
+        return {
+            "description": self.description,
+            "applicability": self.applicability,
+            "edits": [e.to_json() for e in self.edits],
+        }
+
+    @property
+    def applicability(self) -> str:
+        """`safe`: applied by --fix; `unsafe`: needs --unsafe-fixes too."""
+        return "unsafe" if self.unsafe else "safe"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -309,7 +309,11 @@ _POOL_ROUNDS = 4
 
 
 def _extract_pooled(
-    args: list[tuple[str, str, bool]], jobs: int, context: Any
+    args: list[tuple[str, str, bool]],
+    jobs: int,
+    context: Any,
+    progress: Callable[[int], None] | None = None,
+    before: int = 0,
 ) -> dict[str, Parsed]:
     """Extract in a process pool; a worker that dies costs only the file it held.
 
@@ -340,6 +344,8 @@ def _extract_pooled(
                         broken = True
                         continue
                     results[parsed.path] = parsed
+                    if progress is not None:
+                        progress(before + len(results))
         except BrokenProcessPool:
             broken = True
         finally:
@@ -583,8 +589,12 @@ def extract_all(
     jobs: int,
     cache: object | None = None,
     prefilter: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Parsed]:
-    """Extract facts for many files, in a process pool when it pays, from the cache when it can."""
+    """Extract facts for many files, in a process pool when it pays, from the cache when it can.
+
+    `progress(done)` is called as files are done (the command line shows it on a terminal).
+    """
     from preplint.cache import FactsCache
 
     results: dict[str, Parsed] = {}
@@ -606,10 +616,12 @@ def extract_all(
         args = [(str(f), s, prefilter) for f, s in todo_sorted]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        results.update(_extract_pooled(args, jobs, context))
+        results.update(_extract_pooled(args, jobs, context, progress, len(results)))
     else:
         for file, shown in todo:
             results[shown] = extract_file(file, shown, prefilter=prefilter)
+            if progress is not None:
+                progress(len(results))
     if fc is not None:
         for file, shown in todo:
             problem = results[shown].problem
@@ -881,6 +893,9 @@ def _partners(
     return found
 
 
+# Set by the command line: called with (files done, files to lint) while a run extracts facts.
+PROGRESS: Callable[[int, int], None] | None = None
+
 # Partner search is for the few files a pre-commit hook or an editor passes; a long explicit
 # list is a selection the user made, linted as given.
 PARTNER_SEARCH_MAX_FILES = 64
@@ -930,7 +945,13 @@ def _lint_project(
         hit = cache.get_report(run_key)
         if hit is not None:
             return replace(hit, notes=tuple(notes))
-    parsed = extract_all(pairs, jobs=jobs, cache=cache)
+    report_progress = PROGRESS
+    parsed = extract_all(
+        pairs,
+        jobs=jobs,
+        cache=cache,
+        progress=(lambda done: report_progress(done, len(pairs))) if report_progress else None,
+    )
     targets = {shown for _, shown in pairs}
     reads = Reads()
     extra = _partners(parsed, config, jobs, cache, reads) if search_partners else []
