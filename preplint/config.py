@@ -185,7 +185,7 @@ def read_toml(path: Path) -> dict[str, Any]:
             where = f"{path}:{at.group(1)}:{at.group(2)}"
             text_message = text_message[: at.start()].rstrip()
         elif text_message.endswith("(at end of document)"):
-            where = f"{path}:{text.count(chr(10)) + 1}"
+            where = f"{path}:{text.rstrip(chr(10)).count(chr(10)) + 1}"
         else:
             where = str(path)
         raise ConfigError(f"{where}: invalid TOML: {text_message}") from None

@@ -76,7 +76,11 @@ class Skipped:
         self._git_roots: dict[Path, Path | None] = {}
 
     def config_for(self, path: Path) -> Config:
-        return self.config.for_path(path) if isinstance(self.config, ConfigTree) else self.config
+        """The config of the folder that holds `path`; a folder named on the command line
+        answers for itself (its own config file, without reading those above it)."""
+        if not isinstance(self.config, ConfigTree):
+            return self.config
+        return self.config.for_folder(path) if path.is_dir() else self.config.for_path(path)
 
     def excluded(self, path: Path) -> bool:
         """`path`'s own name or place matches an exclude pattern or a .gitignore line."""
