@@ -386,20 +386,23 @@ def check(
         )
         if show_fixes:
             text += _fix_listing(report.diagnostics, applied, fix=fix, unsafe_fixes=unsafe_fixes)
-        if output_file is None and _colour_on(color, sys.stdout):
+        coloured = output_file is None and _colour_on(color, sys.stdout)
+        if coloured:
             text = _colourise(text, report)
     else:
         text = _render(report, output_format)
-    _emit(text, output_file)
+        coloured = False
+    _emit(text, output_file, colour=coloured)
     if unlintable:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_CLEAN if exit_zero else _exit_status(report, config))
 
 
-def _emit(text: str, output_file: str | None) -> None:
+def _emit(text: str, output_file: str | None, *, colour: bool = False) -> None:
     """The findings on stdout, or in `--output-file` (written whole, UTF-8)."""
     if output_file is None:
-        click.echo(text, nl=False)
+        # click strips colour codes when stdout is no terminal, unless told otherwise.
+        click.echo(text, nl=False, color=True if colour else None)
         return
     try:
         Path(output_file).write_text(text, encoding="utf-8")

@@ -228,7 +228,7 @@ def extract_bytes(data: bytes, shown: str, *, notebook: bool, prefilter: bool = 
         return _unanalysed(data, shown)
     if b"\x00" in data:
         return Parsed(
-            shown, None, empty, _special("SYNTAX", shown, "cannot parse: file contains NUL bytes")
+            shown, None, empty, _byte_problem(data, data.index(b"\x00"), shown, "NUL byte")
         )
     try:
         source = decode_source(data)
