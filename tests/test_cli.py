@@ -731,3 +731,15 @@ def test_add_ignore_is_refused_with_fix_or_stdin(tmp_path: Path) -> None:
     assert run(["check", "--add-ignore", "--fix", "bad.py"], tmp_path)[0] == 2
     assert run(["check", "--add-ignore", "--stdin-filename", "x.py", "-"], tmp_path)[0] == 2
     assert (tmp_path / "bad.py").read_text() == BAD
+
+
+def test_output_file_gets_no_colour(tmp_path: Path) -> None:
+    write(tmp_path, {"bad.py": BAD})
+    out = _invoke(
+        ["check", "--no-cache", "--color", "always", "-o", "out.txt", "bad.py"],
+        tmp_path,
+        {"FORCE_COLOR": "1"},
+    )
+    assert out == ""
+    text = (tmp_path / "out.txt").read_text(encoding="utf-8")
+    assert "bad.py:2:9: SAFE001" in text and "\x1b" not in text

@@ -217,3 +217,25 @@ def test_config_tree_resolves_folders_once_and_by_place(tmp_path: Path) -> None:
     assert tree.selects("SAFE001", str(tmp_path / "b" / "x.py"))
     assert not tree.selects("SAFE001", str(tmp_path / "a" / "x.py"))
     assert tree.selects("SAFE001")  # some config runs it
+
+
+def test_preplint_toml_may_use_a_tool_table(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"preplint.toml": '[tool.preplint]\nignore = ["SAFE"]\n', "x.py": BAD + SPLIT},
+    )
+    code, out, _ = run(["check", "--no-cache", "x.py"], tmp_path)
+    assert "SAFE001" not in out and "SEED003" in out
+
+
+def test_preplint_toml_wins_over_pyproject_in_the_same_folder(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "preplint.toml": 'ignore = ["SEED"]\n',
+            "pyproject.toml": '[tool.preplint]\nignore = ["SAFE"]\n',
+            "x.py": BAD + SPLIT,
+        },
+    )
+    _, out, _ = run(["check", "--no-cache", "x.py"], tmp_path)
+    assert "SAFE001" in out and "SEED003" not in out

@@ -182,3 +182,12 @@ def test_folder_patterns_exclude_what_is_inside(tmp_path: Path, pattern: str) ->
     config = config_from_table({"exclude": [pattern]}, tmp_path / "pyproject.toml")
     assert config.excluded(tmp_path / "x" / "deep" / "a.py")
     assert not config.excluded(tmp_path / "y" / "a.py")
+
+
+def test_git_info_exclude_is_respected(tmp_path: Path) -> None:
+    write(tmp_path, {"local_only.py": BAD, "shared.py": BAD})
+    _git_init(tmp_path)
+    info = tmp_path / ".git" / "info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "exclude").write_text("local_only.py\n", encoding="utf-8")
+    assert _linted(tmp_path, ".") == {"shared.py"}
