@@ -108,7 +108,7 @@ def with_ignores(text: str, found: list[Diagnostic]) -> tuple[str, int]:
     for row, codes in wanted.items():
         if not 1 <= row <= len(lines):
             continue
-        lines[row - 1] = _with_codes(lines[row - 1], sorted(codes))
+        lines[row - 1] = _with_codes(lines[row - 1], sorted(codes), places.comments.get(row))
     new_text = "".join(lines)
     after = parse_suppressions(new_text)
     missed = [d for d in todo if not after.hides(d.code, d.line)]
@@ -122,10 +122,13 @@ def with_ignores(text: str, found: list[Diagnostic]) -> tuple[str, int]:
     return new_text, len(todo)
 
 
-def _with_codes(line: str, codes: list[str]) -> str:
+def _with_codes(line: str, codes: list[str], comment_at: int | None) -> str:
+    """`line` with `codes` in its preplint comment; only the real comment (from column
+    `comment_at`) is read, never text in a string that looks like one."""
     body = line.rstrip("\r\n")
     ending = line[len(body) :]
-    listed = _IGNORE_LIST.search(body)
+    start = comment_at if comment_at is not None else len(body)
+    listed = _IGNORE_LIST.search(body, start)
     if listed is not None:
         present = [c.strip().upper() for c in listed.group("codes").split(",") if c.strip()]
         extra = [c for c in codes if c not in present]
@@ -134,7 +137,7 @@ def _with_codes(line: str, codes: list[str]) -> str:
         inner = ", ".join([*present, *extra])
         body = body[: listed.start("codes")] + inner + body[listed.end("codes") :]
         return body + ending
-    if _BARE_IGNORE.search(body):
+    if _BARE_IGNORE.search(body, start):
         return line
     comment = f"# preplint: ignore[{', '.join(codes)}]"
     if body.strip():
@@ -149,6 +152,7 @@ class _Places:
     """Where a comment may go: lines whose end is outside any string or continuation."""
 
     ends: set[int]  # lines that end with a NEWLINE/NL token or a comment
+    comments: dict[int, int]  # line → column where its comment starts
     statement_end: dict[int, int]  # line → last line of the logical line holding it
 
     def line_for(self, line: int) -> int:
@@ -159,12 +163,15 @@ class _Places:
 
 def _comment_places(text: str) -> _Places:
     ends: set[int] = set()
+    comments: dict[int, int] = {}
     statement_end: dict[int, int] = {}
     start: int | None = None
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
         kind = token.type
         if kind in (tokenize.NL, tokenize.COMMENT):
             ends.add(token.start[0])
+            if kind == tokenize.COMMENT:
+                comments[token.start[0]] = token.start[1]
             continue
         if kind == tokenize.NEWLINE:
             ends.add(token.start[0])
@@ -177,4 +184,4 @@ def _comment_places(text: str) -> _Places:
             continue
         if start is None:
             start = token.start[0]
-    return _Places(ends, statement_end)
+    return _Places(ends, comments, statement_end)

@@ -743,3 +743,13 @@ def test_output_file_gets_no_colour(tmp_path: Path) -> None:
     assert out == ""
     text = (tmp_path / "out.txt").read_text(encoding="utf-8")
     assert "bad.py:2:9: SAFE001" in text and "\x1b" not in text
+
+
+def test_add_ignore_reads_only_real_comments(tmp_path: Path) -> None:
+    source = 'import torch\ns = "# preplint: ignore[MODE]"; m = torch.load("m.pt")\n'
+    write(tmp_path, {"q.py": source})
+    code, _, err = run(["check", "--no-cache", "--add-ignore", "q.py"], tmp_path)
+    assert code == 0 and "Added 1 ignore comment in 1 file." in err
+    assert (tmp_path / "q.py").read_text(encoding="utf-8") == source.replace(
+        '"m.pt")\n', '"m.pt")  # preplint: ignore[SAFE001]\n'
+    )
