@@ -28,6 +28,10 @@ class Severity(enum.IntEnum):
             ) from None
 
 
+# Each rule's documentation page; {code} is the rule code.
+DOCS_URL = "https://github.com/preplint/preplint/blob/main/docs/rules/{code}.md"
+
+
 @dataclass(frozen=True, order=True)
 class Span:
     """1-based line and column; `end_column` is exclusive."""

@@ -117,9 +117,9 @@ class Skipped:
             if spec is None:
                 continue
             rel = absolute.relative_to(folder).as_posix() + ("/" if is_dir else "")
-            result = spec.check_file(rel)
-            if result.include is not None:
-                decision = result.include
+            verdict = _last_match(spec, rel)
+            if verdict is not None:
+                decision = verdict
         return bool(decision)
 
     def _git_root(self, folder: Path) -> Path | None:
@@ -149,6 +149,15 @@ class Skipped:
         spec = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
         self._ignore_files[folder] = spec
         return spec
+
+
+def _last_match(spec: pathspec.PathSpec, rel: str) -> bool | None:
+    """As git reads one .gitignore: the last pattern that matches decides (`!` re-includes)."""
+    verdict: bool | None = None
+    for pattern in spec.patterns:
+        if pattern.include is not None and pattern.match_file(rel) is not None:
+            verdict = pattern.include
+    return verdict
 
 
 def _walk(root: Path, skipped: Skipped, notes: list[str]) -> list[Path]:

@@ -6,15 +6,13 @@ import json
 from typing import Any
 
 from preplint import __version__
-from preplint.diagnostics import Diagnostic, Report
+from preplint.diagnostics import DOCS_URL, Diagnostic, Report
 
 
 def _with_url(d: Diagnostic) -> dict[str, Any]:
     """The diagnostic, and the docs page of its rule (SYNTAX and the like have none)."""
     out = d.to_json()
     if d.code[-1:].isdigit():
-        from preplint.render_input import DOCS_URL
-
         out["url"] = DOCS_URL.format(code=d.code)
     return out
 
