@@ -5,18 +5,18 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 import traceback
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import click
 
 from preplint import __version__
-from preplint.config import Config, find_config, load_config, parse_codes
+from preplint.config import ConfigTree, Overrides, parse_codes
 from preplint.diagnostics import Diagnostic, Report, Severity
-from preplint.errors import PreplintError
+from preplint.errors import PreplintError, UsageError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -46,23 +46,27 @@ POSITIVE_SECONDS = _PositiveSeconds()
 def _codes(option: str, value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    return parse_codes(value, f"--{option}")
+    codes = parse_codes(value, f"--{option}")
+    if option == "select" and not codes:
+        raise UsageError(
+            "--select is empty, so no rule would run (use --select ALL for every rule)"
+        )
+    return codes
 
 
-def _resolve_config(config_path: str | None, paths: tuple[str, ...]) -> Config:
-    if config_path is not None:
-        return load_config(Path(config_path))
-    start = Path(paths[0]) if paths else Path.cwd()
-    if not start.exists():
-        start = Path.cwd()
-    found = find_config(start)
-    return load_config(found) if found is not None else Config()
+def _resolve_config(
+    config_path: str | None, paths: tuple[str, ...], overrides: Overrides
+) -> ConfigTree:
+    """Every file's config: the nearest config file above it, or `--config` for all."""
+    return ConfigTree.build(
+        paths, Path(config_path) if config_path is not None else None, overrides
+    )
 
 
-def _exit_status(report: Report, fail_on: Severity) -> int:
+def _exit_status(report: Report, config: ConfigTree) -> int:
     if any(d.code == "INTERNAL" for d in report.diagnostics):
         return EXIT_ERROR
-    if any(d.severity >= fail_on for d in report.diagnostics):
+    if any(d.severity >= config.for_path(d.path).fail_on for d in report.diagnostics):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
@@ -98,7 +102,7 @@ def _report_internal(report: Report) -> None:
 
 
 @click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="preplint")
+@click.version_option(__version__, "-V", "--version", prog_name="preplint")
 def main() -> None:
     """preplint: finds the code that makes a reloaded model predict differently."""
 
@@ -116,6 +120,10 @@ def main() -> None:
     "--select", help="Comma-separated codes or prefixes to enable (replaces the configured set)."
 )
 @click.option(
+    "--extend-select",
+    help="Comma-separated codes or prefixes to enable besides the configured set.",
+)
+@click.option(
     "--ignore", help="Comma-separated codes or prefixes to disable (added to the configured ones)."
 )
 @click.option(
@@ -125,17 +133,51 @@ def main() -> None:
     "--trust-artifacts", is_flag=True, help="Allow confirmation to run code stored in artifacts."
 )
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
-@click.option("--diff", is_flag=True, help="Show the fixes as a diff instead of writing them.")
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the fixes as a unified diff instead of writing them (--format text only).",
+)
 @click.option(
     "--unsafe-fixes",
     is_flag=True,
     help="Also apply fixes that change results (e.g. seeding a split).",
 )
+@click.option("--show-fixes", is_flag=True, help="List the fixes --fix would apply (or applied).")
+@click.option(
+    "--add-ignore",
+    is_flag=True,
+    help="Write `# preplint: ignore[CODE]` for every current finding (to adopt preplint).",
+)
 @click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
-    help="Config file (default: nearest pyproject.toml with [tool.preplint]).",
+    help="Config file for every path (default: for each file, the nearest preplint.toml, "
+    "or pyproject.toml with [tool.preplint], in its folder or above).",
+)
+@click.option(
+    "--force-exclude/--no-force-exclude",
+    default=None,
+    help="Apply `exclude` and .gitignore also to files named on the command line.",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip what .gitignore files name (default: on).",
+)
+@click.option(
+    "--output-file",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the findings to this file instead of stdout.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour in text output (auto: on a terminal; NO_COLOR and FORCE_COLOR are honoured).",
 )
 @click.option(
     "--stdin-filename",
@@ -147,7 +189,7 @@ def main() -> None:
     "--cache-dir",
     type=click.Path(file_okay=False),
     envvar="PREPLINT_CACHE_DIR",
-    help="Where the facts cache lives.",
+    help="Where the facts cache lives (default: .preplint_cache at the project root).",
 )
 @click.option(
     "--jobs",
@@ -157,7 +199,7 @@ def main() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--show-source", is_flag=True, help="Show the offending line under each finding.")
-@click.option("--statistics", is_flag=True, help="Count findings by code.")
+@click.option("--statistics", is_flag=True, help="Count findings by code (--format text only).")
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
@@ -184,13 +226,20 @@ def check(
     paths: tuple[str, ...],
     output_format: str,
     select: str | None,
+    extend_select: str | None,
     ignore: str | None,
     confirm: bool,
     trust_artifacts: bool,
     fix: bool,
     diff: bool,
     unsafe_fixes: bool,
+    show_fixes: bool,
+    add_ignore: bool,
     config_path: str | None,
+    force_exclude: bool | None,
+    respect_gitignore: bool | None,
+    output_file: str | None,
+    color: str,
     stdin_filename: str | None,
     no_cache: bool,
     cache_dir: str | None,
@@ -204,10 +253,21 @@ def check(
     confirm_timeout: float | None,
     memory_limit_mb: int | None,
 ) -> None:
-    """Lint PATHS (files or folders; default: the current folder)."""
+    """Lint PATHS (files or folders; default: the current folder).
+
+    Each file uses the nearest preplint.toml, or pyproject.toml with a [tool.preplint]
+    table, in its folder or above (--config: one file for all). Folders are walked
+    skipping `exclude` patterns and, in a git repository, what .gitignore names.
+    """
     from preplint.engine import lint_project
 
-    stdin_path = _stdin_path(paths, stdin_filename, fix or diff)
+    if diff and output_format != "text":
+        _usage_error("--diff prints a unified diff: use it with --format text")
+    if statistics and output_format != "text":
+        _usage_error("--statistics counts findings in text: use it with --format text")
+    if add_ignore and (fix or diff):
+        _usage_error("--add-ignore cannot be combined with --fix or --diff")
+    stdin_path = _stdin_path(paths, stdin_filename, fix or diff or add_ignore)
     paths = paths or (".",)
     unlintable = {} if stdin_path is not None else _unlintable_paths(paths)
     for raw, reason in unlintable.items():
@@ -216,19 +276,20 @@ def check(
     if not paths:
         sys.exit(EXIT_ERROR)
     try:
-        config = _resolve_config(
-            config_path, paths if stdin_path is None else (str(Path(stdin_path).parent),)
+        overrides = Overrides(
+            select=_codes("select", select),
+            extend_select=_codes("extend-select", extend_select) or (),
+            ignore=_codes("ignore", ignore) or (),
+            fail_on=Severity.parse(fail_on) if fail_on is not None else None,
+            force_exclude=force_exclude,
+            respect_gitignore=respect_gitignore,
+            preview=True if preview else None,
         )
-        selected = _codes("select", select)
-        ignored = _codes("ignore", ignore)
-        if selected is not None:
-            config = replace(config, select=selected)
-        if ignored is not None:
-            config = replace(config, ignore=config.ignore + ignored)
-        if fail_on is not None:
-            config = replace(config, fail_on=Severity.parse(fail_on))
-        if preview:
-            config = replace(config, preview=True)
+        config = _resolve_config(
+            config_path,
+            paths if stdin_path is None else (str(Path(stdin_path).parent),),
+            overrides,
+        )
         cache = None
         if not no_cache:
             from preplint.cache import FactsCache, default_cache_dir
@@ -242,7 +303,15 @@ def check(
             data = click.get_binary_stream("stdin").read()
             report = lint_text(data, stdin_path, config, cache=read_only).report
         else:
-            report = lint_project(list(paths), config, jobs=jobs, cache=cache)
+            from preplint import engine
+
+            progress = Progress(sys.stderr, enabled=_progress_on(sys.stderr))
+            engine.PROGRESS = progress.update
+            try:
+                report = lint_project(list(paths), config, jobs=jobs, cache=cache)
+            finally:
+                engine.PROGRESS = None
+                progress.clear()
     except PreplintError as exc:
         click.echo(f"preplint: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -250,22 +319,35 @@ def check(
         click.echo(f"preplint: warning: {note}", err=True)
     _report_internal(report)
 
+    if add_ignore:
+        from preplint.add_ignore import add_ignores
+
+        added = add_ignores(report.diagnostics)
+        for path, reason in sorted(added.failed.items()):
+            click.echo(f"preplint: warning: {path}: no ignore comments added: {reason}", err=True)
+        click.echo(
+            f"Added {added.comments} ignore comment{'s' if added.comments != 1 else ''} "
+            f"in {len(added.changed)} file{'s' if len(added.changed) != 1 else ''}.",
+            err=True,
+        )
+        sys.exit(EXIT_CLEAN)
     if diff:
         from preplint.fix import apply_fixes
 
         outcome = apply_fixes(report.diagnostics, unsafe=unsafe_fixes)
-        _fix_warnings(outcome.failed, outcome.skipped, unsafe_fixes, output_format)
-        for path in sorted(outcome.diffs):
-            click.echo(outcome.diffs[path], nl=False)
+        _fix_warnings(outcome.failed)
+        _emit("".join(outcome.diffs[path] for path in sorted(outcome.diffs)), output_file)
         sys.exit(EXIT_FINDINGS if outcome.fixed else EXIT_CLEAN)
+    applied: tuple[Diagnostic, ...] = ()
     if fix:
         from preplint.fix import fix_until_stable
 
         def relint() -> Report:
             return lint_project(list(paths), config, jobs=jobs, cache=cache)
 
+        before = report
         done = fix_until_stable(report, relint, unsafe=unsafe_fixes)
-        _fix_warnings(done.failed, done.skipped, unsafe_fixes, output_format)
+        _fix_warnings(done.failed)
         for path in done.unstable:
             click.echo(
                 f"preplint: warning: {path}: fixes did not settle; left as the last fix that parsed",
@@ -273,6 +355,10 @@ def check(
             )
         if done.fixed and output_format == "text":
             click.echo(f"Fixed {done.fixed} finding{'s' if done.fixed != 1 else ''}.", err=True)
+        left_alone = set(done.failed) | set(done.unstable)
+        applied = tuple(
+            d for d in before.diagnostics if _applies(d, unsafe_fixes) and d.path not in left_alone
+        )
         report = Report(done.report.files, done.report.diagnostics, report.notes)
 
     if confirm:
@@ -303,13 +389,151 @@ def check(
             confirm=confirm,
             sources=render_input.source_lines(report.diagnostics) if show_source else None,
             no_probe=render_input.no_probe_reasons(report.diagnostics, options) if confirm else (),
+            unsafe_fixes=unsafe_fixes,
         )
+        if show_fixes:
+            text += _fix_listing(report.diagnostics, applied, fix=fix, unsafe_fixes=unsafe_fixes)
+        coloured = output_file is None and _colour_on(color, sys.stdout)
+        if coloured:
+            text = _colourise(text, report)
     else:
         text = _render(report, output_format)
-    click.echo(text, nl=False)
+        coloured = False
+    _emit(text, output_file, colour=coloured)
     if unlintable:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_CLEAN if exit_zero else _exit_status(report, config.fail_on))
+    sys.exit(EXIT_CLEAN if exit_zero else _exit_status(report, config))
+
+
+def _emit(text: str, output_file: str | None, *, colour: bool = False) -> None:
+    """The findings on stdout, or in `--output-file` (written whole, UTF-8)."""
+    if output_file is None:
+        # click strips colour codes when stdout is no terminal, unless told otherwise.
+        click.echo(text, nl=False, color=True if colour else None)
+        return
+    try:
+        Path(output_file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _usage_error(f"--output-file {output_file}: cannot write: {exc.strerror or exc}")
+
+
+def _applies(d: Diagnostic, unsafe_fixes: bool) -> bool:
+    """Whether `--fix` (with or without `--unsafe-fixes`) applies this finding's fix."""
+    return d.fix is not None and (unsafe_fixes or not d.fix.unsafe)
+
+
+def _fix_listing(
+    remaining: Sequence[Diagnostic],
+    applied: Sequence[Diagnostic],
+    *,
+    fix: bool,
+    unsafe_fixes: bool,
+) -> str:
+    """`--show-fixes`: what --fix applied (or would apply), and what needs --unsafe-fixes."""
+    from preplint.report.text import location
+
+    def lines(title: str, found: Sequence[Diagnostic]) -> list[str]:
+        if not found:
+            return []
+        out = [title]
+        for d in found:
+            assert d.fix is not None
+            out.append(f"    {location(d)}: {d.code} {d.fix.description}")
+        return out
+
+    out: list[str] = []
+    if fix:
+        out += lines("Fixed:", applied)
+    else:
+        out += lines(
+            "Fixable with `preplint check --fix`:",
+            [d for d in remaining if _applies(d, unsafe_fixes)],
+        )
+    if not unsafe_fixes:
+        out += lines(
+            "Fixable only with `--unsafe-fixes`:",
+            [d for d in remaining if d.fix is not None and d.fix.unsafe],
+        )
+    if not out:
+        out = ["No fixes available."]
+    return "\n".join(out) + "\n"
+
+
+class Progress:
+    """`files done/total` on one rewritten stderr line, once a run has taken a second."""
+
+    DELAY = 1.0
+
+    def __init__(
+        self, stream: TextIO, *, enabled: bool, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.clock = clock
+        self.started = clock()
+        self.shown = False
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled or self.clock() - self.started < self.DELAY:
+            return
+        self.stream.write(f"\rpreplint: {done}/{total} files")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _progress_on(stream: TextIO) -> bool:
+    """Only on a terminal, and never in CI logs (which some runners make look like one)."""
+    if os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _colour_on(choice: str, stream: object) -> bool:
+    """`--color`: always / never; auto: NO_COLOR turns it off, FORCE_COLOR on, else only on a
+    terminal outside CI."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+_SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _colourise(text: str, report: Report) -> str:
+    """Text output with the location in bold and the code in its severity's colour."""
+    from preplint.report.text import location
+
+    styles = {f"{location(d)}: {d.code}": d.severity for d in report.diagnostics}
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        head, sep, rest = line.partition(": ")
+        code, _, tail = rest.partition(" ")
+        severity = styles.get(f"{head}: {code}") if sep else None
+        if severity is None:
+            out.append(line)
+            continue
+        out.append(
+            click.style(head, bold=True)
+            + ": "
+            + click.style(code, fg=_SEVERITY_COLOURS.get(severity, "red"), bold=True)
+            + " "
+            + tail
+        )
+    return "".join(out)
 
 
 STDIN_DEFAULT_NAME = "stdin.py"
@@ -375,17 +599,10 @@ def _unlintable_suffix(name: str) -> str | None:
     return f"not a Python file or notebook ({suffix}; preplint lints .py and .ipynb)"
 
 
-def _fix_warnings(
-    failed: dict[str, str], skipped: Sequence[Diagnostic], unsafe_fixes: bool, output_format: str
-) -> None:
+def _fix_warnings(failed: dict[str, str]) -> None:
+    # How many more fixes need --unsafe-fixes is in the summary, which counts them.
     for path, reason in sorted(failed.items()):
         click.echo(f"preplint: warning: {path}: not fixed: {reason}", err=True)
-    unsafe_left = sum(1 for d in skipped if d.fix is not None and d.fix.unsafe and not unsafe_fixes)
-    if unsafe_left and output_format == "text":
-        click.echo(
-            f"{unsafe_left} more fix{'es' if unsafe_left != 1 else ''} available with `--unsafe-fixes`.",
-            err=True,
-        )
 
 
 def _render(report: Report, output_format: str) -> str:
@@ -414,24 +631,69 @@ def _render(report: Report, output_format: str) -> str:
 @main.command()
 @click.argument("code", required=False)
 def rule(code: str | None) -> None:
-    """Explain one rule (or list them all) as markdown."""
-    from preplint.rules import all_rules, get_rule
+    """Explain one rule (CODE), list a family (e.g. PRE), or list them all, as markdown."""
+    from preplint.rules import FAMILIES, all_rules, get_rule
 
     if code is None:
-        lines = ["| code | name | severity | summary |", "|---|---|---|---|"]
-        for r in all_rules():
-            severity = r.severity.label + (" (preview)" if r.preview else "")
-            lines.append(f"| {r.code} | {r.name} | {severity} | {r.summary} |")
-        click.echo("\n".join(lines))
+        click.echo(_rule_table(all_rules()))
         return
     found = get_rule(code)
+    if found is None and code.lower() in FAMILIES:
+        family = [r for r in all_rules() if r.code.rstrip("0123456789") == code.upper()]
+        click.echo(_rule_table(family))
+        return
     if found is None:
         click.echo(
-            f"preplint: error: unknown rule code {code!r} (run `preplint rule` for the list)",
+            f"preplint: error: unknown rule code or family {code!r} "
+            "(run `preplint rule` for the list)",
             err=True,
         )
         sys.exit(EXIT_ERROR)
     click.echo(found.markdown, nl=False)
+
+
+def _rule_table(rules: Sequence[object]) -> str:
+    lines = ["| code | name | severity | summary |", "|---|---|---|---|"]
+    for r in rules:
+        code, name = getattr(r, "code", ""), getattr(r, "name", "")
+        severity, summary = getattr(r, "severity", None), getattr(r, "summary", "")
+        label = severity.label if isinstance(severity, Severity) else ""
+        if getattr(r, "preview", False):
+            label += " (preview)"
+        lines.append(f"| {code} | {name} | {label} | {summary} |")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    envvar="PREPLINT_CACHE_DIR",
+    help="The cache to remove (default: the one `check` uses for PATHS).",
+)
+def clean(paths: tuple[str, ...], cache_dir: str | None) -> None:
+    """Remove the facts cache (`.preplint_cache` at the project root of PATHS, default ".")."""
+    import shutil
+
+    from preplint.cache import default_cache_dir
+
+    try:
+        folder = (
+            Path(cache_dir) if cache_dir else default_cache_dir(ConfigTree.build(paths or (".",)))
+        )
+    except PreplintError as exc:
+        _usage_error(str(exc))
+    if not folder.exists():
+        click.echo(f"No cache at {folder}.", err=True)
+        return
+    if not _is_cache(folder):
+        _usage_error(f"{folder}: does not look like a preplint cache; not removed")
+    try:
+        shutil.rmtree(folder)
+    except OSError as exc:
+        _usage_error(f"{folder}: cannot remove: {exc.strerror or exc}")
+    click.echo(f"Removed {folder}.", err=True)
 
 
 @main.command("confirm")
@@ -510,6 +772,15 @@ def server() -> None:
         )
         sys.exit(EXIT_ERROR)
     serve()
+
+
+def _is_cache(folder: Path) -> bool:
+    """A folder preplint wrote: its marker .gitignore says so (`--cache-dir` may name any folder)."""
+    try:
+        marker = (folder / ".gitignore").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return marker.startswith("# Created by preplint")
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m preplint`

@@ -28,6 +28,10 @@ class Severity(enum.IntEnum):
             ) from None
 
 
+# Each rule's documentation page; {code} is the rule code.
+DOCS_URL = "https://github.com/preplint/preplint/blob/main/docs/rules/{code}.md"
+
+
 @dataclass(frozen=True, order=True)
 class Span:
     """1-based line and column; `end_column` is exclusive."""
@@ -83,7 +87,16 @@ class Fix:
     unsafe: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"description": self.description, "edits": [e.to_json() for e in self.edits]}
+        return {
+            "description": self.description,
+            "applicability": self.applicability,
+            "edits": [e.to_json() for e in self.edits],
+        }
+
+    @property
+    def applicability(self) -> str:
+        """`safe`: applied by --fix; `unsafe`: needs --unsafe-fixes too."""
+        return "unsafe" if self.unsafe else "safe"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,34 @@ def may_matter(data: bytes) -> bool:
 _DEPTH_GUARD = True
 
 
+def python_syntax_error(source: str, path: str) -> SyntaxError | None:
+    """What CPython's own compiler says about `source` (fast: no bytecode is made)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return exc
+    except (RecursionError, MemoryError, ValueError):
+        return None
+    return None
+
+
+def _python_syntax(path: str, source: str, exc: SyntaxError) -> Diagnostic:
+    """SYNTAX at the line and column Python reports (its column counts characters from 1)."""
+    line = max(1, exc.lineno or 1)
+    column = max(1, exc.offset or 1)
+    lines = source.splitlines()
+    if exc.offset and line <= len(lines):
+        # Python counts the offset in UTF-8 bytes of the line in some versions; clamp it.
+        column = min(column, len(lines[line - 1]) + 1)
+    detail = f"{exc.msg}".replace("\n", " ")
+    return _special("SYNTAX", path, f"cannot parse: {detail}", Span(line, column, line, column + 1))
+
+
 def nesting_problem(source: str) -> tuple[str, int] | None:
     """Why CPython would refuse `source` as nested too deeply, and the line; None if it would not.
 
@@ -114,6 +142,10 @@ def extract_source(source: str, path: str) -> Parsed:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
+        # Python's own position when it refuses the file too (libcst's can differ).
+        python = python_syntax_error(source, path)
+        if python is not None:
+            return Parsed(path, None, suppressions, _python_syntax(path, source, python))
         line = max(1, exc.raw_line)
         column = max(1, exc.raw_column + 1)
         message = f"cannot parse: {exc.message}".replace("\n", " ")
@@ -185,26 +217,73 @@ def extract_bytes(data: bytes, shown: str, *, notebook: bool, prefilter: bool = 
         source, cell_map = cells.source, cells.cell_map
         # Broken cells are blank in `source`; the prefilter reads them as written.
         written = source + "".join(line + "\n" for c in cells.broken for line in c.lines)
-        if prefilter and not may_matter(written.encode("utf-8", "replace")):
+        skip = prefilter and not may_matter(written.encode("utf-8", "replace"))
+        if skip and not cells.broken and not _has_directive(source):
             return Parsed(shown, None, parse_suppressions(source))
         parsed = _with_cells(extract_source(source, shown), cell_map)
         if cells.broken and parsed.problem is None:
             parsed = replace(parsed, problem=syntax_diagnostic(shown, cells.broken))
         return parsed
     if prefilter and not may_matter(data):
-        return Parsed(shown, None, empty)
+        return _unanalysed(data, shown)
     if b"\x00" in data:
         return Parsed(
-            shown, None, empty, _special("SYNTAX", shown, "cannot parse: file contains NUL bytes")
+            shown, None, empty, _byte_problem(data, data.index(b"\x00"), shown, "NUL byte")
         )
     try:
         source = decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
-        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-        return Parsed(
-            shown, None, empty, _special("SYNTAX", shown, f"cannot decode file: {reason}")
-        )
+        return Parsed(shown, None, empty, _decode_problem(data, shown, exc))
     return extract_source(source, shown)
+
+
+def _has_directive(source: str) -> bool:
+    from preplint.suppress import _ANY_DIRECTIVE
+
+    return _ANY_DIRECTIVE.search(source) is not None
+
+
+def _unanalysed(data: bytes, shown: str) -> Parsed:
+    """A file the prefilter skips: no rule can match it, but it must still parse.
+
+    Checked with CPython's compiler (a small part of a libcst parse): a SYNTAX finding at
+    the line and column Python reports, or at the offset of undecodable bytes.
+    """
+    empty = Suppressions({}, frozenset())
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        return Parsed(shown, None, empty, _byte_problem(data, offset, shown, "NUL byte"))
+    try:
+        source = decode_source(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        return Parsed(shown, None, empty, _decode_problem(data, shown, exc))
+    if python_syntax_error(source, shown) is not None:
+        # libcst may know newer grammar than the running Python: it has the last word.
+        return extract_source(source, shown)
+    return Parsed(shown, None, parse_suppressions(source))
+
+
+def _decode_problem(data: bytes, shown: str, exc: Exception) -> Diagnostic:
+    """SYNTAX for a file whose bytes do not decode, at the offset of the first bad byte."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _byte_problem(data, exc.start, shown, exc.reason)
+    if isinstance(exc, SyntaxError):  # tokenize's "invalid or missing encoding declaration"
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return _byte_problem(data, bad.start, shown, f"not valid UTF-8 ({bad.reason})")
+    return _special("SYNTAX", shown, f"cannot decode file: {exc}")
+
+
+def _byte_problem(data: bytes, offset: int, shown: str, reason: str) -> Diagnostic:
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return _special(
+        "SYNTAX",
+        shown,
+        f"cannot decode file: {reason} at byte offset {offset}",
+        Span(line, column, line, column + 1),
+    )
 
 
 def _with_cells(parsed: Parsed, cell_map: tuple[tuple[int, int, int], ...]) -> Parsed:
@@ -230,7 +309,11 @@ _POOL_ROUNDS = 4
 
 
 def _extract_pooled(
-    args: list[tuple[str, str, bool]], jobs: int, context: Any
+    args: list[tuple[str, str, bool]],
+    jobs: int,
+    context: Any,
+    progress: Callable[[int], None] | None = None,
+    before: int = 0,
 ) -> dict[str, Parsed]:
     """Extract in a process pool; a worker that dies costs only the file it held.
 
@@ -261,6 +344,8 @@ def _extract_pooled(
                         broken = True
                         continue
                     results[parsed.path] = parsed
+                    if progress is not None:
+                        progress(before + len(results))
         except BrokenProcessPool:
             broken = True
         finally:
@@ -371,7 +456,9 @@ def lint_parsed(
     jobs: int = 1,
 ) -> Report:
     """Rules over extracted files; only files in `targets` (display paths) are reported."""
-    rules = [r for r in all_rules() if config.selects(r.code) and (config.preview or not r.preview)]
+    rules = [
+        r for r in all_rules() if config.selects(r.code) and (config.previews() or not r.preview)
+    ]
     facts_list = [p.facts for p in parsed if p.facts is not None]
     index = ProjectIndex(facts_list, dependency_files)
     work = [item for item in parsed if targets is None or item.path in targets]
@@ -380,16 +467,29 @@ def lint_parsed(
     for item, found in zip(work, per_file, strict=False):
         if item.problem is not None:
             found = [item.problem, *found]
+        found += _suppression_problems(item)
         for d in found:
-            if d.code not in ("INTERNAL",) and item.suppressions.hides(
+            if d.code not in ("INTERNAL", "SUPPRESSION") and item.suppressions.hides(
                 d.code, _source_line(d, item)
             ):
                 continue
-            if not config.selects(d.code, d.path) or (d.preview and not config.preview):
+            if not config.selects(d.code, d.path) or (d.preview and not config.previews(d.path)):
                 continue
             diagnostics.append(d)
     diagnostics.sort(key=lambda d: d.sort_key)
     return Report(files=len(work), diagnostics=tuple(_dedupe(diagnostics)))
+
+
+def _suppression_problems(item: Parsed) -> list[Diagnostic]:
+    """`# preplint:` comments that do nothing (unknown code, malformed, misplaced ignore-file)."""
+    out: list[Diagnostic] = []
+    for line, column, message in item.suppressions.problems():
+        d = replace(
+            _special("SUPPRESSION", item.path, message, Span(line, column, line, column + 1)),
+            severity=Severity.WARNING,
+        )
+        out.append(_map_cells(d, item.facts) if item.facts is not None else d)
+    return out
 
 
 # The rules phase in a forked pool reads these instead of pickling the whole index per task.
@@ -483,8 +583,12 @@ def extract_all(
     jobs: int,
     cache: object | None = None,
     prefilter: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Parsed]:
-    """Extract facts for many files, in a process pool when it pays, from the cache when it can."""
+    """Extract facts for many files, in a process pool when it pays, from the cache when it can.
+
+    `progress(done)` is called as files are done (the command line shows it on a terminal).
+    """
     from preplint.cache import FactsCache
 
     results: dict[str, Parsed] = {}
@@ -506,10 +610,12 @@ def extract_all(
         args = [(str(f), s, prefilter) for f, s in todo_sorted]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        results.update(_extract_pooled(args, jobs, context))
+        results.update(_extract_pooled(args, jobs, context, progress, len(results)))
     else:
         for file, shown in todo:
             results[shown] = extract_file(file, shown, prefilter=prefilter)
+            if progress is not None:
+                progress(len(results))
     if fc is not None:
         for file, shown in todo:
             problem = results[shown].problem
@@ -775,6 +881,9 @@ def _partners(
     return found
 
 
+# Set by the command line: called with (files done, files to lint) while a run extracts facts.
+PROGRESS: Callable[[int, int], None] | None = None
+
 # Partner search is for the few files a pre-commit hook or an editor passes; a long explicit
 # list is a selection the user made, linted as given.
 PARTNER_SEARCH_MAX_FILES = 64
@@ -824,7 +933,13 @@ def _lint_project(
         hit = cache.get_report(run_key)
         if hit is not None:
             return replace(hit, notes=tuple(notes))
-    parsed = extract_all(pairs, jobs=jobs, cache=cache)
+    report_progress = PROGRESS
+    parsed = extract_all(
+        pairs,
+        jobs=jobs,
+        cache=cache,
+        progress=(lambda done: report_progress(done, len(pairs))) if report_progress else None,
+    )
     targets = {shown for _, shown in pairs}
     reads = Reads()
     extra = _partners(parsed, config, jobs, cache, reads) if search_partners else []

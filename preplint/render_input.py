@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from preplint import diagnostics
 from preplint.diagnostics import Diagnostic
 from preplint.report.sarif import LEVELS
 from preplint.rules import Rule
@@ -17,7 +18,7 @@ from preplint.rules import Rule
 if TYPE_CHECKING:
     from preplint.confirm import ConfirmOptions
 
-DOCS_URL = "https://github.com/preplint/preplint/blob/main/docs/rules/{code}.md"
+DOCS_URL = diagnostics.DOCS_URL
 
 # (path, cell or None) → the lines of that file or cell as written
 SourceLines = dict[tuple[str, int | None], tuple[str, ...]]

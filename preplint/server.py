@@ -33,6 +33,7 @@ _SEVERITY = {
 WATCHED = (
     "**/*.py",
     "**/pyproject.toml",
+    "**/preplint.toml",
     "**/setup.cfg",
     "**/setup.py",
     "**/requirements*.txt",
@@ -98,8 +99,9 @@ class PreplintServer(LanguageServer):
         folder = str(path.parent)
         config = self.configs.get(folder)
         if config is None:
-            found = find_config(path.parent if path.parent.is_dir() else Path.cwd())
             try:
+                # find_config raises too: a broken pyproject.toml on the way up is an error.
+                found = find_config(path.parent if path.parent.is_dir() else Path.cwd())
                 config = load_config(found) if found is not None else Config()
             except PreplintError as exc:
                 message = f"preplint: {exc}"

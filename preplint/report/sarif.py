@@ -134,6 +134,7 @@ def result(
         out["fixes"] = [
             {
                 "description": {"text": d.fix.description},
+                "properties": {"applicability": d.fix.applicability},
                 "artifactChanges": [
                     {
                         "artifactLocation": artifact_location(d.path),

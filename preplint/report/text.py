@@ -30,18 +30,27 @@ def render_text(
     confirm: bool = False,
     sources: SourceLines | None = None,
     no_probe: Sequence[str | None] = (),
+    unsafe_fixes: bool = False,
 ) -> str:
-    """`sources` feed --show-source; `no_probe[i]` says why no probe ran for finding i."""
+    """`sources` feed --show-source; `no_probe[i]` says why no probe ran for finding i.
+
+    `[*]` marks a fix that `--fix` applies (with `unsafe_fixes`, also the unsafe ones); the
+    summary counts those and, apart, the fixes that need `--unsafe-fixes`.
+    """
+
+    def applies(d: Diagnostic) -> bool:
+        return d.fix is not None and (unsafe_fixes or not d.fix.unsafe)
+
     out: list[str] = []
     if statistics:
         names = {d.code: d.name for d in report.diagnostics}
-        fixable = {d.code for d in report.diagnostics if d.fix is not None}
+        fixable = {d.code for d in report.diagnostics if applies(d)}
         for code, count in sorted(report.by_code().items(), key=lambda kv: (-kv[1], kv[0])):
             mark = "[*]" if code in fixable else "   "
             out.append(f"{count:>5}\t{code}\t{mark} {names[code]}")
         return "\n".join(out) + ("\n" if out else "")
     for number, d in enumerate(report.diagnostics):
-        fix_mark = " [*]" if d.fix is not None else ""
+        fix_mark = " [*]" if applies(d) else ""
         out.append(f"{location(d)}: {d.code}{fix_mark} {d.message}")
         if show_source:
             line = _source_line(d, sources or {})
@@ -71,12 +80,22 @@ def render_text(
         if report.diagnostics:
             counts = report.by_severity()
             detail = ", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items())
-            fixable_count = sum(1 for d in report.diagnostics if d.fix is not None)
+            fixable_count = sum(1 for d in report.diagnostics if applies(d))
+            hidden = sum(1 for d in report.diagnostics if d.fix is not None and not applies(d))
             out.append(
                 f"Found {len(report.diagnostics)} finding{'s' if len(report.diagnostics) != 1 else ''} ({detail}) in {report.files} file{'s' if report.files != 1 else ''}."
             )
+            more = (
+                f"{hidden} more fix{'es' if hidden != 1 else ''} with `--unsafe-fixes`"
+                if hidden
+                else ""
+            )
             if fixable_count:
-                out.append(f"[*] {fixable_count} fixable with `preplint check --fix`.")
+                flag = "--fix --unsafe-fixes" if unsafe_fixes else "--fix"
+                extra = f" ({more})" if more else ""
+                out.append(f"[*] {fixable_count} fixable with `preplint check {flag}`{extra}.")
+            elif more:
+                out.append(f"No fix is safe to apply; {more}.")
         else:
             out.append(
                 f"All checks passed ({report.files} file{'s' if report.files != 1 else ''})."
