@@ -525,6 +525,12 @@ def _rules_over(
         return [_rules_for(item, index, rules) for item in work]
     global _RULES_STATE
     _RULES_STATE = (work, index, rules)
+    # Project-wide answers every worker would otherwise compute again for itself.
+    from preplint.analysis.artifacts import project_events
+    from preplint.analysis.calls import project_call_sites
+
+    project_events(index)
+    project_call_sites(index)
     try:
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))

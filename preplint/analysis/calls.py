@@ -41,24 +41,31 @@ def call_sites(
     facts: FileFacts, fn: Function, index: ProjectIndex | None
 ) -> list[tuple[FileFacts, Call]]:
     """Every call of project function `fn` (defined in `facts`), in any file of the project."""
-    files = index.files if index is not None else (facts,)
-    project = project_context(index) if index is not None else None
-    table = project.call_sites if project is not None else None
-    if table is None:
-        table = {}
-        defined = _defined_names(files)
-        for f in files:
-            for c in f.calls:
-                if not c.callee or c.callee.rsplit(".", 1)[-1] not in defined:
-                    continue
-                target = resolve_function(f, c, index)
-                if target is not None:
-                    table.setdefault((target[0].path, target[1].qualname), []).append((f, c))
-        if project is not None:
-            project.call_sites = table
-        else:
-            return table.get((facts.path, fn.qualname), [])
+    table = project_call_sites(index) if index is not None else _sites((facts,), None)
     return table.get((facts.path, fn.qualname), [])
+
+
+def project_call_sites(index: ProjectIndex) -> dict[tuple[str, str], list[tuple[FileFacts, Call]]]:
+    """(defining file path, function qualname) → every call of that project function."""
+    project = project_context(index)
+    if project.call_sites is None:
+        project.call_sites = _sites(index.files, index)
+    return project.call_sites
+
+
+def _sites(
+    files: tuple[FileFacts, ...], index: ProjectIndex | None
+) -> dict[tuple[str, str], list[tuple[FileFacts, Call]]]:
+    table: dict[tuple[str, str], list[tuple[FileFacts, Call]]] = {}
+    defined = _defined_names(files)
+    for f in files:
+        for c in f.calls:
+            if not c.callee or c.callee.rsplit(".", 1)[-1] not in defined:
+                continue
+            target = resolve_function(f, c, index)
+            if target is not None:
+                table.setdefault((target[0].path, target[1].qualname), []).append((f, c))
+    return table
 
 
 def _defined_names(files: tuple[FileFacts, ...]) -> frozenset[str]:
