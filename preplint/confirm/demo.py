@@ -15,7 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-TORCH_CONFIG = {"n_features": 12, "hidden": 64, "n_classes": 3, "dropout": 0.3}
+TORCH_CONFIG: dict[str, float] = {"n_features": 12, "hidden": 64, "n_classes": 3, "dropout": 0.3}
+N_FEATURES = 12
 
 
 def _import_from(folder: Path, module: str) -> object:
@@ -33,7 +34,7 @@ def build_torch(project: Path, steps: int = 30) -> list[Path]:
     net_class = _import_from(project, "model").TabularNet  # type: ignore[attr-defined]
     torch.manual_seed(0)
     model = net_class(**TORCH_CONFIG)
-    x = torch.randn(256, TORCH_CONFIG["n_features"])
+    x = torch.randn(256, N_FEATURES)
     y = (x[:, 0] > 0).long() + (x[:, 1] > 1).long()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     model.train()
