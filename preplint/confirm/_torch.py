@@ -409,10 +409,32 @@ def rebuild(
     return model, described
 
 
+def rebuild_first(
+    recipes: list[dict[str, Any]],
+    state: dict[str, Any],
+    recorded: dict[str, Any] | None,
+    recorded_from: str | None,
+) -> tuple[Any, dict[str, Any]]:
+    """The first recipe whose module takes the weights (strict), else the first one's failure."""
+    first: dict[str, Any] | None = None
+    for recipe in recipes:
+        model, described = rebuild(recipe, state, recorded, recorded_from)
+        if model is not None:
+            return model, described
+        first = first or described
+    assert first is not None
+    if len(recipes) > 1:
+        others = len(recipes) - 1
+        calls = "constructor call" + ("s" if others > 1 else "")
+        first["error"] += f"; {others} more {calls} in the project did not take the weights either"
+    return None, first
+
+
 def _weights_only_facts(state: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
     """Why a weights-only archive was not run: no recipe, or no --import-project."""
     facts = _state_dict_facts(state)
-    recipe = request.get("recipe")
+    recipes = request.get("recipes") or []
+    recipe = recipes[0] if recipes else None
     if recipe is None:
         facts["error"] = (
             "the artifact holds weights only (a state_dict), and no save or load site in the "
@@ -485,9 +507,9 @@ def run(path: Path, fmt: str, request: dict[str, Any]) -> dict[str, Any]:
         return out
     rebuilt_note: str | None = None
     state, recorded, recorded_key = weights_in(obj)
-    if state is not None and request.get("recipe") and request.get("import_project"):
-        rebuilt, described_rebuild = rebuild(
-            request["recipe"], state, recorded, f"the checkpoint's {recorded_key!r}"
+    if state is not None and request.get("recipes") and request.get("import_project"):
+        rebuilt, described_rebuild = rebuild_first(
+            request["recipes"], state, recorded, f"the checkpoint's {recorded_key!r}"
         )
         out["rebuild"] = described_rebuild
         if rebuilt is None:

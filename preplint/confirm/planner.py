@@ -141,7 +141,7 @@ def probe_artifact(
         "search_paths": list(search_paths),
         "audit": audit,
         "import_project": options.import_project,
-        "recipe": _recipe(path, fmt, names, search_paths),
+        "recipes": _recipes(path, fmt, names, search_paths),
     }
     outcome = run_worker(request, timeout=options.timeout, memory_limit_mb=options.memory_limit_mb)
     if outcome.response is None:
@@ -152,20 +152,23 @@ def probe_artifact(
     return ArtifactResult(path, fmt, scan, facts, refusal or response.get("error"), outcome.seconds)
 
 
-def _recipe(
+_MAX_RECIPES = 4
+
+
+def _recipes(
     path: Path, fmt: ArtifactFormat, names: Sequence[str], search_paths: Sequence[str]
-) -> dict[str, Any] | None:
+) -> list[dict[str, Any]]:
     """How the project builds the module whose state_dict a torch archive may hold (source only)."""
     if fmt.format not in ("torch-zip", "torch-legacy"):
-        return None
+        return []
     from preplint.confirm.project import find_recipes
 
     folders = [Path(p) for p in search_paths]
     for name in [*names, path.name]:
         recipes = find_recipes(name, path, folders)
         if recipes:
-            return recipes[0].to_json()
-    return None
+            return [r.to_json() for r in recipes[:_MAX_RECIPES]]
+    return []
 
 
 def confirmation_for(diagnostic: Diagnostic, result: ArtifactResult) -> Confirmation:

@@ -336,9 +336,10 @@ def find_recipes(artifact: str, artifact_path: Path, folders: Sequence[Path]) ->
             )
             is_save = _is_save_line(module, line)
             (saves if is_save else loads).append(recipe)
-    ordered = saves + loads
-    # Fully known arguments first; the order of the files otherwise.
-    return sorted(ordered, key=lambda r: bool(r.unknown))
+    # The save site first: it built the weights. Fully known arguments first within each.
+    return sorted(saves, key=lambda r: bool(r.unknown)) + sorted(
+        loads, key=lambda r: bool(r.unknown)
+    )
 
 
 def _is_save_line(module: _Module, line: int) -> bool:
