@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["CUDA_VISIBLE_DEVICES"] = ""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # bit-stable results, run after run
     args = sys.argv[1:] if argv is None else argv
     root = Path(args[0] if args else "fixtures")
     if not (root / "torch_project").is_dir() or not (root / "keras_project").is_dir():
