@@ -325,7 +325,10 @@ def _batch(signature: list[dict[str, Any]], user_input: Any) -> Any:
     if user_input is not None:
         return user_input
     if not signature:
-        raise ValueError("the model declares no input shape (subclassed?): pass --input sample.npy")
+        raise ValueError(
+            "the model declares no input shape (a subclassed model?): give it a sample batch with "
+            "`preplint confirm ARTIFACT --input sample.npy`"
+        )
     batches = [
         _arrays.synthetic_batch(tuple(s["shape"]), s["dtype"], seed=i)
         for i, s in enumerate(signature)

@@ -131,7 +131,10 @@ def _guess_input(model: Any) -> tuple[tuple[int, ...], str]:
         if cls.startswith("BatchNorm") or cls == "LayerNorm":
             return (_arrays.BATCH, int(weight.shape[0])), dtype
         break
-    raise ValueError("cannot guess the model's input shape: pass --input sample.npy")
+    raise ValueError(
+        "cannot guess the model's input shape: give it a sample batch with "
+        "`preplint confirm ARTIFACT --input sample.npy`"
+    )
 
 
 def _export_signature(program: Any) -> list[dict[str, Any]]:

@@ -104,7 +104,7 @@ def supports(probe: str, fmt: ArtifactFormat) -> str | None:
     if fmt.format == "tf-savedmodel":
         return "TensorFlow SavedModel directories are not probed (Keras 3 loads .keras and .h5)"
     if fmt.framework == "unknown":
-        return f"unrecognised artifact format ({fmt.format})"
+        return f"not a model format preplint recognises ({fmt.format})"
     if probe in (LOAD, SAFE_MODE, PREPROCESSING) and fmt.framework != "keras":
         return f"{probe} reads Keras models; this is a {fmt.format} artifact"
     if probe in (MODE, DTYPE) and fmt.framework == "pickle":
