@@ -132,6 +132,12 @@ def main() -> None:
 @click.option(
     "--trust-artifacts", is_flag=True, help="Allow confirmation to run code stored in artifacts."
 )
+@click.option(
+    "--import-project",
+    is_flag=True,
+    help="Let confirmation import the project's own modules (to rebuild a state_dict's module, "
+    "or to pass a Keras model's custom objects).",
+)
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option(
     "--diff",
@@ -230,6 +236,7 @@ def check(
     ignore: str | None,
     confirm: bool,
     trust_artifacts: bool,
+    import_project: bool,
     fix: bool,
     diff: bool,
     unsafe_fixes: bool,
@@ -368,6 +375,7 @@ def check(
         options = ConfirmOptions(
             artifact_roots=roots,
             trust_artifacts=trust_artifacts,
+            import_project=import_project or config.import_project,
             timeout=confirm_timeout or config.confirm_timeout,
             memory_limit_mb=memory_limit_mb or config.confirm_memory_mb,
         )
@@ -713,6 +721,11 @@ def clean(paths: tuple[str, ...], cache_dir: str | None) -> None:
 )
 @click.option("--trust-artifacts", is_flag=True, help="Allow loading code stored in the artifact.")
 @click.option(
+    "--import-project",
+    is_flag=True,
+    help="Let the worker import modules from the artifact's folder and the current folder.",
+)
+@click.option(
     "--timeout",
     type=POSITIVE_SECONDS,
     default=60.0,
@@ -732,6 +745,7 @@ def confirm_command(
     input_path: str | None,
     output_format: str,
     trust_artifacts: bool,
+    import_project: bool,
     timeout: float,
     memory_limit_mb: int,
 ) -> None:
@@ -739,16 +753,24 @@ def confirm_command(
     import json
 
     from preplint.confirm import ConfirmOptions, audit_artifact, render_audit_text
+    from preplint.confirm.probes import not_an_artifact
 
     path = Path(artifact)
     if not path.exists():
         click.echo(f"preplint: error: {artifact}: no such file or directory", err=True)
         sys.exit(EXIT_ERROR)
+    why = not_an_artifact(path)
+    if why is not None:
+        click.echo(f"preplint: error: {artifact}: {why}", err=True)
+        sys.exit(EXIT_ERROR)
     if input_path is not None and not Path(input_path).is_file():
         click.echo(f"preplint: error: {input_path}: no such file", err=True)
         sys.exit(EXIT_ERROR)
     options = ConfirmOptions(
-        trust_artifacts=trust_artifacts, timeout=timeout, memory_limit_mb=memory_limit_mb
+        trust_artifacts=trust_artifacts,
+        import_project=import_project,
+        timeout=timeout,
+        memory_limit_mb=memory_limit_mb,
     )
     audit = audit_artifact(
         path, input_path=Path(input_path) if input_path else None, options=options

@@ -32,6 +32,7 @@ KNOWN_KEYS = frozenset(
         "artifact-roots",
         "confirm-timeout",
         "confirm-memory-mb",
+        "import-project",
         "extend-select",
         "preview",
         "extend-ignore",
@@ -75,6 +76,7 @@ class Config:
     artifact_roots: tuple[str, ...] = ()
     confirm_timeout: float = 60.0
     confirm_memory_mb: int = 4096
+    import_project: bool = False  # --confirm may import the project's own modules
     root: Path = field(
         default_factory=Path.cwd
     )  # folder of the config file: patterns are relative to it
@@ -306,6 +308,9 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
     preview = table.get("preview", False)
     if not isinstance(preview, bool):
         raise ConfigError(f"{where} preview: expected true or false")
+    import_project = table.get("import-project", False)
+    if not isinstance(import_project, bool):
+        raise ConfigError(f"{where} import-project: expected true or false")
     return Config(
         preview=preview,
         select=select,
@@ -316,6 +321,7 @@ def config_from_table(table: dict[str, Any], path: Path) -> Config:
         artifact_roots=tuple(roots),
         confirm_timeout=float(timeout),
         confirm_memory_mb=memory,
+        import_project=import_project,
         root=resolved(path.parent),
         source=str(path),
         force_exclude=flags["force-exclude"],

@@ -45,6 +45,10 @@ def short_error(exc: BaseException) -> str:
         if marker in text:
             text = text.rsplit(marker, 1)[1].strip()
     text = text.split(" Full object config:")[0]
+    # Keras's advice on registering custom classes follows every missing-class error.
+    advice = " Make sure custom classes and functions are decorated"
+    if advice in text:
+        text = text.split(advice)[0].rstrip(".")
     return f"{type(exc).__name__}: {text[:_MAX_ERROR]}"
 
 

@@ -16,7 +16,7 @@ from preplint.confirm import _arrays, _errors
 from preplint.confirm._errors import guarded, is_resource_error, short_error
 from preplint.confirm.pickle_scan import read_member
 from preplint.confirm.probes import DTYPE, LOAD, MODE, PREPROCESSING, SAFE_MODE
-from preplint.confirm.registration import find_registration
+from preplint.confirm.registration import find_class_module, find_registration
 
 _KERAS_PACKAGES = frozenset({"keras", "keras_hub", "keras_cv", "keras_nlp", "tf_keras", "builtins"})
 _MISSING = re.compile(
@@ -204,7 +204,11 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any],
             if not facts["missing"] or c["class_name"] in facts["missing"]
         ]
         facts["registrations"] = registrations
+        if request.get("import_project") and facts["missing"]:
+            return _load_with_project_objects(keras, target, classes, facts, request)
         if not (trust and facts["missing"] and any(r["registered_as"] for r in registrations)):
+            if facts["missing"] and not trust:
+                facts["needs_import_project"] = True
             return facts, None
         try:
             facts["imported_modules"] = _import_registering_modules(
@@ -216,6 +220,54 @@ def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any],
         except Exception as exc:
             facts["retry_error"] = short_error(exc)
             return facts, None
+
+
+def _load_with_project_objects(
+    keras: Any,
+    target: Path,
+    classes: list[dict[str, Any]],
+    facts: dict[str, Any],
+    request: dict[str, Any],
+) -> tuple[dict[str, Any], Any]:
+    """Import the project's modules that define the missing classes; load with custom_objects."""
+    search_paths = [p for p in request.get("search_paths", []) if p]
+    sys.path[:0] = [p for p in search_paths if p not in sys.path]
+    modules = {c["class_name"]: c.get("module") for c in classes}
+    objects: dict[str, Any] = {}
+    fix: dict[str, str] = {}
+    unfound: list[str] = []
+    for name in facts["missing"]:
+        # A registered name "package>Class" is looked up under its class name.
+        short = name.split(">")[-1]
+        module = find_class_module(short, modules.get(name) or modules.get(short), search_paths)
+        if module is None:
+            unfound.append(short)
+            continue
+        try:
+            objects[short] = getattr(importlib.import_module(module), short)
+        except Exception as exc:
+            if is_resource_error(exc):
+                raise
+            facts["import_error"] = f"import {module}: {short_error(exc)}"
+            unfound.append(short)
+            continue
+        fix[short] = f"{module}.{short}"
+    facts["custom_objects_fix"] = fix
+    facts["imported_modules"] = sorted({v.rsplit(".", 1)[0] for v in fix.values()})
+    if unfound:
+        facts["retry_error"] = f"no project module defines {', '.join(unfound)}"
+        return facts, None
+    try:
+        model = keras.saving.load_model(
+            target, compile=False, safe_mode=not request.get("trust"), custom_objects=objects
+        )
+    except Exception as exc:
+        if is_resource_error(exc):
+            raise
+        facts["retry_error"] = short_error(exc)
+        return facts, None
+    facts["loaded_with_custom_objects"] = True
+    return facts, model
 
 
 def iter_layers(model: Any) -> list[Any]:
@@ -273,7 +325,10 @@ def _batch(signature: list[dict[str, Any]], user_input: Any) -> Any:
     if user_input is not None:
         return user_input
     if not signature:
-        raise ValueError("the model declares no input shape (subclassed?): pass --input sample.npy")
+        raise ValueError(
+            "the model declares no input shape (a subclassed model?): give it a sample batch with "
+            "`preplint confirm ARTIFACT --input sample.npy`"
+        )
     batches = [
         _arrays.synthetic_batch(tuple(s["shape"]), s["dtype"], seed=i)
         for i, s in enumerate(signature)
@@ -379,8 +434,14 @@ def run(path: Path, fmt: str, request: dict[str, Any]) -> dict[str, Any]:
     pending = probes & {MODE, DTYPE, PREPROCESSING}
     if model is None:
         for name in pending:
+            hint = (
+                "; pass --import-project to load it with the project's classes"
+                if facts.get("needs_import_project")
+                else ""
+            )
             results[name] = {
-                "error": f"the model did not load: {facts.get('retry_error') or facts['error']}"
+                "error": "the model did not load: "
+                f"{facts.get('retry_error') or facts['error']}{hint}"
             }
         return out
     layers = iter_layers(model)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,11 +53,19 @@ def _load_object(path: Path, fmt: str, trust: bool) -> Any:
     raise ValueError(f"not a torch format: {fmt}")
 
 
+def project_on_path(request: dict[str, Any]) -> None:
+    """Put the project's folders first on sys.path, so that its own modules import."""
+    folders = [p for p in request.get("search_paths", []) if p]
+    sys.path[:0] = [p for p in folders if p not in sys.path]
+
+
 def load(path: Path, fmt: str, request: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     trust = bool(request.get("trust"))
     refusal = _refusal(path, trust)
     if refusal is not None:
         return refusal, None
+    if trust and fmt in ("torch-zip", "torch-legacy"):
+        project_on_path(request)  # a pickled module's class lives in the project
     try:
         obj = _load_object(path, fmt, trust)
     except Exception as exc:
@@ -120,7 +131,10 @@ def _guess_input(model: Any) -> tuple[tuple[int, ...], str]:
         if cls.startswith("BatchNorm") or cls == "LayerNorm":
             return (_arrays.BATCH, int(weight.shape[0])), dtype
         break
-    raise ValueError("cannot guess the model's input shape: pass --input sample.npy")
+    raise ValueError(
+        "cannot guess the model's input shape: give it a sample batch with "
+        "`preplint confirm ARTIFACT --input sample.npy`"
+    )
 
 
 def _export_signature(program: Any) -> list[dict[str, Any]]:
@@ -282,6 +296,161 @@ def _state_dict_facts(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Keys under which checkpoint dicts keep the weights, and the constructor arguments.
+_WEIGHT_KEYS = ("state_dict", "model_state_dict", "model_state", "model", "net", "weights")
+_CONFIG_KEYS = ("hparams", "config", "model_config", "hyper_parameters", "model_args", "args")
+
+
+def _is_state_dict(obj: Any) -> bool:
+    import torch
+
+    return (
+        isinstance(obj, dict)
+        and bool(obj)
+        and all(isinstance(v, torch.Tensor) for v in obj.values())
+    )
+
+
+def weights_in(obj: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]:
+    """(state_dict, recorded constructor arguments, key they were under) from a loaded object."""
+    if _is_state_dict(obj):
+        return obj, None, None
+    if not isinstance(obj, dict):
+        return None, None, None
+    state = next((obj[k] for k in _WEIGHT_KEYS if _is_state_dict(obj.get(k))), None)
+    if state is None:
+        return None, None, None
+    for key in _CONFIG_KEYS:
+        value = obj.get(key)
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return state, value, key
+    return state, None, None
+
+
+def _read_config(path: str) -> dict[str, Any] | None:
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if os.fstat(handle.fileno()).st_size > _MAX_CONFIG_BYTES:
+                return None
+            value = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) and all(isinstance(k, str) for k in value) else None
+
+
+_MAX_CONFIG_BYTES = 1 << 20
+
+
+def _arguments(
+    recipe: dict[str, Any], recorded: dict[str, Any] | None, recorded_from: str | None
+) -> tuple[list[Any], dict[str, Any], list[str], list[str]]:
+    """Constructor arguments: the literals seen in the source, the rest from a recorded config.
+
+    Returns (args, kwargs, where the non-literal ones came from, what could not be known).
+    """
+    args = list(recipe.get("args", []))
+    kwargs = dict(recipe.get("kwargs", {}))
+    unknown = list(recipe.get("unknown", []))
+    sources: list[str] = []
+    if unknown and recorded is None:
+        for config_path in recipe.get("config_files", []):
+            recorded = _read_config(config_path)
+            if recorded is not None:
+                recorded_from = Path(config_path).name
+                break
+    missing: list[str] = []
+    for item in unknown:
+        kind, text = item.get("kind"), item.get("text", "?")
+        if kind == "star" and recorded is not None:
+            kwargs.update({k: v for k, v in recorded.items() if k not in kwargs})
+            sources.append(f"{text} from {recorded_from}")
+        elif kind == "keyword" and recorded is not None and item.get("name") in recorded:
+            kwargs[item["name"]] = recorded[item["name"]]
+            sources.append(f"{item['name']} from {recorded_from}")
+        else:
+            missing.append(text)
+    return args, kwargs, sources, missing
+
+
+def _call_text(recipe: dict[str, Any], args: list[Any], kwargs: dict[str, Any]) -> str:
+    shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    return f"{recipe['module']}.{recipe['class']}({', '.join(shown)})"
+
+
+def rebuild(
+    recipe: dict[str, Any],
+    state: dict[str, Any],
+    recorded: dict[str, Any] | None,
+    recorded_from: str | None,
+) -> tuple[Any, dict[str, Any]]:
+    """Import the project's class, construct it, and load the weights into it (strict)."""
+    args, kwargs, sources, missing = _arguments(recipe, recorded, recorded_from)
+    described: dict[str, Any] = {"recipe": recipe, "sources": sources, "missing": missing}
+    if missing:
+        described["error"] = (
+            f"cannot rebuild {recipe['module']}.{recipe['class']} from {recipe['site']}: "
+            f"the value of {', '.join(missing)} is neither a literal nor recorded next to the "
+            "weights (a config JSON, or hparams/config in a checkpoint dict)"
+        )
+        return None, described
+    if recipe.get("root") and recipe["root"] not in sys.path:
+        sys.path.insert(0, recipe["root"])
+    call = _call_text(recipe, args, kwargs)
+    try:
+        cls = getattr(importlib.import_module(recipe["module"]), recipe["class"])
+        model = cls(*args, **kwargs)
+        model.load_state_dict(state, strict=True)
+    except Exception as exc:
+        if is_resource_error(exc):
+            raise
+        described["error"] = f"cannot rebuild {call} (seen at {recipe['site']}): {short_error(exc)}"
+        return None, described
+    where = f"arguments from {recipe['site']}" + (f", {', '.join(sources)}" if sources else "")
+    described["rebuilt"] = f"rebuilt {call} ({where}) and loaded the weights with weights_only=True"
+    return model, described
+
+
+def rebuild_first(
+    recipes: list[dict[str, Any]],
+    state: dict[str, Any],
+    recorded: dict[str, Any] | None,
+    recorded_from: str | None,
+) -> tuple[Any, dict[str, Any]]:
+    """The first recipe whose module takes the weights (strict), else the first one's failure."""
+    first: dict[str, Any] | None = None
+    for recipe in recipes:
+        model, described = rebuild(recipe, state, recorded, recorded_from)
+        if model is not None:
+            return model, described
+        first = first or described
+    assert first is not None
+    if len(recipes) > 1:
+        others = len(recipes) - 1
+        calls = "constructor call" + ("s" if others > 1 else "")
+        first["error"] += f"; {others} more {calls} in the project did not take the weights either"
+    return None, first
+
+
+def _weights_only_facts(state: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """Why a weights-only archive was not run: no recipe, or no --import-project."""
+    facts = _state_dict_facts(state)
+    recipes = request.get("recipes") or []
+    recipe = recipes[0] if recipes else None
+    if recipe is None:
+        facts["error"] = (
+            "the artifact holds weights only (a state_dict), and no save or load site in the "
+            "project shows which class they belong to"
+        )
+    elif not request.get("import_project"):
+        facts["error"] = (
+            f"the artifact holds weights only (a state_dict); pass --import-project to rebuild "
+            f"{recipe['module']}.{recipe['class']} (seen at {recipe['site']}) and run it"
+        )
+    return facts
+
+
 class _Runnable:
     """A loaded TorchScript module, nn.Module or ExportedProgram, as the probes call it."""
 
@@ -339,6 +508,25 @@ def run(path: Path, fmt: str, request: dict[str, Any]) -> dict[str, Any]:
         for name in probes:
             results[name] = {"error": facts["error"], "refused": facts.get("refused", False)}
         return out
+    rebuilt_note: str | None = None
+    state, recorded, recorded_key = weights_in(obj)
+    if state is not None and request.get("recipes") and request.get("import_project"):
+        rebuilt, described_rebuild = rebuild_first(
+            request["recipes"], state, recorded, f"the checkpoint's {recorded_key!r}"
+        )
+        out["rebuild"] = described_rebuild
+        if rebuilt is None:
+            for name in probes:
+                results[name] = {"error": described_rebuild["error"]}
+            return out
+        obj, rebuilt_note = rebuilt, described_rebuild["rebuilt"]
+    elif state is not None:
+        described = _weights_only_facts(state, request)
+        for name in probes:
+            results[name] = described
+        if request.get("audit"):
+            out["summary"] = {"class": "state_dict", **described}
+        return out
     if not isinstance(obj, (torch.nn.Module, torch.export.ExportedProgram)):
         described = (
             _state_dict_facts(obj)
@@ -359,4 +547,9 @@ def run(path: Path, fmt: str, request: dict[str, Any]) -> dict[str, Any]:
         results[MODE] = guarded(model.mode)
     if DTYPE in probes:
         results[DTYPE] = guarded(model.dtype)
+    if rebuilt_note:
+        for name in probes:
+            results[name]["rebuilt"] = rebuilt_note
+            if name == MODE and "error" not in results[name]:
+                results[name]["saved_mode"] = None  # a state_dict records no mode
     return out

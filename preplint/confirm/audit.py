@@ -7,7 +7,15 @@ from typing import Any
 
 from preplint.confirm import verdicts
 from preplint.confirm.planner import ConfirmOptions, probe_artifact
-from preplint.confirm.probes import DTYPE, LOAD, MODE, PREPROCESSING, VERSION, supports
+from preplint.confirm.probes import (
+    DTYPE,
+    LOAD,
+    MODE,
+    PREPROCESSING,
+    VERSION,
+    not_an_artifact,
+    supports,
+)
 from preplint.errors import UsageError
 
 _AUDIT_PROBES = {LOAD, MODE, DTYPE, PREPROCESSING, VERSION}
@@ -28,13 +36,19 @@ def audit_artifact(
     """A JSON-able report on one artifact; nothing stored in it runs without --trust-artifacts."""
     if not path.exists():
         raise UsageError(f"artifact not found: {path}")
+    why = not_an_artifact(path)
+    if why is not None:
+        raise UsageError(f"{path}: {why}")
     if input_path is not None and not input_path.is_file():
         raise UsageError(f"input sample not found: {input_path}")
+    folder = path.absolute().parent
+    # Weights often sit in a folder of their own (artifacts/, checkpoints/) below the scripts.
+    folders = dict.fromkeys([str(folder), str(folder.parent), str(Path.cwd())])
     result = probe_artifact(
         path.absolute(),
         _AUDIT_PROBES,
         options,
-        search_paths=[str(path.absolute().parent), str(Path.cwd())],
+        search_paths=list(folders),
         input_path=input_path,
         audit=True,
     )
@@ -51,6 +65,7 @@ def audit_artifact(
         else version["saved"] != version["installed"],
         "input_signature": response.get("input_signature"),
         "load": load,
+        "rebuild": response.get("rebuild"),
         "custom_objects_needed": [c["class_name"] for c in (load or {}).get("custom_classes", [])],
         "model": response.get("summary"),
         "mode_sensitivity": _probe_section(
@@ -106,6 +121,11 @@ def render_audit_text(audit: dict[str, Any]) -> str:
         lines.append(f"input: {item['name']} {item['dtype']} {tuple(item['shape'])}")
     if audit.get("load"):
         lines.append(_load_line(audit["load"]))
+    rebuild = audit.get("rebuild") or {}
+    if rebuild.get("rebuilt") or rebuild.get("error"):
+        lines.append(f"rebuild: {rebuild.get('rebuilt') or rebuild.get('error')}")
+    if (audit.get("load") or {}).get("custom_objects_fix"):
+        lines.append(f"custom objects fix: {verdicts.custom_objects_fix(audit['load'])}")
     if audit.get("custom_objects_needed"):
         lines.append(f"custom objects needed: {', '.join(audit['custom_objects_needed'])}")
     model = audit.get("model") or {}

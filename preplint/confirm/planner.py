@@ -34,6 +34,9 @@ class ConfirmOptions:
 
     artifact_roots: tuple[Path, ...] = ()
     trust_artifacts: bool = False
+    # Let the worker import the project's own modules (to rebuild a state_dict's module, or to
+    # pass a Keras model's custom objects): the project's code runs, so it is asked for apart.
+    import_project: bool = False
     timeout: float = 60.0
     memory_limit_mb: int = 4096
 
@@ -114,6 +117,7 @@ def probe_artifact(
     search_paths: Sequence[str] = (),
     input_path: Path | None = None,
     audit: bool = False,
+    names: Sequence[str] = (),
 ) -> ArtifactResult:
     """Scan the artifact in-process, then run every worker probe it supports in ONE worker."""
     fmt = detect_format(path)
@@ -136,6 +140,8 @@ def probe_artifact(
         "input": str(input_path.absolute()) if input_path else None,
         "search_paths": list(search_paths),
         "audit": audit,
+        "import_project": options.import_project,
+        "recipes": _recipes(path, fmt, names, search_paths),
     }
     outcome = run_worker(request, timeout=options.timeout, memory_limit_mb=options.memory_limit_mb)
     if outcome.response is None:
@@ -144,6 +150,25 @@ def probe_artifact(
     facts = dict(response.get("probes", {}))
     facts["_response"] = response
     return ArtifactResult(path, fmt, scan, facts, refusal or response.get("error"), outcome.seconds)
+
+
+_MAX_RECIPES = 4
+
+
+def _recipes(
+    path: Path, fmt: ArtifactFormat, names: Sequence[str], search_paths: Sequence[str]
+) -> list[dict[str, Any]]:
+    """How the project builds the module whose state_dict a torch archive may hold (source only)."""
+    if fmt.format not in ("torch-zip", "torch-legacy"):
+        return []
+    from preplint.confirm.project import find_recipes
+
+    folders = [Path(p) for p in search_paths]
+    for name in [*names, path.name]:
+        recipes = find_recipes(name, path, folders)
+        if recipes:
+            return [r.to_json() for r in recipes[:_MAX_RECIPES]]
+    return []
 
 
 def confirmation_for(diagnostic: Diagnostic, result: ArtifactResult) -> Confirmation:
@@ -200,7 +225,10 @@ def confirm_diagnostics(
     def probe_group(path: Path) -> ArtifactResult:
         members = [diagnostics[i] for i in groups[path]]
         wanted = {probe for d in members if (probe := probe_for(d.code))}
-        return probe_artifact(path, wanted, options, search_paths=_search_paths(members))
+        names = sorted({d.artifact for d in members if d.artifact})
+        return probe_artifact(
+            path, wanted, options, search_paths=_search_paths(members), names=names
+        )
 
     parallel = max(1, min(len(groups), os.cpu_count() or 1, _MAX_PARALLEL_WORKERS))
     with ThreadPoolExecutor(max_workers=parallel) as pool:

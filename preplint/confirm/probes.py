@@ -67,6 +67,19 @@ def detect_format(path: Path) -> ArtifactFormat:
     return ArtifactFormat("unknown", "unknown")
 
 
+def not_an_artifact(path: Path) -> str | None:
+    """Why `path` is not a model artifact `preplint confirm` can read (None when it is one)."""
+    fmt = detect_format(path)
+    if fmt.framework != "unknown":
+        return None
+    if fmt.format == "directory":
+        return "not a model artifact: a folder without saved_model.pb"
+    return (
+        "not a model artifact (expected .keras, .h5, a torch.save, TorchScript or torch.export "
+        "archive, a pickle or joblib file, or a SavedModel folder)"
+    )
+
+
 def _zip_format(path: Path) -> ArtifactFormat:
     from preplint.confirm.pickle_scan import zip_kind
 
@@ -91,7 +104,7 @@ def supports(probe: str, fmt: ArtifactFormat) -> str | None:
     if fmt.format == "tf-savedmodel":
         return "TensorFlow SavedModel directories are not probed (Keras 3 loads .keras and .h5)"
     if fmt.framework == "unknown":
-        return f"unrecognised artifact format ({fmt.format})"
+        return f"not a model format preplint recognises ({fmt.format})"
     if probe in (LOAD, SAFE_MODE, PREPROCESSING) and fmt.framework != "keras":
         return f"{probe} reads Keras models; this is a {fmt.format} artifact"
     if probe in (MODE, DTYPE) and fmt.framework == "pickle":

@@ -80,3 +80,34 @@ def find_registration(class_name: str, module: str, search_paths: Sequence[str])
                 if registered is not None:
                     return Registration(class_name, module, str(source), registered)
     return Registration(class_name, module, str(source), None)
+
+
+def find_class_module(
+    class_name: str, module: str | None, search_paths: Sequence[str]
+) -> str | None:
+    """The project module that defines `class_name`: the one its config names, else the first
+    top-level module in `search_paths` whose source has `class <class_name>` (found by parsing)."""
+    if module and module != "__main__":
+        return module if find_module_source(module, search_paths) is not None else None
+    for root in search_paths:
+        folder = Path(root)
+        if not folder.is_dir():
+            continue
+        for candidate in sorted(folder.glob("*.py"))[:_MAX_SCANNED]:
+            if not candidate.stem.isidentifier():
+                continue
+            try:
+                if candidate.stat().st_size > _MAX_SOURCE or f"class {class_name}" not in (
+                    candidate.read_text(encoding="utf-8", errors="replace")
+                ):
+                    continue
+                tree = ast.parse(candidate.read_bytes())
+            except (OSError, SyntaxError, ValueError, RecursionError):
+                continue
+            if any(isinstance(n, ast.ClassDef) and n.name == class_name for n in tree.body):
+                return candidate.stem
+    return None
+
+
+_MAX_SCANNED = 200
+_MAX_SOURCE = 1 << 20

@@ -51,6 +51,8 @@ def mode_evidence(facts: dict[str, Any]) -> str:
     if facts.get("saved_mode") == "training":
         ops = facts.get("exported_training_ops")
         parts.append(f"saved in training mode{f' ({_listing(ops)})' if ops else ''}")
+    if facts.get("rebuilt"):
+        parts.insert(0, str(facts["rebuilt"]))
     return "; ".join(parts)
 
 
@@ -79,6 +81,8 @@ def dtype_evidence(facts: dict[str, Any]) -> str:
         )
         if facts.get("float64_output_dtype"):
             parts.append(f"float64 input gives {facts['float64_output_dtype']} output")
+    if facts.get("rebuilt"):
+        parts.insert(0, str(facts["rebuilt"]))
     return "; ".join(parts)
 
 
@@ -124,9 +128,23 @@ def _registered_everywhere(facts: dict[str, Any]) -> list[dict[str, Any]] | None
     return registrations
 
 
+def custom_objects_fix(facts: dict[str, Any]) -> str:
+    """`custom_objects={"Name": module.Name, ...}`, as a loader would pass it."""
+    pairs = ", ".join(f'"{name}": {where}' for name, where in facts["custom_objects_fix"].items())
+    return "custom_objects={" + pairs + "}"
+
+
 def load_verdict(code: str, facts: dict[str, Any]) -> Verdict:
     if facts.get("ok"):
         return REFUTED, load_evidence(facts)
+    if facts.get("loaded_with_custom_objects"):
+        fix = (
+            f"loads with {custom_objects_fix(facts)} "
+            f"(compile=False, safe_mode={facts.get('safe_mode')})"
+        )
+        if code == "LOAD002":
+            return REFUTED, f"{load_evidence(facts)}; {fix}: its config rebuilds the class"
+        return CONFIRMED, f"{load_evidence(facts)}; confirmed fix: {fix}"
     if facts.get("loaded_after_import"):
         modules = ", ".join(f"`{m}`" for m in facts["imported_modules"])
         return REFUTED, (
@@ -169,6 +187,8 @@ def load_verdict(code: str, facts: dict[str, Any]) -> Verdict:
         if c["class_name"] in facts["missing"]
     ]
     tail = f" ({_listing(origins)}; no importable module registers it)" if origins else ""
+    if facts.get("needs_import_project"):
+        tail += "; pass --import-project to load it with the project's classes as custom_objects"
     return CONFIRMED, load_evidence(facts) + tail
 
 
@@ -210,13 +230,17 @@ def preprocessing_verdict(code: str, facts: dict[str, Any]) -> Verdict:
 
 def version_evidence(facts: dict[str, Any]) -> str:
     framework = facts.get("framework", "framework")
-    installed = facts.get("installed") or "not installed"
+    installed = (
+        f"installed {framework} {facts['installed']}"
+        if facts.get("installed")
+        else f"{framework} is not installed here"
+    )
     if facts.get("saved"):
-        return f"saved with {framework} {facts['saved']} ({facts.get('source')}), installed {framework} {installed}"
+        return f"saved with {framework} {facts['saved']} ({facts.get('source')}), {installed}"
     records = facts.get("records") or {}
     shown = ", ".join(f"{k} {v}" for k, v in sorted(records.items()))
     reason = facts.get("error") or f"the archive records no {framework} version"
-    return f"{reason}{f' ({shown})' if shown else ''}; installed {framework} {installed}"
+    return f"{reason}{f' ({shown})' if shown else ''}; {installed}"
 
 
 def version_verdict(code: str, facts: dict[str, Any]) -> Verdict:
