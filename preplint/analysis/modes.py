@@ -497,9 +497,22 @@ def _outer_state(
             root in a.targets for a in facts.assigns_by_scope.get(outer.qualname, [])
         ):
             return module_state(
-                facts, name, outer.qualname, fn.stmt_start if fn else 0, index, depth + 1
+                facts, name, outer.qualname, _closure_point(facts, fn, outer), index, depth + 1
             )
     return _global_state(facts, name, index, depth)
+
+
+def _closure_point(facts: FileFacts, fn: Function | None, outer: Function) -> int:
+    """Where a nested function sees its enclosing function's names: at its first call there
+    (`model.eval()` may come after the `def` and before the call), else at its definition."""
+    if fn is None:
+        return 0
+    sites = [
+        c.stmt
+        for c in facts.calls_by_scope.get(outer.qualname, [])
+        if c.callee == fn.name and not c.method and c.stmt > fn.stmt_start
+    ]
+    return min(sites) if sites else fn.stmt_start
 
 
 def _memoized(

@@ -6,12 +6,15 @@ from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
 from preplint.analysis.modes import module_state
-from preplint.analysis.module_layers import mode_layers
+from preplint.analysis.module_layers import layer_kinds, state_mode_layers
 from preplint.analysis.module_use import (
+    built_untrained_here,
     in_lightning_module,
     is_test_in_pytest_file,
     module_uses,
     only_called_for_training,
+    resumes_training,
+    trained_uses,
 )
 from preplint.analysis.records import ModuleState
 from preplint.analysis.scopes import NO_GRAD_CONTEXTS, inference_named_scope, no_grad_at
@@ -58,15 +61,6 @@ def _same_loop_as_training(facts: FileFacts, call: Call, index: ProjectIndex) ->
         t.scope == call.scope and tuple(t.loops[-1:]) == tuple(inner)
         for t in training_calls(facts, index)
     )
-
-
-def _trained_uses(facts: FileFacts, index: ProjectIndex) -> set[tuple[str, str]]:
-    """(scope, module name) pairs run with gradients inside a training loop."""
-    out: set[tuple[str, str]] = set()
-    for call, name in module_uses(facts, index):
-        if not no_grad_at(facts, call) and in_training_loop(facts, call, index):
-            out.add((call.scope, name))
-    return out
 
 
 def _statement_start(facts: FileFacts, call: Call) -> tuple[int, int, int] | None:
@@ -847,6 +841,93 @@ def main(loader, test_loader):
     train(model, loader, 3)
     print(test(model, test_loader))
 """,
+        # field_negatives-MODE001: a shape check on a module built in the same function
+        """
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.conv = nn.Conv2d(3, width, 3)
+        self.bn = nn.BatchNorm2d(width)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+def test():
+    block = Block(16)
+    out = block(torch.randn(2, 3, 8, 8))
+    print(out.shape)
+
+if __name__ == "__main__":
+    test()
+""",
+        # field_negatives-MODE001: single-layer recurrent nets without dropout compute the same in both modes
+        """
+import torch
+import torch.nn as nn
+
+class Tagger(nn.Module):
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim)
+        self.rnn = nn.GRU(dim, dim, batch_first=True)
+        self.out = nn.Linear(dim, 5)
+
+    def forward(self, x):
+        h, _ = self.rnn(self.emb(x))
+        return self.out(h)
+
+tagger = Tagger(100, 32)
+tagger.load_state_dict(torch.load("tagger.pt", weights_only=True))
+with torch.no_grad():
+    tags = tagger(torch.randint(0, 100, (1, 7))).argmax(-1)
+""",
+        # field_negatives-MODE001: a load that resumes training; the sampler runs from the training loop
+        """
+import torch
+import torch.nn as nn
+
+gen = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 8))
+opt = torch.optim.Adam(gen.parameters())
+if start_epoch > 0:
+    gen.load_state_dict(torch.load("gen_%d.pt" % start_epoch, weights_only=True))
+
+def dump_samples(step):
+    fake = gen(torch.randn(16, 8))
+    torch.save(fake.detach(), "samples_%d.pt" % step)
+
+for epoch in range(start_epoch, 50):
+    for step, real in enumerate(loader):
+        opt.zero_grad()
+        loss = (gen(torch.randn(real.size(0), 8)) - real).pow(2).mean()
+        loss.backward()
+        opt.step()
+        if step % 100 == 0:
+            dump_samples(step)
+""",
+        # field_negatives-MODE001: `.eval()` in the enclosing function before the nested runner is called
+        """
+import torch
+import torch.nn as nn
+
+def validate(loader, model):
+    def run(batches):
+        hits = 0
+        with torch.no_grad():
+            for x, y in batches:
+                hits += (model(x).argmax(1) == y).sum().item()
+        return hits
+
+    model.eval()
+    return run(loader)
+
+def main(loader):
+    model = nn.Sequential(nn.Linear(8, 16), nn.Dropout(0.5), nn.Linear(16, 2))
+    model.load_state_dict(torch.load("m.pt", weights_only=True))
+    print(validate(loader, model))
+""",
         # real_code_negatives-MODE001
         """
 import torch
@@ -912,7 +993,7 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
     if not (facts.uses("torch") or facts.uses("torchvision") or facts.uses("timm")):
         return
     reported: set[tuple[str, str]] = set()
-    trained = _trained_uses(facts, index)
+    trained = trained_uses(facts, index)
     for call, name in module_uses(facts, index):
         key = (call.scope, name)
         if key in reported:
@@ -924,18 +1005,30 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
         if not reason or (state.assumed and not reason.startswith("in `") and key not in trained):
             # A parameter nobody passes counts in a function that says it predicts, or one that trains it.
             continue
+        if state.load is None and built_untrained_here(facts, call, name):
+            continue  # a shape check on a module built right here: its mode cannot matter
+        if reason == "after its weights are loaded" and resumes_training(
+            facts, state, call, trained, index
+        ):
+            continue
         reported.add(key)
-        layers = _layers_of(facts, state, index)
+        layers = state_mode_layers(facts, state, index)
         severity: Severity | None = None
+        preview = False
         if layers:
-            kinds = " and ".join(
-                sorted({"dropout": "Dropout", "batchnorm": "BatchNorm"}[k] for k in layers)
-            )
+            kinds = layer_kinds(layers)
             message = f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path): its {kinds} layers act as in training"
+            if state.assumed:
+                severity = Severity.WARNING
         elif layers is None:
-            message = f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path): Dropout and BatchNorm layers act as in training"
-        else:
             severity = Severity.WARNING
+            message = (
+                f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path); "
+                "its layers were not resolved, so any Dropout or BatchNorm in it acts as in training"
+            )
+        else:
+            severity = Severity.INFO
+            preview = True
             message = (
                 f"`{name}` runs {reason} without `.eval()`; its class has no Dropout or BatchNorm today, "
                 "so outputs match, but any such layer added later will act as in training"
@@ -958,12 +1051,5 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
             fix=_eval_fix(facts, index, state, call, name),
             artifact=(state.load.artifact or None) if state.load is not None else None,
             severity=severity,
+            preview=preview,
         )
-
-
-def _layers_of(facts: FileFacts, state: ModuleState, index: ProjectIndex) -> frozenset[str] | None:
-    if state.layers is not None:
-        return state.layers
-    if not state.cls:
-        return None
-    return mode_layers(state.cls_facts or facts, state.cls, index)

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 from preplint.analysis.calls import argument_for, resolve_function
 from preplint.analysis.context import FileContext
-from preplint.analysis.modes import base_receiver, mode_change
+from preplint.analysis.modes import base_receiver, mode_change, module_state
+from preplint.analysis.module_layers import state_mode_layers
 from preplint.analysis.module_use import module_uses
 from preplint.analysis.objects import class_kind
 from preplint.analysis.scopes import enclosing_class, no_grad_at
 from preplint.analysis.training import training_steps
-from preplint.diagnostics import Related
+from preplint.diagnostics import Related, Severity
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -508,11 +509,40 @@ def torch_train_not_restored(ctx: FileContext) -> Iterator[Finding]:
                     "called here, inside the training loop",
                 ),
             )
+        state = module_state(facts, name, call.scope, call.stmt, index)
+        layers = state_mode_layers(facts, state, index)
+        severity: Severity | None = None
+        preview = False
+        if layers:
+            effect = {
+                "dropout": "Dropout off",
+                "batchnorm": "BatchNorm frozen",
+            }
+            message = (
+                f"`{name}` is switched to eval mode inside the training loop and never back: the next epoch trains with "
+                f"its {' and '.join(effect[k] for k in sorted(layers, reverse=True))}; call `{name}.train()` at the top of the loop"
+            )
+        elif layers is None:
+            severity = Severity.WARNING
+            message = (
+                f"`{name}` is switched to eval mode inside the training loop and never back; its layers were not "
+                "resolved, so any Dropout or BatchNorm in it trains in eval mode from the next epoch; "
+                f"call `{name}.train()` at the top of the loop"
+            )
+        else:
+            severity = Severity.INFO
+            preview = True
+            message = (
+                f"`{name}` is switched to eval mode inside the training loop and never back; its class has no "
+                "Dropout or BatchNorm today, so training is unchanged, but any such layer added later would "
+                f"train in eval mode; call `{name}.train()` at the top of the loop"
+            )
         yield Finding(
             where.span,
-            f"`{name}` is switched to eval mode inside the training loop and never back: the next epoch trains with "
-            f"Dropout off and BatchNorm frozen; call `{name}.train()` at the top of the loop",
+            message,
             related=tuple(related),
+            severity=severity,
+            preview=preview,
         )
 
 

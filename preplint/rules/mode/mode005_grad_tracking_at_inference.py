@@ -8,10 +8,13 @@ from preplint.analysis.calls import call_sites
 from preplint.analysis.context import FileContext
 from preplint.analysis.modes import module_state
 from preplint.analysis.module_use import (
+    built_untrained_here,
     in_lightning_module,
     is_test_in_pytest_file,
     module_uses,
     only_called_for_training,
+    resumes_training,
+    trained_uses,
 )
 from preplint.analysis.scopes import enclosing_functions, inference_named_scope, no_grad_at
 from preplint.analysis.training import in_training_loop
@@ -175,6 +178,7 @@ def grad_tracking_at_inference(ctx: FileContext) -> Iterator[Finding]:
     }
     frozen_any = bool(frozen - {""})  # parameters frozen: no graph is built for them
     reported: set[tuple[str, str]] = set()
+    trained: set[tuple[str, str]] | None = None
     training = ctx.training_scopes
     for call, name in module_uses(facts, index):
         key = (call.scope, name)
@@ -198,6 +202,13 @@ def grad_tracking_at_inference(ctx: FileContext) -> Iterator[Finding]:
         state = module_state(facts, name, call.scope, call.stmt, index)
         if not state.torch or state.stateless:
             continue
+        if state.load is None and built_untrained_here(facts, call, name):
+            continue  # a shape check on a module built right here, not an inference path
+        if state.load is not None:
+            if trained is None:
+                trained = trained_uses(facts, index)
+            if resumes_training(facts, state, call, trained, index):
+                continue  # a sampler run from the loop that resumes training the loaded module
         named = inference_named_scope(facts, call.scope)
         if state.assumed and not named:
             continue
