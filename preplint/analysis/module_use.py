@@ -252,3 +252,28 @@ def trained_uses(facts: FileFacts, index: ProjectIndex) -> set[tuple[str, str]]:
         if not no_grad_at(facts, call) and in_training_loop(facts, call, index):
             out.add((call.scope, name))
     return out
+
+
+def method_owner(facts: FileFacts, call: Call, index: ProjectIndex) -> str:
+    """`vae.encode(x)` where `encode` is a method of the class `vae` was built from: the module
+    that runs (`vae`), '' when the call is not such a method call."""
+    if not call.method or not call.receiver or call.receiver.startswith("self"):
+        return ""
+    from preplint.analysis.modes import module_state
+
+    state = module_state(facts, call.receiver, call.scope, call.stmt, index)
+    if not state.torch or not state.cls or "." in state.cls:
+        return ""
+    found = index.class_for(state.cls_facts or facts, state.cls)
+    if found is None:
+        return ""
+    owner, cdef = found
+    seen = 0
+    while call.method not in cdef.methods and seen < 3:
+        local = [b for b in cdef.bases if "." not in b]
+        nxt = index.class_for(owner, local[0]) if local else None
+        if nxt is None:
+            return ""
+        owner, cdef = nxt
+        seen += 1
+    return call.receiver if call.method in cdef.methods and call.method != "forward" else ""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
-from preplint.analysis.modes import module_state
+from preplint.analysis.modes import MODE_BAKING, module_state, scripted_saver_state
 from preplint.analysis.module_layers import layer_kinds, state_mode_layers
 from preplint.analysis.module_use import (
     built_untrained_here,
     in_lightning_module,
     is_test_in_pytest_file,
+    method_owner,
     module_uses,
     only_called_for_training,
     resumes_training,
@@ -51,6 +52,8 @@ def _inference_reason(
     ):
         return f"in `{named}`"
     if state.load is not None and not training_scope:
+        if state.load.call.qualname == "torch.jit.load":
+            return "after `torch.jit.load`"
         return "after its weights are loaded"
     return ""
 
@@ -398,6 +401,164 @@ model.load_state_dict(torch.load("unet.pt", weights_only=True))
 model.to("cuda")
 with torch.no_grad():
     mask = model(torch.rand(1, 3, 256, 256).cuda())  # expect: MODE001
+""",
+        # field_positives-MODE001: a scripted module saved in training mode keeps that flag after `torch.jit.load`
+        {
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "train.py": """
+import torch
+from model import Net
+
+net = Net()
+opt = torch.optim.Adam(net.parameters())
+for x, y in loader:
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+torch.jit.save(torch.jit.script(net), "exported/net_scripted.pt")
+""",
+            "serve.py": """
+import torch
+
+scripted = torch.jit.load("exported/net_scripted.pt")
+
+def predict(x):
+    with torch.no_grad():
+        return scripted(x).argmax(1)  # expect: MODE001
+""",
+        },
+        # field_positives-MODE001: `torch.export` of a loaded module still in training mode
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+net = Net()
+net.load_state_dict(torch.load("net.pt", weights_only=True))
+program = torch.export.export(net, (torch.randn(1, 8),))  # expect: MODE001
+torch.export.save(program, "net.pt2")
+""",
+        # field_positives-MODE001: a trace right after training records Dropout in training mode
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def fit(loader):
+    net = Net()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    for x, y in loader:
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+    traced = torch.jit.trace(net, torch.randn(1, 8))  # expect: MODE001
+    traced.save("net_traced.pt")
+""",
+        # field_positives-MODE001: the model comes back inside a tuple from a loader helper
+        """
+import torch
+import torch.nn as nn
+
+class Coder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.25))
+        self.head = nn.Linear(32, 2)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+def load_bundle(path):
+    coder = Coder()
+    coder.load_state_dict(torch.load(path, weights_only=True))
+    labels = ["neg", "pos"]
+    return coder, labels
+
+coder, labels = load_bundle("coder.pt")
+with torch.no_grad():
+    print(labels[coder(torch.randn(1, 8)).argmax()])  # expect: MODE001
+""",
+        # field_positives-MODE001: a loaded module run through one of its own methods
+        """
+import torch
+import torch.nn as nn
+
+class Coder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.25))
+        self.head = nn.Linear(32, 2)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+coder = Coder()
+coder.load_state_dict(torch.load("coder.pt", weights_only=True))
+with torch.no_grad():
+    codes = coder.encode(torch.randn(16, 8))  # expect: MODE001
+""",
+        # field_positives-MODE001: a frozen teacher in distillation, run under no_grad but left in train mode
+        """
+import torch
+import torch.nn as nn
+
+class Coder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.25))
+        self.head = nn.Linear(32, 2)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+teacher = Coder()
+teacher.load_state_dict(torch.load("teacher.pt", weights_only=True))
+student = nn.Linear(8, 2)
+opt = torch.optim.Adam(student.parameters())
+for x, y in loader:
+    with torch.no_grad():
+        target = teacher(x).softmax(-1)  # expect: MODE001
+    loss = nn.functional.kl_div(student(x).log_softmax(-1), target, reduction="batchmean")
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
 """,
     ],
     negatives=[
@@ -928,6 +1089,110 @@ def main(loader):
     model.load_state_dict(torch.load("m.pt", weights_only=True))
     print(validate(loader, model))
 """,
+        # field_negatives-MODE001: the scripted module was saved after `.eval()`, so it loads in eval mode
+        {
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "train.py": """
+import torch
+from model import Net
+
+net = Net()
+opt = torch.optim.Adam(net.parameters())
+for x, y in loader:
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+net.eval()
+torch.jit.save(torch.jit.script(net), "exported/net_scripted.pt")
+""",
+            "serve.py": """
+import torch
+
+scripted = torch.jit.load("exported/net_scripted.pt")
+
+def predict(x):
+    with torch.no_grad():
+        return scripted(x).argmax(1)
+""",
+        },
+        # field_negatives-MODE001: exported after `.eval()`
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+net = Net()
+net.load_state_dict(torch.load("net.pt", weights_only=True))
+net.eval()
+program = torch.export.export(net, (torch.randn(1, 8),))
+torch.export.save(program, "net.pt2")
+""",
+        # field_negatives-MODE001: an untrained module exported to check the graph
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def check_export():
+    program = torch.export.export(Net(), (torch.randn(1, 8),))
+    print(program.graph)
+""",
+        # field_negatives-MODE001: the loader helper switches the model to eval before returning the tuple
+        """
+import torch
+import torch.nn as nn
+
+class Coder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.25))
+        self.head = nn.Linear(32, 2)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+def load_bundle(path):
+    coder = Coder()
+    coder.load_state_dict(torch.load(path, weights_only=True))
+    coder.eval()
+    return coder, ["neg", "pos"]
+
+coder, labels = load_bundle("coder.pt")
+with torch.no_grad():
+    print(labels[coder(torch.randn(1, 8)).argmax()])
+    codes = coder.encode(torch.randn(16, 8))
+""",
         # real_code_negatives-MODE001
         """
 import torch
@@ -995,6 +1260,7 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
     reported: set[tuple[str, str]] = set()
     trained = trained_uses(facts, index)
     for call, name in module_uses(facts, index):
+        name = method_owner(facts, call, index) or name  # `vae.encode(x)` runs `vae`
         key = (call.scope, name)
         if key in reported:
             continue
@@ -1007,9 +1273,7 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
             continue
         if state.load is None and built_untrained_here(facts, call, name):
             continue  # a shape check on a module built right here: its mode cannot matter
-        if reason == "after its weights are loaded" and resumes_training(
-            facts, state, call, trained, index
-        ):
+        if reason.startswith("after ") and resumes_training(facts, state, call, trained, index):
             continue
         reported.add(key)
         layers = state_mode_layers(facts, state, index)
@@ -1033,6 +1297,18 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
                 f"`{name}` runs {reason} without `.eval()`; its class has no Dropout or BatchNorm today, "
                 "so outputs match, but any such layer added later will act as in training"
             )
+        if state.load is not None and state.load.call.qualname == "torch.jit.load":
+            saved = scripted_saver_state(state.load, index)
+            if saved is None:
+                # Preview: the saver is not in the project, so the flag it saved is not seen.
+                severity = Severity.WARNING if severity != Severity.INFO else severity
+                preview = True
+                message = (
+                    f"`{name}` runs {reason} with no `.eval()` after `torch.jit.load`: a scripted module keeps "
+                    "the training flag it was saved with, and the save is not in the project"
+                )
+            else:
+                message += " (it was scripted and saved in training mode)"
         related: tuple[Related, ...] = ()
         if state.load is not None:
             lc = state.load.call
@@ -1053,3 +1329,53 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
             severity=severity,
             preview=preview,
         )
+    yield from _baked_in_training_mode(facts, index, trained)
+
+
+def _baked_in_training_mode(
+    facts: FileFacts, index: ProjectIndex, trained: set[tuple[str, str]]
+) -> Iterator[Finding]:
+    """`torch.jit.trace(model, x)` / `torch.export.export(model, (x,))` of a trained or loaded module
+    still in training mode: the program records Dropout and batch-statistics BatchNorm for good, and a
+    later `.eval()` does not change a trace (and raises on an exported program's module)."""
+    for call in facts.calls:
+        if call.qualname not in MODE_BAKING:
+            continue
+        first = call.arg(0, "func") or call.arg(0, "mod")
+        name = first.value.name if first is not None else ""
+        if not name or in_training_loop(facts, call, index):
+            continue
+        state = module_state(facts, name, call.scope, call.stmt, index)
+        if not state.torch or state.stateless or state.mode != "train" or state.assumed:
+            continue
+        if state.load is None and not any(n == name for _, n in trained):
+            continue  # neither trained nor loaded here: an untrained module, mode cannot matter
+        layers = state_mode_layers(facts, state, index)
+        api = "traced" if call.qualname == "torch.jit.trace" else "exported"
+        severity: Severity | None = None
+        preview = False
+        if layers:
+            message = (
+                f"`{name}` is {api} in training mode (no `.eval()` before `{call.callee}`): the program keeps its "
+                f"{layer_kinds(layers)} layers acting as in training, and a later `.eval()` cannot change that"
+            )
+        elif layers is None:
+            severity = Severity.WARNING
+            message = (
+                f"`{name}` is {api} in training mode (no `.eval()` before `{call.callee}`); its layers were not "
+                "resolved, so any Dropout or BatchNorm in it is recorded acting as in training"
+            )
+        else:
+            severity = Severity.INFO
+            preview = True
+            message = (
+                f"`{name}` is {api} in training mode; its class has no Dropout or BatchNorm today, so the "
+                "program matches, but any such layer added later would be recorded acting as in training"
+            )
+        related: tuple[Related, ...] = ()
+        if state.load is not None:
+            lc = state.load.call
+            related = (
+                Related(state.load.facts.path, lc.span.line, lc.span.column, "weights loaded here"),
+            )
+        yield Finding(call.span, message, related=related, severity=severity, preview=preview)

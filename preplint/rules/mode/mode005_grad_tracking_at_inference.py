@@ -11,6 +11,7 @@ from preplint.analysis.module_use import (
     built_untrained_here,
     in_lightning_module,
     is_test_in_pytest_file,
+    method_owner,
     module_uses,
     only_called_for_training,
     resumes_training,
@@ -181,6 +182,7 @@ def grad_tracking_at_inference(ctx: FileContext) -> Iterator[Finding]:
     trained: set[tuple[str, str]] | None = None
     training = ctx.training_scopes
     for call, name in module_uses(facts, index):
+        name = method_owner(facts, call, index) or name  # `vae.encode(x)` runs `vae`
         key = (call.scope, name)
         if key in reported or no_grad_at(facts, call) or call.scope in training or frozen_any:
             continue
