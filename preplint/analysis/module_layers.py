@@ -69,8 +69,14 @@ def mode_layers(
         else:
             out |= sub
     prefix = cdef.name + "."
+    # Sub-modules are stored on the instance: `self.backbone = build_backbone()`. A local
+    # (`for i in range(n)`, `h = self.lstm(x)`) builds none.
     assigned_calls = {
-        a.value.call for a in owner.assigns if a.scope.startswith(prefix) and a.value.kind == "call"
+        a.value.call
+        for a in owner.assigns
+        if a.scope.startswith(prefix)
+        and a.value.kind == "call"
+        and any(t.startswith("self.") for t in a.targets)
     }
     for c in owner.calls:
         if not c.scope.startswith(prefix):

@@ -276,4 +276,14 @@ def method_owner(facts: FileFacts, call: Call, index: ProjectIndex) -> str:
             return ""
         owner, cdef = nxt
         seen += 1
-    return call.receiver if call.method in cdef.methods and call.method != "forward" else ""
+    if call.method not in cdef.methods or call.method == "forward":
+        return ""
+    # Only a method that runs layers counts (`encode` does, `init_hidden` returning zeros does not).
+    for c in owner.calls_by_scope.get(f"{cdef.name}.{call.method}", []):
+        if c.callee in ("self", "self.forward"):
+            return call.receiver
+        if c.receiver == "self" and c.method not in cdef.methods and c.method not in NOT_SUBMODULE:
+            return call.receiver
+        if c.receiver.startswith("self.") and c.method not in NOT_SUBMODULE:
+            return call.receiver
+    return ""

@@ -1193,6 +1193,32 @@ with torch.no_grad():
     print(labels[coder(torch.randn(1, 8)).argmax()])
     codes = coder.encode(torch.randn(16, 8))
 """,
+        # field_negatives-MODE001: a helper method that runs no layer is not a run of the module
+        """
+import torch
+import torch.nn as nn
+
+class CharRNN(nn.Module):
+    def __init__(self, n_chars, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.rnn = nn.LSTM(n_chars, hidden, num_layers=2, dropout=0.3, batch_first=True)
+        self.out = nn.Linear(hidden, n_chars)
+
+    def init_state(self, batch):
+        return torch.zeros(2, batch, self.hidden), torch.zeros(2, batch, self.hidden)
+
+    def forward(self, x, state):
+        y, state = self.rnn(x, state)
+        return self.out(y), state
+
+net = CharRNN(40, 64)
+net.load_state_dict(torch.load("char_rnn.pt", weights_only=True))
+state = net.init_state(1)
+net.eval()
+with torch.no_grad():
+    logits, state = net(torch.zeros(1, 1, 40), state)
+""",
         # real_code_negatives-MODE001
         """
 import torch
@@ -1226,6 +1252,25 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
     or test function) when no `.eval()` (or `.train(False)`) was called on it first on that
     path. The path is followed through helpers that load and return the model, a class's
     `__init__` for `self.model`, and the callers of a function that receives the model.
+    A module from `torch.jit.load` keeps the training flag it was saved with: the rule follows
+    the artifact to `torch.jit.save` in the project and reports when it was saved in training
+    mode. `torch.jit.trace(model, x)` and `torch.export.export(model, (x,))` of a trained or
+    loaded module still in training mode are reported at the trace/export: the program records
+    training behaviour, and a later `.eval()` does not change a trace (on an exported program's
+    module it raises). A module built in the same function and run before any weights or
+    training reach it (a shape check) is not an inference path.
+
+    Severity follows what was seen: error when the module's Dropout or BatchNorm layers are
+    resolved; warning when its layers (or a parameter's origin) are not resolved; info for a
+    module whose class has no Dropout or BatchNorm (recurrent layers count only with
+    `dropout>0`), where outputs match today.
+
+    Preview:
+    Two parts are in preview. (1) The info variant for a module with no Dropout or BatchNorm:
+    outputs are the same in both modes, so it can never be a real mistake today; it stays in
+    preview as a style hint. (2) A `torch.jit.load` whose saver is not in the project: the
+    saved flag is not seen. It leaves preview when the saved flag can be read from the
+    artifact (the `--confirm` worker can load the archive and read `.training`).
 
     Why is this bad?:
     A freshly built or loaded module is in training mode. Dropout keeps dropping units and

@@ -417,6 +417,14 @@ def torch_train_not_restored(ctx: FileContext) -> Iterator[Finding]:
     training loop when `model.train()` is not called again before the loop's next training
     step (`loss.backward()`, `optimizer.step()`, or a helper that trains).
 
+    Severity follows the layers seen: error when the module's Dropout or BatchNorm layers are
+    resolved, warning when they are not resolved.
+
+    Preview:
+    A module whose class has no Dropout or BatchNorm (info): training is the same in both
+    modes, so the missing `.train()` changes nothing today. It stays in preview as a style hint;
+    it would leave preview only if the field shows maintainers fix it.
+
     Why is this bad?:
     Validation inside the epoch loop switches the model to eval mode. If nothing switches it
     back, every epoch after the first trains with Dropout off and BatchNorm frozen on its
