@@ -124,8 +124,37 @@ MODE_BAKING = frozenset({"torch.jit.trace", "torch.export.export"})
 def scripted_saver_state(load: LoadSite, index: ProjectIndex, depth: int = 0) -> ModuleState | None:
     """The state of the module `torch.jit.save(m, path)` wrote, for a `torch.jit.load` of that path;
     None when no saver of the artifact is seen in the project."""
+    return saver_state(load, index, "jit-save", depth)
+
+
+def saver_state(
+    load: LoadSite, index: ProjectIndex, api: str, depth: int = 0
+) -> ModuleState | None:
+    """The state, at the save, of the module a saver of `load`'s artifact wrote (`torch.save(model,
+    path)` for api 'torch-save', `torch.jit.save` for 'jit-save'); None when none is seen."""
     if not load.artifact or depth > _MAX_DEPTH:
         return None
+    for event in savers(index, load.artifact, load.facts.path):
+        if event.api != api or not event.obj:
+            continue
+        owner = index.file(event.file)
+        if owner is None:
+            continue
+        save = owner.call_by_id.get(event.call)
+        if save is None:
+            continue
+        arg = save.arg(0, "m" if api == "jit-save" else "obj")
+        if arg is None:
+            continue
+        if arg.value.kind == "call":
+            state = _origin_state(owner, arg.value, save.scope, save.stmt, index, depth + 1)
+        else:
+            state = module_state(owner, arg.value.text, save.scope, save.stmt, index, depth + 1)
+        if state.mode in ("train", "eval") and state.torch:
+            if state.cls and state.cls_facts is None:
+                state = replace(state, cls_facts=owner)
+            return state
+    return None
     for event in savers(index, load.artifact, load.facts.path):
         if event.api != "jit-save" or not event.obj:
             continue
@@ -415,9 +444,11 @@ def _call_state(
     qual = call.qualname
     if qual in fw.TORCH_LOAD:
         # A whole pickled module keeps the mode it was saved in: after training, that is train mode.
-        return ModuleState(
-            "train", True, LoadSite(facts, call, "", _loaded_artifact(facts, call, index))
-        )
+        site = LoadSite(facts, call, "", _loaded_artifact(facts, call, index))
+        saved = saver_state(site, index, "torch-save", depth) if index is not None else None
+        if saved is not None:
+            return replace(saved, load=site)
+        return ModuleState("train", True, site)
     if qual == "torch.jit.load" and index is not None:
         # A scripted module keeps the training flag it was saved with: the saver's mode decides.
         site = LoadSite(facts, call, "", _loaded_artifact(facts, call, index))

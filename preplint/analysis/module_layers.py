@@ -41,10 +41,16 @@ _TORCHVISION_BN_FAMILIES = (
 
 
 def mode_layers(
-    facts: FileFacts, cls: str, index: ProjectIndex | None, depth: int = 0
+    facts: FileFacts,
+    cls: str,
+    index: ProjectIndex | None,
+    depth: int = 0,
+    before_stmt: int | None = None,
 ) -> frozenset[str] | None:
     """Mode-dependent layers ('dropout', 'batchnorm') a module class builds; None when unknown
-    (a sub-module built by an unknown call), an empty set when it provably holds neither."""
+    (a sub-module built by an unknown call), an empty set when it provably holds neither.
+    `before_stmt`: a class redefined in the same file (a notebook) is the last definition
+    before that statement."""
     if depth > 3 or not cls:
         return None
     if "." in cls and cls.startswith(("torch.", "torchvision.", "timm.")):
@@ -58,6 +64,10 @@ def mode_layers(
         cdef = found
     else:
         owner, cdef = found_cls
+    if before_stmt is not None and owner is facts:
+        earlier = [c for c in facts.classes if c.name == cdef.name and c.stmt_start < before_stmt]
+        if earlier:
+            cdef = max(earlier, key=lambda c: c.stmt_start)
     out: set[str] = set()
     unknown = False
     for base in cdef.bases:
@@ -75,17 +85,20 @@ def mode_layers(
         a.value.call
         for a in owner.assigns
         if a.scope.startswith(prefix)
+        and cdef.stmt_start <= a.stmt <= cdef.stmt_end
         and a.value.kind == "call"
         and any(t.startswith("self.") for t in a.targets)
     }
     for c in owner.calls:
-        if not c.scope.startswith(prefix):
+        if not c.scope.startswith(prefix) or not cdef.stmt_start <= c.stmt <= cdef.stmt_end:
             continue
         if c.qualname in DROPOUT_FUNCTIONS:
             out.add("dropout")
             continue
         if c.qualname:
             if fw.is_torch_module_constructor(c.qualname):
+                if c.qualname.rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"):
+                    continue  # what it holds is built by calls of this class, seen one by one
                 sub = _builtin_mode_layers(c.qualname, c)
                 if sub is None:
                     unknown = True
@@ -109,14 +122,16 @@ def mode_layers(
 
 
 def state_mode_layers(
-    facts: FileFacts, state: ModuleState, index: ProjectIndex | None
+    facts: FileFacts, state: ModuleState, index: ProjectIndex | None, at_stmt: int | None = None
 ) -> frozenset[str] | None:
-    """Mode layers of the module a `ModuleState` describes: its container's, else its class's."""
+    """Mode layers of the module a `ModuleState` describes: its container's, else its class's
+    (in the same file, the class's last definition before `at_stmt`)."""
     if state.layers is not None:
         return state.layers
     if not state.cls:
         return None
-    return mode_layers(state.cls_facts or facts, state.cls, index)
+    owner = state.cls_facts or facts
+    return mode_layers(owner, state.cls, index, before_stmt=at_stmt if owner is facts else None)
 
 
 def layer_kinds(layers: frozenset[str]) -> str:

@@ -21,6 +21,7 @@ from preplint.analysis.records import ModuleState
 from preplint.analysis.scopes import NO_GRAD_CONTEXTS, inference_named_scope, no_grad_at
 from preplint.analysis.training import in_training_loop, training_calls, training_scopes
 from preplint.diagnostics import Edit, Fix, Related, Severity
+from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -269,9 +270,35 @@ class Predictor:
         with torch.no_grad():
             return self.model(x.to(self.device)).softmax(-1)  # expect: MODE001
 """,
-        # positives-MODE001
-        """
+        # positives-MODE001: a whole pickled module, saved after training without `.eval()`
+        {
+            "model.py": """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 2))
+
+    def forward(self, x):
+        return self.body(x)
+""",
+            "train.py": """
 import torch
+import torch.nn as nn
+from model import Net
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+for x, y in loader:
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+torch.save(model, "models/full_model.pt")
+""",
+            "predict.py": """
+import torch
+from model import Net  # unpickling needs the class
 
 model = torch.load("models/full_model.pt", weights_only=False)
 
@@ -279,6 +306,7 @@ def predict(batch):
     with torch.no_grad():
         return model(batch).argmax(dim=1)  # expect: MODE001
 """,
+        },
         # positives-MODE001
         """
 import torch
@@ -1219,6 +1247,40 @@ net.eval()
 with torch.no_grad():
     logits, state = net(torch.zeros(1, 1, 40), state)
 """,
+        # field_negatives-MODE001: a notebook redefines the class with Dropout only after this run
+        """
+import torch
+import torch.nn as nn
+
+class Clf(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.fc2 = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+model = Clf()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(3):
+    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    with torch.no_grad():
+        print(model(val_x).argmax(1).eq(val_y).float().mean())
+
+class Clf(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.drop = nn.Dropout(0.2)
+        self.fc2 = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.fc2(self.drop(torch.relu(self.fc1(x))))
+""",
         # real_code_negatives-MODE001
         """
 import torch
@@ -1269,8 +1331,10 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
     Two parts are in preview. (1) The info variant for a module with no Dropout or BatchNorm:
     outputs are the same in both modes, so it can never be a real mistake today; it stays in
     preview as a style hint. (2) A `torch.jit.load` whose saver is not in the project: the
-    saved flag is not seen. It leaves preview when the saved flag can be read from the
-    artifact (the `--confirm` worker can load the archive and read `.training`).
+    saved flag is not seen. (3) A whole pickled module from `torch.load` whose save is not in
+    the project: its class, its layers and the mode it was saved in are unseen. Parts (2) and
+    (3) leave preview when the saved flag and layers can be read from the artifact (the
+    `--confirm` worker can load it and read `.training` and the module's children).
 
     Why is this bad?:
     A freshly built or loaded module is in training mode. Dropout keeps dropping units and
@@ -1321,7 +1385,7 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
         if reason.startswith("after ") and resumes_training(facts, state, call, trained, index):
             continue
         reported.add(key)
-        layers = state_mode_layers(facts, state, index)
+        layers = state_mode_layers(facts, state, index, call.stmt)
         severity: Severity | None = None
         preview = False
         if layers:
@@ -1335,6 +1399,14 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
                 f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path); "
                 "its layers were not resolved, so any Dropout or BatchNorm in it acts as in training"
             )
+            if state.load is not None and state.load.call.qualname in fw.TORCH_LOAD:
+                # Preview: a whole pickled module whose saver is not seen: neither its layers nor
+                # the mode it was saved in are known.
+                preview = True
+                message = (
+                    f"`{name}` runs {reason} with no `.eval()` after `torch.load`: a whole pickled module "
+                    "keeps the mode it was saved in, and neither its class nor its save is seen"
+                )
         else:
             severity = Severity.INFO
             preview = True
@@ -1395,7 +1467,7 @@ def _baked_in_training_mode(
             continue
         if state.load is None and not any(n == name for _, n in trained):
             continue  # neither trained nor loaded here: an untrained module, mode cannot matter
-        layers = state_mode_layers(facts, state, index)
+        layers = state_mode_layers(facts, state, index, call.stmt)
         api = "traced" if call.qualname == "torch.jit.trace" else "exported"
         severity: Severity | None = None
         preview = False

@@ -207,6 +207,36 @@ class Trainer:
 """,
     ],
     negatives=[
+        # field_negatives-MODE002: no Dropout or BatchNorm in the model, so the missing train() changes nothing
+        """
+import torch
+import torch.nn as nn
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stack = nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+
+    def forward(self, x):
+        return self.stack(x)
+
+def train_step(model, loader, opt):
+    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+def test_step(model, loader):
+    model.eval()
+    with torch.inference_mode():
+        return sum(nn.functional.cross_entropy(model(x), y).item() for x, y in loader)
+
+mlp = Mlp()
+optimizer = torch.optim.SGD(mlp.parameters(), lr=0.1)
+for epoch in range(3):
+    train_step(mlp, train_loader, optimizer)
+    print(test_step(mlp, test_loader))
+""",
         """
 import torch
 from torch import nn
@@ -518,7 +548,7 @@ def torch_train_not_restored(ctx: FileContext) -> Iterator[Finding]:
                 ),
             )
         state = module_state(facts, name, call.scope, call.stmt, index)
-        layers = state_mode_layers(facts, state, index)
+        layers = state_mode_layers(facts, state, index, call.stmt)
         severity: Severity | None = None
         preview = False
         if layers:
