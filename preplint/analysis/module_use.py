@@ -110,9 +110,16 @@ def module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, s
             continue
         if cls and module_like_class(facts, cls, index):
             continue  # a sub-module run inside its parent module: the parent's mode decides
-        if callee[:1].isupper() or (call.method and call.method[:1].isupper()):
-            continue  # a class being built
+        if (callee[:1].isupper() and not _constant_style(callee)) or (
+            call.method and call.method[:1].isupper()
+        ):
+            continue  # a class being built (`MODEL(x)`, a module-level constant, is not one)
         yield call, callee
+
+
+def _constant_style(name: str) -> bool:
+    """`MODEL`, `NET_A`: a module-level global holding an object, named like a constant."""
+    return len(name) > 3 and name.isupper() and "." not in name
 
 
 MODULE_BASE_SUFFIXES = ("Module", "Model", "ModelMixin", "PreTrainedModel", "Layer", "Block")

@@ -67,6 +67,41 @@ def predict(model, x):
     model.eval()
     return model(x).softmax(-1)  # expect: MODE005
 """,
+        # field_positives-MODE005: a served global named like a constant, loaded under the main guard
+        """
+import torch
+import torch.nn as nn
+from flask import Flask, request
+
+app = Flask(__name__)
+MODEL = None
+
+def score(text):
+    ids = torch.tensor([[ord(c) % 100 for c in text]])
+    return MODEL(ids).sigmoid().item()  # expect: MODE005
+
+@app.route("/score")
+def route():
+    return {"score": score(request.args["q"])}
+
+if __name__ == "__main__":
+    MODEL = nn.Sequential(nn.Embedding(100, 16), nn.Flatten(), nn.LazyLinear(1))
+    MODEL.load_state_dict(torch.load("scorer.pt", weights_only=True))
+    MODEL.eval()
+    app.run()
+""",
+        # field_positives-MODE005: a `test()` helper that scores a model in eval mode without no_grad
+        """
+import torch
+
+def test(loader, model, criterion):
+    model.eval()
+    total = 0.0
+    for x, y in loader:
+        out = model(x)  # expect: MODE005
+        total += criterion(out, y).item()
+    return total / len(loader)
+""",
     ],
     negatives=[
         """
