@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.calls import call_sites
+from preplint.analysis.code_roles import is_test_code
 from preplint.analysis.context import FileContext
 from preplint.analysis.modes import module_state
 from preplint.analysis.module_use import (
@@ -104,6 +105,23 @@ def test(loader, model, criterion):
 """,
     ],
     negatives=[
+        # field_negatives-MODE005: a unittest case scoring a loaded model is test code
+        """
+import unittest
+
+import torch
+import torch.nn as nn
+
+class ScorerChecks(unittest.TestCase):
+    def setUp(self):
+        self.model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+        self.model.load_state_dict(torch.load("scorer.pt", weights_only=True))
+        self.model.eval()
+
+    def test_output_range(self):
+        out = self.model(torch.randn(3, 4))
+        self.assertEqual(out.shape, (3, 1))
+""",
         """
 import torch
 from torch import nn
@@ -224,9 +242,10 @@ def grad_tracking_at_inference(ctx: FileContext) -> Iterator[Finding]:
         if (
             in_training_loop(facts, call, index)
             or is_test_in_pytest_file(facts, call.scope)
+            or is_test_code(facts, call.scope)
             or in_lightning_module(facts, call.scope, index)
         ):
-            continue
+            continue  # a test checks the model; the memory autograd keeps there ships to nobody
         if any(
             w in call.withs
             for w in (
