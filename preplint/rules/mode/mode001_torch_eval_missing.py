@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.code_roles import is_test_code
 from preplint.analysis.context import FileContext
 from preplint.analysis.modes import MODE_BAKING, module_state, scripted_saver_state
 from preplint.analysis.module_layers import layer_kinds, state_mode_layers
@@ -31,8 +32,12 @@ def _inference_reason(
     facts: FileFacts, call: Call, state: ModuleState, index: ProjectIndex, trained_here: bool
 ) -> str:
     """Why this use of a module is inference, '' when it is (or may be) training."""
-    if is_test_in_pytest_file(facts, call.scope) or in_lightning_module(facts, call.scope, index):
-        return ""
+    if (
+        is_test_in_pytest_file(facts, call.scope)
+        or is_test_code(facts, call.scope)
+        or in_lightning_module(facts, call.scope, index)
+    ):
+        return ""  # a test (and its helpers) checks a module; it is not the path that ships
     if no_grad_at(facts, call):
         if trained_here and _same_loop_as_training(facts, call, index):
             return ""  # a GAN's generator sampled for the discriminator step: part of training
@@ -1280,6 +1285,32 @@ class Clf(nn.Module):
 
     def forward(self, x):
         return self.fc2(self.drop(torch.relu(self.fc1(x))))
+""",
+        # field_negatives-MODE001: a test case's helper runs a parameter-free op it builds
+        """
+import unittest
+
+import torch
+import torch.nn as nn
+from torchvision.ops import roi_align
+
+class RoIPool(nn.Module):
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def forward(self, feats, boxes):
+        return roi_align(feats, boxes, self.size)
+
+class RoIPoolCheck(unittest.TestCase):
+    def _pooled(self, feats, boxes):
+        op = RoIPool((2, 2))
+        with torch.no_grad():
+            return op.forward(feats, boxes)
+
+    def test_shape(self):
+        out = self._pooled(torch.rand(1, 1, 8, 8), [torch.tensor([[0.0, 0.0, 4.0, 4.0]])])
+        self.assertEqual(tuple(out.shape), (1, 1, 2, 2))
 """,
         # real_code_negatives-MODE001
         """
