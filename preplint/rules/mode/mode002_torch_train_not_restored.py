@@ -558,7 +558,7 @@ def torch_train_not_restored(ctx: FileContext) -> Iterator[Finding]:
             }
             message = (
                 f"`{name}` is switched to eval mode inside the training loop and never back: the next epoch trains with "
-                f"its {' and '.join(effect[k] for k in sorted(layers, reverse=True))}; call `{name}.train()` at the top of the loop"
+                f"{' and '.join(effect[k] for k in sorted(layers, reverse=True))}; call `{name}.train()` at the top of the loop"
             )
         elif layers is None:
             severity = Severity.WARNING
