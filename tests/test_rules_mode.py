@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from preplint.config import Config
+from preplint.engine import lint_sources
 from tests.helpers import as_project, lint
 
 NET = """
@@ -70,7 +72,7 @@ with torch.no_grad():
     assert findings[0].artifact == "w/net.pt"
 
 
-def test_mode001_class_without_dropout_or_batchnorm_is_a_warning() -> None:
+def test_mode001_class_without_dropout_or_batchnorm_is_preview_info() -> None:
     example = """
 import torch
 from torch import nn
@@ -88,8 +90,11 @@ model.load_state_dict(torch.load("lin.pt", weights_only=True))
 with torch.no_grad():
     y = model(torch.randn(1, 4))
 """
-    (finding,) = [d for d in lint(example) if d.code == "MODE001"]
-    assert finding.severity.label == "warning"
+    # Outputs match in both modes: only a style hint, in preview at info severity.
+    assert [d for d in lint(example) if d.code == "MODE001"] == []
+    report = lint_sources(as_project(example), Config(preview=True))
+    (finding,) = [d for d in report.diagnostics if d.code == "MODE001"]
+    assert (finding.severity.label, finding.preview) == ("info", True)
     assert "no Dropout or BatchNorm" in finding.message
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from preplint.analysis.artifacts import artifact_events
+from preplint.analysis.artifacts import artifact_events, savers
 from preplint.analysis.calls import argument_for, call_sites, resolve_function
 from preplint.analysis.context import memos
 from preplint.analysis.module_layers import value_mode_layers
@@ -113,6 +113,67 @@ _MODEL_NAME_WORDS = frozenset(
 
 
 _MAX_DEPTH = 4
+
+
+# Calls that turn a module into a scripted, traced or exported one, in the mode it has at that call.
+SCRIPTING = frozenset({"torch.jit.script", "torch.jit.trace", "torch.export.export"})
+# Of those, the ones that record the mode's behaviour for good: a later `.eval()` cannot undo it.
+MODE_BAKING = frozenset({"torch.jit.trace", "torch.export.export"})
+
+
+def scripted_saver_state(load: LoadSite, index: ProjectIndex, depth: int = 0) -> ModuleState | None:
+    """The state of the module `torch.jit.save(m, path)` wrote, for a `torch.jit.load` of that path;
+    None when no saver of the artifact is seen in the project."""
+    return saver_state(load, index, "jit-save", depth)
+
+
+def saver_state(
+    load: LoadSite, index: ProjectIndex, api: str, depth: int = 0
+) -> ModuleState | None:
+    """The state, at the save, of the module a saver of `load`'s artifact wrote (`torch.save(model,
+    path)` for api 'torch-save', `torch.jit.save` for 'jit-save'); None when none is seen."""
+    if not load.artifact or depth > _MAX_DEPTH:
+        return None
+    for event in savers(index, load.artifact, load.facts.path):
+        if event.api != api or not event.obj:
+            continue
+        owner = index.file(event.file)
+        if owner is None:
+            continue
+        save = owner.call_by_id.get(event.call)
+        if save is None:
+            continue
+        arg = save.arg(0, "m" if api == "jit-save" else "obj")
+        if arg is None:
+            continue
+        if arg.value.kind == "call":
+            state = _origin_state(owner, arg.value, save.scope, save.stmt, index, depth + 1)
+        else:
+            state = module_state(owner, arg.value.text, save.scope, save.stmt, index, depth + 1)
+        if state.mode in ("train", "eval") and state.torch:
+            if state.cls and state.cls_facts is None:
+                state = replace(state, cls_facts=owner)
+            return state
+    return None
+    for event in savers(index, load.artifact, load.facts.path):
+        if event.api != "jit-save" or not event.obj:
+            continue
+        owner = index.file(event.file)
+        if owner is None:
+            continue
+        save = owner.call_by_id.get(event.call)
+        if save is None:
+            continue
+        arg = save.arg(0, "m")
+        if arg is None:
+            continue
+        if arg.value.kind == "call":
+            state = _origin_state(owner, arg.value, save.scope, save.stmt, index, depth + 1)
+        else:
+            state = module_state(owner, arg.value.text, save.scope, save.stmt, index, depth + 1)
+        if state.mode in ("train", "eval"):
+            return replace(state, torch=True)
+    return None
 
 
 UNKNOWN = ModuleState("unknown", False)
@@ -239,13 +300,14 @@ def _module_state(
         mode = "eval" if change == "either" else change
         break
     if last_assign is not None:
-        origin = (
-            _origin_state(
+        if last_assign.op != "=":
+            origin = UNKNOWN
+        elif len(last_assign.targets) > 1:
+            origin = _unpacked_state(facts, last_assign, name, index, depth)
+        else:
+            origin = _origin_state(
                 facts, last_assign.value, last_assign.scope, last_assign.stmt, index, depth
             )
-            if last_assign.op == "="
-            else UNKNOWN
-        )
         if (
             origin.mode == "unknown"
             and load is not None
@@ -313,7 +375,11 @@ def _loaded_artifact(facts: FileFacts, call: Call, index: ProjectIndex | None) -
         arg = load_call.arg(0, "f")
         return arg.value.const if arg is not None and isinstance(arg.value.const, str) else ""
 
-    if call.qualname in fw.TORCH_LOAD or call.qualname == "safetensors.torch.load_file":
+    if (
+        call.qualname in fw.TORCH_LOAD
+        or call.qualname in fw.TORCH_SCRIPT_LOAD
+        or call.qualname == "safetensors.torch.load_file"
+    ):
         return path_of(call)
     seen = 0
     frontier = [a.value for a in call.args[:1]]
@@ -378,11 +444,26 @@ def _call_state(
     qual = call.qualname
     if qual in fw.TORCH_LOAD:
         # A whole pickled module keeps the mode it was saved in: after training, that is train mode.
-        return ModuleState(
-            "train", True, LoadSite(facts, call, "", _loaded_artifact(facts, call, index))
-        )
+        site = LoadSite(facts, call, "", _loaded_artifact(facts, call, index))
+        saved = saver_state(site, index, "torch-save", depth) if index is not None else None
+        if saved is not None:
+            return replace(saved, load=site)
+        return ModuleState("train", True, site)
+    if qual == "torch.jit.load" and index is not None:
+        # A scripted module keeps the training flag it was saved with: the saver's mode decides.
+        site = LoadSite(facts, call, "", _loaded_artifact(facts, call, index))
+        saved = scripted_saver_state(site, index, depth)
+        if saved is None:
+            return ModuleState("train", True, site)
+        return replace(saved, load=site)
     if qual in fw.TORCH_SCRIPT_LOAD:
         return ModuleState("unknown", True)
+    if qual in SCRIPTING and call.args:
+        # `torch.jit.script(model)` keeps the flag; `trace`/`export` run it once in the mode it has now.
+        first = call.arg(0, "obj") or call.arg(0, "func") or call.arg(0, "mod")
+        if first is not None and first.value.name:
+            return module_state(facts, first.value.name, scope, stmt, index, depth + 1)
+        return UNKNOWN
     if qual in TORCH_WRAPPERS or (call.method == "prepare" and call.args):
         first = call.arg(0, "module") or call.arg(0, "model")
         if first is not None and first.value.name:
@@ -448,6 +529,43 @@ def _argument_artifact(
     return ""
 
 
+def _unpacked_state(
+    facts: FileFacts, assign: Assign, name: str, index: ProjectIndex | None, depth: int
+) -> ModuleState:
+    """`model, tokenizer = load_model(path)`: the element of the helper's returned tuple at the
+    position of `name` among the targets."""
+    if assign.value.kind != "call" or depth > _MAX_DEPTH:
+        return UNKNOWN
+    call = facts.call_by_id.get(assign.value.call)
+    if call is None or name not in assign.targets:
+        return UNKNOWN
+    target = resolve_function(facts, call, index)
+    if target is None:
+        return UNKNOWN
+    owner, fn = target
+    position = assign.targets.index(name)
+    states = []
+    for value in fn.returns:
+        if value.kind != "tuple" or len(value.items) != len(assign.targets):
+            continue
+        item = value.items[position]
+        if item.kind in ("name", "attr"):
+            states.append(
+                module_state(owner, item.text, fn.qualname, fn.stmt_end + 1, index, depth + 1)
+            )
+        elif item.kind == "call":
+            states.append(
+                _origin_state(owner, item, fn.qualname, fn.stmt_end + 1, index, depth + 1)
+            )
+    if not states:
+        return UNKNOWN
+    for st in states:
+        if st.mode == "eval":
+            return st
+    known = [st for st in states if st.mode != "unknown"]
+    return known[0] if known else states[0]
+
+
 def _returned_state(
     facts: FileFacts, fn: Function, index: ProjectIndex | None, depth: int
 ) -> ModuleState:
@@ -497,9 +615,22 @@ def _outer_state(
             root in a.targets for a in facts.assigns_by_scope.get(outer.qualname, [])
         ):
             return module_state(
-                facts, name, outer.qualname, fn.stmt_start if fn else 0, index, depth + 1
+                facts, name, outer.qualname, _closure_point(facts, fn, outer), index, depth + 1
             )
     return _global_state(facts, name, index, depth)
+
+
+def _closure_point(facts: FileFacts, fn: Function | None, outer: Function) -> int:
+    """Where a nested function sees its enclosing function's names: at its first call there
+    (`model.eval()` may come after the `def` and before the call), else at its definition."""
+    if fn is None:
+        return 0
+    sites = [
+        c.stmt
+        for c in facts.calls_by_scope.get(outer.qualname, [])
+        if c.callee == fn.name and not c.method and c.stmt > fn.stmt_start
+    ]
+    return min(sites) if sites else fn.stmt_start
 
 
 def _memoized(

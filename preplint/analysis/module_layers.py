@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from preplint.analysis.objects import class_kind
 from preplint.facts import frameworks as fw
-from preplint.facts.model import FileFacts, Value
+from preplint.facts.model import Call, FileFacts, Value
 
 if TYPE_CHECKING:
+    from preplint.analysis.records import ModuleState
     from preplint.facts.project import ProjectIndex
 
 
@@ -40,10 +41,16 @@ _TORCHVISION_BN_FAMILIES = (
 
 
 def mode_layers(
-    facts: FileFacts, cls: str, index: ProjectIndex | None, depth: int = 0
+    facts: FileFacts,
+    cls: str,
+    index: ProjectIndex | None,
+    depth: int = 0,
+    before_stmt: int | None = None,
 ) -> frozenset[str] | None:
     """Mode-dependent layers ('dropout', 'batchnorm') a module class builds; None when unknown
-    (a sub-module built by an unknown call), an empty set when it provably holds neither."""
+    (a sub-module built by an unknown call), an empty set when it provably holds neither.
+    `before_stmt`: a class redefined in the same file (a notebook) is the last definition
+    before that statement."""
     if depth > 3 or not cls:
         return None
     if "." in cls and cls.startswith(("torch.", "torchvision.", "timm.")):
@@ -57,6 +64,10 @@ def mode_layers(
         cdef = found
     else:
         owner, cdef = found_cls
+    if before_stmt is not None and owner is facts:
+        earlier = [c for c in facts.classes if c.name == cdef.name and c.stmt_start < before_stmt]
+        if earlier:
+            cdef = max(earlier, key=lambda c: c.stmt_start)
     out: set[str] = set()
     unknown = False
     for base in cdef.bases:
@@ -68,18 +79,27 @@ def mode_layers(
         else:
             out |= sub
     prefix = cdef.name + "."
+    # Sub-modules are stored on the instance: `self.backbone = build_backbone()`. A local
+    # (`for i in range(n)`, `h = self.lstm(x)`) builds none.
     assigned_calls = {
-        a.value.call for a in owner.assigns if a.scope.startswith(prefix) and a.value.kind == "call"
+        a.value.call
+        for a in owner.assigns
+        if a.scope.startswith(prefix)
+        and cdef.stmt_start <= a.stmt <= cdef.stmt_end
+        and a.value.kind == "call"
+        and any(t.startswith("self.") for t in a.targets)
     }
     for c in owner.calls:
-        if not c.scope.startswith(prefix):
+        if not c.scope.startswith(prefix) or not cdef.stmt_start <= c.stmt <= cdef.stmt_end:
             continue
         if c.qualname in DROPOUT_FUNCTIONS:
             out.add("dropout")
             continue
         if c.qualname:
             if fw.is_torch_module_constructor(c.qualname):
-                sub = _builtin_mode_layers(c.qualname)
+                if c.qualname.rsplit(".", 1)[-1] in ("Sequential", "ModuleList", "ModuleDict"):
+                    continue  # what it holds is built by calls of this class, seen one by one
+                sub = _builtin_mode_layers(c.qualname, c)
                 if sub is None:
                     unknown = True
                 else:
@@ -101,7 +121,25 @@ def mode_layers(
     return None if unknown else frozenset()
 
 
-def _builtin_mode_layers(qual: str) -> frozenset[str] | None:
+def state_mode_layers(
+    facts: FileFacts, state: ModuleState, index: ProjectIndex | None, at_stmt: int | None = None
+) -> frozenset[str] | None:
+    """Mode layers of the module a `ModuleState` describes: its container's, else its class's
+    (in the same file, the class's last definition before `at_stmt`)."""
+    if state.layers is not None:
+        return state.layers
+    if not state.cls:
+        return None
+    owner = state.cls_facts or facts
+    return mode_layers(owner, state.cls, index, before_stmt=at_stmt if owner is facts else None)
+
+
+def layer_kinds(layers: frozenset[str]) -> str:
+    """'Dropout', 'BatchNorm' or 'BatchNorm and Dropout'."""
+    return " and ".join(sorted({"dropout": "Dropout", "batchnorm": "BatchNorm"}[k] for k in layers))
+
+
+def _builtin_mode_layers(qual: str, call: Call | None = None) -> frozenset[str] | None:
     leaf = qual.rsplit(".", 1)[-1]
     if qual.startswith("torch.nn."):
         if leaf in fw.TORCH_MODE_LAYERS:
@@ -111,13 +149,38 @@ def _builtin_mode_layers(qual: str) -> frozenset[str] | None:
         if leaf in ("Sequential", "ModuleList", "ModuleDict"):
             return None  # decided by what is inside, which the caller looks at
         if leaf in ("LSTM", "GRU", "RNN"):
-            return None  # dropout= decides
+            return _recurrent_mode_layers(call)
         return frozenset()
     if qual.startswith("torchvision.models."):
         name = leaf.lower()
         if name.startswith(_TORCHVISION_BN_FAMILIES) or name.endswith("_bn"):
             return frozenset({"batchnorm"})
         return None
+    return None
+
+
+def _recurrent_mode_layers(call: Call | None) -> frozenset[str] | None:
+    """`nn.LSTM/GRU/RNN` drop out between stacked layers only: with `dropout=0` (the default) or a
+    single layer they compute the same in both modes."""
+    if call is None:
+        return None
+    if any(a.star for a in call.args):
+        return None
+    dropout = call.arg(
+        6, "dropout"
+    )  # (input_size, hidden_size, num_layers, [nonlinearity,] bias, batch_first, dropout)
+    layers = call.arg(2, "num_layers")
+    if dropout is None or dropout.keyword is None:
+        if len([a for a in call.args if a.keyword is None]) > 3:
+            return None  # positional flags: do not guess which one is dropout
+        return frozenset()
+    rate = dropout.value.const
+    if rate in (0, 0.0) and dropout.value.kind == "const":
+        return frozenset()
+    if layers is not None and layers.value.const == 1 and layers.value.kind == "const":
+        return frozenset()
+    if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0:
+        return frozenset({"dropout"})
     return None
 
 
@@ -135,7 +198,7 @@ def value_mode_layers(
             leaf = c.qualname.rsplit(".", 1)[-1]
             if leaf in ("Sequential", "ModuleList", "ModuleDict"):
                 continue
-            sub = _builtin_mode_layers(c.qualname)
+            sub = _builtin_mode_layers(c.qualname, c)
         elif c.callee and not c.method and class_kind(facts, c.callee, index) == "torch-module":
             sub = mode_layers(facts, c.callee, index)
         elif c.method in ("to", "cuda", "eval", "train", "cpu"):

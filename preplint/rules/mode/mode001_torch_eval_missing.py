@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.code_roles import is_test_code
 from preplint.analysis.context import FileContext
-from preplint.analysis.modes import module_state
-from preplint.analysis.module_layers import mode_layers
+from preplint.analysis.modes import MODE_BAKING, module_state, scripted_saver_state
+from preplint.analysis.module_layers import layer_kinds, state_mode_layers
 from preplint.analysis.module_use import (
+    built_untrained_here,
     in_lightning_module,
     is_test_in_pytest_file,
+    method_owner,
     module_uses,
     only_called_for_training,
+    resumes_training,
+    trained_uses,
 )
 from preplint.analysis.records import ModuleState
 from preplint.analysis.scopes import NO_GRAD_CONTEXTS, inference_named_scope, no_grad_at
 from preplint.analysis.training import in_training_loop, training_calls, training_scopes
 from preplint.diagnostics import Edit, Fix, Related, Severity
+from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -26,8 +32,12 @@ def _inference_reason(
     facts: FileFacts, call: Call, state: ModuleState, index: ProjectIndex, trained_here: bool
 ) -> str:
     """Why this use of a module is inference, '' when it is (or may be) training."""
-    if is_test_in_pytest_file(facts, call.scope) or in_lightning_module(facts, call.scope, index):
-        return ""
+    if (
+        is_test_in_pytest_file(facts, call.scope)
+        or is_test_code(facts, call.scope)
+        or in_lightning_module(facts, call.scope, index)
+    ):
+        return ""  # a test (and its helpers) checks a module; it is not the path that ships
     if no_grad_at(facts, call):
         if trained_here and _same_loop_as_training(facts, call, index):
             return ""  # a GAN's generator sampled for the discriminator step: part of training
@@ -48,6 +58,8 @@ def _inference_reason(
     ):
         return f"in `{named}`"
     if state.load is not None and not training_scope:
+        if state.load.call.qualname == "torch.jit.load":
+            return "after `torch.jit.load`"
         return "after its weights are loaded"
     return ""
 
@@ -58,15 +70,6 @@ def _same_loop_as_training(facts: FileFacts, call: Call, index: ProjectIndex) ->
         t.scope == call.scope and tuple(t.loops[-1:]) == tuple(inner)
         for t in training_calls(facts, index)
     )
-
-
-def _trained_uses(facts: FileFacts, index: ProjectIndex) -> set[tuple[str, str]]:
-    """(scope, module name) pairs run with gradients inside a training loop."""
-    out: set[tuple[str, str]] = set()
-    for call, name in module_uses(facts, index):
-        if not no_grad_at(facts, call) and in_training_loop(facts, call, index):
-            out.add((call.scope, name))
-    return out
 
 
 def _statement_start(facts: FileFacts, call: Call) -> tuple[int, int, int] | None:
@@ -272,9 +275,35 @@ class Predictor:
         with torch.no_grad():
             return self.model(x.to(self.device)).softmax(-1)  # expect: MODE001
 """,
-        # positives-MODE001
-        """
+        # positives-MODE001: a whole pickled module, saved after training without `.eval()`
+        {
+            "model.py": """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 2))
+
+    def forward(self, x):
+        return self.body(x)
+""",
+            "train.py": """
 import torch
+import torch.nn as nn
+from model import Net
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+for x, y in loader:
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+torch.save(model, "models/full_model.pt")
+""",
+            "predict.py": """
+import torch
+from model import Net  # unpickling needs the class
 
 model = torch.load("models/full_model.pt", weights_only=False)
 
@@ -282,6 +311,7 @@ def predict(batch):
     with torch.no_grad():
         return model(batch).argmax(dim=1)  # expect: MODE001
 """,
+        },
         # positives-MODE001
         """
 import torch
@@ -404,6 +434,164 @@ model.load_state_dict(torch.load("unet.pt", weights_only=True))
 model.to("cuda")
 with torch.no_grad():
     mask = model(torch.rand(1, 3, 256, 256).cuda())  # expect: MODE001
+""",
+        # field_positives-MODE001: a scripted module saved in training mode keeps that flag after `torch.jit.load`
+        {
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "train.py": """
+import torch
+from model import Net
+
+net = Net()
+opt = torch.optim.Adam(net.parameters())
+for x, y in loader:
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+torch.jit.save(torch.jit.script(net), "exported/net_scripted.pt")
+""",
+            "serve.py": """
+import torch
+
+scripted = torch.jit.load("exported/net_scripted.pt")
+
+def predict(x):
+    with torch.no_grad():
+        return scripted(x).argmax(1)  # expect: MODE001
+""",
+        },
+        # field_positives-MODE001: `torch.export` of a loaded module still in training mode
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+net = Net()
+net.load_state_dict(torch.load("net.pt", weights_only=True))
+program = torch.export.export(net, (torch.randn(1, 8),))  # expect: MODE001
+torch.export.save(program, "net.pt2")
+""",
+        # field_positives-MODE001: a trace right after training records Dropout in training mode
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def fit(loader):
+    net = Net()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    for x, y in loader:
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+    traced = torch.jit.trace(net, torch.randn(1, 8))  # expect: MODE001
+    traced.save("net_traced.pt")
+""",
+        # field_positives-MODE001: the model comes back inside a tuple from a loader helper
+        """
+import torch
+import torch.nn as nn
+
+class Coder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.25))
+        self.head = nn.Linear(32, 2)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+def load_bundle(path):
+    coder = Coder()
+    coder.load_state_dict(torch.load(path, weights_only=True))
+    labels = ["neg", "pos"]
+    return coder, labels
+
+coder, labels = load_bundle("coder.pt")
+with torch.no_grad():
+    print(labels[coder(torch.randn(1, 8)).argmax()])  # expect: MODE001
+""",
+        # field_positives-MODE001: a loaded module run through one of its own methods
+        """
+import torch
+import torch.nn as nn
+
+class Coder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.25))
+        self.head = nn.Linear(32, 2)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+coder = Coder()
+coder.load_state_dict(torch.load("coder.pt", weights_only=True))
+with torch.no_grad():
+    codes = coder.encode(torch.randn(16, 8))  # expect: MODE001
+""",
+        # field_positives-MODE001: a frozen teacher in distillation, run under no_grad but left in train mode
+        """
+import torch
+import torch.nn as nn
+
+class Coder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.25))
+        self.head = nn.Linear(32, 2)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+teacher = Coder()
+teacher.load_state_dict(torch.load("teacher.pt", weights_only=True))
+student = nn.Linear(8, 2)
+opt = torch.optim.Adam(student.parameters())
+for x, y in loader:
+    with torch.no_grad():
+        target = teacher(x).softmax(-1)  # expect: MODE001
+    loss = nn.functional.kl_div(student(x).log_softmax(-1), target, reduction="batchmean")
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
 """,
     ],
     negatives=[
@@ -847,6 +1035,283 @@ def main(loader, test_loader):
     train(model, loader, 3)
     print(test(model, test_loader))
 """,
+        # field_negatives-MODE001: a shape check on a module built in the same function
+        """
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.conv = nn.Conv2d(3, width, 3)
+        self.bn = nn.BatchNorm2d(width)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+def test():
+    block = Block(16)
+    out = block(torch.randn(2, 3, 8, 8))
+    print(out.shape)
+
+if __name__ == "__main__":
+    test()
+""",
+        # field_negatives-MODE001: single-layer recurrent nets without dropout compute the same in both modes
+        """
+import torch
+import torch.nn as nn
+
+class Tagger(nn.Module):
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim)
+        self.rnn = nn.GRU(dim, dim, batch_first=True)
+        self.out = nn.Linear(dim, 5)
+
+    def forward(self, x):
+        h, _ = self.rnn(self.emb(x))
+        return self.out(h)
+
+tagger = Tagger(100, 32)
+tagger.load_state_dict(torch.load("tagger.pt", weights_only=True))
+with torch.no_grad():
+    tags = tagger(torch.randint(0, 100, (1, 7))).argmax(-1)
+""",
+        # field_negatives-MODE001: a load that resumes training; the sampler runs from the training loop
+        """
+import torch
+import torch.nn as nn
+
+gen = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 8))
+opt = torch.optim.Adam(gen.parameters())
+if start_epoch > 0:
+    gen.load_state_dict(torch.load("gen_%d.pt" % start_epoch, weights_only=True))
+
+def dump_samples(step):
+    fake = gen(torch.randn(16, 8))
+    torch.save(fake.detach(), "samples_%d.pt" % step)
+
+for epoch in range(start_epoch, 50):
+    for step, real in enumerate(loader):
+        opt.zero_grad()
+        loss = (gen(torch.randn(real.size(0), 8)) - real).pow(2).mean()
+        loss.backward()
+        opt.step()
+        if step % 100 == 0:
+            dump_samples(step)
+""",
+        # field_negatives-MODE001: `.eval()` in the enclosing function before the nested runner is called
+        """
+import torch
+import torch.nn as nn
+
+def validate(loader, model):
+    def run(batches):
+        hits = 0
+        with torch.no_grad():
+            for x, y in batches:
+                hits += (model(x).argmax(1) == y).sum().item()
+        return hits
+
+    model.eval()
+    return run(loader)
+
+def main(loader):
+    model = nn.Sequential(nn.Linear(8, 16), nn.Dropout(0.5), nn.Linear(16, 2))
+    model.load_state_dict(torch.load("m.pt", weights_only=True))
+    print(validate(loader, model))
+""",
+        # field_negatives-MODE001: the scripted module was saved after `.eval()`, so it loads in eval mode
+        {
+            "model.py": """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+            "train.py": """
+import torch
+from model import Net
+
+net = Net()
+opt = torch.optim.Adam(net.parameters())
+for x, y in loader:
+    opt.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    opt.step()
+net.eval()
+torch.jit.save(torch.jit.script(net), "exported/net_scripted.pt")
+""",
+            "serve.py": """
+import torch
+
+scripted = torch.jit.load("exported/net_scripted.pt")
+
+def predict(x):
+    with torch.no_grad():
+        return scripted(x).argmax(1)
+""",
+        },
+        # field_negatives-MODE001: exported after `.eval()`
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+net = Net()
+net.load_state_dict(torch.load("net.pt", weights_only=True))
+net.eval()
+program = torch.export.export(net, (torch.randn(1, 8),))
+torch.export.save(program, "net.pt2")
+""",
+        # field_negatives-MODE001: an untrained module exported to check the graph
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.3))
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+def check_export():
+    program = torch.export.export(Net(), (torch.randn(1, 8),))
+    print(program.graph)
+""",
+        # field_negatives-MODE001: the loader helper switches the model to eval before returning the tuple
+        """
+import torch
+import torch.nn as nn
+
+class Coder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.25))
+        self.head = nn.Linear(32, 2)
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def forward(self, x):
+        return self.head(self.enc(x))
+
+def load_bundle(path):
+    coder = Coder()
+    coder.load_state_dict(torch.load(path, weights_only=True))
+    coder.eval()
+    return coder, ["neg", "pos"]
+
+coder, labels = load_bundle("coder.pt")
+with torch.no_grad():
+    print(labels[coder(torch.randn(1, 8)).argmax()])
+    codes = coder.encode(torch.randn(16, 8))
+""",
+        # field_negatives-MODE001: a helper method that runs no layer is not a run of the module
+        """
+import torch
+import torch.nn as nn
+
+class CharRNN(nn.Module):
+    def __init__(self, n_chars, hidden):
+        super().__init__()
+        self.hidden = hidden
+        self.rnn = nn.LSTM(n_chars, hidden, num_layers=2, dropout=0.3, batch_first=True)
+        self.out = nn.Linear(hidden, n_chars)
+
+    def init_state(self, batch):
+        return torch.zeros(2, batch, self.hidden), torch.zeros(2, batch, self.hidden)
+
+    def forward(self, x, state):
+        y, state = self.rnn(x, state)
+        return self.out(y), state
+
+net = CharRNN(40, 64)
+net.load_state_dict(torch.load("char_rnn.pt", weights_only=True))
+state = net.init_state(1)
+net.eval()
+with torch.no_grad():
+    logits, state = net(torch.zeros(1, 1, 40), state)
+""",
+        # field_negatives-MODE001: a notebook redefines the class with Dropout only after this run
+        """
+import torch
+import torch.nn as nn
+
+class Clf(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.fc2 = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+model = Clf()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(3):
+    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    with torch.no_grad():
+        print(model(val_x).argmax(1).eq(val_y).float().mean())
+
+class Clf(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.drop = nn.Dropout(0.2)
+        self.fc2 = nn.Linear(16, 2)
+
+    def forward(self, x):
+        return self.fc2(self.drop(torch.relu(self.fc1(x))))
+""",
+        # field_negatives-MODE001: a test case's helper runs a parameter-free op it builds
+        """
+import unittest
+
+import torch
+import torch.nn as nn
+from torchvision.ops import roi_align
+
+class RoIPool(nn.Module):
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def forward(self, feats, boxes):
+        return roi_align(feats, boxes, self.size)
+
+class RoIPoolCheck(unittest.TestCase):
+    def _pooled(self, feats, boxes):
+        op = RoIPool((2, 2))
+        with torch.no_grad():
+            return op.forward(feats, boxes)
+
+    def test_shape(self):
+        out = self._pooled(torch.rand(1, 1, 8, 8), [torch.tensor([[0.0, 0.0, 4.0, 4.0]])])
+        self.assertEqual(tuple(out.shape), (1, 1, 2, 2))
+""",
         # real_code_negatives-MODE001
         """
 import torch
@@ -880,6 +1345,27 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
     or test function) when no `.eval()` (or `.train(False)`) was called on it first on that
     path. The path is followed through helpers that load and return the model, a class's
     `__init__` for `self.model`, and the callers of a function that receives the model.
+    A module from `torch.jit.load` keeps the training flag it was saved with: the rule follows
+    the artifact to `torch.jit.save` in the project and reports when it was saved in training
+    mode. `torch.jit.trace(model, x)` and `torch.export.export(model, (x,))` of a trained or
+    loaded module still in training mode are reported at the trace/export: the program records
+    training behaviour, and a later `.eval()` does not change a trace (on an exported program's
+    module it raises). A module built in the same function and run before any weights or
+    training reach it (a shape check) is not an inference path.
+
+    Severity follows what was seen: error when the module's Dropout or BatchNorm layers are
+    resolved; warning when its layers (or a parameter's origin) are not resolved; info for a
+    module whose class has no Dropout or BatchNorm (recurrent layers count only with
+    `dropout>0`), where outputs match today.
+
+    Preview:
+    Two parts are in preview. (1) The info variant for a module with no Dropout or BatchNorm:
+    outputs are the same in both modes, so it can never be a real mistake today; it stays in
+    preview as a style hint. (2) A `torch.jit.load` whose saver is not in the project: the
+    saved flag is not seen. (3) A whole pickled module from `torch.load` whose save is not in
+    the project: its class, its layers and the mode it was saved in are unseen. Parts (2) and
+    (3) leave preview when the saved flag and layers can be read from the artifact (the
+    `--confirm` worker can load it and read `.training` and the module's children).
 
     Why is this bad?:
     A freshly built or loaded module is in training mode. Dropout keeps dropping units and
@@ -912,8 +1398,9 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
     if not (facts.uses("torch") or facts.uses("torchvision") or facts.uses("timm")):
         return
     reported: set[tuple[str, str]] = set()
-    trained = _trained_uses(facts, index)
+    trained = trained_uses(facts, index)
     for call, name in module_uses(facts, index):
+        name = method_owner(facts, call, index) or name  # `vae.encode(x)` runs `vae`
         key = (call.scope, name)
         if key in reported:
             continue
@@ -924,22 +1411,52 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
         if not reason or (state.assumed and not reason.startswith("in `") and key not in trained):
             # A parameter nobody passes counts in a function that says it predicts, or one that trains it.
             continue
+        if state.load is None and built_untrained_here(facts, call, name):
+            continue  # a shape check on a module built right here: its mode cannot matter
+        if reason.startswith("after ") and resumes_training(facts, state, call, trained, index):
+            continue
         reported.add(key)
-        layers = _layers_of(facts, state, index)
+        layers = state_mode_layers(facts, state, index, call.stmt)
         severity: Severity | None = None
+        preview = False
         if layers:
-            kinds = " and ".join(
-                sorted({"dropout": "Dropout", "batchnorm": "BatchNorm"}[k] for k in layers)
-            )
+            kinds = layer_kinds(layers)
             message = f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path): its {kinds} layers act as in training"
+            if state.assumed:
+                severity = Severity.WARNING
         elif layers is None:
-            message = f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path): Dropout and BatchNorm layers act as in training"
-        else:
             severity = Severity.WARNING
+            message = (
+                f"`{name}` runs {reason} but is still in training mode (no `.eval()` on this path); "
+                "its layers were not resolved, so any Dropout or BatchNorm in it acts as in training"
+            )
+            if state.load is not None and state.load.call.qualname in fw.TORCH_LOAD:
+                # Preview: a whole pickled module whose saver is not seen: neither its layers nor
+                # the mode it was saved in are known.
+                preview = True
+                message = (
+                    f"`{name}` runs {reason} with no `.eval()` after `torch.load`: a whole pickled module "
+                    "keeps the mode it was saved in, and neither its class nor its save is seen"
+                )
+        else:
+            severity = Severity.INFO
+            preview = True
             message = (
                 f"`{name}` runs {reason} without `.eval()`; its class has no Dropout or BatchNorm today, "
                 "so outputs match, but any such layer added later will act as in training"
             )
+        if state.load is not None and state.load.call.qualname == "torch.jit.load":
+            saved = scripted_saver_state(state.load, index)
+            if saved is None:
+                # Preview: the saver is not in the project, so the flag it saved is not seen.
+                severity = Severity.WARNING if severity != Severity.INFO else severity
+                preview = True
+                message = (
+                    f"`{name}` runs {reason} with no `.eval()` after `torch.jit.load`: a scripted module keeps "
+                    "the training flag it was saved with, and the save is not in the project"
+                )
+            else:
+                message += " (it was scripted and saved in training mode)"
         related: tuple[Related, ...] = ()
         if state.load is not None:
             lc = state.load.call
@@ -958,12 +1475,55 @@ def torch_eval_missing(ctx: FileContext) -> Iterator[Finding]:
             fix=_eval_fix(facts, index, state, call, name),
             artifact=(state.load.artifact or None) if state.load is not None else None,
             severity=severity,
+            preview=preview,
         )
+    yield from _baked_in_training_mode(facts, index, trained)
 
 
-def _layers_of(facts: FileFacts, state: ModuleState, index: ProjectIndex) -> frozenset[str] | None:
-    if state.layers is not None:
-        return state.layers
-    if not state.cls:
-        return None
-    return mode_layers(state.cls_facts or facts, state.cls, index)
+def _baked_in_training_mode(
+    facts: FileFacts, index: ProjectIndex, trained: set[tuple[str, str]]
+) -> Iterator[Finding]:
+    """`torch.jit.trace(model, x)` / `torch.export.export(model, (x,))` of a trained or loaded module
+    still in training mode: the program records Dropout and batch-statistics BatchNorm for good, and a
+    later `.eval()` does not change a trace (and raises on an exported program's module)."""
+    for call in facts.calls:
+        if call.qualname not in MODE_BAKING:
+            continue
+        first = call.arg(0, "func") or call.arg(0, "mod")
+        name = first.value.name if first is not None else ""
+        if not name or in_training_loop(facts, call, index):
+            continue
+        state = module_state(facts, name, call.scope, call.stmt, index)
+        if not state.torch or state.stateless or state.mode != "train" or state.assumed:
+            continue
+        if state.load is None and not any(n == name for _, n in trained):
+            continue  # neither trained nor loaded here: an untrained module, mode cannot matter
+        layers = state_mode_layers(facts, state, index, call.stmt)
+        api = "traced" if call.qualname == "torch.jit.trace" else "exported"
+        severity: Severity | None = None
+        preview = False
+        if layers:
+            message = (
+                f"`{name}` is {api} in training mode (no `.eval()` before `{call.callee}`): the program keeps its "
+                f"{layer_kinds(layers)} layers acting as in training, and a later `.eval()` cannot change that"
+            )
+        elif layers is None:
+            severity = Severity.WARNING
+            message = (
+                f"`{name}` is {api} in training mode (no `.eval()` before `{call.callee}`); its layers were not "
+                "resolved, so any Dropout or BatchNorm in it is recorded acting as in training"
+            )
+        else:
+            severity = Severity.INFO
+            preview = True
+            message = (
+                f"`{name}` is {api} in training mode; its class has no Dropout or BatchNorm today, so the "
+                "program matches, but any such layer added later would be recorded acting as in training"
+            )
+        related: tuple[Related, ...] = ()
+        if state.load is not None:
+            lc = state.load.call
+            related = (
+                Related(state.load.facts.path, lc.span.line, lc.span.column, "weights loaded here"),
+            )
+        yield Finding(call.span, message, related=related, severity=severity, preview=preview)

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 from preplint.analysis.calls import argument_for, resolve_function
 from preplint.analysis.context import FileContext
-from preplint.analysis.modes import base_receiver, mode_change
+from preplint.analysis.modes import base_receiver, mode_change, module_state
+from preplint.analysis.module_layers import state_mode_layers
 from preplint.analysis.module_use import module_uses
 from preplint.analysis.objects import class_kind
 from preplint.analysis.scopes import enclosing_class, no_grad_at
 from preplint.analysis.training import training_steps
-from preplint.diagnostics import Related
+from preplint.diagnostics import Related, Severity
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -206,6 +207,36 @@ class Trainer:
 """,
     ],
     negatives=[
+        # field_negatives-MODE002: no Dropout or BatchNorm in the model, so the missing train() changes nothing
+        """
+import torch
+import torch.nn as nn
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stack = nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+
+    def forward(self, x):
+        return self.stack(x)
+
+def train_step(model, loader, opt):
+    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+def test_step(model, loader):
+    model.eval()
+    with torch.inference_mode():
+        return sum(nn.functional.cross_entropy(model(x), y).item() for x, y in loader)
+
+mlp = Mlp()
+optimizer = torch.optim.SGD(mlp.parameters(), lr=0.1)
+for epoch in range(3):
+    train_step(mlp, train_loader, optimizer)
+    print(test_step(mlp, test_loader))
+""",
         """
 import torch
 from torch import nn
@@ -416,6 +447,14 @@ def torch_train_not_restored(ctx: FileContext) -> Iterator[Finding]:
     training loop when `model.train()` is not called again before the loop's next training
     step (`loss.backward()`, `optimizer.step()`, or a helper that trains).
 
+    Severity follows the layers seen: error when the module's Dropout or BatchNorm layers are
+    resolved, warning when they are not resolved.
+
+    Preview:
+    A module whose class has no Dropout or BatchNorm (info): training is the same in both
+    modes, so the missing `.train()` changes nothing today. It stays in preview as a style hint;
+    it would leave preview only if the field shows maintainers fix it.
+
     Why is this bad?:
     Validation inside the epoch loop switches the model to eval mode. If nothing switches it
     back, every epoch after the first trains with Dropout off and BatchNorm frozen on its
@@ -508,11 +547,40 @@ def torch_train_not_restored(ctx: FileContext) -> Iterator[Finding]:
                     "called here, inside the training loop",
                 ),
             )
+        state = module_state(facts, name, call.scope, call.stmt, index)
+        layers = state_mode_layers(facts, state, index, call.stmt)
+        severity: Severity | None = None
+        preview = False
+        if layers:
+            effect = {
+                "dropout": "Dropout off",
+                "batchnorm": "BatchNorm frozen",
+            }
+            message = (
+                f"`{name}` is switched to eval mode inside the training loop and never back: the next epoch trains with "
+                f"{' and '.join(effect[k] for k in sorted(layers, reverse=True))}; call `{name}.train()` at the top of the loop"
+            )
+        elif layers is None:
+            severity = Severity.WARNING
+            message = (
+                f"`{name}` is switched to eval mode inside the training loop and never back; its layers were not "
+                "resolved, so any Dropout or BatchNorm in it trains in eval mode from the next epoch; "
+                f"call `{name}.train()` at the top of the loop"
+            )
+        else:
+            severity = Severity.INFO
+            preview = True
+            message = (
+                f"`{name}` is switched to eval mode inside the training loop and never back; its class has no "
+                "Dropout or BatchNorm today, so training is unchanged, but any such layer added later would "
+                f"train in eval mode; call `{name}.train()` at the top of the loop"
+            )
         yield Finding(
             where.span,
-            f"`{name}` is switched to eval mode inside the training loop and never back: the next epoch trains with "
-            f"Dropout off and BatchNorm frozen; call `{name}.train()` at the top of the loop",
+            message,
             related=tuple(related),
+            severity=severity,
+            preview=preview,
         )
 
 

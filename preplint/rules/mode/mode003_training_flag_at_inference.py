@@ -16,6 +16,7 @@ from preplint.analysis.scopes import (
     name_words,
 )
 from preplint.analysis.training import in_training_loop
+from preplint.diagnostics import Severity
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
@@ -110,6 +111,22 @@ class Classifier(nn.Module):
 """,
     ],
     negatives=[
+        # field_negatives-MODE003: dropout taken only when `self.training` is true
+        """
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Head(nn.Module):
+    def __init__(self, rate=0.2):
+        super().__init__()
+        self.rate = rate
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        if self.training and self.rate > 0:
+            x = F.dropout(x, p=self.rate)
+        return self.fc(x)
+""",
         """
 import tensorflow as tf
 
@@ -190,6 +207,12 @@ def training_flag_at_inference(ctx: FileContext) -> Iterator[Finding]:
     predictions are random and depend on the batch. `F.dropout` defaults to `training=True`:
     unlike `nn.Dropout`, it ignores `model.eval()` and keeps dropping at inference.
 
+    Preview:
+    An `F.dropout(x, p)` without `training=` inside an `if`/`else` branch is in preview: the
+    usual guard `if self.training and p > 0:` cannot be told apart from other conditions
+    until the facts record the tests of enclosing branches. It leaves preview when they do and
+    the rule skips branches whose test reads `self.training`.
+
     Example:
     ```python
     probs = model(batch, training=True)
@@ -227,6 +250,17 @@ def training_flag_at_inference(ctx: FileContext) -> Iterator[Finding]:
                 continue
             cls = enclosing_class(facts, call.scope)
             if not cls or class_kind(facts, cls, index) != "torch-module":
+                continue
+            if call.in_condition:
+                # Preview: `if self.training and p > 0: x = F.dropout(x, p)` guards the call, and the
+                # branch's test is not among the facts, so a guarded call cannot be told apart.
+                yield Finding(
+                    call.span,
+                    f"`{call.callee}` inside `{cls}` runs in a conditional branch without `training=`; unless "
+                    "that branch is taken only when `self.training` is true, it drops units after `model.eval()`",
+                    severity=Severity.WARNING,
+                    preview=True,
+                )
                 continue
             yield Finding(
                 call.span,

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.calls import call_sites
+from preplint.analysis.code_roles import is_test_code
 from preplint.analysis.context import FileContext
 from preplint.analysis.modes import module_state
 from preplint.analysis.module_use import (
+    built_untrained_here,
     in_lightning_module,
     is_test_in_pytest_file,
+    method_owner,
     module_uses,
     only_called_for_training,
+    resumes_training,
+    trained_uses,
 )
 from preplint.analysis.scopes import enclosing_functions, inference_named_scope, no_grad_at
 from preplint.analysis.training import in_training_loop
@@ -63,8 +68,60 @@ def predict(model, x):
     model.eval()
     return model(x).softmax(-1)  # expect: MODE005
 """,
+        # field_positives-MODE005: a served global named like a constant, loaded under the main guard
+        """
+import torch
+import torch.nn as nn
+from flask import Flask, request
+
+app = Flask(__name__)
+MODEL = None
+
+def score(text):
+    ids = torch.tensor([[ord(c) % 100 for c in text]])
+    return MODEL(ids).sigmoid().item()  # expect: MODE005
+
+@app.route("/score")
+def route():
+    return {"score": score(request.args["q"])}
+
+if __name__ == "__main__":
+    MODEL = nn.Sequential(nn.Embedding(100, 16), nn.Flatten(), nn.LazyLinear(1))
+    MODEL.load_state_dict(torch.load("scorer.pt", weights_only=True))
+    MODEL.eval()
+    app.run()
+""",
+        # field_positives-MODE005: a `test()` helper that scores a model in eval mode without no_grad
+        """
+import torch
+
+def test(loader, model, criterion):
+    model.eval()
+    total = 0.0
+    for x, y in loader:
+        out = model(x)  # expect: MODE005
+        total += criterion(out, y).item()
+    return total / len(loader)
+""",
     ],
     negatives=[
+        # field_negatives-MODE005: a unittest case scoring a loaded model is test code
+        """
+import unittest
+
+import torch
+import torch.nn as nn
+
+class ScorerChecks(unittest.TestCase):
+    def setUp(self):
+        self.model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+        self.model.load_state_dict(torch.load("scorer.pt", weights_only=True))
+        self.model.eval()
+
+    def test_output_range(self):
+        out = self.model(torch.randn(3, 4))
+        self.assertEqual(out.shape, (3, 1))
+""",
         """
 import torch
 from torch import nn
@@ -175,17 +232,20 @@ def grad_tracking_at_inference(ctx: FileContext) -> Iterator[Finding]:
     }
     frozen_any = bool(frozen - {""})  # parameters frozen: no graph is built for them
     reported: set[tuple[str, str]] = set()
+    trained: set[tuple[str, str]] | None = None
     training = ctx.training_scopes
     for call, name in module_uses(facts, index):
+        name = method_owner(facts, call, index) or name  # `vae.encode(x)` runs `vae`
         key = (call.scope, name)
         if key in reported or no_grad_at(facts, call) or call.scope in training or frozen_any:
             continue
         if (
             in_training_loop(facts, call, index)
             or is_test_in_pytest_file(facts, call.scope)
+            or is_test_code(facts, call.scope)
             or in_lightning_module(facts, call.scope, index)
         ):
-            continue
+            continue  # a test checks the model; the memory autograd keeps there ships to nobody
         if any(
             w in call.withs
             for w in (
@@ -198,6 +258,13 @@ def grad_tracking_at_inference(ctx: FileContext) -> Iterator[Finding]:
         state = module_state(facts, name, call.scope, call.stmt, index)
         if not state.torch or state.stateless:
             continue
+        if state.load is None and built_untrained_here(facts, call, name):
+            continue  # a shape check on a module built right here, not an inference path
+        if state.load is not None:
+            if trained is None:
+                trained = trained_uses(facts, index)
+            if resumes_training(facts, state, call, trained, index):
+                continue  # a sampler run from the loop that resumes training the loaded module
         named = inference_named_scope(facts, call.scope)
         if state.assumed and not named:
             continue
