@@ -86,7 +86,14 @@ FAMILIES = ("pre", "load", "mode", "dtype", "seed", "safe", "env")
 def _docs_from_docstring(doc: str) -> str:
     """Turn a docstring with 'What it does:' style headings into markdown sections."""
     text = inspect.cleandoc(doc)
-    headings = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
+    headings = (
+        "What it does",
+        "Why is this bad?",
+        "Example",
+        "Use instead",
+        "Preview",
+        "References",
+    )
     out: list[str] = []
     for line in text.splitlines():
         stripped = line.rstrip()
