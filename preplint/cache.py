@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -38,6 +39,23 @@ if TYPE_CHECKING:
     from preplint.config import Config
 
 _SCHEMA = 7
+
+
+@functools.cache
+def code_stamp() -> str:
+    """preplint's own source as it is on disk (names, sizes, mtimes): an edited rule in a
+    development checkout must not be answered from results the old code cached."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path.relative_to(package)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()[:16]
+
+
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
 
@@ -218,7 +236,7 @@ class FactsCache:
 
     def _key(self, data: bytes, shown: str) -> str:
         digest = hashlib.sha256()
-        digest.update(f"preplint {__version__} schema {_SCHEMA}\0{shown}\0".encode())
+        digest.update(f"preplint {__version__} {code_stamp()} schema {_SCHEMA}\0{shown}\0".encode())
         digest.update(data)
         return digest.hexdigest()
 
@@ -293,7 +311,9 @@ class FactsCache:
     # --- whole runs: nothing changed, nothing to redo -----------------------------------------
 
     def run_key(self, parts: list[str], files: list[tuple[str, bytes]]) -> str:
-        digest = hashlib.sha256(f"preplint {__version__} schema {_SCHEMA} run\0".encode())
+        digest = hashlib.sha256(
+            f"preplint {__version__} {code_stamp()} schema {_SCHEMA} run\0".encode()
+        )
         for part in parts:
             digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
         for shown, data in files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -191,3 +192,23 @@ def test_unchanged_neighbourhood_reuses_the_run(tmp_path: Path) -> None:
         == fresh
     )
     assert runs[0].stat().st_mtime_ns == stamp  # read, not written again
+
+
+def test_run_key_changes_when_preplint_source_changes(tmp_path: Path) -> None:
+    """An edited rule in a development checkout is not answered from the old code's reports."""
+    from preplint import cache as cache_module
+
+    store = cache_module.FactsCache(tmp_path / "cache")
+    before = store.run_key(["x"], [("a.py", b"import torch\n")])
+    cache_module.code_stamp.cache_clear()
+    rule_file = Path(cache_module.__file__).resolve().parent / "rules" / "__init__.py"
+    stat = rule_file.stat()
+    try:
+        os.utime(rule_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        cache_module.code_stamp.cache_clear()
+        after = store.run_key(["x"], [("a.py", b"import torch\n")])
+    finally:
+        os.utime(rule_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        cache_module.code_stamp.cache_clear()
+    assert before != after
+    assert store.run_key(["x"], [("a.py", b"import torch\n")]) == before
