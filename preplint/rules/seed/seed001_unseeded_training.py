@@ -10,12 +10,15 @@ from preplint.analysis.objects import bindings, classify_call
 from preplint.analysis.randomness import (
     FAMILY_LABEL,
     built_models,
+    profiling_script,
     randomized_estimator,
+    reproducibility_intent,
     rng_families_used,
     seed_calls,
     trainings,
 )
 from preplint.analysis.scopes import enclosing_class
+from preplint.diagnostics import Related, Severity
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
@@ -157,9 +160,13 @@ def _pipeline_is_random(facts: FileFacts, call: Call) -> bool:
     severity="warning",
     positives=[
         """
+import argparse
 import torch
 import torch.nn as nn
 
+parser = argparse.ArgumentParser()
+parser.add_argument("--seed", type=int, default=0)
+args = parser.parse_args()
 model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 1))
 opt = torch.optim.Adam(model.parameters())
 for epoch in range(10):
@@ -170,32 +177,22 @@ for epoch in range(10):
 torch.save(model.state_dict(), "model.pt")
 """,
         """
+from sklearn.model_selection import train_test_split
 from tensorflow import keras
 
 def train(x, y):
+    x, x_test, y, y_test = train_test_split(x, y, random_state=0)
     model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, y, epochs=5, shuffle=True)  # expect: SEED001
     model.save("model.keras")
 """,
         """
+from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
+X, y = make_classification(n_samples=500, random_state=101)
 clf = RandomForestClassifier(n_estimators=100)
 clf.fit(X, y)  # expect: SEED001
-""",
-        # loop_over_shuffled_loader_of_a_given_model
-        """
-import torch
-from torch.utils.data import DataLoader
-
-def train(model, dataset, epochs=3):
-    loader = DataLoader(dataset, batch_size=32, shuffle=True)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    for _ in range(epochs):
-        for x, y in loader:
-            opt.zero_grad()
-            torch.nn.functional.mse_loss(model(x), y).backward()  # expect: SEED001
-            opt.step()
 """,
         # keras_unseeded_in_main
         """
@@ -204,6 +201,7 @@ import tensorflow as tf
 
 def main():
     x = np.load("x.npy")
+    x = x[np.random.default_rng(seed=7).permutation(len(x))]
     model = tf.keras.Sequential([tf.keras.layers.Dense(16), tf.keras.layers.Dropout(0.2), tf.keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, x[:, :1], epochs=3)  # expect: SEED001
@@ -217,7 +215,9 @@ if __name__ == "__main__":
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
 import joblib
+X, X_test, y, y_test = train_test_split(X, y, stratify=y, random_state=3)
 pipe = make_pipeline(StandardScaler(), RandomForestClassifier())
 pipe.fit(X, y)  # expect: SEED001
 joblib.dump(pipe, "pipe.joblib")
@@ -225,6 +225,8 @@ joblib.dump(pipe, "pipe.joblib")
         # random_state_none_is_unseeded
         """
 from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.model_selection import KFold
+folds = KFold(5, shuffle=True, random_state=1)
 gbr = GradientBoostingRegressor(random_state=None)
 gbr.fit(X, y)  # expect: SEED001
 """,
@@ -240,6 +242,7 @@ def test_model(model, loader):
         return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
 
 def main():
+    torch.use_deterministic_algorithms(True)
     model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.3), torch.nn.Linear(8, 2))
     opt = torch.optim.Adam(model.parameters())
     loader = DataLoader(dataset, batch_size=8, shuffle=True)
@@ -256,6 +259,7 @@ import torch
 
 class Experiment:
     def __init__(self):
+        self.split = train_test_split(rows, random_state=11)
         self.model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.5))
         self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01)
 
@@ -281,6 +285,7 @@ from engine.base import Job
 
 class FinetuneJob(Job):
     def run(self, batches):
+        batches = batches.shuffle(seed=5)
         head = torch.nn.Sequential(torch.nn.Linear(16, 4), torch.nn.Dropout(0.1))
         opt = torch.optim.AdamW(head.parameters())
         for xb in batches:
@@ -301,11 +306,64 @@ class Regressor(LightningModule):
 
 reg = Regressor()
 opt = torch.optim.Adam(reg.parameters())
-reg.net(torch.ones(3, 2)).sum().backward()  # expect: SEED001
-opt.step()
+for batch in train_test_split(rows, random_state=4)[0]:
+    reg.net(batch).sum().backward()  # expect: SEED001
+    opt.step()
 """,
     ],
     negatives=[
+        # library_loop_given_its_model_and_loader
+        """
+import torch
+from torch.utils.data import DataLoader
+
+def train(model, dataset, epochs=3):
+    loader = DataLoader(dataset, batch_size=32, shuffle=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+""",
+        # main_guard_smoke_test_runs_one_backward
+        """
+import torch
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 8)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+if __name__ == "__main__":
+    block = Block()
+    block(torch.randn(2, 8)).sum().backward()
+    print(block.fc.weight.grad.shape)
+""",
+        # memory_profiler_demo
+        """
+from scalene import scalene_profiler
+from sklearn.datasets import make_regression
+from sklearn.neural_network import MLPRegressor
+X, y = make_regression(n_samples=2000, random_state=0)
+scalene_profiler.start()
+mlp = MLPRegressor(max_iter=50)
+mlp.fit(X, y)
+scalene_profiler.stop()
+""",
+        # teaching_notebook_without_any_wish_for_repeatable_runs
+        """
+import torch
+model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Dropout(0.1), torch.nn.Linear(8, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(100):
+    opt.zero_grad()
+    model(X).sub(y).pow(2).mean().backward()
+    opt.step()
+""",
         """
 import torch
 from utils import set_seed
@@ -667,7 +725,18 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
     A seed set by an inherited `__init__`/`setUp`, or by every caller of the training function,
     counts. Test code is not checked (test modules, pytest `test_*` functions, `TestCase`
     methods): the model a unit test fits never ships. Nor is a library method that only steps
-    the loss or optimizer it is given and builds nothing random itself.
+    the loss or optimizer it is given and builds nothing random itself, a training function of
+    an importable module that receives its model or optimizer as a parameter (its caller owns
+    the seed), or a profiling / FLOP-counting script. Reported by default only when the file
+    shows it wants repeatable runs: a `random_state=`/`seed=` argument with a value, a `--seed`
+    option, or `torch.use_deterministic_algorithms(True)`.
+
+    Preview:
+    Files that show no wish for repeatable runs (teaching notebooks, demos, benchmarks), at
+    info severity; a single module-level `.backward()` (a smoke test) is never reported. Read by
+    hand on public code these were almost all deliberately unseeded teaching code. To leave
+    preview this part needs a better sign of what the trained model is for (a saved or served
+    artifact, reported scores compared across runs).
 
     Why is this bad?:
     Every run trains a different model. A regression in accuracy cannot be told apart from
@@ -707,9 +776,39 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
         # `Precision.backward`) builds and draws nothing random itself: the script that
         # builds the model and the data is where a seed belongs.
         return
+    if profiling_script(facts):
+        return  # a profiler or FLOP-counter demo measures the run, not the model it trains
+    trained = [c for c in trained if not _given_model_in_library(facts, c)]
+    if not trained:
+        return
     call = trained[0]
     what = ", ".join(FAMILY_LABEL[f] for f in sorted(used))
+    intent = reproducibility_intent(facts)
+    if intent is not None:
+        yield Finding(
+            call.span,
+            f"training depends on randomness but no seed is set ({what}), though line "
+            f"{intent.span.line} asks for repeatable results; every run trains a different model",
+            (Related(facts.path, intent.span.line, intent.span.column, "seed argument here"),),
+        )
+        return
+    # No sign that the file wants repeatable runs (teaching code, a demo, a benchmark): one
+    # backward at module level is a smoke test, and the rest is preview until intent is read.
+    if call.method in ("backward", "step") and not call.scope and not call.loops:
+        return
     yield Finding(
         call.span,
         f"training depends on randomness but no seed is set ({what}); every run trains a different model",
+        severity=Severity.INFO,
+        preview=True,
     )
+
+
+def _given_model_in_library(facts: FileFacts, call: Call) -> bool:
+    """Training inside a function that receives its model (or optimizer) as a parameter, in an
+    importable module with no training of its own at top level: the caller owns the seed."""
+    fn = facts.function_by_qualname.get(call.scope)
+    if fn is None or facts.main_guard:
+        return False
+    given = {"model", "net", "network", "optimizer", "opt", "module"}
+    return bool(given & set(fn.params))
