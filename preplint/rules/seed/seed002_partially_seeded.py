@@ -61,6 +61,12 @@ model.fit(X, y, epochs=1)
         # model_rebuilt_after_the_seed
         """
 import torch
+
+class Classifier(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 2)
+
 net = Classifier()
 print(net)
 torch.manual_seed(0)
