@@ -43,8 +43,8 @@ def test_seed001_random_state_none_is_not_intent() -> None:
     assert _codes(src, preview=False) == []
 
 
-def test_seed002_implied_generator_is_preview() -> None:
-    src = """
+def test_seed002_implied_generator_is_default_only_for_a_random_init_seen() -> None:
+    built = """
 import numpy as np
 import torch
 np.random.seed(1)
@@ -53,27 +53,58 @@ opt = torch.optim.Adam(net.parameters())
 net(torch.ones(3, 4)).sum().backward()
 opt.step()
 """
-    assert _codes(src, preview=False) == []
-    assert _codes(src, preview=True) == [("SEED002", 3, True)]
+    assert _codes(built, preview=False) == [("SEED002", 3, False)]
+    per_layer = """
+import numpy as np
+from tensorflow import keras
+np.random.seed(1)
+model = keras.Sequential([keras.layers.Dense(4, kernel_initializer=keras.initializers.GlorotUniform(seed=0))])
+model.compile(loss="mse")
+model.fit(x, y, epochs=2)
+"""
+    assert _codes(per_layer, preview=False) == []
+    assert _codes(per_layer, preview=True) == [("SEED002", 3, True)]
+    zeroed = """
+import numpy as np
+import torch
+
+class Softmax(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(4, 2)
+        self.linear.weight.detach().zero_()
+        self.linear.bias.detach().zero_()
+
+np.random.seed(1)
+net = Softmax()
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+net(torch.ones(3, 4)).sum().backward()
+opt.step()
+"""
+    assert _codes(zeroed, preview=False) == []
 
 
-def test_seed002_top_level_draw_is_preview_and_draw_in_function_is_default() -> None:
+def test_seed002_top_level_draw_after_training_is_preview() -> None:
     top = """
 import random
 import torch
 torch.manual_seed(0)
-picked = random.sample(paths, k=3)
 net = torch.nn.Linear(1, 1)
 opt = torch.optim.SGD(net.parameters(), lr=0.1)
 net(torch.ones(1, 1)).sum().backward()
 opt.step()
+picked = random.sample(paths, k=3)
 """
     assert _codes(top, preview=False) == []
-    assert _codes(top, preview=True) == [("SEED002", 4, True)]
+    assert _codes(top, preview=True) == [("SEED002", 8, True)]
     inside = top.replace(
         "picked = random.sample(paths, k=3)", "def pick():\n    return random.sample(paths, k=3)"
     )
-    assert _codes(inside, preview=False) == [("SEED002", 5, False)]
+    assert _codes(inside, preview=False) == [("SEED002", 9, False)]
+    before = top.replace("picked = random.sample(paths, k=3)\n", "").replace(
+        "net = torch", "picked = random.sample(paths, k=3)\nnet = torch"
+    )
+    assert _codes(before, preview=False) == [("SEED002", 4, False)]
 
 
 def test_seed003_dataframe_sample_is_preview() -> None:

@@ -728,15 +728,15 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
     the loss or optimizer it is given and builds nothing random itself, a training function of
     an importable module that receives its model or optimizer as a parameter (its caller owns
     the seed), or a profiling / FLOP-counting script. Reported by default only when the file
-    shows it wants repeatable runs: a `random_state=`/`seed=` argument with a value, a `--seed`
-    option, or `torch.use_deterministic_algorithms(True)`.
+    shows it wants repeatable runs (a `random_state=`/`seed=` argument with a value, a `--seed`
+    option, `torch.use_deterministic_algorithms(True)`) or saves the model it trains.
 
     Preview:
     Files that show no wish for repeatable runs (teaching notebooks, demos, benchmarks), at
     info severity; a single module-level `.backward()` (a smoke test) is never reported. Read by
     hand on public code these were almost all deliberately unseeded teaching code. To leave
-    preview this part needs a better sign of what the trained model is for (a saved or served
-    artifact, reported scores compared across runs).
+    preview this part needs a better sign that identical runs matter (reported scores compared
+    across runs, a model that is served).
 
     Why is this bad?:
     Every run trains a different model. A regression in accuracy cannot be told apart from
@@ -792,6 +792,15 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
             (Related(facts.path, intent.span.line, intent.span.column, "seed argument here"),),
         )
         return
+    saved = _model_save(ctx)
+    if saved is not None:
+        yield Finding(
+            call.span,
+            f"training depends on randomness but no seed is set ({what}); every run trains a "
+            f"different model, and the one saved on line {saved.span.line} cannot be rebuilt",
+            (Related(facts.path, saved.span.line, saved.span.column, "model saved here"),),
+        )
+        return
     # No sign that the file wants repeatable runs (teaching code, a demo, a benchmark): one
     # backward at module level is a smoke test, and the rest is preview until intent is read.
     if call.method in ("backward", "step") and not call.scope and not call.loops:
@@ -802,6 +811,21 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
         severity=Severity.INFO,
         preview=True,
     )
+
+
+_SAVE_METHODS = frozenset({"save_checkpoint", "save_pretrained", "save_model"})
+
+
+def _model_save(ctx: FileContext) -> Call | None:
+    """The first save of a trained artifact in the file (a model, its weights, a checkpoint):
+    what a re-run is expected to reproduce. Data arrays saved with NumPy do not count."""
+    facts = ctx.facts
+    for event in ctx.artifact_events:
+        if event.action == "save" and event.file == facts.path and event.api != "numpy-save":
+            found = facts.call_by_id.get(event.call)
+            if found is not None:
+                return found
+    return next((c for c in facts.calls if c.method in _SAVE_METHODS), None)
 
 
 def _given_model_in_library(facts: FileFacts, call: Call) -> bool:

@@ -8,12 +8,14 @@ from preplint.analysis.context import FileContext
 from preplint.analysis.randomness import (
     FAMILY_LABEL,
     BuiltModel,
+    RngUse,
     built_models,
     rng_families_used,
     trainings,
 )
 from preplint.diagnostics import Related
 from preplint.facts.model import Call, FileFacts
+from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
 
@@ -240,7 +242,7 @@ def partially_seeded(ctx: FileContext) -> Iterator[Finding]:
                 first.call.span,
                 f"seeds {done} but not {labels}, which this script also uses; runs are still not reproducible",
                 related,
-                preview=True,
+                preview=not _real_random_init(facts, index, [used[f] for f in implicit]),
             )
         for family in missing:
             if used[family].explicit:
@@ -259,7 +261,7 @@ def partially_seeded(ctx: FileContext) -> Iterator[Finding]:
                             "seeds set here",
                         ),
                     ),
-                    preview=not call.scope,
+                    preview=not call.scope and _after_training(facts, index, call),
                 )
         return
     # Seeds set after the model they should fix was built.
@@ -343,7 +345,10 @@ _CONSTANT_INIT = ("zero_", "zeros_", "constant_", "fill_", "ones_")
 def _constant_init(facts: FileFacts, call: Call) -> bool:
     """A model class of this file whose `__init__` sets every parameter to a constant
     (`tf.Variable(0.0)`, `.weight.detach().zero_()` on weight and bias): nothing random to seed."""
-    cls = facts.class_by_name.get(call.callee)
+    name = call.callee
+    if call.scope.endswith(".__init__"):
+        name = call.scope.split(".")[-2]  # a layer built inside a model class's `__init__`
+    cls = facts.class_by_name.get(name)
     if cls is None:
         return False
     init = facts.calls_by_function.get(f"{cls.name}.__init__", [])
@@ -366,3 +371,19 @@ def _constant_init(facts: FileFacts, call: Call) -> bool:
                 continue
             layers += 1
     return constants > 0 and constants >= 2 * layers
+
+
+def _real_random_init(facts: FileFacts, index: ProjectIndex, uses: list[RngUse]) -> bool:
+    """Every implied generator is used by a model built in this file with random weights:
+    not only a training step, not a constant-initialised model, and no initializer seeded
+    per layer (`GlorotUniform(seed=0)`) anywhere in the file."""
+    if any(c.has_kwarg("seed") and "initializers" in c.qualname for c in facts.calls):
+        return False
+    built = {m.call.id: m for m in built_models(facts, index)}
+    return all(u.call.id in built and not _constant_init(facts, u.call) for u in uses)
+
+
+def _after_training(facts: FileFacts, index: ProjectIndex, call: Call) -> bool:
+    """A top-level draw after the first training call: it picks what to show or predict on."""
+    trained = trainings(facts, index)
+    return bool(trained) and call.id > min(c.id for c in trained)
