@@ -58,6 +58,19 @@ tf.random.set_seed(5)  # expect: SEED002
 model.compile(loss="mse")
 model.fit(X, y, epochs=1)
 """,
+        # seed_in_the_training_cell_after_model_and_optimizer
+        """
+import torch
+net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+torch.manual_seed(42)  # expect: SEED002
+for epoch in range(100):
+    net.train()
+    loss = torch.nn.functional.mse_loss(net(X), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+""",
     ],
     negatives=[
         # model_rebuilt_after_the_seed
@@ -284,7 +297,7 @@ def partially_seeded(ctx: FileContext) -> Iterator[Finding]:
         seed = min(late, key=lambda s: s.call.stmt)
         if (
             seed.call.loops
-            or _pretrained(model.call)
+            or _pretrained(facts, model.call)
             or _rebuilt_after(facts, model, seed.call.stmt)
             or not _trained_later(facts, model, seed.call.stmt)
             or _constant_init(facts, model.call)
@@ -299,8 +312,20 @@ def partially_seeded(ctx: FileContext) -> Iterator[Finding]:
         return
 
 
-def _pretrained(call: Call) -> bool:
-    """A build that loads weights (`pretrained=True`, `weights=...`, `from_pretrained`): no random init."""
+def _pretrained(facts: FileFacts, call: Call) -> bool:
+    """A build that loads weights (`pretrained=True`, `weights=...`, `from_pretrained`), also
+    behind a method chain (`resnet18(weights=...).to(device)`): no random init."""
+    probe: Call | None = call
+    for _ in range(4):
+        if probe is None:
+            return False
+        if _loads_weights(probe):
+            return True
+        probe = facts.call_by_id.get(probe.receiver_call) if probe.receiver_call >= 0 else None
+    return False
+
+
+def _loads_weights(call: Call) -> bool:
     if call.method == "from_pretrained" or call.callee.endswith(".from_pretrained"):
         return True
     for keyword in ("pretrained", "weights"):
@@ -331,8 +356,11 @@ def _trained_later(facts: FileFacts, model: BuiltModel, stmt: int) -> bool:
             "train_on_batch",
             "parameters",
             "compile",
+            "train",
         ):
             return True
+        if call.callee == name and call.loops:
+            return True  # called in a loop after the seed: the training loop's forward pass
         leaf = (call.method or call.callee.rsplit(".", 1)[-1]).lower()
         if ("train" in leaf or "fit" in leaf) and any(name in a.value.names for a in call.args):
             return True

@@ -188,6 +188,13 @@ for rep in range(20):
     scores.append(clf.fit(a, c).score(b, d))
 print(sum(scores) / len(scores))
 """,
+        # repeated_experiment_loop
+        """
+from sklearn.model_selection import train_test_split
+for _ in range(5):
+    a, b, c, d = train_test_split(X, y, test_size=0.3)
+    print(tune(a, c, b, d))
+""",
         # dataframe_sample_for_display_or_subsets
         """
 import pandas as pd
@@ -300,13 +307,19 @@ def _globally_seeded(seeds: list[SeedCall], call: Call, what: str) -> bool:
 
 
 def _repeated_split(facts: FileFacts, call: Call) -> bool:
-    """A split re-drawn inside a loop that collects a result each time (`scores.append(...)`):
-    Monte-Carlo cross-validation, where a new split per repetition is the point."""
+    """A split re-drawn inside a loop that repeats an experiment (`for _ in range(n)`) or
+    collects a result each time (`scores.append(...)`): Monte-Carlo cross-validation, where a
+    new split per repetition is the point."""
     if not call.loops:
         return False
     loop = facts.loop_by_id.get(call.loops[-1])
     if loop is None or loop.kind != "for":
         return False
+    if any(
+        a.op == "for" and a.targets == ("_",) and a.stmt == loop.stmt_start
+        for a in facts.assigns_by_target.get("_", ())
+    ):
+        return True  # `for _ in range(5):` repeats the experiment, a new split each time
     return any(
         c.method == "append"
         and c.scope == loop.scope
