@@ -787,9 +787,17 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
     if intent is not None:
         yield Finding(
             call.span,
-            f"training depends on randomness but no seed is set ({what}), though line "
-            f"{intent.span.line} asks for repeatable results; every run trains a different model",
-            (Related(facts.path, intent.span.line, intent.span.column, "seed argument here"),),
+            f"training depends on randomness but no seed is set ({what}), though the file asks "
+            f"for repeatable results elsewhere (`{intent.callee or intent.method}`); every run "
+            "trains a different model",
+            (
+                Related(
+                    facts.path,
+                    intent.span.line,
+                    intent.span.column,
+                    "repeatable results asked for here",
+                ),
+            ),
         )
         return
     saved = _model_save(ctx)
@@ -797,7 +805,7 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
         yield Finding(
             call.span,
             f"training depends on randomness but no seed is set ({what}); every run trains a "
-            f"different model, and the one saved on line {saved.span.line} cannot be rebuilt",
+            f"different model, and the one saved by `{saved.callee or saved.method}` cannot be rebuilt",
             (Related(facts.path, saved.span.line, saved.span.column, "model saved here"),),
         )
         return
