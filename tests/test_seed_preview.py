@@ -84,7 +84,7 @@ opt.step()
     assert _codes(zeroed, preview=False) == []
 
 
-def test_seed002_top_level_draw_after_training_is_preview() -> None:
+def test_seed002_top_level_draw_outside_a_data_loop_is_preview() -> None:
     top = """
 import random
 import torch
@@ -104,7 +104,13 @@ picked = random.sample(paths, k=3)
     before = top.replace("picked = random.sample(paths, k=3)\n", "").replace(
         "net = torch", "picked = random.sample(paths, k=3)\nnet = torch"
     )
-    assert _codes(before, preview=False) == [("SEED002", 4, False)]
+    assert _codes(before, preview=False) == []
+    assert _codes(before, preview=True) == [("SEED002", 4, True)]
+    building = top.replace("picked = random.sample(paths, k=3)\n", "").replace(
+        "net = torch",
+        "pairs = []\nfor row in rows:\n    pairs.append((row, random.choice(rows)))\nnet = torch",
+    )
+    assert _codes(building, preview=False) == [("SEED002", 6, False)]
 
 
 def test_seed003_dataframe_sample_is_preview() -> None:

@@ -199,8 +199,9 @@ def partially_seeded(ctx: FileContext) -> Iterator[Finding]:
     pretrained weights, or initialised to constants only; nor a seed set inside a loop.
 
     Preview:
-    "seeds X but not Y, which this script also uses" (the generator is only implied by a model
-    or a training step), and unseeded draws at the top level of a script or notebook. On public
+    "seeds X but not Y, which this script also uses" when the generator is only implied by a
+    training step, a constant-initialised model or layers seeded per initializer; and unseeded
+    draws at the top level of a script or notebook outside a loop or after training. On public
     code the first were zero-initialised models or layers seeded per initializer, the second
     picked test images to plot. To leave preview they need to follow the generator's use into
     training (a random initialiser that is not seeded per layer; a draw whose value reaches a
@@ -274,7 +275,8 @@ def partially_seeded(ctx: FileContext) -> Iterator[Finding]:
                             "seeds set here",
                         ),
                     ),
-                    preview=not call.scope and _after_training(facts, index, call),
+                    preview=not call.scope
+                    and (not call.loops or _after_training(facts, index, call)),
                 )
         return
     # Seeds set after the model they should fix was built.
@@ -412,6 +414,8 @@ def _real_random_init(facts: FileFacts, index: ProjectIndex, uses: list[RngUse])
 
 
 def _after_training(facts: FileFacts, index: ProjectIndex, call: Call) -> bool:
-    """A top-level draw after the first training call: it picks what to show or predict on."""
+    """A top-level draw after the first training call: it picks what to show or predict on.
+    (A top-level draw outside any loop picked a few items to show, too; one inside a loop
+    builds data, and stays reported.)"""
     trained = trainings(facts, index)
     return bool(trained) and call.id > min(c.id for c in trained)
