@@ -57,7 +57,7 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
             random_fit = (
                 call.receiver in keras_or_torch
                 or root in keras_or_torch
-                or call.receiver in random_estimators
+                or (call.receiver in random_estimators and _bound_to_random(facts, call))
                 or (
                     call.receiver_call >= 0
                     and _pipeline_is_random(facts, facts.call_by_id[call.receiver_call])
@@ -73,6 +73,16 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
         for c in out
         if not _seeded_by_caller(facts, c, index) and not _seeded_by_class(facts, c, index)
     ]
+
+
+def _bound_to_random(facts: FileFacts, call: Call) -> bool:
+    """The name a `fit` is called on holds a randomized estimator at that point, not only
+    somewhere else in the file (`model = LinearRegression()` after `model = KMeans()`)."""
+    assign = facts.reaching_assign(call.receiver, call.scope, call.stmt)
+    if assign is None or assign.value.kind != "call":
+        return True
+    maker = facts.call_by_id.get(assign.value.call)
+    return maker is None or not maker.qualname or _pipeline_is_random(facts, maker)
 
 
 _FRAMEWORK_HOOKS = frozenset(
@@ -310,8 +320,31 @@ for batch in train_test_split(rows, random_state=4)[0]:
     reg.net(batch).sum().backward()  # expect: SEED001
     opt.step()
 """,
+        # reused_name_points_at_the_random_estimator_fitted
+        """
+from sklearn.cluster import KMeans
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import train_test_split
+parts = train_test_split(X, random_state=0)
+model = LinearRegression()
+model.fit(X, y)
+model = KMeans(3)
+model.fit(X)  # expect: SEED001
+""",
     ],
     negatives=[
+        # distributed_api_demo_checkpoint
+        {
+            "distributed/ddp/train.py": """
+import torch
+model = torch.nn.Linear(20, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for xb, yb in [(torch.rand(8, 20), torch.rand(8, 1))] * 10:
+    torch.nn.functional.mse_loss(model(xb), yb).backward()
+    opt.step()
+torch.save(model.state_dict(), "checkpoint.pt")
+""",
+        },
         # library_loop_given_its_model_and_loader
         """
 import torch
@@ -729,7 +762,8 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
     an importable module that receives its model or optimizer as a parameter (its caller owns
     the seed), or a profiling / FLOP-counting script. Reported by default only when the file
     shows it wants repeatable runs (a `random_state=`/`seed=` argument with a value, a `--seed`
-    option, `torch.use_deterministic_algorithms(True)`) or saves the model it trains.
+    option, `torch.use_deterministic_algorithms(True)`) or saves the model it trains (not in a
+    `distributed/` folder of API demos, which train on generated tensors).
 
     Preview:
     Files that show no wish for repeatable runs (teaching notebooks, demos, benchmarks), at
@@ -801,7 +835,7 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
         )
         return
     saved = _model_save(ctx)
-    if saved is not None:
+    if saved is not None and not _distributed_demo(facts):
         yield Finding(
             call.span,
             f"training depends on randomness but no seed is set ({what}); every run trains a "
@@ -834,6 +868,12 @@ def _model_save(ctx: FileContext) -> Call | None:
             if found is not None:
                 return found
     return next((c for c in facts.calls if c.method in _SAVE_METHODS), None)
+
+
+def _distributed_demo(facts: FileFacts) -> bool:
+    """A file under a `distributed/` folder: examples of a parallelism API, whose checkpoints
+    (trained on generated tensors on public code) are not a result anyone re-runs."""
+    return "distributed" in facts.path.replace("\\", "/").lower().split("/")[:-1]
 
 
 def _given_model_in_library(facts: FileFacts, call: Call) -> bool:
