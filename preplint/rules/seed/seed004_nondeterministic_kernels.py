@@ -137,7 +137,8 @@ def nondeterministic_kernels(ctx: FileContext) -> Iterator[Finding]:
     merely never asks for determinism is not flagged, and neither is a setting in a function
     unrelated to the seeds (a library's `disable_determinism()` next to a seeding helper): the
     seed and the setting must share a top-level function or class, or one of them must sit at
-    module level.
+    module level. Nor a script whose every seed is itself drawn at random by default
+    (`seed = random.randint(1, 10000)`): it records its seed but does not ask for identical runs.
 
     Why is this bad?:
     cuDNN autotuning and atomic-add kernels give different results from run to run, so the
