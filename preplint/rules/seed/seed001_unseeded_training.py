@@ -333,6 +333,17 @@ model.fit(X)  # expect: SEED001
 """,
     ],
     negatives=[
+        # autograd_demo_then_a_saved_pretrained_model
+        """
+import torch
+import torchvision
+x = torch.tensor(1.0, requires_grad=True)
+y = 2 * x + 3
+y.backward()
+print(x.grad)
+resnet = torchvision.models.resnet18(weights="DEFAULT")
+torch.save(resnet.state_dict(), "params.ckpt")
+""",
         # distributed_api_demo_checkpoint
         {
             "distributed/ddp/train.py": """
@@ -812,7 +823,14 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
         return
     if profiling_script(facts):
         return  # a profiler or FLOP-counter demo measures the run, not the model it trains
-    trained = [c for c in trained if not _given_model_in_library(facts, c)]
+    # One backward or step at module level, outside any loop, is a smoke test or an autograd
+    # demo, not a training run.
+    trained = [
+        c
+        for c in trained
+        if not _given_model_in_library(facts, c)
+        and not (c.method in ("backward", "step") and not c.scope and not c.loops)
+    ]
     if not trained:
         return
     call = trained[0]
@@ -843,10 +861,8 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
             (Related(facts.path, saved.span.line, saved.span.column, "model saved here"),),
         )
         return
-    # No sign that the file wants repeatable runs (teaching code, a demo, a benchmark): one
-    # backward at module level is a smoke test, and the rest is preview until intent is read.
-    if call.method in ("backward", "step") and not call.scope and not call.loops:
-        return
+    # No sign that the file wants repeatable runs (teaching code, a demo, a benchmark):
+    # preview until intent is read.
     yield Finding(
         call.span,
         f"training depends on randomness but no seed is set ({what}); every run trains a different model",
