@@ -268,3 +268,52 @@ def trainings(facts: FileFacts, index: ProjectIndex) -> list[Call]:
         ):
             found.setdefault(call.id, call)
     return [found[k] for k in sorted(found) if not is_test_code(facts, found[k].scope)]
+
+
+_PROFILER_ROOTS = frozenset(
+    {
+        "scalene",
+        "cProfile",
+        "profile",
+        "line_profiler",
+        "memory_profiler",
+        "thop",
+        "ptflops",
+        "fvcore",
+    }
+)
+
+
+def profiling_script(facts: FileFacts) -> bool:
+    """A script that measures time, memory or FLOPs (a profiler demo, a FLOP counter), whose
+    trained weights are not the point."""
+    path = facts.path.lower()
+    if "profil" in path or "flops" in path:
+        return True
+    return bool(facts.imported_roots & _PROFILER_ROOTS) or any(
+        q.startswith("torch.profiler") for q in facts.imports.values()
+    )
+
+
+def reproducibility_intent(facts: FileFacts) -> Call | None:
+    """Where the file shows it wants repeatable runs without seeding a global generator: a
+    `random_state=`/`seed=` argument with a value (a seeded split, a seeded data generator), a
+    `--seed` command-line option, or deterministic kernels switched on. None when it shows none."""
+    for call in facts.calls:
+        for keyword in ("random_state", "seed"):
+            arg = call.arg(keyword=keyword)
+            if arg is not None and not (arg.value.kind == "const" and arg.value.const is None):
+                return call
+        if call.method == "add_argument":
+            first = call.arg(0)
+            if (
+                first is not None
+                and isinstance(first.value.const, str)
+                and ("seed" in first.value.const.lower())
+            ):
+                return call
+        if call.qualname == "torch.use_deterministic_algorithms":
+            mode = call.arg(0, "mode")
+            if mode is not None and mode.value.const is True:
+                return call
+    return None

@@ -10,12 +10,15 @@ from preplint.analysis.objects import bindings, classify_call
 from preplint.analysis.randomness import (
     FAMILY_LABEL,
     built_models,
+    profiling_script,
     randomized_estimator,
+    reproducibility_intent,
     rng_families_used,
     seed_calls,
     trainings,
 )
 from preplint.analysis.scopes import enclosing_class
+from preplint.diagnostics import Related, Severity
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
 from preplint.facts.project import ProjectIndex
@@ -54,7 +57,7 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
             random_fit = (
                 call.receiver in keras_or_torch
                 or root in keras_or_torch
-                or call.receiver in random_estimators
+                or (call.receiver in random_estimators and _bound_to_random(facts, call))
                 or (
                     call.receiver_call >= 0
                     and _pipeline_is_random(facts, facts.call_by_id[call.receiver_call])
@@ -70,6 +73,16 @@ def _neural_training(facts: FileFacts, index: ProjectIndex) -> list[Call]:
         for c in out
         if not _seeded_by_caller(facts, c, index) and not _seeded_by_class(facts, c, index)
     ]
+
+
+def _bound_to_random(facts: FileFacts, call: Call) -> bool:
+    """The name a `fit` is called on holds a randomized estimator at that point, not only
+    somewhere else in the file (`model = LinearRegression()` after `model = KMeans()`)."""
+    assign = facts.reaching_assign(call.receiver, call.scope, call.stmt)
+    if assign is None or assign.value.kind != "call":
+        return True
+    maker = facts.call_by_id.get(assign.value.call)
+    return maker is None or not maker.qualname or _pipeline_is_random(facts, maker)
 
 
 _FRAMEWORK_HOOKS = frozenset(
@@ -157,9 +170,13 @@ def _pipeline_is_random(facts: FileFacts, call: Call) -> bool:
     severity="warning",
     positives=[
         """
+import argparse
 import torch
 import torch.nn as nn
 
+parser = argparse.ArgumentParser()
+parser.add_argument("--seed", type=int, default=0)
+args = parser.parse_args()
 model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 1))
 opt = torch.optim.Adam(model.parameters())
 for epoch in range(10):
@@ -170,32 +187,22 @@ for epoch in range(10):
 torch.save(model.state_dict(), "model.pt")
 """,
         """
+from sklearn.model_selection import train_test_split
 from tensorflow import keras
 
 def train(x, y):
+    x, x_test, y, y_test = train_test_split(x, y, random_state=0)
     model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, y, epochs=5, shuffle=True)  # expect: SEED001
     model.save("model.keras")
 """,
         """
+from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
+X, y = make_classification(n_samples=500, random_state=101)
 clf = RandomForestClassifier(n_estimators=100)
 clf.fit(X, y)  # expect: SEED001
-""",
-        # loop_over_shuffled_loader_of_a_given_model
-        """
-import torch
-from torch.utils.data import DataLoader
-
-def train(model, dataset, epochs=3):
-    loader = DataLoader(dataset, batch_size=32, shuffle=True)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    for _ in range(epochs):
-        for x, y in loader:
-            opt.zero_grad()
-            torch.nn.functional.mse_loss(model(x), y).backward()  # expect: SEED001
-            opt.step()
 """,
         # keras_unseeded_in_main
         """
@@ -204,6 +211,7 @@ import tensorflow as tf
 
 def main():
     x = np.load("x.npy")
+    x = x[np.random.default_rng(seed=7).permutation(len(x))]
     model = tf.keras.Sequential([tf.keras.layers.Dense(16), tf.keras.layers.Dropout(0.2), tf.keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, x[:, :1], epochs=3)  # expect: SEED001
@@ -217,7 +225,9 @@ if __name__ == "__main__":
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
 import joblib
+X, X_test, y, y_test = train_test_split(X, y, stratify=y, random_state=3)
 pipe = make_pipeline(StandardScaler(), RandomForestClassifier())
 pipe.fit(X, y)  # expect: SEED001
 joblib.dump(pipe, "pipe.joblib")
@@ -225,6 +235,8 @@ joblib.dump(pipe, "pipe.joblib")
         # random_state_none_is_unseeded
         """
 from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.model_selection import KFold
+folds = KFold(5, shuffle=True, random_state=1)
 gbr = GradientBoostingRegressor(random_state=None)
 gbr.fit(X, y)  # expect: SEED001
 """,
@@ -240,6 +252,7 @@ def test_model(model, loader):
         return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
 
 def main():
+    torch.use_deterministic_algorithms(True)
     model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.3), torch.nn.Linear(8, 2))
     opt = torch.optim.Adam(model.parameters())
     loader = DataLoader(dataset, batch_size=8, shuffle=True)
@@ -256,6 +269,7 @@ import torch
 
 class Experiment:
     def __init__(self):
+        self.split = train_test_split(rows, random_state=11)
         self.model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.5))
         self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01)
 
@@ -281,6 +295,7 @@ from engine.base import Job
 
 class FinetuneJob(Job):
     def run(self, batches):
+        batches = batches.shuffle(seed=5)
         head = torch.nn.Sequential(torch.nn.Linear(16, 4), torch.nn.Dropout(0.1))
         opt = torch.optim.AdamW(head.parameters())
         for xb in batches:
@@ -301,11 +316,98 @@ class Regressor(LightningModule):
 
 reg = Regressor()
 opt = torch.optim.Adam(reg.parameters())
-reg.net(torch.ones(3, 2)).sum().backward()  # expect: SEED001
-opt.step()
+for batch in train_test_split(rows, random_state=4)[0]:
+    reg.net(batch).sum().backward()  # expect: SEED001
+    opt.step()
+""",
+        # reused_name_points_at_the_random_estimator_fitted
+        """
+from sklearn.cluster import KMeans
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import train_test_split
+parts = train_test_split(X, random_state=0)
+model = LinearRegression()
+model.fit(X, y)
+model = KMeans(3)
+model.fit(X)  # expect: SEED001
 """,
     ],
     negatives=[
+        # autograd_demo_then_a_saved_pretrained_model
+        """
+import torch
+import torchvision
+x = torch.tensor(1.0, requires_grad=True)
+y = 2 * x + 3
+y.backward()
+print(x.grad)
+resnet = torchvision.models.resnet18(weights="DEFAULT")
+torch.save(resnet.state_dict(), "params.ckpt")
+""",
+        # distributed_api_demo_checkpoint
+        {
+            "distributed/ddp/train.py": """
+import torch
+model = torch.nn.Linear(20, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for xb, yb in [(torch.rand(8, 20), torch.rand(8, 1))] * 10:
+    torch.nn.functional.mse_loss(model(xb), yb).backward()
+    opt.step()
+torch.save(model.state_dict(), "checkpoint.pt")
+""",
+        },
+        # library_loop_given_its_model_and_loader
+        """
+import torch
+from torch.utils.data import DataLoader
+
+def train(model, dataset, epochs=3):
+    loader = DataLoader(dataset, batch_size=32, shuffle=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+""",
+        # main_guard_smoke_test_runs_one_backward
+        """
+import torch
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 8)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+if __name__ == "__main__":
+    block = Block()
+    block(torch.randn(2, 8)).sum().backward()
+    print(block.fc.weight.grad.shape)
+""",
+        # memory_profiler_demo
+        """
+from scalene import scalene_profiler
+from sklearn.datasets import make_regression
+from sklearn.neural_network import MLPRegressor
+X, y = make_regression(n_samples=2000, random_state=0)
+scalene_profiler.start()
+mlp = MLPRegressor(max_iter=50)
+mlp.fit(X, y)
+scalene_profiler.stop()
+""",
+        # teaching_notebook_without_any_wish_for_repeatable_runs
+        """
+import torch
+model = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Dropout(0.1), torch.nn.Linear(8, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(100):
+    opt.zero_grad()
+    model(X).sub(y).pow(2).mean().backward()
+    opt.step()
+""",
         """
 import torch
 from utils import set_seed
@@ -667,7 +769,19 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
     A seed set by an inherited `__init__`/`setUp`, or by every caller of the training function,
     counts. Test code is not checked (test modules, pytest `test_*` functions, `TestCase`
     methods): the model a unit test fits never ships. Nor is a library method that only steps
-    the loss or optimizer it is given and builds nothing random itself.
+    the loss or optimizer it is given and builds nothing random itself, a training function of
+    an importable module that receives its model or optimizer as a parameter (its caller owns
+    the seed), or a profiling / FLOP-counting script. Reported by default only when the file
+    shows it wants repeatable runs (a `random_state=`/`seed=` argument with a value, a `--seed`
+    option, `torch.use_deterministic_algorithms(True)`) or saves the model it trains (not in a
+    `distributed/` folder of API demos, which train on generated tensors).
+
+    Preview:
+    Files that show no wish for repeatable runs (teaching notebooks, demos, benchmarks), at
+    info severity; a single module-level `.backward()` (a smoke test) is never reported. Read by
+    hand on public code these were almost all deliberately unseeded teaching code. To leave
+    preview this part needs a better sign that identical runs matter (reported scores compared
+    across runs, a model that is served).
 
     Why is this bad?:
     Every run trains a different model. A regression in accuracy cannot be told apart from
@@ -707,9 +821,82 @@ def unseeded_training(ctx: FileContext) -> Iterator[Finding]:
         # `Precision.backward`) builds and draws nothing random itself: the script that
         # builds the model and the data is where a seed belongs.
         return
+    if profiling_script(facts):
+        return  # a profiler or FLOP-counter demo measures the run, not the model it trains
+    # One backward or step at module level, outside any loop, is a smoke test or an autograd
+    # demo, not a training run.
+    trained = [
+        c
+        for c in trained
+        if not _given_model_in_library(facts, c)
+        and not (c.method in ("backward", "step") and not c.scope and not c.loops)
+    ]
+    if not trained:
+        return
     call = trained[0]
     what = ", ".join(FAMILY_LABEL[f] for f in sorted(used))
+    intent = reproducibility_intent(facts)
+    if intent is not None:
+        yield Finding(
+            call.span,
+            f"training depends on randomness but no seed is set ({what}), though the file asks "
+            f"for repeatable results elsewhere (`{intent.callee or intent.method}`); every run "
+            "trains a different model",
+            (
+                Related(
+                    facts.path,
+                    intent.span.line,
+                    intent.span.column,
+                    "repeatable results asked for here",
+                ),
+            ),
+        )
+        return
+    saved = _model_save(ctx)
+    if saved is not None and not _distributed_demo(facts):
+        yield Finding(
+            call.span,
+            f"training depends on randomness but no seed is set ({what}); every run trains a "
+            f"different model, and the one saved by `{saved.callee or saved.method}` cannot be rebuilt",
+            (Related(facts.path, saved.span.line, saved.span.column, "model saved here"),),
+        )
+        return
+    # No sign that the file wants repeatable runs (teaching code, a demo, a benchmark):
+    # preview until intent is read.
     yield Finding(
         call.span,
         f"training depends on randomness but no seed is set ({what}); every run trains a different model",
+        severity=Severity.INFO,
+        preview=True,
     )
+
+
+_SAVE_METHODS = frozenset({"save_checkpoint", "save_pretrained", "save_model"})
+
+
+def _model_save(ctx: FileContext) -> Call | None:
+    """The first save of a trained artifact in the file (a model, its weights, a checkpoint):
+    what a re-run is expected to reproduce. Data arrays saved with NumPy do not count."""
+    facts = ctx.facts
+    for event in ctx.artifact_events:
+        if event.action == "save" and event.file == facts.path and event.api != "numpy-save":
+            found = facts.call_by_id.get(event.call)
+            if found is not None:
+                return found
+    return next((c for c in facts.calls if c.method in _SAVE_METHODS), None)
+
+
+def _distributed_demo(facts: FileFacts) -> bool:
+    """A file under a `distributed/` folder: examples of a parallelism API, whose checkpoints
+    (trained on generated tensors on public code) are not a result anyone re-runs."""
+    return "distributed" in facts.path.replace("\\", "/").lower().split("/")[:-1]
+
+
+def _given_model_in_library(facts: FileFacts, call: Call) -> bool:
+    """Training inside a function that receives its model (or optimizer) as a parameter, in an
+    importable module with no training of its own at top level: the caller owns the seed."""
+    fn = facts.function_by_qualname.get(call.scope)
+    if fn is None or facts.main_guard:
+        return False
+    given = {"model", "net", "network", "optimizer", "opt", "module"}
+    return bool(given & set(fn.params))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from preplint.analysis.context import FileContext
 from preplint.analysis.records import SeedCall
+from preplint.facts.model import FileFacts
 from preplint.rules import Finding, rule
 
 
@@ -17,6 +18,21 @@ def _on_seeded_path(seeds: list[SeedCall], scope: str) -> bool:
         return True
     top = scope.split(".")[0]
     return any(not s.call.scope or s.call.scope.split(".")[0] == top for s in seeds)
+
+
+def _random_seed_value(facts: FileFacts, seed: SeedCall) -> bool:
+    """A seed whose value is itself drawn (`seed = random.randint(1, 10000)` by default): the
+    script records the seed but does not ask for identical runs."""
+    arg = seed.call.arg(0, "seed")
+    if arg is None or arg.value.kind not in ("name", "attr"):
+        return False
+    assign = facts.reaching_assign(arg.value.text, seed.call.scope, seed.call.stmt)
+    if assign is None or assign.value.kind != "call":
+        return False
+    maker = facts.call_by_id.get(assign.value.call)
+    return maker is not None and maker.qualname.startswith(
+        ("random.", "numpy.random.", "time.", "secrets.")
+    )
 
 
 _NONDETERMINISTIC_ENV = {
@@ -82,6 +98,15 @@ def main():
 """,
     ],
     negatives=[
+        # seed_drawn_at_random_by_default
+        """
+import random
+import torch
+seed = random.randint(1, 10000)
+print("Random Seed:", seed)
+torch.manual_seed(seed)
+torch.backends.cudnn.benchmark = True
+""",
         """
 import torch
 torch.backends.cudnn.benchmark = True
@@ -112,7 +137,8 @@ def nondeterministic_kernels(ctx: FileContext) -> Iterator[Finding]:
     merely never asks for determinism is not flagged, and neither is a setting in a function
     unrelated to the seeds (a library's `disable_determinism()` next to a seeding helper): the
     seed and the setting must share a top-level function or class, or one of them must sit at
-    module level.
+    module level. Nor a script whose every seed is itself drawn at random by default
+    (`seed = random.randint(1, 10000)`): it records its seed but does not ask for identical runs.
 
     Why is this bad?:
     cuDNN autotuning and atomic-add kernels give different results from run to run, so the
@@ -136,7 +162,7 @@ def nondeterministic_kernels(ctx: FileContext) -> Iterator[Finding]:
     """
     facts = ctx.facts
     seeds = ctx.seed_calls
-    if not seeds:
+    if not seeds or all(_random_seed_value(facts, s) for s in seeds):
         return
     for assign in facts.assigns:
         if assign.op != "=" or not _on_seeded_path(seeds, assign.scope):
