@@ -80,9 +80,12 @@ def _applied_calls(facts: FileFacts, fit: PreFit) -> set[int]:
     """The fit call and the later calls that apply the fitted object (`sc.transform(x)`, `vec(x)`)."""
     out = {fit.call.id}
     if fit.obj:
+        bound = reaching(facts, fit.obj, fit.call.scope, fit.call.stmt + 1)
         for c in facts.calls:
             if c.stmt < fit.call.stmt:
                 continue
+            if c.scope == fit.call.scope and reaching(facts, fit.obj, c.scope, c.stmt) is not bound:
+                continue  # the name holds another object by then
             if (c.receiver == fit.obj and c.method in TRANSFORM_METHODS) or c.callee == fit.obj:
                 out.add(c.id)
     return out

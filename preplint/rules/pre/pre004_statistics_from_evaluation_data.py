@@ -297,13 +297,16 @@ def _transform_calls(facts: FileFacts, fits: list[PreFit]) -> dict[int, set[int]
     for f in fits:
         if not f.obj:
             continue
+        bound = reaching(facts, f.obj, f.call.scope, f.call.stmt + 1)
         out[f.call.id] = {
             c.id
             for c in facts.calls
             if c.receiver == f.obj
-            and c.method in ("transform", "fit_transform")
+            and c.method == "transform"
             and c.scope == f.call.scope
             and c.stmt >= f.call.stmt
+            # the same fitted object: not a later `scaler = StandardScaler()` of other data
+            and reaching(facts, f.obj, c.scope, c.stmt) is bound
         }
     return out
 
@@ -444,8 +447,32 @@ net = keras.Sequential([keras.layers.Dense(1)])
 net.compile(loss="mse")
 net.fit(feats, target, validation_split=0.2, epochs=5)
 """,
+        # pre004_search_on_rebound_scaler: the search sees the second scaler's output
+        """
+from sklearn.model_selection import RandomizedSearchCV
+from sklearn.preprocessing import StandardScaler
+
+scaler = StandardScaler()
+img_train_s = scaler.fit_transform(img_train)
+net.fit(img_train_s, img_labels)
+scaler = StandardScaler()
+X_train_s = scaler.fit_transform(X_train)  # expect: PRE004
+search = RandomizedSearchCV(reg, dists, n_iter=10, cv=3)
+search.fit(X_train_s, y_train)
+""",
     ],
     negatives=[
+        # pre004_neg_search_on_raw_data: the scaled copy is only plotted; the search gets raw data
+        """
+from sklearn.model_selection import GridSearchCV
+from sklearn.preprocessing import StandardScaler
+
+sc = StandardScaler()
+X_train_std = sc.fit_transform(X_train)
+plot_regions(X_train_std, y_train)
+grid = GridSearchCV(pipe, params, cv=10)
+grid.fit(X_train, y_train)
+""",
         """
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -615,6 +642,9 @@ def statistics_from_evaluation_data(ctx: FileContext) -> Iterator[Finding]:
     # statistics computed on the full data before it is split
     applied = _transform_calls(facts, fits)
     for split, inputs in _split_inputs(facts, index):
+        cv = split.qualname in _SPLIT_EXTRA or (
+            split.method == "fit" and _receiver_qualname(facts, split) in _SEARCH_CV
+        )
         names: set[str] = set()
         for v in inputs:
             names |= _root_names(facts, v)
@@ -642,11 +672,12 @@ def statistics_from_evaluation_data(ctx: FileContext) -> Iterator[Finding]:
             if (
                 call.id in lin.calls
                 or applied.get(call.id, set()) & lin.calls
-                or (shared and not any(is_eval_name(n) for n in data.names))
+                # a scaler fitted on the same raw data that is cross-validated leaks nothing
+                # unless its output is what the folds see (the lineage above)
+                or (not cv and shared and not any(is_eval_name(n) for n in data.names))
             ):
                 flagged.add(call.span.line)
                 flagged.add(split.span.line)
-                cv = split.qualname in _SPLIT_EXTRA or split.method == "fit"
                 how = "cross-validation splits it" if cv else "it is split"
                 yield Finding(
                     call.span,
