@@ -569,9 +569,9 @@ def fitted_preprocessor_not_persisted(ctx: FileContext) -> Iterator[Finding]:
             save_call = facts.call_by_id[fed_save.call]
             yield Finding(
                 fit.call.span,
-                f"{what} ({fit.leaf}) is fitted here and the model trained on its output is saved"
-                f"{f' to `{fed_save.path}`' if fed_save.path else ''}, but {what} itself is never saved: "
-                "inference cannot apply the same transform; save it (joblib.dump) or put it in a saved Pipeline/model",
+                f"{what} ({fit.leaf}) is fitted here but never saved, while the model is saved"
+                f"{f' to `{fed_save.path}`' if fed_save.path else ''}: inference cannot apply the same transform; "
+                "save it (joblib.dump) or put it in a saved Pipeline/model",
                 related=(
                     Related(
                         facts.path, save_call.span.line, save_call.span.column, "model saved here"
