@@ -45,3 +45,23 @@ def test_pre001_unfed_preprocessor_is_preview_info() -> None:
 
 def test_pre001_fed_preprocessor_is_a_default_error() -> None:
     assert findings(SCALER_FEEDS_SAVED_MODEL, "PRE001", preview=False) == [(7, "error", False)]
+
+
+SCALED_SYNTHETIC_BEFORE_SPLIT = """
+from sklearn.datasets import make_classification
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+X, y = make_classification(n_samples=1000, random_state=0)
+X = StandardScaler().fit_transform(X)
+X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+"""
+
+SCALED_LOADED_BEFORE_SPLIT = SCALED_SYNTHETIC_BEFORE_SPLIT.replace(
+    "make_classification(n_samples=1000, random_state=0)", "load_rows()"
+)
+
+
+def test_pre004_leak_on_a_synthetic_draw_is_info() -> None:
+    assert findings(SCALED_SYNTHETIC_BEFORE_SPLIT, "PRE004", preview=False) == [(7, "info", False)]
+    assert findings(SCALED_LOADED_BEFORE_SPLIT, "PRE004", preview=False) == [(7, "warning", False)]

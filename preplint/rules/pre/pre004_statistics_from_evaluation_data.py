@@ -15,7 +15,7 @@ from preplint.analysis.preprocessing import (
 )
 from preplint.analysis.records import Lineage, PreFit
 from preplint.analysis.scopes import name_words
-from preplint.diagnostics import Related
+from preplint.diagnostics import Related, Severity
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts, Value
 from preplint.facts.project import ProjectIndex
@@ -364,6 +364,22 @@ def _split_inputs(facts: FileFacts, index: ProjectIndex) -> list[tuple[Call, lis
     return out
 
 
+def _synthetic_draw(facts: FileFacts, value: Value, scope: str, stmt: int) -> bool:
+    """The data is an iid draw of `sklearn.datasets.make_*`: a leak there changes little."""
+    frontier = [(value, scope, stmt)]
+    steps = 0
+    while frontier and steps < 8:
+        steps += 1
+        v, sc, st = frontier.pop()
+        if any(facts.call_by_id[c].qualname.startswith("sklearn.datasets.make_") for c in v.calls):
+            return True
+        for n in v.names:
+            a = reaching(facts, n.split(".", 1)[0], sc, st)
+            if a is not None:
+                frontier.append((a.value, a.scope, a.stmt))
+    return False
+
+
 def _root_names(facts: FileFacts, value: Value) -> set[str]:
     return {
         n
@@ -679,10 +695,17 @@ def statistics_from_evaluation_data(ctx: FileContext) -> Iterator[Finding]:
                 flagged.add(call.span.line)
                 flagged.add(split.span.line)
                 how = "cross-validation splits it" if cv else "it is split"
+                synthetic = _synthetic_draw(facts, data, call.scope, call.stmt)
                 yield Finding(
                     call.span,
                     f"`{what}` statistics are computed on the full data before {how} (line {split.span.line}): the held-out part leaks into them; split first, then fit on the training part"
-                    + (" (put the scaler in a Pipeline)" if cv else ""),
+                    + (" (put the scaler in a Pipeline)" if cv else "")
+                    + (
+                        "; the data is a synthetic iid draw, so the leak changes little"
+                        if synthetic
+                        else ""
+                    ),
+                    severity=Severity.INFO if synthetic else None,
                     related=(
                         Related(facts.path, split.span.line, split.span.column, "data split here"),
                     ),
