@@ -91,6 +91,10 @@ def is_eval_name(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
     words = set(name_words(last))
     found = words & EVAL_WORDS
+    if found and words & {"train", "training"}:
+        return (
+            False  # `X_train_valid`, `train_val_df`: training data that also holds validation rows
+        )
     if found == {"val"} and words & VALUE_WORDS:
         return False  # `loss_val`, `max_val`: "val" is a value here, not validation data
     if found:

@@ -9,7 +9,7 @@ from preplint.analysis.arrays import array_info
 from preplint.analysis.context import FileContext
 from preplint.analysis.dtypes import same_dtype_family
 from preplint.analysis.model_inputs import is_float64_tensor, model_sources
-from preplint.analysis.models import ModelOrigin, model_feeds, model_origin
+from preplint.analysis.models import ModelOrigin, binding_at, model_feeds, model_origin
 from preplint.analysis.records import ModelFeed
 from preplint.diagnostics import Related, Span
 from preplint.facts.model import FileFacts
@@ -26,6 +26,18 @@ class _Trained:
 
 def _origin_key(origin: ModelOrigin) -> tuple[str, str, int]:
     return (origin.name, origin.scope, origin.stmt)
+
+
+def _is_sklearn(facts: FileFacts, feed: ModelFeed, index: ProjectIndex) -> bool:
+    """Whether the model given data is a scikit-learn estimator or pipeline."""
+    call = facts.call_by_id[feed.call]
+    if feed.model:
+        b = binding_at(facts, feed.model, feed.scope, feed.stmt, index)
+        return b is not None and (b.framework == "sklearn" or b.kind == "pipeline")
+    if call.receiver_call >= 0:
+        inner = facts.call_by_id[call.receiver_call]
+        return inner.qualname.startswith("sklearn.")
+    return False
 
 
 def _training_dtype(
@@ -47,8 +59,11 @@ def _training_dtype(
                 )
                 if other is None or _origin_key(other) != _origin_key(source.model):
                     continue
+            if _is_sklearn(owner, train, index):
+                return origin, None  # scikit-learn validates and casts every input to float64
             info = array_info(owner, train.data, train.scope, train.stmt, index)
-            if not info.dtype or info.lib == "pandas":
+            if not info.dtype or info.lib == "pandas" or info.dtype == "bool":
+                # a bool one-hot is cast to the layer dtype like float 0/1 values: same numbers
                 return origin, None  # one unknown training input: the model's dtype is not known
             found.append(_Trained(info.dtype, owner.path, owner.call_by_id[train.call].span))
     if not found or any(not same_dtype_family(t.dtype, found[0].dtype) for t in found):
@@ -167,6 +182,30 @@ model.predict(np.random.rand(5, 4))  # expect: DTYPE001
 """,
     ],
     negatives=[
+        # dtype001_neg_sklearn_casts: scikit-learn converts int and float input to float64 alike
+        """
+import numpy as np
+from sklearn.gaussian_process import GaussianProcessRegressor
+
+xs = np.array([1, 3, 5, 6, 8])
+gp = GaussianProcessRegressor()
+gp.fit(xs[:, np.newaxis], ys)
+curve = gp.predict(np.linspace(0, 10, 1000)[:, np.newaxis])
+""",
+        # dtype001_neg_bool_one_hot: bool in training, float 0/1 at inference: the same values
+        """
+import numpy as np
+from tensorflow import keras
+
+x = np.zeros((100, 20, 30), dtype=bool)
+y = np.zeros((100, 30), dtype=bool)
+model = keras.Sequential([keras.layers.LSTM(64), keras.layers.Dense(30, activation="softmax")])
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x, y, epochs=1)
+x_pred = np.zeros((1, 20, 30))
+x_pred[0, 3, 7] = 1.0
+print(model.predict(x_pred))
+""",
         """
 import numpy as np
 from tensorflow import keras
@@ -358,6 +397,8 @@ def inference_dtype_mismatch(ctx: FileContext) -> Iterator[Finding]:
     `float64`, `int` or `uint8` arrays (`np.array([[4], [5]])` is int64). The training side is
     found in the same file or in the script that saved the artifact the inference loads. Only
     dtypes known on both sides are compared: pandas `.values` and loaded arrays are not guessed.
+    scikit-learn estimators are skipped (they cast every input to float64), and so is a model
+    trained on bool arrays (a bool one-hot and float 0/1 values are the same numbers once cast).
 
     Why is this bad?:
     Frameworks convert silently or fail: Keras casts to the layer dtype (precision and
@@ -384,6 +425,8 @@ def inference_dtype_mismatch(ctx: FileContext) -> Iterator[Finding]:
             continue
         info = array_info(facts, feed.data, feed.scope, feed.stmt, index)
         if not info.dtype or info.lib == "pandas" or is_float64_tensor(info):
+            continue
+        if _is_sklearn(facts, feed, index):
             continue
         origin, trained = _training_dtype(facts, feed, index)
         if trained is None or same_dtype_family(info.dtype, trained.dtype):

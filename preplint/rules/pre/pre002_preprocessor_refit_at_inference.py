@@ -106,6 +106,14 @@ class Runner:
 """,
     ],
     negatives=[
+        # pre002_neg_train_valid_is_training_data: `X_train_valid` holds training rows
+        """
+from sklearn.decomposition import PCA
+
+X_train_valid = data[idx]
+X_train = X_train_valid[train_idx]
+X_small = PCA(0.99).fit_transform(X_train)
+""",
         """
 import joblib
 

@@ -13,7 +13,7 @@ from preplint.analysis.preprocessing import inference_calls, load_events_for, ob
 from preplint.analysis.records import ArtifactEvent, TrainInput
 from preplint.diagnostics import Related
 from preplint.facts import frameworks as fw
-from preplint.facts.model import Call, FileFacts
+from preplint.facts.model import Call, FileFacts, Value
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -79,6 +79,69 @@ def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...
     result = tuple(out)
     memo.train_inputs = result
     return result
+
+
+_SYNTHETIC_PREFIXES = (
+    "numpy.linspace",
+    "numpy.meshgrid",
+    "numpy.arange",
+    "numpy.mgrid",
+    "numpy.ogrid",
+    "numpy.random.",
+    "numpy.zeros",
+    "numpy.ones",
+    "numpy.full",
+    "numpy.logspace",
+    "torch.linspace",
+    "torch.arange",
+    "torch.meshgrid",
+    "torch.rand",
+    "torch.zeros",
+    "torch.ones",
+)
+
+
+def _synthetic(facts: FileFacts, value: Value, scope: str, stmt: int) -> bool:
+    """Inference data made up in the script (a grid, a linspace, random draws): a plot or a demo,
+    built in whatever space the model takes (already scaled, already PCA-projected)."""
+    frontier: list[tuple[Value, str, int]] = [(value, scope, stmt)]
+    found = False
+    steps = 0
+    while frontier and steps < 12:
+        steps += 1
+        v, sc, st = frontier.pop()
+        for cid in v.calls:
+            qual = facts.call_by_id[cid].qualname
+            if qual.startswith(_SYNTHETIC_PREFIXES):
+                found = True
+            elif qual.startswith(
+                ("pandas.read_", "numpy.load", "PIL.", "cv2.", "keras.utils.load")
+            ):
+                return False
+        receivers = [facts.call_by_id[cid].receiver for cid in v.calls]
+        for n in (*v.names, *(r for r in receivers if r)):
+            if n.split(".", 1)[0] in facts.imports:
+                continue
+            a = reaching(facts, n, sc, st)
+            if a is None and "." in n:
+                n = n.split(".", 1)[0]
+                a = reaching(facts, n, sc, st)
+            if a is None:
+                fn = facts.function_by_qualname.get(sc)
+                if fn is not None and n in fn.params:
+                    return False  # data from a caller
+                continue
+            frontier.append((a.value, a.scope, a.stmt))
+    return found
+
+
+def _same_model(facts: FileFacts, t: TrainInput, call: Call, root: str) -> bool:
+    """The trained model is still the one the inference call uses (the name was not rebound)."""
+    if t.file != facts.path or t.call.scope != call.scope or not root:
+        return True
+    return reaching(facts, root, call.scope, t.call.stmt + 1) is reaching(
+        facts, root, call.scope, call.stmt
+    )
 
 
 def _model_root(call: Call) -> str:
@@ -232,6 +295,43 @@ model.save("m.keras")
 """,
     ],
     negatives=[
+        # pre003_neg_synthetic_curve: made-up inputs in the same range as the made-up training data
+        """
+import numpy as np
+from sklearn.tree import DecisionTreeRegressor
+
+X = np.random.rand(200, 1) - 0.5
+y = X[:, 0] ** 2 + 0.05 * np.random.randn(200)
+tree = DecisionTreeRegressor(max_depth=3).fit(X, y)
+X_new = np.linspace(-0.5, 0.5, 500).reshape(-1, 1)
+y_pred = tree.predict(X_new)
+""",
+        # pre003_neg_grid_in_pca_space: a plotting grid built in the projected space
+        """
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.svm import SVC
+
+pca = PCA(n_components=2)
+X2 = pca.fit_transform(X_train)
+clf = SVC().fit(X2, y_train)
+xx, yy = np.meshgrid(np.linspace(-3, 3, 100), np.linspace(-3, 3, 100))
+Z = clf.predict(np.c_[xx.ravel(), yy.ravel()])
+""",
+        # pre003_neg_pretrained_model_rebinds_name: `model` is a pretrained classifier by then
+        """
+import keras
+import keras_hub
+import numpy as np
+
+x_train = np.load("x.npy").astype("float32") / 255.0
+model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+model.compile(loss="sparse_categorical_crossentropy")
+model.fit(x_train, y_train, epochs=1)
+model = keras_hub.models.ImageClassifier.from_preset("resnet_50_imagenet")
+img = keras.utils.load_img("cat.jpg", target_size=(224, 224))
+print(model.predict(np.array(img)[None]))
+""",
         {
             "train.py": """
 import joblib
@@ -484,7 +584,7 @@ def preprocessing_skipped_at_inference(ctx: FileContext) -> Iterator[Finding]:
         if data is None or data.kind == "const":
             continue
         seen = lineage(facts, data, call.scope, call.stmt, index)
-        if not seen.raw:
+        if not seen.raw or _synthetic(facts, data, call.scope, call.stmt):
             continue
         root = _model_root(call)
         inputs: list[TrainInput] = []
@@ -499,7 +599,9 @@ def preprocessing_skipped_at_inference(ctx: FileContext) -> Iterator[Finding]:
                     inputs.extend(got)
         else:
             own = train_inputs(facts, index)
-            inputs = [t for t in own if t.root == root]
+            inputs = [t for t in own if t.root == root and _same_model(facts, t, call, root)]
+            if own and root and not inputs and any(t.root == root for t in own):
+                continue  # `model` was rebound (a pretrained `from_preset(...)`) after training
             if not inputs and root:
                 assign = reaching(facts, root, call.scope, call.stmt)
                 fn = facts.function_by_qualname.get(call.scope)

@@ -150,6 +150,32 @@ def predict(rows):
         },
     ],
     negatives=[
+        # pre005_neg_metric_from_loaded_rows: a specificity is not a transform
+        """
+import joblib
+import pandas as pd
+from sklearn.metrics import roc_curve
+
+clf = joblib.load("clf.joblib")
+rows = pd.read_csv("patient_stats.csv")
+probs = clf.predict_proba(rows[COLS])[:, 1]
+fpr, tpr, thresholds = roc_curve(rows["label"], probs)
+
+
+def evaluate_threshold(t):
+    print("Specificity:", 1 - fpr[thresholds > t][-1])
+""",
+        # pre005_neg_accuracy_count: a count of matches over loaded features
+        """
+import numpy as np
+from tensorflow import keras
+
+model = keras.models.load_model("dogs.keras")
+feats = np.load("bottleneck_stats.npz")
+test_x = feats["test"]
+preds = [np.argmax(model.predict(np.expand_dims(f, 0))) for f in test_x]
+test_acc = 100 * np.sum(np.array(preds) == np.argmax(test_y, axis=1)) / len(preds)
+""",
         """
 import joblib
 
@@ -246,6 +272,8 @@ def hand_rebuilt_preprocessor(ctx: FileContext) -> Iterator[Finding]:
     for value, scope, stmt, span, withs in candidates:
         if value.kind != "binop" or not ({"-", "/"} & set(value.ops)) or span.line in lines:
             continue
+        if _is_metric(facts, value, stmt):
+            continue
         if not inference_reason(facts, scope, stmt, withs, index):
             continue
         why = _rebuilt_from(facts, index, value, scope, stmt)
@@ -255,6 +283,22 @@ def hand_rebuilt_preprocessor(ctx: FileContext) -> Iterator[Finding]:
                 span,
                 f"the fitted transform is rebuilt by hand from {why}: load the fitted preprocessor and call `transform` instead",
             )
+
+
+_COMPARE = re.compile(r"==|!=|[<>]")
+
+
+def _is_metric(facts: FileFacts, value: Value, stmt: int) -> bool:
+    """A count of matches, a complement (`1 - rate`) or a printed value: a metric, not a transform."""
+    if _COMPARE.search(value.text):
+        return True  # `np.sum(preds == labels) / n`, `fpr[thresholds > t]`
+    left = value.operands[0] if value.operands else None
+    if value.ops[:1] == ("-",) and left is not None and left.const in (1, 1.0, 100):
+        return True
+    for c in facts.calls_by_stmt.get(stmt, ()):
+        if c.callee == "print" and any(a.value.text == value.text for a in c.args):
+            return True
+    return False
 
 
 def _rebuilt_from(
@@ -291,7 +335,7 @@ def _rebuilt_from(
                 loads.append(c)
         frontier.extend((n, a.scope, a.stmt) for n in a.value.names)
     stat_words = any(
-        re.search(r"\b\w*(mean|std|scale|sigma|mu|var|min|max|stats?)\w*\b", t, re.I)
+        re.search(r"\b\w*(?<!arg)(mean|std|scale|sigma|mu|var|min|max|stats?)\w*\b", t, re.I)
         for t in texts[1:]
     )
     for c in loads:

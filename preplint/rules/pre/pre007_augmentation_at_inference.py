@@ -10,7 +10,7 @@ from preplint.analysis.inference import in_inference_path
 from preplint.analysis.lineage import data_arg, lineage
 from preplint.analysis.preprocessing import _reads, inference_calls
 from preplint.facts import frameworks as fw
-from preplint.facts.model import Call, FileFacts
+from preplint.facts.model import Call, FileFacts, Function
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
@@ -120,14 +120,49 @@ from tensorflow import keras
 
 augment = keras.Sequential([
     keras.layers.RandomFlip("horizontal"),  # expect: PRE007
-    keras.layers.RandomRotation(0.1),  # expect: PRE007
+    keras.layers.RandomRotation(0.1),  # one finding per pipeline
 ])
 
 def predict(model, images):
     return model.predict(augment(images, training=True))
 """,
+        # pre007_train_mode_by_default: the inference site leaves mode at its "train" default
+        """
+import tensorflow as tf
+
+
+def prepare(example, mode="train"):
+    image = example["image"]
+    if mode == "train":
+        image = tf.image.random_flip_left_right(image)  # expect: PRE007
+    return image / 255.0
+
+
+model = tf.keras.models.load_model("faces.keras")
+ds_eval = raw_eval.map(lambda x: prepare(x)).batch(32)
+print(model.predict(ds_eval))
+""",
     ],
     negatives=[
+        # pre007_neg_train_branch_of_mode_switch: inference passes mode="eval"
+        """
+import tensorflow as tf
+
+
+def prepare(example, size=(64, 64), mode="train"):
+    image = example["image"]
+    if mode == "train":
+        image = tf.image.random_crop(image, size=(178, 178, 3))
+        image = tf.image.random_flip_left_right(image)
+    else:
+        image = tf.image.crop_to_bounding_box(image, 20, 0, 178, 178)
+    return tf.image.resize(image, size) / 255.0, example["label"]
+
+
+model = tf.keras.models.load_model("faces.keras")
+ds_eval = raw_eval.map(lambda x: prepare(x, mode="eval")).batch(32)
+print(model.evaluate(ds_eval))
+""",
         """
 import torch
 from torchvision import transforms
@@ -201,21 +236,28 @@ def augmentation_at_inference(ctx: FileContext) -> Iterator[Finding]:
                     c.span,
                     f"`{hit}` holds a random augmentation (`{aug}`) and is applied at inference: predictions become random; use a deterministic transform for inference",
                 )
+    reported: set[int] = set()
     for call in facts.calls:
         kind = _augmentation(facts, call)
         if not kind:
             continue
         if kind == "direct":
-            if in_inference_path(facts, call, index) or _scope_used_at_inference(
-                facts, index, call.scope
-            ):
+            fn = facts.function_by_qualname.get(call.scope)
+            if call.in_condition and fn is not None and _MODE_PARAMS & set(fn.params):
+                # `if mode == "train": random_crop(...)`: only call sites that run the train mode
+                runs = _scope_used_at_inference(facts, index, call.scope, True)
+            else:
+                runs = in_inference_path(facts, call, index) or _scope_used_at_inference(
+                    facts, index, call.scope
+                )
+            if runs:
                 yield Finding(
                     call.span,
                     f"`{call.callee}` is a random augmentation and runs at inference: predictions become random",
                 )
             continue
         composite = _outermost(facts, call)
-        if _is_model_composite(facts, composite):
+        if _is_model_composite(facts, composite) or composite.id in reported:
             continue
         if used is None:
             used = _inference_call_ids(facts, index)
@@ -248,6 +290,7 @@ def augmentation_at_inference(ctx: FileContext) -> Iterator[Finding]:
                     break
         if applied:
             leaf = call.qualname.rsplit(".", 1)[-1]
+            reported.add(composite.id)  # one finding per Compose/Sequential
             yield Finding(
                 call.span,
                 f"`{leaf}` is a random augmentation and is applied at inference: predictions become random; use a deterministic transform for inference",
@@ -288,10 +331,49 @@ def _inference_call_ids(facts: FileFacts, index: ProjectIndex) -> set[int]:
     return out
 
 
-def _scope_used_at_inference(facts: FileFacts, index: ProjectIndex, scope: str) -> bool:
+_MODE_PARAMS = frozenset(
+    {"mode", "training", "train", "is_train", "is_training", "split", "phase", "augment", "stage"}
+)
+_TRAIN_VALUES = frozenset({"train", "training", "True", "1", "fit"})
+
+
+def _train_value(text: str) -> bool:
+    return text.strip("'\" ") in _TRAIN_VALUES
+
+
+def _site_trains(fn: Function, param: str, c: Call, facts: FileFacts) -> bool:
+    """Whether a call site of `fn` runs it with its train mode (passed, or by default)."""
+    if c.callee == fn.name:
+        pos = fn.params.index(param)
+        if fn.params and fn.params[0] in ("self", "cls"):
+            pos -= 1
+        given = c.arg(keyword=param) or (c.arg(pos) if pos >= 0 else None)
+        if given is not None:
+            return _train_value(given.value.text)
+    else:
+        for a in c.args:
+            m = re.search(rf"\b{re.escape(fn.name)}\((.*)", a.value.text)
+            if m is None:
+                continue
+            kw = re.search(rf"\b{re.escape(param)}\s*=\s*([\w'\"]+)", m.group(1))
+            if kw is not None:
+                return _train_value(kw.group(1))
+    default = fn.defaults[fn.params.index(param)] if len(fn.defaults) == len(fn.params) else None
+    return default is None or _train_value(default.text)
+
+
+def _scope_used_at_inference(
+    facts: FileFacts, index: ProjectIndex, scope: str, conditional: bool = False
+) -> bool:
+    """Whether the function `scope` is called at inference.
+
+    For an augmentation under a condition in a function with a mode parameter (`mode="train"`,
+    `training=True`), only sites that run the train mode count.
+    """
     fn = facts.function_by_qualname.get(scope)
     if fn is None:
         return False
+    mode = next((p for p in fn.params if p in _MODE_PARAMS), "") if conditional else ""
     ids = _inference_call_ids(facts, index)
     for cid in ids:
         c = facts.call_by_id[cid]
@@ -299,5 +381,7 @@ def _scope_used_at_inference(facts: FileFacts, index: ProjectIndex, scope: str) 
             fn.name in a.value.names or re.search(rf"\b{re.escape(fn.name)}\(", a.value.text)
             for a in c.args
         ):
+            if mode and not _site_trains(fn, mode, c, facts):
+                continue
             return True
     return False
