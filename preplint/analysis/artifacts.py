@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from preplint.analysis.context import memos, project_context
@@ -123,6 +124,27 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
                 event = ("save", api, call.receiver, _path_arg(call, 0, "filepath"))
         elif call.method == "load_weights" and call.receiver:
             event = ("load", "load-weights", call.receiver, _path_arg(call, 0, "filepath"))
+        elif qual == KERAS_CHECKPOINT:
+            api = (
+                "keras-checkpoint-weights"
+                if call.kwarg_const("save_weights_only") is True
+                else "keras-checkpoint"
+            )
+            event = ("save", api, checkpointed_model(facts, call), _path_arg(call, 0, "filepath"))
+        elif qual in LIGHTNING_CHECKPOINTS:
+            obj_text = checkpointed_model(facts, call)
+            out.append(
+                ArtifactEvent(
+                    action="save",
+                    path=_lightning_path(facts, index, call),
+                    api="lightning-checkpoint",
+                    obj=obj_text,
+                    obj_kind=kind_of(obj_text, call) if obj_text else "",
+                    call=call.id,
+                    file=facts.path,
+                )
+            )
+            continue
         if event is None:
             continue
         action, api, obj_text, path_value = event
@@ -140,6 +162,71 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
     result = tuple(out)
     memo.artifact_events = result
     return result
+
+
+# Checkpoint callbacks write the model they are handed to while it trains: saves of their path.
+KERAS_CHECKPOINT = "keras.callbacks.ModelCheckpoint"
+LIGHTNING_CHECKPOINTS = frozenset(
+    {
+        "lightning.callbacks.ModelCheckpoint",
+        "lightning.callbacks.model_checkpoint.ModelCheckpoint",
+    }
+)
+CHECKPOINT_APIS = ("keras-checkpoint", "keras-checkpoint-weights", "lightning-checkpoint")
+
+
+def checkpointed_model(facts: FileFacts, callback: Call) -> str:
+    """The model a checkpoint callback writes: the receiver of the Keras `fit(callbacks=[...])`
+    that gets it, or the module handed to `trainer.fit(model)` of the Lightning `Trainer` that
+    gets it; "" when the callback never reaches a fit of this file."""
+    holders = {callback.id}
+    names = {a.targets[0] for a in facts.assigns if a.value.call == callback.id and a.targets}
+    # `callbacks = [ckpt, early]`: a list that holds it counts as the callback too.
+    for a in facts.assigns:
+        if a.targets and a.op == "=" and (names & set(a.value.names)):
+            names.add(a.targets[0])
+    for call in facts.calls:
+        parent = callback.parent
+        inline = False
+        while parent >= 0:
+            if parent == call.id:
+                inline = True
+                break
+            parent = facts.call_by_id[parent].parent
+        named = any(a.keyword == "callbacks" and names & set(a.value.names) for a in call.args)
+        if not (inline or named) or call.id in holders:
+            continue
+        if call.method == "fit" and call.receiver:
+            return call.receiver
+        if call.callee.rsplit(".", 1)[-1] == "Trainer":
+            trainer = next(
+                (a.targets[0] for a in facts.assigns if a.value.call == call.id and a.targets), ""
+            )
+            for fit in facts.calls:
+                if fit.method == "fit" and trainer and fit.receiver == trainer:
+                    arg = fit.arg(0, "model")
+                    return arg.value.text if arg is not None else ""
+            return ""
+    return ""
+
+
+def _lightning_path(facts: FileFacts, index: ProjectIndex, call: Call) -> str:
+    """`ModelCheckpoint(dirpath=d, filename="{epoch}-best")` writes `d/*-best.ckpt`."""
+    folder_arg = _path_arg(call, 0, "dirpath")
+    folder = (
+        index.resolve_path(facts, folder_arg, call.scope, call.stmt)
+        if folder_arg is not None
+        else ""
+    )
+    name_arg = _path_arg(call, 1, "filename")
+    name = "*"
+    if name_arg is not None:
+        const = name_arg.const
+        name = re.sub(r"\{[^}]*\}", "*", const) if isinstance(const, str) and const else "*"
+    name = name if name.endswith(".ckpt") else name + ".ckpt"
+    if not folder:
+        return "" if name == "*.ckpt" else f"*/{name}"
+    return f"{folder.rstrip('/')}/{name}"
 
 
 _MODEL_SUFFIXES = ("keras", "h5", "hdf5", "tf", "savedmodel")
