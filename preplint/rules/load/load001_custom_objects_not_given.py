@@ -682,7 +682,7 @@ def test_export(tmp, x):
     model.save(path)
     keras.models.load_model(path)
 
-    class Wrapped(keras.Model):  # expect: LOAD002
+    class Wrapped(keras.Model):
         def __init__(self, inner):
             super().__init__()
             self.inner = inner

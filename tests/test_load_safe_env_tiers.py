@@ -1,0 +1,64 @@
+"""LOAD/SAFE/ENV parts in the preview tier, severities that follow the evidence, and findings
+that carry the artifact their confirmation probe opens."""
+
+from __future__ import annotations
+
+import textwrap
+
+from preplint.config import Config
+from preplint.diagnostics import Diagnostic
+from preplint.engine import lint_sources
+
+
+def _lint(sources: dict[str, str], preview: bool = False) -> list[Diagnostic]:
+    files = {p: textwrap.dedent(s).lstrip("\n") for p, s in sources.items()}
+    return list(lint_sources(files, Config(preview=preview)).diagnostics)
+
+
+def _of(found: list[Diagnostic], code: str) -> list[Diagnostic]:
+    return [d for d in found if d.code == code]
+
+
+NEVER_SAVED_LAYER = """
+from tensorflow import keras
+
+class Dense2(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+
+model = keras.models.Sequential([Dense2(30, activation=keras.activations.relu), Dense2(1)])
+model.fit(x, y)
+"""
+
+
+def test_load002_never_saved_layer_is_preview_at_info() -> None:
+    assert _of(_lint({"nb.py": NEVER_SAVED_LAYER}), "LOAD002") == []
+    (found,) = _of(_lint({"nb.py": NEVER_SAVED_LAYER}, preview=True), "LOAD002")
+    assert found.preview and found.severity.label == "info"
+    assert "no whole-model save" in found.message
+
+
+def test_load002_saved_layer_is_an_error_with_its_artifact() -> None:
+    saved = NEVER_SAVED_LAYER + 'model.save("dense2.keras")\n'
+    (found,) = _of(_lint({"nb.py": saved}), "LOAD002")
+    assert not found.preview and found.severity.label == "error"
+    assert found.artifact == "dense2.keras"
+
+
+def test_load002_library_layer_unused_in_the_run_is_a_warning() -> None:
+    lib = NEVER_SAVED_LAYER.split("model =")[0]
+    (found,) = _of(_lint({"blocks.py": lib}), "LOAD002")
+    assert not found.preview and found.severity.label == "warning"
+
+
+def test_load002_checkpoint_callback_counts_as_the_save() -> None:
+    ckpt = NEVER_SAVED_LAYER.replace(
+        "model.fit(x, y)",
+        'model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras")])',
+    )
+    (found,) = _of(_lint({"nb.py": ckpt}), "LOAD002")
+    assert found.severity.label == "error" and found.artifact == "best.keras"
+    weights_only = ckpt.replace('"best.keras")', '"best.weights.h5", save_weights_only=True)')
+    assert _of(_lint({"nb.py": weights_only}), "LOAD002") == []
