@@ -62,3 +62,42 @@ def test_load002_checkpoint_callback_counts_as_the_save() -> None:
     assert found.severity.label == "error" and found.artifact == "best.keras"
     weights_only = ckpt.replace('"best.keras")', '"best.weights.h5", save_weights_only=True)')
     assert _of(_lint({"nb.py": weights_only}), "LOAD002") == []
+
+
+SAVE_WHOLE = 'import torch\nmodel = Net()\ntorch.save(model, "artifacts/net.pt")\n'
+SAVE_STATE = (
+    "import torch\nmodel = Net()\n"
+    'torch.save({"net": model.state_dict(), "epoch": 3}, "artifacts/net.pt")\n'
+)
+LOAD = 'import torch\nstate = torch.load("artifacts/net.pt")\n'
+
+
+def test_safe001_whole_module_saved_is_a_warning_with_the_artifact() -> None:
+    (found,) = _of(_lint({"train.py": SAVE_WHOLE, "serve.py": LOAD}), "SAFE001")
+    assert found.severity.label == "warning"
+    assert "pickled objects" in found.message
+    assert found.artifact == "artifacts/net.pt"
+    assert found.related and found.related[0].path == "train.py"
+
+
+def test_safe001_state_dicts_only_is_info() -> None:
+    (found,) = _of(_lint({"train.py": SAVE_STATE, "serve.py": LOAD}), "SAFE001")
+    assert found.severity.label == "info"
+    assert "only state_dicts" in found.message
+    assert found.artifact == "artifacts/net.pt"
+
+
+def test_safe001_unseen_saver_stays_a_warning() -> None:
+    (found,) = _of(_lint({"serve.py": LOAD}), "SAFE001")
+    assert found.severity.label == "warning"
+    assert "unpickles arbitrary code" in found.message
+    assert found.artifact == "artifacts/net.pt"
+    unknown = LOAD.replace('"artifacts/net.pt"', "sys.argv[1]")
+    (found,) = _of(_lint({"serve.py": "import sys\n" + unknown}), "SAFE001")
+    assert found.artifact is None
+
+
+def test_safe002_unsafe_load_carries_its_artifact() -> None:
+    src = 'import keras\nm = keras.models.load_model("m.keras", safe_mode=False)\n'
+    (found,) = _of(_lint({"serve.py": src}), "SAFE002")
+    assert found.artifact == "m.keras"

@@ -12,7 +12,7 @@ from preplint.analysis.custom import (
 )
 from preplint.analysis.records import ArtifactEvent, CustomObject
 from preplint.diagnostics import Related
-from preplint.facts.model import ClassDef, FileFacts, Function
+from preplint.facts.model import ClassDef, FileFacts, Function, Value
 from preplint.facts.project import ProjectIndex
 
 H5 = ("h5", "hdf5")
@@ -140,3 +140,108 @@ def _related(index: ProjectIndex, event: ArtifactEvent, message: str) -> Related
         return None
     span = f.call_by_id[event.call].span
     return Related(event.file, span.line, span.column, message)
+
+
+# What a `torch.save` writes, as far as `weights_only=True` can read it back.
+_PLAIN_KINDS = ("const", "binop", "unary", "compare", "fstring")
+_PLAIN_CALLS = frozenset(
+    {"state_dict", "item", "len", "float", "int", "str", "round", "tolist", "cpu", "detach"}
+)
+_ALLOWED_CLASSES = frozenset({"OrderedDict", "Tensor", "Size", "dict", "list", "tuple"})
+_OBJECT_KINDS = frozenset({"torch-module", "optimizer", "sklearn-model", "dataloader", "pipeline"})
+
+
+def torch_saved_content(index: ProjectIndex, event: ArtifactEvent) -> str:
+    """'tensors' when a `torch.save` writes only `state_dict()`s and plain values (numbers,
+    strings, their lists and dicts), 'objects' when it writes a module, an optimizer or another
+    object `weights_only=True` refuses, '' when that cannot be told."""
+    owner = index.file(event.file)
+    if owner is None or event.api != "torch-save":
+        return ""
+    call = owner.call_by_id[event.call]
+    arg = call.arg(0, "obj")
+    if arg is None:
+        return ""
+    return _content_of(owner, index, arg.value, call.scope, call.stmt, 0)
+
+
+def _content_of(
+    facts: FileFacts, index: ProjectIndex, value: Value, scope: str, stmt: int, depth: int
+) -> str:
+    from preplint.analysis.objects import binding_of
+
+    if depth > 3:
+        return ""
+    if value.kind in _PLAIN_KINDS:
+        return "tensors"
+    if value.kind == "call":
+        made = facts.call_by_id.get(value.call)
+        if made is None:
+            return ""
+        if (made.method or made.callee) in _PLAIN_CALLS:
+            return "tensors"
+        leaf = made.callee.rsplit(".", 1)[-1]
+        if leaf[:1].isupper() and leaf not in _ALLOWED_CLASSES:
+            return "objects"  # `Net(...)`: an instance weights_only=True refuses to rebuild
+        if made.qualname.startswith("torch.") and leaf[:1].islower():
+            return "tensors"  # torch.zeros(...), torch.tensor(...)
+        return ""
+    if value.kind in ("name", "attr"):
+        root = value.text.split(".", 1)[0]
+        b = binding_of(facts, root, scope, stmt, index)
+        if b is not None and b.kind in _OBJECT_KINDS and value.kind == "name":
+            return "objects"
+        if value.kind == "attr":
+            return ""
+        assign = facts.reaching_assign(value.text, scope, stmt)
+        if assign is None:
+            return ""
+        if assign.op == "for":
+            return "tensors" if assign.value.kind == "call" and "range" in assign.value.text else ""
+        if assign.op != "=":
+            return ""
+        return _content_of(facts, index, assign.value, assign.scope, assign.stmt, depth + 1)
+    if value.kind in ("dict", "list", "tuple"):
+        # Every part a bare name (not `model.state_dict()`) must be plain; a module is an object.
+        parts = list(value.items)
+        verdicts = [_content_of(facts, index, p, scope, stmt, depth + 1) for p in parts]
+        if "objects" in verdicts:
+            return "objects"
+        if not parts:
+            return _names_in_literal(facts, index, value, scope, stmt, depth)
+        return "tensors" if all(v == "tensors" for v in verdicts) else ""
+    return ""
+
+
+def _names_in_literal(
+    facts: FileFacts, index: ProjectIndex, value: Value, scope: str, stmt: int, depth: int
+) -> str:
+    """A dict literal seen only as text and names: `{"net": model.state_dict(), "epoch": e}`."""
+    import re
+
+    verdicts: list[str] = []
+    for name in value.names:
+        bare = re.search(rf"(?<![\w.]){re.escape(name)}\b(?!\s*[.(\[])", value.text)
+        if bare is None:
+            continue  # only `name.state_dict()`-style accesses
+        verdicts.append(
+            _content_of(
+                facts,
+                index,
+                Value(kind="name", text=name, names=(name,)),
+                scope,
+                stmt,
+                depth + 1,
+            )
+        )
+    for call_id in value.calls:
+        inner = facts.call_by_id.get(call_id)
+        if (
+            inner is not None
+            and inner.parent == -1
+            and (inner.method or inner.callee) not in (_PLAIN_CALLS)
+        ):
+            verdicts.append("")
+    if "objects" in verdicts:
+        return "objects"
+    return "tensors" if all(v == "tensors" for v in verdicts) else ""
