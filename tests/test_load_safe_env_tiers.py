@@ -101,3 +101,43 @@ def test_safe002_unsafe_load_carries_its_artifact() -> None:
     src = 'import keras\nm = keras.models.load_model("m.keras", safe_mode=False)\n'
     (found,) = _of(_lint({"serve.py": src}), "SAFE002")
     assert found.artifact == "m.keras"
+
+
+ENV_TRAIN = 'import torch\nmodel = Net()\ntorch.save(model.state_dict(), "out/net.pt")\n'
+ENV_RELOAD = 'model.load_state_dict(torch.load("out/net.pt", weights_only=True))\n'
+ENV_OTHER = "import numpy as np\nprint(np.pi)\n"
+
+
+def test_env001_artifact_reloaded_only_in_place_is_preview_at_info() -> None:
+    project = {"requirements.txt": "torch>=2.0\n", "nb.py": ENV_TRAIN + ENV_RELOAD, "u.py": ENV_OTHER}
+    assert _of(_lint(project), "ENV001") == []
+    (found,) = _of(_lint(project, preview=True), "ENV001")
+    assert found.preview and found.severity.label == "info"
+    assert found.artifact == "out/net.pt"
+
+
+def test_env001_artifact_read_by_another_file_is_a_warning() -> None:
+    project = {
+        "requirements.txt": "torch>=2.0\n",
+        "train.py": ENV_TRAIN,
+        "serve.py": "import torch\nmodel = Net()\n" + ENV_RELOAD,
+    }
+    (found,) = _of(_lint(project), "ENV001")
+    assert not found.preview and found.severity.label == "warning"
+    assert found.artifact == "out/net.pt" and found.path == "requirements.txt"
+
+
+def test_env001_never_loaded_artifact_stays_info_by_default() -> None:
+    project = {"requirements.txt": "torch>=2.0\n", "train.py": ENV_TRAIN, "u.py": ENV_OTHER}
+    (found,) = _of(_lint(project), "ENV001")
+    assert not found.preview and found.severity.label == "info"
+
+
+def test_env001_counts_a_keras_checkpoint_as_a_save() -> None:
+    train = (
+        "import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
+        'model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras")])\n'
+    )
+    project = {"requirements.txt": "tensorflow>=2.15\n", "train.py": train, "u.py": ENV_OTHER}
+    (found,) = _of(_lint(project), "ENV001")
+    assert "`tensorflow`" in found.message and found.artifact == "best.keras"
