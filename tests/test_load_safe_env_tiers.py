@@ -141,3 +141,18 @@ def test_env001_counts_a_keras_checkpoint_as_a_save() -> None:
     project = {"requirements.txt": "tensorflow>=2.15\n", "train.py": train, "u.py": ENV_OTHER}
     (found,) = _of(_lint(project), "ENV001")
     assert "`tensorflow`" in found.message and found.artifact == "best.keras"
+
+
+def test_load006_read_back_by_another_file_is_a_warning_with_the_reader() -> None:
+    train = (
+        "import torch\nmodel = Forecaster(n_features=8)\n"
+        'torch.save(model.state_dict(), "f.pt")\n'
+    )
+    serve = (
+        'import torch\nmodel = Forecaster(n_features=8)\nmodel.load_state_dict(torch.load("f.pt"))\n'
+    )
+    (found,) = _of(_lint({"train.py": train, "serve.py": serve}), "LOAD006")
+    assert found.severity.label == "warning"
+    assert [r.path for r in found.related] == ["serve.py"]
+    (alone,) = _of(_lint({"train.py": train}), "LOAD006")
+    assert alone.severity.label == "info" and alone.related == ()
