@@ -72,16 +72,25 @@ def _holds_a_model(index: ProjectIndex, event: ArtifactEvent) -> bool:
     return assign is not None and bool(_MODEL_WORDS.search(assign.value.text))
 
 
+def _own_reload(index: ProjectIndex, event: ArtifactEvent, reader: ArtifactEvent) -> bool:
+    """The reading file writes the same artifact itself: it reads its own (sibling notebooks
+    that each save and reload a `model.pt` of their own)."""
+    return reader.file == event.file or any(
+        s.file == reader.file for s in partners(index, reader, "save")
+    )
+
+
 def _reloaded_in_place(index: ProjectIndex, event: ArtifactEvent) -> bool:
-    """Every load of the artifact is in the file that saves it: the same run (a notebook that
+    """Every load of the artifact is in a file that writes it: the same run (a notebook that
     saves the best epoch and reloads it for the test set) reads it with the same install."""
     readers = partners(index, event, "load")
-    return bool(readers) and all(r.file == event.file for r in readers)
+    return bool(readers) and all(_own_reload(index, event, r) for r in readers)
 
 
 def _read_elsewhere(index: ProjectIndex, event: ArtifactEvent) -> bool:
-    """Another file (an app, a serving script) loads the artifact: it crosses installs."""
-    return any(r.file != event.file for r in partners(index, event, "load"))
+    """Another file (an app, a serving script) that does not write it loads the artifact: it
+    crosses installs."""
+    return any(not _own_reload(index, event, r) for r in partners(index, event, "load"))
 
 
 def _is_test_file(path: str) -> bool:

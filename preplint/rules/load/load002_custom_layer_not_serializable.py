@@ -218,6 +218,21 @@ model.compile(loss="mse", optimizer="sgd")
 model.fit(x, y)
 model.evaluate(x, y)
 """,
+        # template-layer-in-a-script-never-built (preview part, at info)
+        """
+from tensorflow import keras
+
+class Template(keras.layers.Layer):
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+    def call(self, x):
+        return self.inner(x)
+
+if __name__ == "__main__":
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.fit(x, y)
+""",
         # layer-exported-as-savedmodel (preview part, at info)
         """
 import tensorflow as tf
@@ -389,7 +404,7 @@ def custom_layer_not_serializable(ctx: FileContext) -> Iterator[Finding]:
         reach = class_save_reach(facts, cls.name, index)
         if reach == "saved":
             yield Finding(cls.span, message, artifact=class_artifact(facts, cls.name, index))
-        elif reach == "unused":
+        elif reach == "unused" and not (facts.path.endswith(".ipynb") or facts.main_guard):
             # A library module: the models its users build and save are not in the run.
             yield Finding(
                 cls.span,
