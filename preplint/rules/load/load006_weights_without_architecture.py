@@ -119,6 +119,26 @@ model.load_state_dict(torch.load("forecaster.pt", weights_only=True))
         },
     ],
     negatives=[
+        # config-written-by-a-project-helper
+        {
+            "utils.py": """
+import json
+
+def setup_run(config, out):
+    with open(out + "/config.json", "w") as f:
+        json.dump(config, f)
+""",
+            "train.py": """
+import torch
+from utils import setup_run
+
+def main(config):
+    setup_run(config, "runs/exp1")
+    model = Net(config["hidden"])
+    train(model)
+    torch.save(model.state_dict(), "runs/exp1/model.pt")
+""",
+        },
         # reloaded-in-the-same-file
         """
 import torch
@@ -290,7 +310,7 @@ def weights_without_architecture(ctx: FileContext) -> Iterator[Finding]:
     """
     facts = ctx.facts
     events = ctx.artifact_events
-    if _architecture_saved(facts, events):
+    if _architecture_saved(facts, events) or _helper_writes_config(ctx):
         return
     for event in events:
         call = facts.call_by_id[event.call]
@@ -384,6 +404,29 @@ def _takes_no_arguments(ctx: FileContext, module: str, call: Call) -> bool:
         and not cls.init_has_kwargs
         and not cls.init_params
     )
+
+
+def _helper_writes_config(ctx: FileContext) -> bool:
+    """A project function called here writes a config (`setup_logging(config)` dumping
+    `config.json`), directly or through one more project function."""
+    from preplint.analysis.custom import resolve_function
+
+    facts, index = ctx.facts, ctx.index
+    seen: set[tuple[str, str]] = set()
+    frontier = [(facts, c.callee) for c in facts.calls if c.callee]
+    for _ in range(2):
+        nxt: list[tuple[FileFacts, str]] = []
+        for owner, callee in frontier:
+            found = resolve_function(owner, callee, index)
+            if found is None or (found[0].path, found[1].qualname) in seen:
+                continue
+            seen.add((found[0].path, found[1].qualname))
+            body = [c for c in found[0].calls if c.scope == found[1].qualname]
+            if any(c.qualname in _CONFIG_WRITERS or c.method in _ARCH_METHODS for c in body):
+                return True
+            nxt.extend((found[0], c.callee) for c in body if c.callee)
+        frontier = nxt
+    return False
 
 
 def _architecture_saved(facts: FileFacts, events: tuple[ArtifactEvent, ...]) -> bool:
