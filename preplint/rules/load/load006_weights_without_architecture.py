@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from preplint.analysis.artifacts import partners
-from preplint.analysis.code_roles import is_pytest_function
+from preplint.analysis.code_roles import is_pytest_function, is_test_code
 from preplint.analysis.context import FileContext
 from preplint.analysis.objects import binding_of
 from preplint.analysis.records import ArtifactEvent
@@ -119,6 +119,19 @@ model.load_state_dict(torch.load("forecaster.pt", weights_only=True))
         },
     ],
     negatives=[
+        # test-fixture-in-conftest
+        {
+            "tests/conftest.py": """
+import pytest
+import torch
+
+@pytest.fixture
+def weights_file(tmp_path):
+    net = TinyNet(width=4)
+    torch.save(net.state_dict(), tmp_path / "w.pt")
+    return tmp_path / "w.pt"
+""",
+        },
         # config-written-by-a-project-helper
         {
             "utils.py": """
@@ -314,7 +327,7 @@ def weights_without_architecture(ctx: FileContext) -> Iterator[Finding]:
         return
     for event in events:
         call = facts.call_by_id[event.call]
-        if is_pytest_function(facts, call.scope):
+        if is_pytest_function(facts, call.scope) or is_test_code(facts, call.scope):
             continue  # a test's scratch file: the test rebuilds the model itself to read it back
         if event.api == "keras-save-weights" and call.method == "save_weights":
             what = f"`{call.receiver}.save_weights`"
