@@ -180,7 +180,12 @@ def checkpointed_model(facts: FileFacts, callback: Call) -> str:
     that gets it, or the module handed to `trainer.fit(model)` of the Lightning `Trainer` that
     gets it; "" when the callback never reaches a fit of this file."""
     holders = {callback.id}
-    names = {a.targets[0] for a in facts.assigns if a.value.call == callback.id and a.targets}
+    # `ckpt = ModelCheckpoint(...)`, or `callbacks = [TensorBoard(d), ModelCheckpoint(p)]`
+    names = {
+        a.targets[0]
+        for a in facts.assigns
+        if a.targets and a.op == "=" and callback.id in a.value.calls
+    }
     # `callbacks = [ckpt, early]`: a list that holds it counts as the callback too.
     for a in facts.assigns:
         if a.targets and a.op == "=" and (names & set(a.value.names)):

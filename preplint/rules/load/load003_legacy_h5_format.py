@@ -119,8 +119,11 @@ class Probe(keras.layers.Layer):
         return x
 
 mlp = keras.models.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
-saver = keras.callbacks.ModelCheckpoint("mnist.h5", save_best_only=True)
-mlp.fit(x, y, callbacks=[saver])
+callbacks = [
+    keras.callbacks.EarlyStopping(patience=5),
+    keras.callbacks.ModelCheckpoint("mnist.h5", save_best_only=True),
+]
+mlp.fit(x, y, callbacks=callbacks)
 probe = keras.models.Sequential([Probe()])
 """,
         # subclassed-model-replaced-before-the-save
