@@ -72,6 +72,12 @@ def _holds_a_model(index: ProjectIndex, event: ArtifactEvent) -> bool:
     return assign is not None and bool(_MODEL_WORDS.search(assign.value.text))
 
 
+def _unreadable(text: str) -> bool:
+    """Text that was not decoded as written: NUL characters (UTF-16 read as UTF-8) or
+    replacement characters."""
+    return "\x00" in text or "\ufffd" in text
+
+
 def _own_reload(index: ProjectIndex, event: ArtifactEvent, reader: ArtifactEvent) -> bool:
     """The reading file writes the same artifact itself: it reads its own (sibling notebooks
     that each save and reload a `model.pt` of their own)."""
@@ -375,6 +381,14 @@ joblib.dump(reg, "ridge.joblib")
         },
     ],
     negatives=[
+        # dependency-file-in-utf16-is-not-read-as-missing
+        {
+            "environment.yml": "name: tf\ndependencies:\n  - pip:\n    - tensorflow==2.8.0\n".encode(
+                "utf-16"
+            ).decode("utf-8", errors="replace"),
+            "train.py": 'import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\nmodel.save("m.keras")\n',
+            "serve.py": 'import keras\nmodel = keras.models.load_model("m.keras")\n',
+        },
         # saved-and-reloaded-in-the-same-run (preview part, at info)
         {
             "requirements.txt": "torch>=2.0\nmatplotlib\n",
@@ -622,6 +636,8 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
                 artifact=artifact,
             )
             return
+    if any(_unreadable(index.dependency_files[p]) for p in project):
+        return  # a file that was not decoded (UTF-16) may well list the framework: not seen missing
     path = project[0]
     first_line = (index.dependency_files[path].splitlines() or [""])[0]
     yield Finding(
