@@ -175,7 +175,7 @@ class Net(nn.Module):
         super().__init__()
         self.fc = nn.Linear(4, 2)
 
-model = Net()
+model = Net().to(device)
 train(model)
 torch.save(model.state_dict(), "net.pt")
 """,
@@ -193,20 +193,23 @@ torch.save(checkpoint, "checkpoint.pth")
 """,
         # snapshot-reloaded-by-the-same-trainer
         """
+import os
 import torch
 
 class Trainer:
     def __init__(self, model, snapshot_path):
         self.model = model
         self.snapshot_path = snapshot_path
-        self._load_snapshot()
+        if os.path.exists(snapshot_path):
+            self._load_snapshot(snapshot_path)
 
-    def _load_snapshot(self):
-        snapshot = torch.load(self.snapshot_path, weights_only=True)
+    def _load_snapshot(self, path):
+        snapshot = torch.load(path, weights_only=True)
         self.model.load_state_dict(snapshot["MODEL_STATE"])
 
     def _save_snapshot(self, epoch):
-        torch.save({"MODEL_STATE": self.model.state_dict(), "EPOCHS_RUN": epoch}, self.snapshot_path)
+        snapshot = {"MODEL_STATE": self.model.module.state_dict(), "EPOCHS_RUN": epoch}
+        torch.save(snapshot, self.snapshot_path)
 """,
         """
 import json
@@ -368,6 +371,18 @@ def _reloaded_here(ctx: FileContext, event: ArtifactEvent, save: Call) -> bool:
     facts = ctx.facts
     if any(r.file == facts.path for r in partners(ctx.index, event, "load")):
         return True
+    owner = _state_dict_owner(facts, save) if event.api == "torch-save" else save.receiver
+    if owner.startswith("self."):
+        # A trainer that snapshots `self.model` and restores it in another of its methods.
+        cls = save.scope.split(".", 1)[0]
+        target = owner.removesuffix(".module")
+        if any(
+            c.method == "load_state_dict"
+            and c.receiver in (target, owner)
+            and c.scope.split(".", 1)[0] == cls
+            for c in facts.calls
+        ):
+            return True
     path = save.arg(1, "f") if event.api == "torch-save" else save.arg(0, "filepath")
     if path is None:
         return False
@@ -392,10 +407,20 @@ def _state_dict_owner(facts: FileFacts, call: Call) -> str:
         if assign is None or assign.op != "=":
             return ""
         value = assign.value
+    if value.kind == "dict":
+        # `{"MODEL_STATE": self.model.module.state_dict(), "EPOCHS_RUN": epoch}`
+        for call_id in value.calls:
+            inner = facts.call_by_id.get(call_id)
+            if inner is not None and _model_state_dict(facts, inner):
+                return inner.receiver
+        return ""
     if value.kind != "call":
         return ""
     inner = facts.call_by_id[value.call]
     return inner.receiver if inner.method == "state_dict" else ""
+
+
+_MOVES = frozenset({"to", "cuda", "cpu", "double", "float", "half", "train", "eval"})
 
 
 def _takes_no_arguments(ctx: FileContext, module: str, call: Call) -> bool:
@@ -410,6 +435,9 @@ def _takes_no_arguments(ctx: FileContext, module: str, call: Call) -> bool:
         return False
     cls = found[1]
     made = facts.call_by_id.get(b.call)
+    # `Net().to(device)`: the constructor is the call the move is made on.
+    while made is not None and made.method in _MOVES and made.receiver_call >= 0:
+        made = facts.call_by_id.get(made.receiver_call)
     return (
         made is not None
         and not made.args
