@@ -156,3 +156,25 @@ def test_load006_read_back_by_another_file_is_a_warning_with_the_reader() -> Non
     assert [r.path for r in found.related] == ["serve.py"]
     (alone,) = _of(_lint({"train.py": train}), "LOAD006")
     assert alone.severity.label == "info" and alone.related == ()
+
+
+def test_a_checkpoint_callback_never_handed_to_fit_saves_nothing() -> None:
+    from preplint.analysis.artifacts import artifact_events
+    from preplint.engine import extract_source
+    from preplint.facts.project import ProjectIndex
+
+    def saves(src: str) -> list[str]:
+        facts = extract_source(textwrap.dedent(src), "nb.py").facts
+        assert facts is not None
+        return [e.path for e in artifact_events(facts, ProjectIndex([facts])) if e.action == "save"]
+
+    unused = """
+    from keras.callbacks import ModelCheckpoint
+    def run(model, x, y):
+        checkpointer = ModelCheckpoint(filepath="best.hdf5", save_best_only=True)
+        model.fit(x, y)
+    """
+    assert saves(unused) == []
+    assert saves(unused.replace("model.fit(x, y)", "model.fit(x, y, callbacks=[checkpointer])")) == [
+        "best.hdf5"
+    ]

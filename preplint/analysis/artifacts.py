@@ -124,6 +124,8 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
                 event = ("save", api, call.receiver, _path_arg(call, 0, "filepath"))
         elif call.method == "load_weights" and call.receiver:
             event = ("load", "load-weights", call.receiver, _path_arg(call, 0, "filepath"))
+        elif qual in (KERAS_CHECKPOINT, *LIGHTNING_CHECKPOINTS) and _unused_callback(facts, call):
+            continue  # built and never handed to anything: it writes nothing
         elif qual == KERAS_CHECKPOINT:
             api = (
                 "keras-checkpoint-weights"
@@ -213,6 +215,25 @@ def checkpointed_model(facts: FileFacts, callback: Call) -> str:
                     return arg.value.text if arg is not None else ""
             return ""
     return ""
+
+
+def _unused_callback(facts: FileFacts, callback: Call) -> bool:
+    """`ckpt = ModelCheckpoint(...)` whose name is never read again (not passed to a fit, not
+    put in a list, not returned): the callback never runs."""
+    if callback.parent >= 0:
+        return False
+    names = {
+        a.targets[0]
+        for a in facts.assigns
+        if a.targets and a.op == "=" and a.value.call == callback.id
+    }
+    if not names:
+        return False
+    read = any(names & set(a.value.names) for a in facts.assigns) or any(
+        names & set(arg.value.names) for c in facts.calls for arg in c.args
+    )
+    returned = any(names & set(v.names) for fn in facts.functions for v in fn.returns)
+    return not (read or returned)
 
 
 def _lightning_path(facts: FileFacts, index: ProjectIndex, call: Call) -> str:
