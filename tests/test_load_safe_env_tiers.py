@@ -178,3 +178,28 @@ def test_a_checkpoint_callback_never_handed_to_fit_saves_nothing() -> None:
     assert saves(unused.replace("model.fit(x, y)", "model.fit(x, y, callbacks=[checkpointer])")) == [
         "best.hdf5"
     ]
+
+
+CALLBACK_TRAIN = """
+import torch
+import lightning.pytorch as pl
+from lightning.pytorch.callbacks import Callback
+
+class SaveBest(Callback):
+    def __init__(self, path):
+        self.path = path
+    def on_validation_end(self, trainer, pl_module):
+        torch.save(pl_module.state_dict(), self.path)
+
+trainer = pl.Trainer(callbacks=[SaveBest("best.pt")])
+"""
+
+
+def test_torch_save_inside_a_callback_is_a_save_of_the_path_it_is_given() -> None:
+    serve = 'import torch\nnet = Net()\nnet.load_state_dict(torch.load("best.pt"))\n'
+    (found,) = _of(_lint({"train.py": CALLBACK_TRAIN, "serve.py": serve}), "SAFE001")
+    assert found.severity.label == "info"
+    assert [(r.path, r.line) for r in found.related] == [("train.py", 9)]
+    two_paths = CALLBACK_TRAIN + 'other = SaveBest("last.pt")\n'
+    (unlinked,) = _of(_lint({"train.py": two_paths, "serve.py": serve}), "SAFE001")
+    assert unlinked.related == ()

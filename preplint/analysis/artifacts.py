@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from preplint.analysis.calls import argument_for
 from preplint.analysis.context import memos, project_context
 from preplint.analysis.objects import binding_of
 from preplint.analysis.records import ArtifactEvent
@@ -150,10 +151,13 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
         if event is None:
             continue
         action, api, obj_text, path_value = event
+        path = resolve(path_value, call)
+        if not path and action == "save" and path_value is not None:
+            path = _callback_path(facts, index, call, path_value)
         out.append(
             ArtifactEvent(
                 action=action,
-                path=resolve(path_value, call),
+                path=path,
                 api=api,
                 obj=obj_text,
                 obj_kind=kind_of(obj_text, call) if obj_text else "",
@@ -215,6 +219,42 @@ def checkpointed_model(facts: FileFacts, callback: Call) -> str:
                     return arg.value.text if arg is not None else ""
             return ""
     return ""
+
+
+def _callback_path(facts: FileFacts, index: ProjectIndex, call: Call, value: Value) -> str:
+    """`torch.save(..., self.path)` in a training callback (`class SaveBest(Callback)`) whose
+    `__init__` keeps its `path` argument: the path the project constructs it with
+    (`SaveBest("best.pt")`), when every construction seen passes the same one."""
+    if value.kind != "attr" or not value.text.startswith("self.") or value.text.count(".") != 1:
+        return ""
+    cls_name = call.scope.split(".", 1)[0]
+    cls = facts.class_by_name.get(cls_name)
+    if cls is None or not any(b.rsplit(".", 1)[-1].endswith("Callback") for b in cls.bases):
+        return ""
+    init = facts.function_by_qualname.get(f"{cls_name}.__init__")
+    if init is None:
+        return ""
+    kept = [
+        a
+        for a in facts.assigns
+        if a.scope == init.qualname and a.targets == (value.text,) and a.op == "="
+    ]
+    if len(kept) != 1 or kept[0].value.kind != "name" or kept[0].value.text not in init.params:
+        return ""
+    param = kept[0].value.text
+    found: set[str] = set()
+    for f in index.files:
+        for c in f.calls:
+            if c.callee.rsplit(".", 1)[-1] != cls_name:
+                continue
+            target = index.class_for(f, c.callee)
+            if target is None or target[1] is not cls:
+                continue
+            passed = argument_for(c, init, param)
+            if passed is None:
+                return ""
+            found.add(index.resolve_path(f, passed, c.scope, c.stmt))
+    return found.pop() if len(found) == 1 and "" not in found else ""
 
 
 def _unused_callback(facts: FileFacts, callback: Call) -> bool:
