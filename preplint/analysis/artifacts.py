@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from preplint.analysis.calls import argument_for
 from preplint.analysis.context import memos, project_context
 from preplint.analysis.objects import binding_of
 from preplint.analysis.records import ArtifactEvent
@@ -123,13 +125,39 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
                 event = ("save", api, call.receiver, _path_arg(call, 0, "filepath"))
         elif call.method == "load_weights" and call.receiver:
             event = ("load", "load-weights", call.receiver, _path_arg(call, 0, "filepath"))
+        elif qual in (KERAS_CHECKPOINT, *LIGHTNING_CHECKPOINTS) and _unused_callback(facts, call):
+            continue  # built and never handed to anything: it writes nothing
+        elif qual == KERAS_CHECKPOINT:
+            api = (
+                "keras-checkpoint-weights"
+                if call.kwarg_const("save_weights_only") is True
+                else "keras-checkpoint"
+            )
+            event = ("save", api, checkpointed_model(facts, call), _path_arg(call, 0, "filepath"))
+        elif qual in LIGHTNING_CHECKPOINTS:
+            obj_text = checkpointed_model(facts, call)
+            out.append(
+                ArtifactEvent(
+                    action="save",
+                    path=_lightning_path(facts, index, call),
+                    api="lightning-checkpoint",
+                    obj=obj_text,
+                    obj_kind=kind_of(obj_text, call) if obj_text else "",
+                    call=call.id,
+                    file=facts.path,
+                )
+            )
+            continue
         if event is None:
             continue
         action, api, obj_text, path_value = event
+        path = resolve(path_value, call)
+        if not path and action == "save" and path_value is not None:
+            path = _callback_path(facts, index, call, path_value)
         out.append(
             ArtifactEvent(
                 action=action,
-                path=resolve(path_value, call),
+                path=path,
                 api=api,
                 obj=obj_text,
                 obj_kind=kind_of(obj_text, call) if obj_text else "",
@@ -140,6 +168,131 @@ def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEven
     result = tuple(out)
     memo.artifact_events = result
     return result
+
+
+# Checkpoint callbacks write the model they are handed to while it trains: saves of their path.
+KERAS_CHECKPOINT = "keras.callbacks.ModelCheckpoint"
+LIGHTNING_CHECKPOINTS = frozenset(
+    {
+        "lightning.callbacks.ModelCheckpoint",
+        "lightning.callbacks.model_checkpoint.ModelCheckpoint",
+    }
+)
+CHECKPOINT_APIS = ("keras-checkpoint", "keras-checkpoint-weights", "lightning-checkpoint")
+
+
+def checkpointed_model(facts: FileFacts, callback: Call) -> str:
+    """The model a checkpoint callback writes: the receiver of the Keras `fit(callbacks=[...])`
+    that gets it, or the module handed to `trainer.fit(model)` of the Lightning `Trainer` that
+    gets it; "" when the callback never reaches a fit of this file."""
+    holders = {callback.id}
+    # `ckpt = ModelCheckpoint(...)`, or `callbacks = [TensorBoard(d), ModelCheckpoint(p)]`
+    names = {
+        a.targets[0]
+        for a in facts.assigns
+        if a.targets and a.op == "=" and callback.id in a.value.calls
+    }
+    # `callbacks = [ckpt, early]`: a list that holds it counts as the callback too.
+    for a in facts.assigns:
+        if a.targets and a.op == "=" and (names & set(a.value.names)):
+            names.add(a.targets[0])
+    for call in facts.calls:
+        parent = callback.parent
+        inline = False
+        while parent >= 0:
+            if parent == call.id:
+                inline = True
+                break
+            parent = facts.call_by_id[parent].parent
+        named = any(a.keyword == "callbacks" and names & set(a.value.names) for a in call.args)
+        if not (inline or named) or call.id in holders:
+            continue
+        if call.method == "fit" and call.receiver:
+            return call.receiver
+        if call.callee.rsplit(".", 1)[-1] == "Trainer":
+            trainer = next(
+                (a.targets[0] for a in facts.assigns if a.value.call == call.id and a.targets), ""
+            )
+            for fit in facts.calls:
+                if fit.method == "fit" and trainer and fit.receiver == trainer:
+                    arg = fit.arg(0, "model")
+                    return arg.value.text if arg is not None else ""
+            return ""
+    return ""
+
+
+def _callback_path(facts: FileFacts, index: ProjectIndex, call: Call, value: Value) -> str:
+    """`torch.save(..., self.path)` in a training callback (`class SaveBest(Callback)`) whose
+    `__init__` keeps its `path` argument: the path the project constructs it with
+    (`SaveBest("best.pt")`), when every construction seen passes the same one."""
+    if value.kind != "attr" or not value.text.startswith("self.") or value.text.count(".") != 1:
+        return ""
+    cls_name = call.scope.split(".", 1)[0]
+    cls = facts.class_by_name.get(cls_name)
+    if cls is None or not any(b.rsplit(".", 1)[-1].endswith("Callback") for b in cls.bases):
+        return ""
+    init = facts.function_by_qualname.get(f"{cls_name}.__init__")
+    if init is None:
+        return ""
+    kept = [
+        a
+        for a in facts.assigns
+        if a.scope == init.qualname and a.targets == (value.text,) and a.op == "="
+    ]
+    if len(kept) != 1 or kept[0].value.kind != "name" or kept[0].value.text not in init.params:
+        return ""
+    param = kept[0].value.text
+    found: set[str] = set()
+    for f in index.files:
+        for c in f.calls:
+            if c.callee.rsplit(".", 1)[-1] != cls_name:
+                continue
+            target = index.class_for(f, c.callee)
+            if target is None or target[1] is not cls:
+                continue
+            passed = argument_for(c, init, param)
+            if passed is None:
+                return ""
+            found.add(index.resolve_path(f, passed, c.scope, c.stmt))
+    return found.pop() if len(found) == 1 and "" not in found else ""
+
+
+def _unused_callback(facts: FileFacts, callback: Call) -> bool:
+    """`ckpt = ModelCheckpoint(...)` whose name is never read again (not passed to a fit, not
+    put in a list, not returned): the callback never runs."""
+    if callback.parent >= 0:
+        return False
+    names = {
+        a.targets[0]
+        for a in facts.assigns
+        if a.targets and a.op == "=" and a.value.call == callback.id
+    }
+    if not names:
+        return False
+    read = any(names & set(a.value.names) for a in facts.assigns) or any(
+        names & set(arg.value.names) for c in facts.calls for arg in c.args
+    )
+    returned = any(names & set(v.names) for fn in facts.functions for v in fn.returns)
+    return not (read or returned)
+
+
+def _lightning_path(facts: FileFacts, index: ProjectIndex, call: Call) -> str:
+    """`ModelCheckpoint(dirpath=d, filename="{epoch}-best")` writes `d/*-best.ckpt`."""
+    folder_arg = _path_arg(call, 0, "dirpath")
+    folder = (
+        index.resolve_path(facts, folder_arg, call.scope, call.stmt)
+        if folder_arg is not None
+        else ""
+    )
+    name_arg = _path_arg(call, 1, "filename")
+    name = "*"
+    if name_arg is not None:
+        const = name_arg.const
+        name = re.sub(r"\{[^}]*\}", "*", const) if isinstance(const, str) and const else "*"
+    name = name if name.endswith(".ckpt") else name + ".ckpt"
+    if not folder:
+        return "" if name == "*.ckpt" else f"*/{name}"
+    return f"{folder.rstrip('/')}/{name}"
 
 
 _MODEL_SUFFIXES = ("keras", "h5", "hdf5", "tf", "savedmodel")

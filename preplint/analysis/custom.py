@@ -153,6 +153,26 @@ def custom_objects_used(
     if cached is not None:
         return cached
     memo[scope] = ()  # recursion guard
+    result = _collect(facts, index, scope, depth, None)
+    memo[scope] = result
+    return result
+
+
+def custom_objects_in_statements(
+    facts: FileFacts, index: ProjectIndex | None, scope: str, stmts: frozenset[int]
+) -> tuple[CustomObject, ...]:
+    """Custom objects the calls of the given statements (of `scope` itself) refer to, following
+    project builders: what one `Sequential([...])`, `model.add(...)` or `model.compile(...)` uses."""
+    return _collect(facts, index, scope, 0, stmts)
+
+
+def _collect(
+    facts: FileFacts,
+    index: ProjectIndex | None,
+    scope: str | None,
+    depth: int,
+    stmts: frozenset[int] | None,
+) -> tuple[CustomObject, ...]:
     out: dict[tuple[str, str], CustomObject] = {}
 
     def add(obj: CustomObject) -> None:
@@ -170,6 +190,8 @@ def custom_objects_used(
     # Calls inside a Keras subclass's own methods build its parts from code at load time: not serialised.
     keras_classes = {c.name for c in facts.classes if _class_kind(facts, c, index, 0) is not None}
     for call in facts.calls:
+        if stmts is not None and (call.stmt not in stmts or call.scope != scope):
+            continue
         if not _in_scope(call, scope) or call.scope.split(".", 1)[0] in keras_classes:
             continue
         qual = call.qualname
@@ -225,9 +247,7 @@ def custom_objects_used(
                 ):
                     for obj in custom_objects_used(owner, index, fn.qualname, depth + 1):
                         add(obj)
-    result = tuple(out.values())
-    memo[scope] = result
-    return result
+    return tuple(out.values())
 
 
 def _project_name(facts: FileFacts, callee: str, index: ProjectIndex | None) -> bool:

@@ -12,10 +12,11 @@ from preplint.analysis.custom import (
     resolve_class,
     resolve_function,
 )
-from preplint.analysis.saving import _artifact, keras_saves
+from preplint.analysis.records import ArtifactEvent
+from preplint.analysis.saving import KERAS_FULL_SAVES, _artifact, keras_saves, saved_model_objects
 from preplint.facts.deps import dependency_entries, governing
 from preplint.facts.model import Call, ClassDef, FileFacts, Function, Value
-from preplint.facts.paths import basename
+from preplint.facts.paths import basename, suffix
 from preplint.facts.project import ProjectIndex, shared_folders
 
 BASE_LAYER_ARGS = frozenset(
@@ -555,3 +556,49 @@ def passed_through(
         return None
     sites = _construction_sites(facts, cls, fn, index)
     return param_evidence(facts, fn, name, index, sites, depth + 1)
+
+
+def _writes_config(index: ProjectIndex, event: ArtifactEvent) -> bool:
+    """A whole-model save that stores layer configs: `.keras`/`.h5`, not a SavedModel export
+    (`model.export`, `save_format="tf"`, a path with no suffix), which traces the layers instead."""
+    owner = index.file(event.file)
+    if owner is None:
+        return False
+    call = owner.call_by_id[event.call]
+    if call.method == "export":
+        return False
+    fmt = call.kwarg_const("save_format")
+    if isinstance(fmt, str):
+        return fmt.lower() not in ("tf", "savedmodel")
+    ext = suffix(event.path)
+    return bool(ext) or not event.path or "*" in basename(event.path)
+
+
+def class_save_reach(facts: FileFacts, cls_name: str, index: ProjectIndex) -> str:
+    """How far a custom Keras class gets towards a saved config.
+
+    'saved': a model that holds it directly is saved whole in a format that stores configs
+    (`.keras`/`.h5`, a `ModelCheckpoint` writing the whole model); 'unused': the run never builds
+    it outside Keras classes' own code (a library module: its users' saves are not visible);
+    'unsaved': it is built, but no such save of a model holding it is seen (only trained, only
+    exported as a SavedModel, or built inside another custom class that rebuilds it at load)."""
+    for event in project_events(index):
+        if event.api not in KERAS_FULL_SAVES or event.obj_kind == "hf-model":
+            continue
+        owner = index.file(event.file)
+        if owner is None or not _writes_config(index, event):
+            continue
+        if any(
+            o.name == cls_name and o.file == facts.path
+            for o in saved_model_objects(owner, index, event)
+        ):
+            return "saved"
+    for f in index.files:
+        if any(
+            c.callee.rsplit(".", 1)[-1] == cls_name
+            and (found := resolve_class(f, c.callee, index)) is not None
+            and found[0] is facts
+            for c in f.calls
+        ):
+            return "unsaved"
+    return "unused"

@@ -12,7 +12,7 @@ from preplint.facts.model import Call, FileFacts, Value
 class ArtifactEvent:
     action: str  # save | load
     path: str  # resolved path ('*' for unknown parts), '' when unknown
-    api: str  # keras-save, keras-save-weights, keras-load, torch-save, torch-load, pickle-dump, pickle-load, numpy-save, numpy-load, jit-save, jit-load, load-weights, state-dict-load
+    api: str  # keras-save, keras-save-weights, keras-checkpoint, keras-checkpoint-weights, lightning-checkpoint, keras-load, torch-save, torch-load, pickle-dump, pickle-load, numpy-save, numpy-load, jit-save, jit-load, load-weights, state-dict-load
     obj: str  # the saved object's expression, or the name a load is bound to
     obj_kind: str  # binding kind of the object when known ('keras-model', 'preprocessor', ...)
     call: int

@@ -6,12 +6,14 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import partners
 from preplint.analysis.calls import call_sites
 from preplint.analysis.context import FileContext
 from preplint.analysis.objects import binding_of
 from preplint.analysis.records import ArtifactEvent
+from preplint.analysis.saving import _artifact, torch_saved_content
 from preplint.analysis.scopes import enclosing_functions
-from preplint.diagnostics import Span
+from preplint.diagnostics import Severity, Span
 from preplint.facts.deps import dependency_entries, governing, own_frameworks
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
@@ -21,9 +23,16 @@ from preplint.rules import Finding, rule
 def _event_framework(index: ProjectIndex, event: ArtifactEvent) -> str:
     if event.action != "save":
         return ""
-    if event.api in ("keras-save", "keras-save-weights"):
+    if event.api in (
+        "keras-save",
+        "keras-save-weights",
+        "keras-checkpoint",
+        "keras-checkpoint-weights",
+    ):
         return "transformers" if event.obj_kind == "hf-model" else "tensorflow"
-    if event.api in ("torch-save", "jit-save"):
+    if event.api == "torch-save":
+        return "torch" if _holds_a_model(index, event) else ""
+    if event.api in ("jit-save", "lightning-checkpoint"):
         return "torch"
     if event.api == "pickle-dump" and event.obj_kind in (
         "sklearn-model",
@@ -43,6 +52,51 @@ def _event_framework(index: ProjectIndex, event: ArtifactEvent) -> str:
             return "tensorflow"
         return "scikit-learn"
     return ""
+
+
+_MODEL_WORDS = re.compile(r"state_dict|model|net|checkpoint|ckpt|encoder|decoder|generator", re.I)
+
+
+def _holds_a_model(index: ProjectIndex, event: ArtifactEvent) -> bool:
+    """A `torch.save` of a model: a module, a `state_dict()`, or a dict holding one. Tensors and
+    arrays saved as data (`torch.save(data, "traindata.pt")`) are not a model artifact."""
+    if event.obj_kind == "torch-module" or torch_saved_content(index, event) == "objects":
+        return True
+    if _MODEL_WORDS.search(event.obj):
+        return True
+    facts = index.file(event.file)
+    if facts is None or not event.obj.isidentifier():
+        return False
+    call = facts.call_by_id[event.call]
+    assign = facts.reaching_assign(event.obj, call.scope, call.stmt)
+    return assign is not None and bool(_MODEL_WORDS.search(assign.value.text))
+
+
+def _unreadable(text: str) -> bool:
+    """Text that was not decoded as written: NUL characters (UTF-16 read as UTF-8) or
+    replacement characters."""
+    return "\x00" in text or "\ufffd" in text
+
+
+def _own_reload(index: ProjectIndex, event: ArtifactEvent, reader: ArtifactEvent) -> bool:
+    """The reading file writes the same artifact itself: it reads its own (sibling notebooks
+    that each save and reload a `model.pt` of their own)."""
+    return reader.file == event.file or any(
+        s.file == reader.file for s in partners(index, reader, "save")
+    )
+
+
+def _reloaded_in_place(index: ProjectIndex, event: ArtifactEvent) -> bool:
+    """Every load of the artifact is in a file that writes it: the same run (a notebook that
+    saves the best epoch and reloads it for the test set) reads it with the same install."""
+    readers = partners(index, event, "load")
+    return bool(readers) and all(_own_reload(index, event, r) for r in readers)
+
+
+def _read_elsewhere(index: ProjectIndex, event: ArtifactEvent) -> bool:
+    """Another file (an app, a serving script) that does not write it loads the artifact: it
+    crosses installs."""
+    return any(not _own_reload(index, event, r) for r in partners(index, event, "load"))
 
 
 def _is_test_file(path: str) -> bool:
@@ -312,8 +366,49 @@ joblib.dump(reg, "ridge.joblib")
             "b/requirements.txt": """scikit-learn==1.5.1
 """,
         },
+        # pickled-estimator-served-by-an-app
+        {
+            "requirements.txt": "flask\nscikit-learn  # expect: ENV001\n",
+            "model.py": (
+                "import pickle\nfrom sklearn.linear_model import LinearRegression\n"
+                "reg = LinearRegression()\nreg.fit(X, y)\n"
+                'pickle.dump(reg, open("model.pkl", "wb"))\n'
+            ),
+            "app.py": (
+                "import pickle\nfrom flask import Flask\napp = Flask(__name__)\n"
+                'model = pickle.load(open("model.pkl", "rb"))\n'
+            ),
+        },
     ],
     negatives=[
+        # dependency-file-in-utf16-is-not-read-as-missing
+        {
+            "environment.yml": "name: tf\ndependencies:\n  - pip:\n    - tensorflow==2.8.0\n".encode(
+                "utf-16"
+            ).decode("utf-8", errors="replace"),
+            "train.py": 'import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\nmodel.save("m.keras")\n',
+            "serve.py": 'import keras\nmodel = keras.models.load_model("m.keras")\n',
+        },
+        # saved-and-reloaded-in-the-same-run (preview part, at info)
+        {
+            "requirements.txt": "torch>=2.0\nmatplotlib\n",
+            "lesson.py": (
+                "import torch\nmodel = Net()\nfor epoch in range(5):\n    train(model)\n"
+                '    torch.save(model.state_dict(), "best.pt")\n'
+                'model.load_state_dict(torch.load("best.pt", weights_only=True))\n'
+            ),
+            "plots.py": "import matplotlib.pyplot as plt\nplt.plot([1, 2])\n",
+        },
+        # torch-save-of-data-not-a-model
+        {
+            "requirements.txt": "torch<2.6\nnumpy\n",
+            "make_data.py": (
+                "import numpy as np\nimport torch\n"
+                "data = np.sin(np.arange(1000) / 20.0)\n"
+                'torch.save(data, open("traindata.pt", "wb"))\n'
+            ),
+            "train.py": 'import torch\ndata = torch.load("traindata.pt", weights_only=False)\n',
+        },
         {
             "train.py": """
 import torch
@@ -466,6 +561,17 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
     torch==2.3.1
     ```
 
+    Only model artifacts count: a module, a `state_dict()` or a dict holding one, a fitted
+    estimator, a Keras model or checkpoint; tensors and arrays saved as data do not. The finding
+    is a warning when another file of the project (an app, a serving script) reads an artifact
+    that a script writes: the link across installs is seen. Otherwise it stays info.
+
+    Preview:
+    A project whose every artifact is read back only by the file that wrote it (a notebook that
+    saves the best epoch and reloads it for the test set) is reported only in preview: the same
+    run reads it with the same install. It leaves preview when preplint can tell such a
+    resume-or-evaluate reload from a notebook meant to be re-run later against saved files.
+
     References:
     - https://scikit-learn.org/stable/model_persistence.html#security-maintainability-limitations
     - https://pip.pypa.io/en/stable/topics/repeatable-installs/
@@ -496,6 +602,13 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
     if not unpinned:
         return
     names = ", ".join(f"`{fw}`" for fw in unpinned)
+    events = [e for es in scripts.values() for e in es if _event_framework(index, e) in unpinned]
+    crossing = [e for e in events if _read_elsewhere(index, e)]
+    in_place = all(_reloaded_in_place(index, e) for e in events)
+    # A file of the project reads what another writes: the link is seen.
+    severity = Severity.WARNING if crossing else None
+    shown = crossing or [e for e in events if _artifact(e.path)]
+    artifact = _artifact(shown[0].path) if shown else None
     if not project:
         if len(index.files) < 2:
             return  # one script linted alone: its project's dependency files are simply not in view
@@ -504,6 +617,9 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
             facts.call_by_id[first.call].span,
             f"this project saves {names} artifacts but has no dependency file pinning {names}: "
             "a later install may load them with another version; add a requirements.txt with exact versions",
+            severity=severity,
+            preview=in_place,
+            artifact=artifact,
         )
         return
     for path in project:
@@ -515,8 +631,13 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
                 f"{names} not pinned to one version (`{entry.text}`) but this project saves its artifacts: "
                 "a later install may load them with another version; pin it with `==`",
                 path=path,
+                severity=severity,
+                preview=in_place,
+                artifact=artifact,
             )
             return
+    if any(_unreadable(index.dependency_files[p]) for p in project):
+        return  # a file that was not decoded (UTF-16) may well list the framework: not seen missing
     path = project[0]
     first_line = (index.dependency_files[path].splitlines() or [""])[0]
     yield Finding(
@@ -524,4 +645,7 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
         f"{names} missing from the dependency files but this project saves its artifacts: "
         "a later install may load them with another version; add it with an exact version",
         path=path,
+        severity=severity,
+        preview=in_place,
+        artifact=artifact,
     )

@@ -55,7 +55,11 @@ def _same_expression_saves(
         if e.api not in KERAS_FULL_SAVES:
             continue
         save = facts.call_by_id[e.call]
-        path = save.arg(0, "filepath") if save.method == "save" else save.arg(1, "filepath")
+        path = (
+            save.arg(0, "filepath")
+            if save.method == "save" or e.api == "keras-checkpoint"
+            else save.arg(1, "filepath")
+        )
         if (
             save.scope == load.scope
             and save.stmt < load.stmt
@@ -340,6 +344,25 @@ def evaluate(x, y):
     model = tf.keras.models.load_model("mish.keras", compile=False)  # expect: LOAD001
     return model.predict(x)
 """,
+        # checkpoint-callback-is-a-save
+        {
+            "train.py": """
+import keras
+
+class Gate(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+model = keras.Sequential([keras.Input((4,)), Gate(), keras.layers.Dense(1)])
+model.compile("adam", "mse")
+best = keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)
+model.fit(x, y, validation_split=0.2, callbacks=[best])
+""",
+            "serve.py": """
+import keras
+model = keras.models.load_model("best.keras")  # expect: LOAD001
+""",
+        },
         # lambda-layer-linked
         {
             "train.py": """
@@ -545,6 +568,69 @@ def test_round_trip(tmp):
     keras.saving.load_model(path)
 """,
         },
+        # custom-objects-of-another-model-in-the-file
+        """
+import tensorflow as tf
+
+class Residual(tf.keras.Model):
+    def call(self, x):
+        return x
+
+def huber(y_true, y_pred):
+    return y_pred
+
+net = Residual()
+net.compile(optimizer="adam", loss=huber)
+net.fit(x, y)
+clf = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"), tf.keras.layers.Dense(3)])
+clf.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+clf.fit(x, y)
+clf.save("clf.keras")
+restored = tf.keras.models.load_model("clf.keras")
+""",
+        # checkpoint-of-a-built-in-model-beside-custom-classes
+        """
+from tensorflow import keras
+
+class Scaled(keras.layers.Layer):
+    def call(self, x):
+        return x * 2
+
+mlp = keras.models.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+mlp.compile("sgd", "sparse_categorical_crossentropy")
+mlp.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("mlp.keras")])
+mlp = keras.models.load_model("mlp.keras")
+demo = keras.models.Sequential([Scaled()])
+""",
+        # registered-outer-model-builds-an-inner-layer
+        {
+            "train.py": """
+import keras
+
+class Mixer(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+@keras.saving.register_keras_serializable()
+class Tower(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.mix = Mixer()
+    def call(self, x):
+        return self.mix(x)
+
+print(Mixer()(x).shape)  # a shape check of the part alone
+tower = Tower()
+tower.compile("adam", "mse")
+tower.fit(x, y)
+tower.save("tower.keras")
+""",
+            "serve.py": """
+import keras
+import train
+tower = keras.models.load_model("tower.keras")
+""",
+        },
         # checkpoint-callback-writes-the-loaded-model
         {
             "blocks.py": """
@@ -596,7 +682,7 @@ def test_export(tmp, x):
     model.save(path)
     keras.models.load_model(path)
 
-    class Wrapped(keras.Model):  # expect: LOAD002
+    class Wrapped(keras.Model):
         def __init__(self, inner):
             super().__init__()
             self.inner = inner

@@ -9,10 +9,12 @@ from preplint.analysis.custom import keras_class_kind
 from preplint.analysis.keras_config import (
     BASE_LAYER_ARGS,
     class_artifact,
+    class_save_reach,
     missing_config_message,
     only_weights_saved,
     serialises_nested,
 )
+from preplint.diagnostics import Severity
 from preplint.rules import Finding, rule
 
 
@@ -121,7 +123,8 @@ class Shortcut(keras.layers.Layer):  # expect: LOAD002
     def call(self, x):
         return x + self.branch(x)
 
-layer = Shortcut(keras.layers.Dense(4))
+model = keras.Sequential([keras.Input((4,)), Shortcut(keras.layers.Dense(4))])
+model.save("shortcut.keras")
 """,
         # keras3-layer-given-a-function
         """
@@ -137,7 +140,8 @@ class Act(keras.layers.Layer):  # expect: LOAD002
     def call(self, x):
         return self.fn(x)
 
-layer = Act(fn=mish)
+model = keras.Sequential([keras.Input((4,)), Act(fn=mish)])
+model.save("act.keras")
 """,
         # model-subclass-gets-no-auto-config
         """
@@ -151,6 +155,8 @@ class Tiny(keras.Model):  # expect: LOAD002
         return self.d(x)
 
 model = Tiny(16)
+model.fit(x, y)
+model.save("tiny.keras")
 """,
         # keras2-pinned-plain-arguments
         {
@@ -195,6 +201,54 @@ class GatedConv1(ConvBase):  # expect: LOAD002
 """,
     ],
     negatives=[
+        # custom-layer-never-saved (preview part, at info)
+        """
+from tensorflow import keras
+
+class Dense2(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+    def call(self, x):
+        return self.activation(x)
+
+model = keras.models.Sequential([Dense2(30, activation=keras.activations.relu), Dense2(1)])
+model.compile(loss="mse", optimizer="sgd")
+model.fit(x, y)
+model.evaluate(x, y)
+""",
+        # template-layer-in-a-script-never-built (preview part, at info)
+        """
+from tensorflow import keras
+
+class Template(keras.layers.Layer):
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+    def call(self, x):
+        return self.inner(x)
+
+if __name__ == "__main__":
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.fit(x, y)
+""",
+        # layer-exported-as-savedmodel (preview part, at info)
+        """
+import tensorflow as tf
+
+class Gain(tf.keras.layers.Layer):
+    def __init__(self, gain, **kwargs):
+        super().__init__(**kwargs)
+        self.gain = tf.Variable(gain)
+    def call(self, x):
+        return x * self.gain
+
+model = tf.keras.Sequential([tf.keras.Input((3,)), Gain(tf.ones(3))])
+model.fit(x, y)
+model.export("serving/gain")
+tf.saved_model.save(model, "serving/gain2")
+""",
         """
 import keras
 
@@ -311,6 +365,18 @@ def custom_layer_not_serializable(ctx: FileContext) -> Iterator[Finding]:
             return {**super().get_config(), "filters": self.filters}
     ```
 
+    Severity follows what is seen: an error when a model holding the class is saved whole in a
+    format that stores configs (`.keras`, `.h5`, a `ModelCheckpoint` of the whole model); a
+    warning for a class the checked files never build (a library module whose users save it).
+
+    Preview:
+    A class that is built but never reaches such a save (only trained and evaluated, exported as
+    a SavedModel, which traces it and needs no `get_config`, or built inside another custom class
+    that rebuilds it at load) is reported only in preview, at info: on public code every such
+    finding read was a layer that is never saved. It leaves preview once a save through a path
+    preplint cannot follow (a helper of another package, a callback subclass) can be told apart
+    from no save at all.
+
     References:
     - https://keras.io/guides/serialization_and_saving/#custom-objects
     """
@@ -335,4 +401,20 @@ def custom_layer_not_serializable(ctx: FileContext) -> Iterator[Finding]:
             )
         else:
             continue
-        yield Finding(cls.span, message, artifact=class_artifact(facts, cls.name, index))
+        reach = class_save_reach(facts, cls.name, index)
+        if reach == "saved":
+            yield Finding(cls.span, message, artifact=class_artifact(facts, cls.name, index))
+        elif reach == "unused" and not (facts.path.endswith(".ipynb") or facts.main_guard):
+            # A library module: the models its users build and save are not in the run.
+            yield Finding(
+                cls.span,
+                message + " (no model that uses it is built in the files checked)",
+                severity=Severity.WARNING,
+            )
+        else:
+            yield Finding(
+                cls.span,
+                message + " (no whole-model save of a model that holds it was seen)",
+                severity=Severity.INFO,
+                preview=True,
+            )

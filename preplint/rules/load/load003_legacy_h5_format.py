@@ -95,6 +95,51 @@ model = keras.Sequential([keras.Input((4,)), Scale()])
 model.save("scaled.keras")
 model.save_weights("scaled.weights.h5")
 """,
+        # custom-parts-of-another-model-in-the-file
+        """
+import tensorflow as tf
+
+class Tiny(tf.keras.Model):
+    def call(self, x):
+        return x
+
+tiny = Tiny()
+tiny.fit(x, y)
+iris = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"), tf.keras.layers.Dense(3)])
+iris.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+iris.fit(x, y)
+iris.save("iris.h5", save_format="h5")
+""",
+        # h5-checkpoint-of-a-built-in-model
+        """
+from tensorflow import keras
+
+class Probe(keras.layers.Layer):
+    def call(self, x):
+        return x
+
+mlp = keras.models.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+callbacks = [
+    keras.callbacks.EarlyStopping(patience=5),
+    keras.callbacks.ModelCheckpoint("mnist.h5", save_best_only=True),
+]
+mlp.fit(x, y, callbacks=callbacks)
+probe = keras.models.Sequential([Probe()])
+""",
+        # subclassed-model-replaced-before-the-save
+        """
+from tensorflow import keras
+
+class Wide(keras.Model):
+    def call(self, x):
+        return x
+
+model = Wide()
+model.fit(x, y)
+model = keras.Sequential([keras.layers.Dense(8), keras.layers.Dense(1)])
+model.fit(x, y)
+model.save("plain.h5")
+""",
     ],
 )
 def legacy_h5_format(ctx: FileContext) -> Iterator[Finding]:
@@ -146,25 +191,26 @@ def legacy_h5_format(ctx: FileContext) -> Iterator[Finding]:
             f"model with custom or subclassed parts ({names}) saved to legacy HDF5; save it as `.keras`",
             artifact=_artifact(event.path),
         )
-    for call in facts.calls:
-        if (
-            call.qualname != "keras.callbacks.ModelCheckpoint"
-            or call.kwarg_const("save_weights_only") is True
-        ):
+    for event in ctx.artifact_events:
+        if event.api != "keras-checkpoint" or suffix(event.path) not in H5:
             continue
-        path_arg = call.arg(0, "filepath")
-        if path_arg is None:
-            continue
-        path = index.resolve_path(facts, path_arg.value, call.scope, call.stmt)
-        if suffix(path) not in H5:
-            continue
-        if custom is None:
-            custom = _model_parts(facts, index)
-        if custom:
-            names = ", ".join(sorted({f"`{o.name}`" for o in custom}))
+        call = facts.call_by_id[event.call]
+        if event.obj:
+            # The model handed to the `fit` that gets this callback: its own parts only.
+            saved_parts = tuple(
+                o for o in saved_model_objects(facts, index, event) if o.kind in ("layer", "model")
+            )
+            parts = _parts_of(facts, index, event, call, saved_parts)
+        else:
+            if custom is None:
+                custom = _model_parts(facts, index)
+            parts = sorted({o.name for o in custom})
+        if parts:
+            names = ", ".join(f"`{n}`" for n in parts)
             yield Finding(
                 call.span,
                 f"checkpoint of a model with custom or subclassed parts ({names}) written to legacy HDF5; use a `.keras` path",
+                artifact=_artifact(event.path),
             )
 
 

@@ -70,6 +70,16 @@ def load_two(model, a, b):
 """,
     ],
     negatives=[
+        # filtered-transfer-counted-and-logged
+        """
+import torch
+
+model = Detector(cfg)
+ckpt = torch.load(weights, map_location="cpu", weights_only=True)
+csd = intersect_dicts(ckpt["model"], model.state_dict(), exclude=["anchor"])
+model.load_state_dict(csd, strict=False)
+log.info(f"Transferred {len(csd)}/{len(model.state_dict())} items from {weights}")
+""",
         """
 import torch
 
@@ -193,7 +203,11 @@ def non_strict_state_dict(ctx: FileContext) -> Iterator[Finding]:
             continue
         if call.id in used:
             continue
-        if _copies_live_weights(facts, index, call) or _keys_checked_by_hand(facts, call):
+        if (
+            _copies_live_weights(facts, index, call)
+            or _keys_checked_by_hand(facts, call)
+            or _transfer_counted(facts, call)
+        ):
             continue
         yield Finding(
             call.span,
@@ -231,6 +245,25 @@ def _copies_live_weights(facts: FileFacts, index: ProjectIndex, call: Call) -> b
         value.kind == "attr"
         and receiver not in ("", "self", "cls")
         and value.text.startswith(receiver + ".")
+    )
+
+
+def _transfer_counted(facts: FileFacts, call: Call) -> bool:
+    """`csd = intersect_dicts(...)`; `load_state_dict(csd, strict=False)`; then `len(csd)` is
+    reported (`Transferred 340/349 items`): the partial transfer is filtered and shown."""
+    arg = call.arg(0, "state_dict")
+    if arg is None or arg.value.kind != "name":
+        return False
+    name = arg.value.text
+    assign = facts.reaching_assign(name, call.scope, call.stmt)
+    if assign is None or assign.op != "=" or assign.value.kind != "call":
+        return False  # a dict read straight from a file, not one built by matching keys
+    return any(
+        c.scope == call.scope
+        and c.stmt >= call.stmt
+        and c.callee == "len"
+        and any(a.value.text == name for a in c.args)
+        for c in facts.calls
     )
 
 

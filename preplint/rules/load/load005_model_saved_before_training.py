@@ -101,6 +101,17 @@ if __name__ == "__main__":
         },
     ],
     negatives=[
+        # trained-saved-reloaded-then-trained-on
+        """
+import keras
+
+m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+m.compile("adam", "mse")
+m.fit(x, y)
+m.save("stage1.keras")
+restored = keras.models.load_model("stage1.keras")
+m.fit(more_x, more_y)
+""",
         """
 from tensorflow import keras
 
@@ -206,6 +217,16 @@ def model_saved_before_training(ctx: FileContext) -> Iterator[Finding]:
         steps = training_steps(facts, index, name, call.scope, call.stmt)
         if not steps:
             continue
+        built = max(
+            (
+                a.stmt
+                for a in facts.assigns
+                if a.scope == call.scope and name in a.targets and a.stmt < call.stmt
+            ),
+            default=-1,
+        )
+        if any(s.stmt < call.stmt for s in training_steps(facts, index, name, call.scope, built)):
+            continue  # trained before this save: the file holds a trained model, trained on later
         last = max(s.stmt for s in steps)
         later = _later_saves(facts, index, name, call.scope, last, events)
         if any(p and paths_match(p, event.path) for p in later):

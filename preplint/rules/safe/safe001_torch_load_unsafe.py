@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.artifacts import partners
 from preplint.analysis.calls import argument_for, resolve_function
 from preplint.analysis.context import FileContext
+from preplint.analysis.records import ArtifactEvent
+from preplint.analysis.saving import _artifact, _related, torch_saved_content
 from preplint.analysis.scopes import enclosing_functions
-from preplint.diagnostics import Edit, Fix, Related
+from preplint.diagnostics import Edit, Fix, Related, Severity
 from preplint.facts.model import Call, FileFacts, Function
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -20,6 +23,30 @@ from preplint.rules import Finding, rule
     probe="pickle-scan",
     fixable=True,
     positives=[
+        # whole-module-saved-then-loaded
+        {
+            "train.py": """
+import torch
+model = Net()
+train(model)
+torch.save(model, "artifacts/net.pt")
+""",
+            "serve.py": """
+import torch
+model = torch.load("artifacts/net.pt")  # expect: SAFE001
+model.eval()
+""",
+        },
+        # own-state-dict-resume-at-info
+        """
+import torch
+G = Generator()
+if start_epoch:
+    G.load_state_dict(torch.load("saved/G_%d.pth" % start_epoch))  # expect: SAFE001
+for epoch in range(start_epoch, 100):
+    train(G)
+    torch.save(G.state_dict(), "saved/G_%d.pth" % epoch)
+""",
         """
 import torch
 state = torch.load("model.pt")  # expect: SAFE001
@@ -164,10 +191,19 @@ def torch_load_unsafe(ctx: FileContext) -> Iterator[Finding]:
     state = torch.load("model.pt", weights_only=True)
     ```
 
+    Severity follows what the saving side writes, when a `torch.save` of the same path is
+    seen: a module or an optimizer pickled whole stays a warning (the line fails on torch >= 2.6
+    and runs the pickle's code before); only `state_dict()`s and plain values is info (torch
+    >= 2.6 reads them as weights already; the fix makes that explicit for older versions). A load
+    handed straight to `load_state_dict` in a file that saves only state_dicts counts as the
+    latter. With no saver seen (a path from the command line, a downloaded file) it stays a
+    warning.
+
     References:
     - https://pytorch.org/docs/stable/generated/torch.load.html
     """
     facts, index = ctx.facts, ctx.index
+    loads = {e.call: e for e in ctx.artifact_events if e.api == "torch-load"}
     for call in facts.calls_named("torch.load"):
         flag = call.arg(keyword="weights_only")
         if flag is not None and flag.value.const is True:
@@ -186,13 +222,74 @@ def torch_load_unsafe(ctx: FileContext) -> Iterator[Finding]:
                         f"`{owner.qualname}`: every caller that does not pass it unpickles arbitrary code",
                     )
                 continue
+        event = loads.get(call.id)
+        artifact = _artifact(event.path) if event is not None else None
         if flag is None:
-            message = "`torch.load` without `weights_only=True` unpickles arbitrary code; pass `weights_only=True`"
-            yield Finding(call.span, message, fix=_weights_only_fix(facts, call))
+            content, related = _saved_content(ctx, call, event)
+            if content == "tensors":
+                # Read as weights by torch >= 2.6 already; older torch would unpickle it.
+                message = (
+                    "`torch.load` without `weights_only=True`: the file holds only state_dicts and "
+                    "plain values (see where it is saved), so `weights_only=True` reads it on every "
+                    "torch version; make it explicit"
+                )
+                severity: Severity | None = Severity.INFO
+            elif content == "objects":
+                message = (
+                    "`torch.load` without `weights_only=` of a file that holds pickled objects (a "
+                    "module or optimizer, see where it is saved): it fails on torch >= 2.6 and runs "
+                    "the pickle's code on older torch; save `state_dict()`s and load with "
+                    "`weights_only=True`"
+                )
+                severity = None
+            else:
+                message = "`torch.load` without `weights_only=True` unpickles arbitrary code; pass `weights_only=True`"
+                severity = None
+            yield Finding(
+                call.span,
+                message,
+                fix=_weights_only_fix(facts, call) if content != "objects" else None,
+                artifact=artifact,
+                severity=severity,
+                related=related,
+            )
         else:
             message = f"`torch.load` with `weights_only={flag.value.text}` unpickles arbitrary code"
-            yield Finding(call.span, message)
+            yield Finding(call.span, message, artifact=artifact)
     yield from _callers_passing_false(facts, index)
+
+
+def _saved_content(
+    ctx: FileContext, call: Call, event: ArtifactEvent | None
+) -> tuple[str, tuple[Related, ...]]:
+    """What the loaded file holds, from the `torch.save`s linked to it by its path: 'tensors',
+    'objects' (one saver writes a module or an optimizer) or '' (no saver seen, or unclear).
+    Unlinked, a load handed straight to `load_state_dict` in a file that itself saves only
+    `state_dict()`s reads the project's own weights: 'tensors'."""
+    index = ctx.index
+    savers = (
+        [e for e in partners(index, event, "save") if e.api == "torch-save"]
+        if event is not None
+        else []
+    )
+    if savers:
+        verdicts = [torch_saved_content(index, e) for e in savers]
+        related = tuple(
+            r for e in savers[:2] if (r := _related(index, e, "saved here")) is not None
+        )
+        if "objects" in verdicts:
+            return "objects", related
+        if all(v == "tensors" for v in verdicts):
+            return "tensors", related
+        return "", ()
+    facts = ctx.facts
+    parent = facts.call_by_id.get(call.parent) if call.parent >= 0 else None
+    if parent is None or parent.method != "load_state_dict":
+        return "", ()
+    own = [e for e in ctx.artifact_events if e.api == "torch-save"]
+    if own and all(torch_saved_content(index, e) == "tensors" for e in own):
+        return "tensors", ()
+    return "", ()
 
 
 def _forwarding_function(facts: FileFacts, scope: str, name: str) -> Function | None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from preplint.analysis.artifacts import project_events
 from preplint.analysis.context import FileContext
 from preplint.analysis.custom import custom_objects_used
+from preplint.analysis.saving import KERAS_FULL_SAVES, _artifact, model_objects
 from preplint.facts import frameworks as fw
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -68,8 +69,26 @@ inp = keras.Input((28, 28))
 model = keras.Model(inp, keras.layers.Lambda(to_unit)(inp))  # expect: SAFE002
 model.save("m.keras")
 """,
+        # lambda-model-written-by-a-checkpoint-callback
+        """
+import keras
+
+model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda t: t / 255.0)])  # expect: SAFE002
+model.compile("adam", "mse")
+model.fit(x, y, callbacks=[keras.callbacks.ModelCheckpoint("best.keras")])
+""",
     ],
     negatives=[
+        # lambda-model-replaced-before-the-save
+        """
+import keras
+
+model = keras.Sequential([keras.layers.Lambda(lambda t: t * 2)])
+print(model(x))
+model = keras.Sequential([keras.layers.Dense(1)])
+model.fit(x, y)
+model.save("plain.keras")
+""",
         """
 import keras
 model = keras.models.load_model("model.keras")
@@ -150,6 +169,7 @@ def keras_unsafe_load(ctx: FileContext) -> Iterator[Finding]:
     facts, index = ctx.facts, ctx.index
     if ctx.is_framework_source:
         return
+    loaded = {e.call: e.path for e in ctx.artifact_events if e.action == "load"}
     for call in facts.calls:
         if call.qualname in fw.KERAS_LOAD_MODEL:
             flag = call.arg(keyword="safe_mode")
@@ -158,6 +178,7 @@ def keras_unsafe_load(ctx: FileContext) -> Iterator[Finding]:
                     call.span,
                     "`load_model(..., safe_mode=False)` lets the artifact run arbitrary code at load; "
                     "replace `Lambda` layers with registered custom layers and load with `safe_mode=True`",
+                    artifact=_artifact(loaded.get(call.id, "")),
                 )
         elif call.qualname in _UNSAFE_SWITCHES:
             yield Finding(
@@ -169,19 +190,22 @@ def keras_unsafe_load(ctx: FileContext) -> Iterator[Finding]:
         return
     saved = _lambdas_in_saved_models(index)
     for call in lambdas:
-        if (facts.path, call.span.line, call.span.column) in saved:
+        key = (facts.path, call.span.line, call.span.column)
+        if key in saved:
             yield Finding(
                 call.span,
                 "`Lambda` layer in a saved model: loading it needs `safe_mode=False`, which runs the code stored "
                 "in the file; use a built-in or registered custom layer instead",
+                artifact=_artifact(saved[key]),
             )
 
 
-def _lambdas_in_saved_models(index: ProjectIndex) -> set[tuple[str, int, int]]:
-    """(file, line, column) of every Lambda layer inside a Keras model the project saves whole."""
-    out: set[tuple[str, int, int]] = set()
+def _lambdas_in_saved_models(index: ProjectIndex) -> dict[tuple[str, int, int], str]:
+    """(file, line, column) of every Lambda layer inside a Keras model the project saves whole,
+    with the path it is saved to ("" when unknown)."""
+    out: dict[tuple[str, int, int], str] = {}
     for event in project_events(index):
-        if event.api != "keras-save" or event.obj_kind == "hf-model":
+        if event.api not in KERAS_FULL_SAVES or event.obj_kind == "hf-model":
             continue
         owner = index.file(event.file)
         if owner is None:
@@ -189,7 +213,9 @@ def _lambdas_in_saved_models(index: ProjectIndex) -> set[tuple[str, int, int]]:
         fmt = owner.call_by_id[event.call].kwarg_const("save_format")
         if isinstance(fmt, str) and fmt.lower() in ("tf", "savedmodel"):
             continue
-        for obj in custom_objects_used(owner, index):
+        # The model this save writes when its building is seen (not a model it replaced).
+        found = model_objects(owner, index, event)
+        for obj in found if found is not None else custom_objects_used(owner, index):
             if obj.kind == "lambda":
-                out.add((obj.file, obj.span.line, obj.span.column))
+                out.setdefault((obj.file, obj.span.line, obj.span.column), event.path)
     return out
