@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from preplint.analysis.artifacts import artifact_events
+from preplint.analysis.artifacts import CHECKPOINT_APIS, artifact_events
 from preplint.analysis.context import FileContext
 from preplint.analysis.inference import in_inference_path
 from preplint.analysis.lineage import data_arg, lineage, reaching
@@ -64,7 +64,7 @@ def model_saves(facts: FileFacts, index: ProjectIndex) -> list[ArtifactEvent]:
             continue
         root = obj_root(e.obj)
         if (
-            e.api in ("keras-save", "keras-save-weights", "jit-save")
+            e.api in ("keras-save", "keras-save-weights", "jit-save", *CHECKPOINT_APIS)
             or e.api in ("torch-save", "pickle-dump")
             and (
                 (e.obj_kind in fw.MODEL_KINDS and e.obj_kind != "unpickled")
@@ -235,6 +235,21 @@ def _layer_in_model(facts: FileFacts, fit: PreFit) -> bool:
     severity="error",
     probe="embedded-preprocessing",
     positives=[
+        # An adapted TextVectorization outside the model, whose model is saved only through
+        # a ModelCheckpoint callback: the checkpoint is the artifact inference loads.
+        """
+        import numpy as np
+        from tensorflow import keras
+
+        texts = np.array(["good movie", "bad movie"])
+        labels = np.array([1, 0])
+        vectorize = keras.layers.TextVectorization(max_tokens=1000, output_sequence_length=20)
+        vectorize.adapt(texts)  # expect: PRE001
+        model = keras.Sequential([keras.layers.Embedding(1000, 16), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        checkpoint = keras.callbacks.ModelCheckpoint("models/sentiment.keras")
+        model.fit(vectorize(texts), labels, epochs=3, callbacks=[checkpoint])
+        """,
         """
 import joblib
 import pandas as pd
@@ -319,6 +334,20 @@ torch.save(net.state_dict(), "net.pt")
 """,
     ],
     negatives=[
+        # The same, but the adapted layer is the model's first layer: the checkpoint saves it.
+        """
+        import numpy as np
+        from tensorflow import keras
+
+        texts = np.array(["good movie", "bad movie"])
+        labels = np.array([1, 0])
+        vectorize = keras.layers.TextVectorization(max_tokens=1000, output_sequence_length=20)
+        vectorize.adapt(texts)
+        model = keras.Sequential([vectorize, keras.layers.Embedding(1000, 16), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        checkpoint = keras.callbacks.ModelCheckpoint("models/sentiment.keras")
+        model.fit(texts, labels, epochs=3, callbacks=[checkpoint])
+        """,
         """
 import joblib
 from sklearn.preprocessing import StandardScaler as SS
