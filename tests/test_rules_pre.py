@@ -47,6 +47,37 @@ def test_pre001_fed_preprocessor_is_a_default_error() -> None:
     assert findings(SCALER_FEEDS_SAVED_MODEL, "PRE001", preview=False) == [(7, "error", False)]
 
 
+CHECKPOINT_RELOADED_IN_PLACE = """
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+from tensorflow import keras
+
+scaler = StandardScaler()
+X = scaler.fit_transform(X_raw)
+model = keras.Sequential([keras.layers.Dense(10), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+checkpoint = keras.callbacks.ModelCheckpoint("my_model.keras")
+model.fit(X, y, epochs=5, callbacks=[checkpoint])
+model = keras.models.load_model("my_model.keras")
+model.evaluate(scaler.transform(X_val), y_val)
+"""
+
+
+def test_pre001_model_read_back_only_where_it_was_written_is_preview_info() -> None:
+    # The notebook that checkpoints a model and reloads it still holds the fitted scaler.
+    assert findings(CHECKPOINT_RELOADED_IN_PLACE, "PRE001", preview=False) == []
+    assert findings(CHECKPOINT_RELOADED_IN_PLACE, "PRE001", preview=True) == [(7, "info", True)]
+
+
+def test_pre001_checkpointed_model_read_by_another_script_is_a_default_error() -> None:
+    predict = 'from tensorflow import keras\nmodel = keras.models.load_model("my_model.keras")\n'
+    train = CHECKPOINT_RELOADED_IN_PLACE.rsplit("model = keras.models.load_model", 1)[0]
+    report = lint_sources({"train.py": train, "predict.py": predict})
+    assert [
+        (d.path, d.line, d.severity.label) for d in report.diagnostics if d.code == "PRE001"
+    ] == [("train.py", 7, "error")]
+
+
 SCALED_SYNTHETIC_BEFORE_SPLIT = """
 from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split

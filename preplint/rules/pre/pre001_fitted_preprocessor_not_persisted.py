@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from preplint.analysis.artifacts import CHECKPOINT_APIS, artifact_events
+from preplint.analysis.artifacts import CHECKPOINT_APIS, artifact_events, partners
 from preplint.analysis.context import FileContext
 from preplint.analysis.inference import in_inference_path
 from preplint.analysis.lineage import data_arg, lineage, reaching
@@ -596,6 +596,29 @@ def fitted_preprocessor_not_persisted(ctx: FileContext) -> Iterator[Finding]:
         what = f"`{fit.obj}`" if fit.obj else f"this `{fit.leaf}`"
         if fed_save is not None:
             save_call = facts.call_by_id[fed_save.call]
+            readers = partners(index, fed_save, "load")
+            if readers and all(e.file == facts.path for e in readers):
+                # Read back only where it was written (a notebook reloading its checkpoint):
+                # the fitted object is still in memory there. Preview until another reader shows.
+                yield Finding(
+                    fit.call.span,
+                    f"{what} ({fit.leaf}) is fitted here but never saved, while the model is saved"
+                    f"{f' to `{fed_save.path}`' if fed_save.path else ''} and read back only in "
+                    "this file: another script that loads the model cannot apply the same "
+                    "transform; save it (joblib.dump) or put it in a saved Pipeline/model",
+                    related=(
+                        Related(
+                            facts.path,
+                            save_call.span.line,
+                            save_call.span.column,
+                            "model saved here",
+                        ),
+                    ),
+                    artifact=fed_save.path or None,
+                    severity=Severity.INFO,
+                    preview=True,
+                )
+                continue
             yield Finding(
                 fit.call.span,
                 f"{what} ({fit.leaf}) is fitted here but never saved, while the model is saved"
