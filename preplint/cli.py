@@ -307,7 +307,7 @@ def check(
 
             # An editor's buffer run reads the facts cache but never writes it.
             read_only = ReadOnlyCache(cache) if cache is not None else None
-            data = click.get_binary_stream("stdin").read()
+            data = sys.stdin.buffer.read()
             report = lint_text(data, stdin_path, config, cache=read_only).report
         else:
             from preplint import engine
