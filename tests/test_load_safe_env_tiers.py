@@ -203,3 +203,38 @@ def test_torch_save_inside_a_callback_is_a_save_of_the_path_it_is_given() -> Non
     two_paths = CALLBACK_TRAIN + 'other = SaveBest("last.pt")\n'
     (unlinked,) = _of(_lint({"train.py": two_paths, "serve.py": serve}), "SAFE001")
     assert unlinked.related == ()
+
+
+HELPER_PACKAGE_ABOVE = {
+    "setup.py": """
+    from setuptools import setup
+    setup(name="helpers", install_requires=["numpy>=1.20"])
+    """,
+    "examples/train.py": """
+    import torch
+    net = torch.nn.Linear(4, 2)
+    torch.save(net.state_dict(), "net.pt")
+    """,
+    "examples/predict.py": """
+    import torch
+    net = torch.nn.Linear(4, 2)
+    net.load_state_dict(torch.load("net.pt", weights_only=True))
+    """,
+}
+
+
+def test_env001_unrelated_packaging_file_above_is_preview_at_info() -> None:
+    assert _of(_lint(HELPER_PACKAGE_ABOVE), "ENV001") == []
+    (found,) = _of(_lint(HELPER_PACKAGE_ABOVE, preview=True), "ENV001")
+    assert found.preview and found.severity.label == "info"
+    assert "names no ML framework" in found.message
+
+
+def test_env001_packaging_file_beside_the_scripts_still_reports_the_missing_framework() -> None:
+    beside = {
+        "setup.py": HELPER_PACKAGE_ABOVE["setup.py"],
+        "train.py": HELPER_PACKAGE_ABOVE["examples/train.py"],
+        "predict.py": HELPER_PACKAGE_ABOVE["examples/predict.py"],
+    }
+    (found,) = _of(_lint(beside), "ENV001")
+    assert not found.preview and "missing from the dependency files" in found.message

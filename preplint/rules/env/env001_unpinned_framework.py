@@ -19,6 +19,8 @@ from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
+_PACKAGING_FILES = ("setup.py", "setup.cfg", "pyproject.toml")
+
 
 def _event_framework(index: ProjectIndex, event: ArtifactEvent) -> str:
     if event.action != "save":
@@ -381,6 +383,29 @@ joblib.dump(reg, "ridge.joblib")
         },
     ],
     negatives=[
+        # unrelated-packaging-file-above: the only dependency file is a helper package's
+        # setup.py at the repository root, naming no ML framework (preview part, at info).
+        {
+            "setup.py": """
+            from setuptools import setup
+            setup(name="helpers", install_requires=["numpy>=1.20", "requests"])
+            """,
+            "examples/notebooks/train.py": """
+            import torch
+            import torch.nn as nn
+            net = nn.Linear(4, 2)
+            opt = torch.optim.SGD(net.parameters(), lr=0.1)
+            net(torch.randn(8, 4)).sum().backward()
+            opt.step()
+            torch.save(net.state_dict(), "net.pt")
+            """,
+            "examples/notebooks/predict.py": """
+            import torch
+            import torch.nn as nn
+            net = nn.Linear(4, 2)
+            net.load_state_dict(torch.load("net.pt", weights_only=True))
+            """,
+        },
         # dependency-file-in-utf16-is-not-read-as-missing
         {
             "environment.yml": "name: tf\ndependencies:\n  - pip:\n    - tensorflow==2.8.0\n".encode(
@@ -640,12 +665,27 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
         return  # a file that was not decoded (UTF-16) may well list the framework: not seen missing
     path = project[0]
     first_line = (index.dependency_files[path].splitlines() or [""])[0]
+    # Only packaging files from folders above the scripts, naming no ML framework at all: they
+    # likely build another package (a helper library at the repository root), not this code.
+    unrelated = (
+        all(posixpath.basename(p) in _PACKAGING_FILES for p in project)
+        and not any(e.framework for es in entries.values() for e in es)
+        and all(
+            posixpath.dirname(p) != posixpath.dirname(script) for p in project for script in scripts
+        )
+    )
     yield Finding(
         Span(1, 1, 1, len(first_line) + 1),
         f"{names} missing from the dependency files but this project saves its artifacts: "
-        "a later install may load them with another version; add it with an exact version",
+        "a later install may load them with another version; add it with an exact version"
+        + (
+            f" (`{path}` names no ML framework and sits above the saving scripts: it may build "
+            "another package)"
+            if unrelated
+            else ""
+        ),
         path=path,
-        severity=severity,
-        preview=in_place,
+        severity=Severity.INFO if unrelated else severity,
+        preview=in_place or unrelated,
         artifact=artifact,
     )
