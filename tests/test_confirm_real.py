@@ -49,10 +49,14 @@ def _quiet_env() -> dict[str, str]:
 
 
 def confirm(project: Path, *flags: str, target: str = ".") -> dict[tuple[str, str], Any]:
-    """(code, script) -> the confirmation of `preplint check --confirm` on the project."""
+    """(code, script) -> the confirmation of `preplint check --confirm` on the project.
+
+    With `--preview`: a MODE001 finding on a module without Dropout or BatchNorm is a preview
+    part (info), and confirmation is what refutes it.
+    """
     proc = subprocess.run(
         [sys.executable, "-m", "preplint", "check", "--confirm", "--no-cache", "--format", "json"]
-        + [*flags, "--confirm-timeout", "240", target],
+        + ["--preview", *flags, "--confirm-timeout", "240", target],
         cwd=project,
         capture_output=True,
         text=True,
