@@ -771,9 +771,8 @@ def run_incremental(ctx: Context) -> IncrementalResult:
     keep = ctx.args.cache_dir / "failures"
     cached = [*ctx.preplint, "check", "--format", "json", "--cache-dir", str(cache), *ctx.files]
     uncached = [*ctx.preplint, "check", "--no-cache", "--format", "json", *ctx.files]
-    sources = {
-        f: (tree / f).read_text(encoding="utf-8", errors="surrogateescape") for f in ctx.files
-    }
+    # Bytes, not read_text: universal newlines would turn a CRLF file into another file.
+    sources = {f: (tree / f).read_bytes().decode("utf-8", "surrogateescape") for f in ctx.files}
     graph = import_graph(sources)
     middle = middle_file(graph)
     in_degree = sum(middle in targets for targets in graph.values())
@@ -844,13 +843,13 @@ def run_incremental(ctx: Context) -> IncrementalResult:
         path = tree / scenario.file
         original = sources[scenario.file]
         out = b""
+        undone: list[bool] = []  # each undo's output equals the cold output
         for n in range(1, ctx.args.runs + 1):
             # Back to the cached original first, so every sample is one edit away from a warm cache.
-            path.write_text(original, encoding="utf-8", errors="surrogateescape")
+            path.write_bytes(original.encode("utf-8", "surrogateescape"))
             _, back = once(f"{scenario.name}: undo edit", cached)
-            if scenario.reverted_identical is None or not scenario.reverted_identical:
-                scenario.reverted_identical = back == cold.stdout
-            path.write_text(edit(original, n), encoding="utf-8", errors="surrogateescape")
+            undone.append(back == cold.stdout)
+            path.write_bytes(edit(original, n).encode("utf-8", "surrogateescape"))
             sample, out = once(f"{scenario.name}: edit {n}/{ctx.args.runs}", cached)
             scenario.samples.append(sample)
         _, reference = once(f"{scenario.name}: --no-cache on the edited tree", uncached)
@@ -858,9 +857,10 @@ def run_incremental(ctx: Context) -> IncrementalResult:
         cold_count, edit_count = _count_diagnostics(cold.stdout), _count_diagnostics(out)
         if cold_count is not None and edit_count is not None:
             scenario.diagnostics_delta = edit_count - cold_count
-        path.write_text(original, encoding="utf-8", errors="surrogateescape")
+        path.write_bytes(original.encode("utf-8", "surrogateescape"))
         _, back = once(f"{scenario.name}: undo edit", cached)
-        scenario.reverted_identical = bool(scenario.reverted_identical) and back == cold.stdout
+        undone.append(back == cold.stdout)
+        scenario.reverted_identical = all(undone)
 
     files = [tree / f for f in ctx.files]
     return IncrementalResult(
