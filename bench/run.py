@@ -674,31 +674,53 @@ def edit_comment(source: str, n: int) -> str:
     return f"{source}{newline}# bench edit {n}\n"
 
 
-def edit_constant(source: str, n: int) -> str | None:
-    """Add `n` to the first module-level `NAME = <int>`; None when the file has none."""
+def constant_site(source: str) -> tuple[int, int, int, int] | None:
+    """(line, start byte, end byte, value) of the int literal a constant edit changes.
+
+    The first module-level `NAME = <int>`; failing that, the first int literal of the file
+    (not a bool, on one line), in source order. None when the file has none or does not parse.
+    """
     import ast
 
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    for node in tree.body:
-        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+
+    def site(value: ast.expr | None) -> tuple[int, int, int, int] | None:
         if (
             isinstance(value, ast.Constant)
             and type(value.value) is int
             and value.lineno == value.end_lineno
             and value.end_col_offset is not None
         ):
-            lines = source.splitlines(keepends=True)
-            line = lines[value.lineno - 1]
-            # ast offsets count UTF-8 bytes.
-            raw = line.encode("utf-8")
-            start, end = value.col_offset, value.end_col_offset
-            new = str(value.value + n).encode()
-            lines[value.lineno - 1] = (raw[:start] + new + raw[end:]).decode("utf-8")
-            return "".join(lines)
-    return None
+            return (value.lineno, value.col_offset, value.end_col_offset, value.value)
+        return None
+
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            found = site(node.value)
+            if found is not None:
+                return found
+    anywhere = [
+        found
+        for node in ast.walk(tree)
+        if isinstance(node, ast.expr) and (found := site(node)) is not None
+    ]
+    return min(anywhere) if anywhere else None
+
+
+def edit_constant(source: str, n: int) -> str | None:
+    """Add `n` to the int literal `constant_site` picks; None when there is none."""
+    found = constant_site(source)
+    if found is None:
+        return None
+    line_no, start, end, value = found
+    lines = source.splitlines(keepends=True)
+    raw = lines[line_no - 1].encode("utf-8", "surrogateescape")  # ast offsets count bytes
+    edited = raw[:start] + str(value + n).encode() + raw[end:]
+    lines[line_no - 1] = edited.decode("utf-8", "surrogateescape")
+    return "".join(lines)
 
 
 def edit_link(source: str, n: int, artifact: str) -> str:
@@ -719,6 +741,7 @@ class Scenario:
     identical: bool | None = None  # last post-edit output == --no-cache output on that tree
     reverted_identical: bool | None = None  # output after undoing the edit == cold output
     diagnostics_delta: int | None = None  # diagnostics after the edit minus cold
+    reference: Sample | None = None  # the --no-cache run on the edited tree, right after
 
     @property
     def median(self) -> float:
@@ -819,15 +842,12 @@ def run_incremental(ctx: Context) -> IncrementalResult:
     scenarios: list[tuple[Scenario, Any]] = [
         (Scenario("comment", middle, "append a comment line"), edit_comment),
     ]
-    if edit_constant(sources[middle], 1) is not None:
-        scenarios.append(
-            (
-                Scenario("constant", middle, "add N to its first module-level int constant"),
-                edit_constant,
-            )
-        )
+    site = constant_site(sources[middle])
+    if site is not None:
+        how = f"add N to the int literal on line {site[0]}, `{site[3]}`"
+        scenarios.append((Scenario("constant", middle, how), edit_constant))
     else:
-        notes.append(f"`{middle}` has no module-level int constant: the constant edit is skipped.")
+        notes.append(f"`{middle}` has no int literal: the constant edit is skipped.")
     if LINK_LOADER in sources and LINK_SAVER in sources and LINK_ARTIFACT in sources[LINK_SAVER]:
         how = f"append `torch.load({LINK_ARTIFACT!r})`, which `{LINK_SAVER}` saves"
         scenarios.append(
@@ -852,7 +872,9 @@ def run_incremental(ctx: Context) -> IncrementalResult:
             path.write_bytes(edit(original, n).encode("utf-8", "surrogateescape"))
             sample, out = once(f"{scenario.name}: edit {n}/{ctx.args.runs}", cached)
             scenario.samples.append(sample)
-        _, reference = once(f"{scenario.name}: --no-cache on the edited tree", uncached)
+        scenario.reference, reference = once(
+            f"{scenario.name}: --no-cache on the edited tree", uncached
+        )
         scenario.identical = out == reference
         cold_count, edit_count = _count_diagnostics(cold.stdout), _count_diagnostics(out)
         if cold_count is not None and edit_count is not None:
@@ -894,24 +916,31 @@ def incremental_section(result: IncrementalResult, subset: str) -> list[str]:
         "files of the set: the middle of its import graph).",
         "",
         "| run | median s | median CPU s | runs | / cold (time) | / cold (CPU) | target | result "
+        "| / `--no-cache` right after (time, CPU) "
         "| output = `--no-cache` on the same tree | output after undoing = cold |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---|---|",
         f"| cold (`--no-cache`) | {cold.median:.3f} | {cold.median_cpu:.3f} | {len(cold.samples)} "
-        "| 1 | 1 | | | | |",
+        "| 1 | 1 | | | | | |",
         f"| first run, empty cache | {result.fill.wall:.3f} | {result.fill.cpu:.3f} | 1 "
-        f"| {result.fill.wall / cold.median:.3f} | {result.fill.cpu / cold.median_cpu:.3f} | | | | |",
+        f"| {result.fill.wall / cold.median:.3f} | {result.fill.cpu / cold.median_cpu:.3f} "
+        "| | | | | |",
         f"| warm, nothing changed | {result.warm.median:.3f} | {result.warm.median_cpu:.3f} "
         f"| {len(result.warm.samples)} | {result.warm.median / cold.median:.3f} "
-        f"| {result.warm.median_cpu / cold.median_cpu:.3f} | | | "
+        f"| {result.warm.median_cpu / cold.median_cpu:.3f} | | | | "
         f"{yes_no(result.warm.stdout == cold.stdout)} | |",
     ]
     for s in result.scenarios:
         ratio = s.median / cold.median
         verdict = "PASS" if ratio <= 0.05 else "FAIL"
+        near = (
+            f"{s.median / s.reference.wall:.3f}, {s.median_cpu / s.reference.cpu:.3f}"
+            if s.reference is not None and s.reference.wall and s.reference.cpu
+            else "n/a"
+        )
         lines.append(
             f"| edit: {s.name} (`{s.file}`: {s.how}) | {s.median:.3f} | {s.median_cpu:.3f} "
             f"| {len(s.samples)} | {ratio:.3f} | {s.median_cpu / cold.median_cpu:.3f} | ≤ 0.05 "
-            f"| {verdict} | {yes_no(s.identical)} | {yes_no(s.reverted_identical)} |"
+            f"| {verdict} | {near} | {yes_no(s.identical)} | {yes_no(s.reverted_identical)} |"
         )
     lines += [
         "",
@@ -919,7 +948,9 @@ def incremental_section(result: IncrementalResult, subset: str) -> list[str]:
         "then changes the one file (edit N uses a new text each time, so no cache entry "
         "matches it) and times one cached run. The last sample's output is compared byte for "
         "byte with a `--no-cache` run on the same edited tree; undoing the edit must give the "
-        "cold output again.",
+        "cold output again. The `--no-cache` run right after is a cold run under the same "
+        "load as the edit samples: the ratio to it is the one to trust when the load changed "
+        "during the script.",
         *(
             f"- {s.name}: diagnostics after the edit minus cold: {s.diagnostics_delta:+d}."
             for s in result.scenarios

@@ -90,7 +90,14 @@ def test_constant_edit_changes_only_the_first_module_level_int():
     ast.parse(edited)
 
 
-def test_constant_edit_with_no_int_constant_is_none():
+def test_constant_edit_without_a_module_constant_takes_the_first_int_literal():
+    source = "FLAG = True\ndef f(x=3):\n    return x * 7\n"
+    assert run.constant_site(source) == (2, 8, 9, 3)
+    assert run.edit_constant(source, 1) == "FLAG = True\ndef f(x=4):\n    return x * 7\n"
+
+
+def test_constant_edit_with_no_int_literal_is_none():
+    assert run.constant_site("FLAG = True\nNAME = 'x'\n") is None
     assert run.edit_constant("FLAG = True\nNAME = 'x'\n", 1) is None
     assert run.edit_constant("def (:\n", 1) is None
 
