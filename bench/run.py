@@ -1013,11 +1013,12 @@ class TreeMemory:
     samples: int = 0
 
     def add(self, readings: list[tuple[int, int, int, int]]) -> None:
-        """One sample: (pid, VmRSS, VmHWM, Pss) in KiB for each process of the tree."""
+        """One sample: (pid, VmRSS, VmHWM, Pss) in KiB for each process; Pss -1 when not read."""
         self.samples += 1
         self.peak_processes = max(self.peak_processes, len(readings))
         self.peak_rss_sum_kib = max(self.peak_rss_sum_kib, sum(r[1] for r in readings))
-        self.peak_pss_sum_kib = max(self.peak_pss_sum_kib, sum(r[3] for r in readings))
+        if all(r[3] >= 0 for r in readings):
+            self.peak_pss_sum_kib = max(self.peak_pss_sum_kib, sum(r[3] for r in readings))
         for pid, _, hwm, _ in readings:
             self.hwm_kib[pid] = max(self.hwm_kib.get(pid, 0), hwm)
 
@@ -1026,18 +1027,24 @@ class TreeMemory:
         return max(self.hwm_kib.values(), default=0)
 
 
-def sample_tree(pid: int) -> list[tuple[int, int, int, int]]:
+def sample_tree(pid: int, with_pss: bool = True) -> list[tuple[int, int, int, int]]:
+    """(pid, VmRSS, VmHWM, Pss) in KiB of each process of the tree; Pss -1 when not read.
+
+    Reading `smaps_rollup` walks the process's page tables under its memory lock: on a
+    process of 2 GB it costs the reader tens of milliseconds and stalls the process's page
+    faults meanwhile, so callers read it far less often than `status`.
+    """
     readings = []
     for member in proc_tree(pid):
         try:
             status = Path(f"/proc/{member}/status").read_text()
-            rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
+            rollup = Path(f"/proc/{member}/smaps_rollup").read_text() if with_pss else ""
         except OSError:
             continue  # exited between listing and reading
         rss, hwm = status_kib(status, "VmRSS"), status_kib(status, "VmHWM")
-        pss = status_kib(rollup, "Pss")
+        pss = status_kib(rollup, "Pss") if with_pss else None
         if rss is not None and hwm is not None:
-            readings.append((member, rss, hwm, pss if pss is not None else rss))
+            readings.append((member, rss, hwm, pss if pss is not None else -1))
     return readings
 
 
@@ -1071,8 +1078,13 @@ def memory_run(ctx: Context, files: list[str], jobs: int, interval: float) -> Me
         )
 
         def sampler() -> None:
+            last_pss = -PSS_INTERVAL
             while not done.is_set():
-                readings = sample_tree(proc.pid)
+                now = time.monotonic()
+                with_pss = now - last_pss >= PSS_INTERVAL
+                if with_pss:
+                    last_pss = now
+                readings = sample_tree(proc.pid, with_pss)
                 if readings:
                     tree.add(readings)
                 done.wait(interval)
@@ -1099,6 +1111,7 @@ def memory_run(ctx: Context, files: list[str], jobs: int, interval: float) -> Me
     return MemoryRun(jobs, sample, tree, _count_diagnostics(stdout), stdout)
 
 
+PSS_INTERVAL = 2.0  # seconds between two reads of smaps_rollup (see sample_tree)
 MEMORY_TARGET_MB = 600  # issue target, in MB (10^6 bytes)
 
 
@@ -1130,7 +1143,8 @@ def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[s
         f"- JSON outputs of the runs byte-identical: {yes_no(identical)}.",
         f"- A thread samples the process tree (the main process and every descendant, found "
         f"through `/proc/PID/task/*/children`) every {interval * 1000:.0f} ms and reads "
-        "`VmRSS` and `VmHWM` from `/proc/PID/status` and `Pss` from `/proc/PID/smaps_rollup`.",
+        f"`VmRSS` and `VmHWM` from `/proc/PID/status`, and every {PSS_INTERVAL:g} s `Pss` from "
+        "`/proc/PID/smaps_rollup` (which stalls the process while read).",
         "- peak tree RSS (the figure held to the target): the largest sum of `VmRSS` over the "
         "tree at one sample. Forked workers share pages with their parent until written, and "
         "RSS counts a shared page in every process, so this sum is an upper bound; peak tree "
