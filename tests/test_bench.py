@@ -197,3 +197,19 @@ def test_proc_tree_finds_a_grandchild():
             os.kill(pid, 9)
         proc.wait()
     assert run.proc_tree(os.getpid())[0] == os.getpid()
+
+
+def test_tree_memory_leaves_pss_alone_in_samples_without_it():
+    tree = run.TreeMemory()
+    tree.add([(1, 100, 100, 80)])
+    tree.add([(1, 300, 300, -1), (2, 50, 50, -1)])
+    assert tree.peak_rss_sum_kib == 350
+    assert tree.peak_pss_sum_kib == 80
+    assert tree.largest_hwm_kib == 300
+
+
+def test_sample_tree_without_pss_marks_it_unread():
+    readings = run.sample_tree(os.getpid(), with_pss=False)
+    assert readings and readings[0][0] == os.getpid()
+    assert all(pss == -1 for *_, pss in readings)
+    assert all(pss >= 0 for *_, pss in run.sample_tree(os.getpid()))
