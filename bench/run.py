@@ -578,6 +578,623 @@ def render(report: Report) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- --incremental
+
+INCREMENTAL_HEADING = "## Re-lint after one edit (--incremental)"
+MEMORY_HEADING = "## Peak memory of a cold run over the full corpus (--memory)"
+# The scenario that creates a cross-file artifact link: a script of the same package starts
+# loading what a test saves. Both files are in the ml-scripts subset of the pinned corpus.
+LINK_SAVER = "timm-1.0.31/tests/test_task.py"
+LINK_ARTIFACT = "teacher.pth"
+LINK_LOADER = "timm-1.0.31/tests/test_utils.py"
+
+
+def module_names(relative: str) -> list[str]:
+    """Dotted names a corpus file can be imported as: below its sdist folder, and below `src/`."""
+    parts = relative.split("/")[1:]
+    if not parts or not parts[-1].endswith(".py"):
+        return []
+    parts[-1] = parts[-1][: -len(".py")]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    names = [".".join(parts)] if parts else []
+    if len(parts) > 1 and parts[0] == "src":
+        names.append(".".join(parts[1:]))
+    return names
+
+
+def imported_modules(source: str, module: str, is_package: bool) -> set[str]:
+    """Every dotted name an import statement of `source` may refer to (module or module.attr)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                package = module.split(".") if is_package else module.split(".")[:-1]
+                up = node.level - 1
+                if up > len(package):
+                    continue
+                base_parts = package[: len(package) - up] if up else package
+                base = ".".join([*base_parts, *([node.module] if node.module else [])])
+            else:
+                base = node.module or ""
+            if not base:
+                continue
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+    return found
+
+
+def import_graph(sources: dict[str, str]) -> dict[str, set[str]]:
+    """relative path -> the other files of `sources` it imports (by module name)."""
+    by_name: dict[str, str] = {}
+    for path in sorted(sources):
+        for name in module_names(path):
+            by_name.setdefault(name, path)
+    graph: dict[str, set[str]] = {}
+    for path, source in sources.items():
+        names = module_names(path)
+        targets: set[str] = set()
+        if names:
+            package = path.endswith("/__init__.py")
+            for dotted in imported_modules(source, names[0], package):
+                target = by_name.get(dotted)
+                if target is not None and target != path:
+                    targets.add(target)
+        graph[path] = targets
+    return graph
+
+
+def middle_file(graph: dict[str, set[str]]) -> str:
+    """The file most in the middle of the graph: imported by others and importing others.
+
+    Ranked by the smaller of its in- and out-degree, then by their sum, then by path.
+    """
+    importers: Counter[str] = Counter()
+    for targets in graph.values():
+        importers.update(targets)
+
+    def rank(path: str) -> tuple[int, int, str]:
+        ins, outs = importers[path], len(graph[path])
+        return (-min(ins, outs), -(ins + outs), path)
+
+    return min(graph, key=rank)
+
+
+def edit_comment(source: str, n: int) -> str:
+    """Append one comment line (line numbers of everything else stay the same)."""
+    newline = "" if not source or source.endswith("\n") else "\n"
+    return f"{source}{newline}# bench edit {n}\n"
+
+
+def constant_site(source: str) -> tuple[int, int, int, int] | None:
+    """(line, start byte, end byte, value) of the int literal a constant edit changes.
+
+    The first module-level `NAME = <int>`; failing that, the first int literal of the file
+    (not a bool, on one line), in source order. None when the file has none or does not parse.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+    def site(value: ast.expr | None) -> tuple[int, int, int, int] | None:
+        if (
+            isinstance(value, ast.Constant)
+            and type(value.value) is int
+            and value.lineno == value.end_lineno
+            and value.end_col_offset is not None
+        ):
+            return (value.lineno, value.col_offset, value.end_col_offset, value.value)
+        return None
+
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            found = site(node.value)
+            if found is not None:
+                return found
+    anywhere = [
+        found
+        for node in ast.walk(tree)
+        if isinstance(node, ast.expr) and (found := site(node)) is not None
+    ]
+    return min(anywhere) if anywhere else None
+
+
+def edit_constant(source: str, n: int) -> str | None:
+    """Add `n` to the int literal `constant_site` picks; None when there is none."""
+    found = constant_site(source)
+    if found is None:
+        return None
+    line_no, start, end, value = found
+    lines = source.splitlines(keepends=True)
+    raw = lines[line_no - 1].encode("utf-8", "surrogateescape")  # ast offsets count bytes
+    edited = raw[:start] + str(value + n).encode() + raw[end:]
+    lines[line_no - 1] = edited.decode("utf-8", "surrogateescape")
+    return "".join(lines)
+
+
+def edit_link(source: str, n: int, artifact: str) -> str:
+    """Append a load of `artifact`: the file becomes a partner of the script that saves it."""
+    newline = "" if not source or source.endswith("\n") else "\n"
+    return (
+        f"{source}{newline}import torch as _bench_torch_{n}\n"
+        f"_bench_state_{n} = _bench_torch_{n}.load({artifact!r}, weights_only=True)\n"
+    )
+
+
+@dataclass
+class Scenario:
+    name: str
+    file: str  # relative path of the edited file
+    how: str
+    samples: list[Sample] = field(default_factory=list)
+    identical: bool | None = None  # last post-edit output == --no-cache output on that tree
+    reverted_identical: bool | None = None  # output after undoing the edit == cold output
+    diagnostics_delta: int | None = None  # diagnostics after the edit minus cold
+    reference: Sample | None = None  # the --no-cache run on the edited tree, right after
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
+
+
+@dataclass
+class IncrementalResult:
+    files: int
+    lines: int
+    middle: str
+    in_degree: int
+    out_degree: int
+    cold: Measurement
+    fill: Sample
+    warm: Measurement
+    scenarios: list[Scenario]
+    load: tuple[float, float]
+    notes: list[str] = field(default_factory=list)
+
+
+def _count_diagnostics(output: bytes) -> int | None:
+    try:
+        return len(diagnostics_of(json.loads(output)))
+    except ValueError:
+        return None
+
+
+def copy_tree(root: Path, files: list[str], dest: Path) -> None:
+    """Copy `files` (relative to `root`) and their sdists' project markers into `dest`."""
+    tops = sorted({f.split("/", 1)[0] for f in files})
+    for relative in [*files, *(f"{t}/{m}" for t in tops for m in ("pyproject.toml", "setup.cfg"))]:
+        source = root / relative
+        if source.is_file():
+            target = dest / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def run_incremental(ctx: Context) -> IncrementalResult:
+    """Cold, warm and one-edit runs on a copy of the timed set, with output checks."""
+    tree = ctx.scratch / "tree"
+    copy_tree(ctx.root, ctx.files, tree)
+    cache = ctx.scratch / "incremental-cache"
+    env = preplint_env(ctx.env, cache)
+    keep = ctx.args.cache_dir / "failures"
+    cached = [*ctx.preplint, "check", "--format", "json", "--cache-dir", str(cache), *ctx.files]
+    uncached = [*ctx.preplint, "check", "--no-cache", "--format", "json", *ctx.files]
+    # Bytes, not read_text: universal newlines would turn a CRLF file into another file.
+    sources = {f: (tree / f).read_bytes().decode("utf-8", "surrogateescape") for f in ctx.files}
+    graph = import_graph(sources)
+    middle = middle_file(graph)
+    in_degree = sum(middle in targets for targets in graph.values())
+    notes: list[str] = []
+    load_before = os.getloadavg()[0]
+
+    def once(label: str, cmd: list[str]) -> tuple[Sample, bytes]:
+        sample, out, err = run_once(cmd, tree, env, ctx.scratch)
+        print(
+            f"  {label}: {sample.wall:.2f} s (CPU {sample.cpu:.2f} s), exit {sample.returncode}",
+            file=sys.stderr,
+            flush=True,
+        )
+        if sample.returncode not in PREPLINT_OK:
+            notes.append(f"{label} exited {sample.returncode}: {_tail(err, 3)}")
+        return sample, out
+
+    print(f"incremental: {len(ctx.files)} files copied to {tree}", file=sys.stderr)
+    cold = measure(
+        Measurement("cold", f"preplint check --no-cache --format json <{len(ctx.files)} files>"),
+        uncached,
+        runs=ctx.args.runs,
+        cwd=tree,
+        env=env,
+        scratch=ctx.scratch,
+        keep=keep,
+    )
+    shutil.rmtree(cache, ignore_errors=True)
+    fill, fill_out = once("first run, empty cache", cached)
+    if fill_out != cold.stdout:
+        notes.append("the first cached run's output differs from the --no-cache output.")
+    warm = measure(
+        Measurement("warm", "the same with --cache-dir, nothing changed"),
+        cached,
+        runs=ctx.args.runs,
+        cwd=tree,
+        env=env,
+        scratch=ctx.scratch,
+        keep=keep,
+    )
+    if warm.stdout != cold.stdout:
+        notes.append("the warm output differs from the cold output.")
+
+    scenarios: list[tuple[Scenario, Any]] = [
+        (Scenario("comment", middle, "append a comment line"), edit_comment),
+    ]
+    site = constant_site(sources[middle])
+    if site is not None:
+        how = f"add N to the int literal on line {site[0]}, `{site[3]}`"
+        scenarios.append((Scenario("constant", middle, how), edit_constant))
+    else:
+        notes.append(f"`{middle}` has no int literal: the constant edit is skipped.")
+    if LINK_LOADER in sources and LINK_SAVER in sources and LINK_ARTIFACT in sources[LINK_SAVER]:
+        how = f"append `torch.load({LINK_ARTIFACT!r})`, which `{LINK_SAVER}` saves"
+        scenarios.append(
+            (Scenario("new link", LINK_LOADER, how), lambda s, n: edit_link(s, n, LINK_ARTIFACT))
+        )
+    else:
+        notes.append(
+            f"the new-link edit needs `{LINK_SAVER}` (saving {LINK_ARTIFACT}) and `{LINK_LOADER}` "
+            "in the timed set: skipped."
+        )
+
+    for scenario, edit in scenarios:
+        path = tree / scenario.file
+        original = sources[scenario.file]
+        out = b""
+        undone: list[bool] = []  # each undo's output equals the cold output
+        for n in range(1, ctx.args.runs + 1):
+            # Back to the cached original first, so every sample is one edit away from a warm cache.
+            path.write_bytes(original.encode("utf-8", "surrogateescape"))
+            _, back = once(f"{scenario.name}: undo edit", cached)
+            undone.append(back == cold.stdout)
+            path.write_bytes(edit(original, n).encode("utf-8", "surrogateescape"))
+            sample, out = once(f"{scenario.name}: edit {n}/{ctx.args.runs}", cached)
+            scenario.samples.append(sample)
+        scenario.reference, reference = once(
+            f"{scenario.name}: --no-cache on the edited tree", uncached
+        )
+        scenario.identical = out == reference
+        cold_count, edit_count = _count_diagnostics(cold.stdout), _count_diagnostics(out)
+        if cold_count is not None and edit_count is not None:
+            scenario.diagnostics_delta = edit_count - cold_count
+        path.write_bytes(original.encode("utf-8", "surrogateescape"))
+        _, back = once(f"{scenario.name}: undo edit", cached)
+        undone.append(back == cold.stdout)
+        scenario.reverted_identical = all(undone)
+
+    files = [tree / f for f in ctx.files]
+    return IncrementalResult(
+        files=len(ctx.files),
+        lines=count_lines(files),
+        middle=middle,
+        in_degree=in_degree,
+        out_degree=len(graph[middle]),
+        cold=cold,
+        fill=fill,
+        warm=warm,
+        scenarios=[s for s, _ in scenarios],
+        load=(load_before, os.getloadavg()[0]),
+        notes=notes,
+    )
+
+
+def yes_no(value: bool | None) -> str:
+    return "n/a" if value is None else ("yes" if value else "**no**")
+
+
+def incremental_section(result: IncrementalResult, subset: str) -> list[str]:
+    cold = result.cold
+    lines = [
+        INCREMENTAL_HEADING,
+        "",
+        f"Timed set: the {subset} ({result.files} files, {result.lines} lines), copied with "
+        "their sdists' `pyproject.toml`/`setup.cfg` into a scratch folder; every command runs "
+        "there with paths relative to it. Edited file for the one-line edits: "
+        f"`{result.middle}` (imported by {result.in_degree} and importing {result.out_degree} "
+        "files of the set: the middle of its import graph).",
+        "",
+        "| run | median s | median CPU s | runs | / cold (time) | / cold (CPU) | target | result "
+        "| / `--no-cache` right after (time, CPU) "
+        "| output = `--no-cache` on the same tree | output after undoing = cold |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---|---|",
+        f"| cold (`--no-cache`) | {cold.median:.3f} | {cold.median_cpu:.3f} | {len(cold.samples)} "
+        "| 1 | 1 | | | | | |",
+        f"| first run, empty cache | {result.fill.wall:.3f} | {result.fill.cpu:.3f} | 1 "
+        f"| {result.fill.wall / cold.median:.3f} | {result.fill.cpu / cold.median_cpu:.3f} "
+        "| | | | | |",
+        f"| warm, nothing changed | {result.warm.median:.3f} | {result.warm.median_cpu:.3f} "
+        f"| {len(result.warm.samples)} | {result.warm.median / cold.median:.3f} "
+        f"| {result.warm.median_cpu / cold.median_cpu:.3f} | | | | "
+        f"{yes_no(result.warm.stdout == cold.stdout)} | |",
+    ]
+    for s in result.scenarios:
+        ratio = s.median / cold.median
+        verdict = "PASS" if ratio <= 0.05 else "FAIL"
+        near = (
+            f"{s.median / s.reference.wall:.3f}, {s.median_cpu / s.reference.cpu:.3f}"
+            if s.reference is not None and s.reference.wall and s.reference.cpu
+            else "n/a"
+        )
+        lines.append(
+            f"| edit: {s.name} (`{s.file}`: {s.how}) | {s.median:.3f} | {s.median_cpu:.3f} "
+            f"| {len(s.samples)} | {ratio:.3f} | {s.median_cpu / cold.median_cpu:.3f} | ≤ 0.05 "
+            f"| {verdict} | {near} | {yes_no(s.identical)} | {yes_no(s.reverted_identical)} |"
+        )
+    lines += [
+        "",
+        "- Each edit sample starts from the original tree re-linted with the cache (untimed), "
+        "then changes the one file (edit N uses a new text each time, so no cache entry "
+        "matches it) and times one cached run. The last sample's output is compared byte for "
+        "byte with a `--no-cache` run on the same edited tree; undoing the edit must give the "
+        "cold output again. The `--no-cache` run right after is a cold run under the same "
+        "load as the edit samples: the ratio to it is the one to trust when the load changed "
+        "during the script.",
+        *(
+            f"- {s.name}: diagnostics after the edit minus cold: {s.diagnostics_delta:+d}."
+            for s in result.scenarios
+            if s.diagnostics_delta is not None
+        ),
+        f"- 1-minute load average {result.load[0]:.2f} at the start, {result.load[1]:.2f} "
+        "at the end: times (not ratios of CPU times) grow with other work on the machine.",
+        *(f"- {note}" for note in result.notes),
+    ]
+    return lines
+
+
+# ---------------------------------------------------------------- --memory
+
+
+def _proc_children(pid: int) -> list[int]:
+    """Child process ids of `pid`, from /proc/PID/task/*/children."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            text = Path(f"/proc/{pid}/task/{tid}/children").read_text()
+        except OSError:
+            continue
+        found.extend(int(x) for x in text.split())
+    return found
+
+
+def proc_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants alive now."""
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(_proc_children(current))
+    return tree
+
+
+def status_kib(text: str, key: str) -> int | None:
+    """The value in KiB of a `Key:   123 kB` line of /proc/PID/status or smaps_rollup."""
+    for line in text.splitlines():
+        if line.startswith(key + ":"):
+            fields = line.split()
+            if len(fields) >= 2 and fields[1].isdigit():
+                return int(fields[1])
+    return None
+
+
+@dataclass
+class TreeMemory:
+    """What a sampling loop saw of a process tree's memory."""
+
+    peak_rss_sum_kib: int = 0  # largest sum of VmRSS over the tree at one sample
+    peak_pss_sum_kib: int = 0  # the same with Pss (shared pages split between sharers)
+    peak_processes: int = 0  # most processes alive in the tree at one sample
+    hwm_kib: dict[int, int] = field(default_factory=dict)  # pid -> last VmHWM read
+    samples: int = 0
+
+    def add(self, readings: list[tuple[int, int, int, int]]) -> None:
+        """One sample: (pid, VmRSS, VmHWM, Pss) in KiB for each process; Pss -1 when not read."""
+        self.samples += 1
+        self.peak_processes = max(self.peak_processes, len(readings))
+        self.peak_rss_sum_kib = max(self.peak_rss_sum_kib, sum(r[1] for r in readings))
+        if all(r[3] >= 0 for r in readings):
+            self.peak_pss_sum_kib = max(self.peak_pss_sum_kib, sum(r[3] for r in readings))
+        for pid, _, hwm, _ in readings:
+            self.hwm_kib[pid] = max(self.hwm_kib.get(pid, 0), hwm)
+
+    @property
+    def largest_hwm_kib(self) -> int:
+        return max(self.hwm_kib.values(), default=0)
+
+
+def sample_tree(pid: int, with_pss: bool = True) -> list[tuple[int, int, int, int]]:
+    """(pid, VmRSS, VmHWM, Pss) in KiB of each process of the tree; Pss -1 when not read.
+
+    Reading `smaps_rollup` walks the process's page tables under its memory lock: on a
+    process of 2 GB it costs the reader tens of milliseconds and stalls the process's page
+    faults meanwhile, so callers read it far less often than `status`.
+    """
+    readings = []
+    for member in proc_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+            rollup = Path(f"/proc/{member}/smaps_rollup").read_text() if with_pss else ""
+        except OSError:
+            continue  # exited between listing and reading
+        rss, hwm = status_kib(status, "VmRSS"), status_kib(status, "VmHWM")
+        pss = status_kib(rollup, "Pss") if with_pss else None
+        if rss is not None and hwm is not None:
+            readings.append((member, rss, hwm, pss if pss is not None else -1))
+    return readings
+
+
+@dataclass
+class MemoryRun:
+    jobs: int
+    sample: Sample
+    tree: TreeMemory
+    diagnostics: int | None
+    stdout: bytes
+
+
+def memory_run(ctx: Context, files: list[str], jobs: int, interval: float) -> MemoryRun:
+    """A cold run over `files` at `--jobs N`, its process tree sampled every `interval` s."""
+    import threading
+
+    cache = Path(tempfile.mkdtemp(prefix=f"memory-{jobs}-", dir=ctx.scratch))
+    cmd = [*ctx.preplint, "check", "--no-cache", "--format", "json", "--jobs", str(jobs), *files]
+    out_path, err_path = ctx.scratch / "stdout", ctx.scratch / "stderr"
+    tree = TreeMemory()
+    done = threading.Event()
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ctx.root,
+            env=preplint_env(ctx.env, cache),
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+        )
+
+        def sampler() -> None:
+            last_pss = -PSS_INTERVAL
+            while not done.is_set():
+                now = time.monotonic()
+                with_pss = now - last_pss >= PSS_INTERVAL
+                if with_pss:
+                    last_pss = now
+                readings = sample_tree(proc.pid, with_pss)
+                if readings:
+                    tree.add(readings)
+                done.wait(interval)
+
+        thread = threading.Thread(target=sampler, daemon=True)
+        thread.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        done.set()
+        thread.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    sample = Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode)
+    stdout = out_path.read_bytes()
+    print(
+        f"  memory --jobs {jobs}: {wall:.1f} s, tree RSS peak {tree.peak_rss_sum_kib / 1024:.0f} "
+        f"MiB (Pss {tree.peak_pss_sum_kib / 1024:.0f}), largest VmHWM "
+        f"{tree.largest_hwm_kib / 1024:.0f} MiB, ru_maxrss {usage.ru_maxrss / 1024:.0f} MiB, "
+        f"exit {proc.returncode}",
+        file=sys.stderr,
+        flush=True,
+    )
+    if proc.returncode not in PREPLINT_OK:
+        print(_tail(err_path.read_bytes()), file=sys.stderr)
+    return MemoryRun(jobs, sample, tree, _count_diagnostics(stdout), stdout)
+
+
+PSS_INTERVAL = 2.0  # seconds between two reads of smaps_rollup (see sample_tree)
+MEMORY_TARGET_MB = 600  # issue target, in MB (10^6 bytes)
+
+
+def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[str]:
+    lines = [
+        MEMORY_HEADING,
+        "",
+        f"`preplint check --no-cache --format json --jobs N <{files} files>` over every .py file "
+        "of the corpus, one run each.",
+        "",
+        "| jobs | wall s | CPU s | exit | diagnostics | processes | peak tree RSS MB | target "
+        "| result | peak tree Pss MB | largest VmHWM MB | processes seen | ru_maxrss MB |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        mb = run.tree.peak_rss_sum_kib * 1024 / 1e6
+        verdict = "PASS" if mb <= MEMORY_TARGET_MB else "FAIL"
+        lines.append(
+            f"| {run.jobs} | {run.sample.wall:.1f} | {run.sample.cpu:.1f} "
+            f"| {run.sample.returncode} | {run.diagnostics if run.diagnostics is not None else '-'} "
+            f"| {run.tree.peak_processes} | {mb:.0f} | ≤ {MEMORY_TARGET_MB} | {verdict} "
+            f"| {run.tree.peak_pss_sum_kib * 1024 / 1e6:.0f} "
+            f"| {run.tree.largest_hwm_kib * 1024 / 1e6:.0f} "
+            f"| {len(run.tree.hwm_kib)} | {run.sample.maxrss_kib * 1024 / 1e6:.0f} |"
+        )
+    identical = len({run.stdout for run in runs}) == 1
+    lines += [
+        "",
+        f"- JSON outputs of the runs byte-identical: {yes_no(identical)}.",
+        f"- A thread samples the process tree (the main process and every descendant, found "
+        f"through `/proc/PID/task/*/children`) every {interval * 1000:.0f} ms and reads "
+        f"`VmRSS` and `VmHWM` from `/proc/PID/status`, and every {PSS_INTERVAL:g} s `Pss` from "
+        "`/proc/PID/smaps_rollup` (which stalls the process while read).",
+        "- peak tree RSS (the figure held to the target): the largest sum of `VmRSS` over the "
+        "tree at one sample. Forked workers share pages with their parent until written, and "
+        "RSS counts a shared page in every process, so this sum is an upper bound; peak tree "
+        "Pss splits shared pages between their sharers. A peak shorter than the sampling "
+        "interval can be missed.",
+        "- largest VmHWM: the kernel's own high-water mark of one process (exact up to its "
+        "last sample). processes: most alive at one sample; processes seen: all over the run "
+        "(a pool may replace its workers).",
+        "- ru_maxrss: from `os.wait4`, the largest single process among the main one and the "
+        "children it reaped (what the tables above report).",
+        "- MB are 10^6 bytes, as in the target; the tables above use MiB.",
+    ]
+    return lines
+
+
+def replace_section(text: str, heading: str, section: list[str]) -> str:
+    """`text` with the `## ` section titled `heading` replaced by `section` (or appended)."""
+    lines = text.splitlines()
+    body = [*section, ""]
+    if heading in lines:
+        start = lines.index(heading)
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        lines[start:end] = body
+    else:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        lines += ["", *body]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def kept_sections(text: str, headings: Sequence[str]) -> list[list[str]]:
+    """The sections of `text` titled by one of `headings`, in order, to carry into a new file."""
+    lines = text.splitlines()
+    found = []
+    for heading in headings:
+        if heading in lines:
+            start = lines.index(heading)
+            end = next(
+                (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+                len(lines),
+            )
+            section = lines[start:end]
+            while section and not section[-1].strip():
+                section.pop()
+            found.append(section)
+    return found
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -615,11 +1232,33 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_OUTPUT,
         help="where to write the results (default bench/RESULTS.md)",
     )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="only time cold, warm and one-edit runs on a copy of the timed set "
+        "(updates its own section of the output)",
+    )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="only measure the peak RSS of the process tree of a cold run over the full "
+        "corpus at --jobs 1 and 2 (updates its own section of the output)",
+    )
+    parser.add_argument(
+        "--memory-interval",
+        type=float,
+        default=0.05,
+        help="seconds between two samples of the process tree for --memory (default 0.05)",
+    )
     # For trying the script without the real linter; the default is the real preplint.
     parser.add_argument("--preplint-cmd", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.memory_interval <= 0:
+        parser.error("--memory-interval must be positive")
+    if (args.incremental or args.memory) and (args.full or args.with_others):
+        parser.error("--incremental and --memory run alone: drop --full and --with-others")
     args.cache_dir = (args.cache_dir or default_cache_dir()).resolve()
     return args
 
@@ -786,6 +1425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "custom file selection (--files-from / --limit): not comparable with the default set."
         )
 
+    if args.incremental or args.memory:
+        return extra_modes(args, preplint, root, env, chosen, everything, notes)
+
     load_before, source_before = os.getloadavg(), _preplint_source()
     with tempfile.TemporaryDirectory(prefix="preplint-bench-") as tmp:
         ctx = Context(args, preplint, root, relative_args(chosen, root), Path(tmp), env)
@@ -832,7 +1474,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         full_files=len(everything),
     )
     print_summary(report)
-    args.output.write_text(render(report))
+    text = render(report)
+    # The --incremental and --memory sections of an earlier run stay until those modes rerun.
+    old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    for section in kept_sections(old, (INCREMENTAL_HEADING, MEMORY_HEADING)):
+        text = replace_section(text, section[0], section)
+    args.output.write_text(text)
     print(f"\nwrote {args.output}", file=sys.stderr)
     failed = [m.name for m in report.measurements if m.failed]
     failed += [f"full --jobs {r.jobs}" for r in full if r.sample.returncode not in PREPLINT_OK]
@@ -840,6 +1487,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"commands that failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def extra_modes(
+    args: argparse.Namespace,
+    preplint: list[str],
+    root: Path,
+    env: dict[str, str],
+    chosen: list[Path],
+    everything: list[Path],
+    notes: list[str],
+) -> int:
+    """--incremental and --memory: measure, print, and replace their sections of the output."""
+    subset = "files from --files-from" if args.files_from else "ml-scripts subset"
+    sections: list[list[str]] = []
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="preplint-bench-") as tmp:
+        ctx = Context(args, preplint, root, relative_args(chosen, root), Path(tmp), env)
+        if args.incremental:
+            result = run_incremental(ctx)
+            failed = (
+                failed
+                or result.cold.failed
+                or result.warm.failed
+                or any(
+                    s.returncode not in PREPLINT_OK for sc in result.scenarios for s in sc.samples
+                )
+            )
+            sections.append(incremental_section(result, subset))
+        if args.memory:
+            print(f"memory: {len(everything)} files", file=sys.stderr)
+            full_files = relative_args(everything, root)
+            runs = [memory_run(ctx, full_files, jobs, args.memory_interval) for jobs in (1, 2)]
+            failed = failed or any(r.sample.returncode not in PREPLINT_OK for r in runs)
+            sections.append(memory_section(runs, len(everything), args.memory_interval))
+    stamp = (
+        f"Written by `{shlex.join(['python', 'bench/run.py', *sys.argv[1:]])}` on "
+        f"{dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
+        f"preplint {_preplint_source()}."
+    )
+    text = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    if not text:
+        text = "# preplint benchmark results\n"
+    for section in sections:
+        section[2:2] = [stamp, "", *[f"{n}" for n in notes], *([""] if notes else [])]
+        print("\n" + "\n".join(section))
+        text = replace_section(text, section[0], section)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"\nwrote {args.output}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def load_note(before: float, after: float, parse: Measurement) -> str:
