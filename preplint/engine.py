@@ -299,12 +299,16 @@ def _with_cells(parsed: Parsed, cell_map: tuple[tuple[int, int, int], ...]) -> P
 def _extract_job(args: tuple[str, str, bool]) -> Parsed:
     file, shown, prefilter = args
     if _STARTED is not None:
-        _STARTED.put(shown)  # if this worker dies, the parent knows which file it held
+        # If this worker dies, the parent knows which file it held: one small file per worker,
+        # overwritten for each job. (A queue nobody reads until the pool ends fills its pipe
+        # after a few thousand paths and blocks every worker: a deadlock on large trees.)
+        with contextlib.suppress(OSError):
+            Path(_STARTED, str(os.getpid())).write_text(shown, encoding="utf-8")
     return extract_file(Path(file), shown, prefilter=prefilter)
 
 
-# Set in the parent before a pool forks: workers say which file they start.
-_STARTED: Any = None
+# Set in the parent before a pool forks: the folder where workers say which file they start.
+_STARTED: str | None = None
 _POOL_ROUNDS = 4
 
 
@@ -320,6 +324,8 @@ def _extract_pooled(
     The files it held are each run alone in a fresh process (and reported if that one dies
     too), the rest go to a new pool.
     """
+    import shutil
+    import tempfile
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -329,7 +335,7 @@ def _extract_pooled(
     for _ in range(_POOL_ROUNDS):
         if not remaining:
             break
-        started = context.SimpleQueue()
+        started = tempfile.mkdtemp(prefix="preplint-started-")
         _STARTED = started
         broken = False
         try:
@@ -351,9 +357,10 @@ def _extract_pooled(
         finally:
             _STARTED = None
         suspects: set[str] = set()
-        while not started.empty():
-            suspects.add(started.get())
-        started.close()
+        for marker in Path(started).iterdir():
+            with contextlib.suppress(OSError):
+                suspects.add(marker.read_text(encoding="utf-8"))
+        shutil.rmtree(started, ignore_errors=True)
         remaining = [a for a in remaining if a[1] not in results]
         if not broken:
             break

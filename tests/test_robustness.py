@@ -316,3 +316,23 @@ def test_a_file_that_killed_its_worker_is_not_cached(
     second = engine.lint_project(["."], Config(root=tmp_path), jobs=2, cache=cache)
     assert ("deep.py", "SYNTAX") in {(d.path, d.code) for d in second.diagnostics}
     assert len(second.diagnostics) == 10
+
+
+def test_a_large_tree_does_not_deadlock_the_extraction_pool(tmp_path: Path) -> None:
+    """Workers record the file they start; with thousands of long paths that record must not
+    fill a pipe nobody reads until the pool ends (it did: every worker blocked, the run hung)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / ("d" * 100)
+    folder.mkdir()
+    for number in range(1500):
+        (folder / f"{'m' * 120}_{number}.py").write_text(f"x = {number}\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "preplint", "check", "--no-cache", "--jobs", "2", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "(1500 files)" in proc.stdout
