@@ -363,6 +363,44 @@ class FactsCache:
         except (OSError, TypeError, ValueError, RecursionError):
             return
 
+    # --- incremental runs: per-file records of the last run -----------------------------------
+
+    def _state_entry(self, key: str) -> Path:
+        return self.folder / "state" / f"{key}.json"
+
+    def get_state(self, key: str, classes: dict[str, type]) -> list[Any] | None:
+        """The records a run with this key left (validated field by field), or None."""
+        entry = self._state_entry(key)
+        document = self._document(entry, key)
+        if document is None:
+            return None
+        if document.get("version") != __version__:
+            _drop(entry)
+            return None
+        try:
+            records = decode(document["records"], {**_classes(), **classes})
+        except (ValueError, KeyError, TypeError, AttributeError, _Rejected, RecursionError):
+            _drop(entry)
+            return None
+        if not isinstance(records, list):
+            _drop(entry)
+            return None
+        return records
+
+    def put_state(self, key: str, records: list[Any]) -> None:
+        try:
+            folder = self.folder / "state"
+            folder.mkdir(parents=True, exist_ok=True)
+            self._mark_folder()
+            old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-8]
+            for stale in old:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
+            document = {"version": __version__, "key": key, "records": encode(records)}
+            _write_atomic(self._state_entry(key), json.dumps(document, separators=(",", ":")))
+        except (OSError, TypeError, ValueError, RecursionError):
+            return
+
     def _mark_folder(self) -> None:
         if self._ready:
             return

@@ -16,7 +16,7 @@ from preplint.config import Config, resolved
 from preplint.diagnostics import Diagnostic, Report, Severity, Span
 from preplint.facts import frameworks as fw
 from preplint.facts.model import FileFacts
-from preplint.facts.project import ProjectIndex
+from preplint.facts.project import ProjectIndex, Uses
 from preplint.pipeline.parsed import Parsed
 from preplint.rules import Rule, all_rules
 from preplint.suppress import Suppressions
@@ -416,6 +416,14 @@ def _alone_job(args: tuple[str, str, bool], writer: Any) -> None:
 
 def run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> list[Diagnostic]:
     """Every rule over one file; a rule that raises becomes an INTERNAL diagnostic."""
+    index.push(facts.path)
+    try:
+        return _run_rules(facts, index, rules)
+    finally:
+        index.pop()
+
+
+def _run_rules(facts: FileFacts, index: ProjectIndex, rules: Sequence[Rule]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for rule in rules:
         try:
@@ -463,28 +471,40 @@ def lint_parsed(
     jobs: int = 1,
 ) -> Report:
     """Rules over extracted files; only files in `targets` (display paths) are reported."""
-    rules = [
-        r for r in all_rules() if config.selects(r.code) and (config.previews() or not r.preview)
-    ]
+    rules = selected_rules(config)
     facts_list = [p.facts for p in parsed if p.facts is not None]
     index = ProjectIndex(facts_list, dependency_files)
     work = [item for item in parsed if targets is None or item.path in targets]
     per_file = _rules_over(work, index, rules, jobs)
     diagnostics: list[Diagnostic] = []
     for item, found in zip(work, per_file, strict=False):
-        if item.problem is not None:
-            found = [item.problem, *found]
-        found += _suppression_problems(item)
-        for d in found:
-            if d.code not in ("INTERNAL", "SUPPRESSION") and item.suppressions.hides(
-                d.code, _source_line(d, item)
-            ):
-                continue
-            if not config.selects(d.code, d.path) or (d.preview and not config.previews(d.path)):
-                continue
-            diagnostics.append(d)
+        diagnostics += _kept(item, found, config)
     diagnostics.sort(key=lambda d: d.sort_key)
     return Report(files=len(work), diagnostics=tuple(_dedupe(diagnostics)))
+
+
+def selected_rules(config: Config) -> list[Rule]:
+    return [
+        r for r in all_rules() if config.selects(r.code) and (config.previews() or not r.preview)
+    ]
+
+
+def _kept(item: Parsed, found: list[Diagnostic], config: Config) -> list[Diagnostic]:
+    """A file's diagnostics as reported: its parse problem, its rules' findings and its
+    suppression problems, less what its comments and the configuration hide."""
+    if item.problem is not None:
+        found = [item.problem, *found]
+    found = found + _suppression_problems(item)
+    out: list[Diagnostic] = []
+    for d in found:
+        if d.code not in ("INTERNAL", "SUPPRESSION") and item.suppressions.hides(
+            d.code, _source_line(d, item)
+        ):
+            continue
+        if not config.selects(d.code, d.path) or (d.preview and not config.previews(d.path)):
+            continue
+        out.append(d)
+    return out
 
 
 def _suppression_problems(item: Parsed) -> list[Diagnostic]:
@@ -510,10 +530,11 @@ def _rules_for(item: Parsed, index: ProjectIndex, rules: Sequence[Rule]) -> list
     return [_map_cells(d, item.facts) for d in run_rules(item.facts, index, rules)]
 
 
-def _rules_job(position: int) -> list[Diagnostic]:
+def _rules_job(position: int) -> tuple[list[Diagnostic], dict[str, Uses]]:
     assert _RULES_STATE is not None
     work, index, rules = _RULES_STATE
-    return _rules_for(work[position], index, rules)
+    found = _rules_for(work[position], index, rules)
+    return found, index.take_uses()  # what the parent's records need
 
 
 def _statements(item: Parsed) -> int:
@@ -533,11 +554,9 @@ def _rules_over(
     global _RULES_STATE
     _RULES_STATE = (work, index, rules)
     # Project-wide answers every worker would otherwise compute again for itself.
-    from preplint.analysis.artifacts import project_events
-    from preplint.analysis.calls import project_call_sites
+    from preplint.analysis.project_wide import assembled
 
-    project_events(index)
-    project_call_sites(index)
+    assembled(index)
     try:
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
@@ -548,7 +567,12 @@ def _rules_over(
             with ProcessPoolExecutor(
                 max_workers=jobs, mp_context=multiprocessing.get_context("fork")
             ) as pool:
-                results = dict(zip(order, pool.map(_rules_job, order, chunksize=2), strict=False))
+                results = {}
+                for i, (found, uses) in zip(
+                    order, pool.map(_rules_job, order, chunksize=2), strict=False
+                ):
+                    results[i] = found
+                    index.merge_uses(uses)
         except BrokenProcessPool:  # a worker was killed (out of memory): finish here
             results = {i: _rules_for(work[i], index, rules) for i in range(len(work))}
     finally:
@@ -947,6 +971,12 @@ def _lint_project(
         if hit is not None:
             return replace(hit, notes=tuple(notes))
     report_progress = PROGRESS
+    if isinstance(cache, FactsCache) and not search_partners:
+        report = _lint_incremental(pairs, dict(contents), config, cache, jobs, deps)
+        report = replace(report, notes=tuple(notes))
+        if run_key is not None and not any(d.code == "INTERNAL" for d in report.diagnostics):
+            cache.put_report(run_key, report, [])
+        return report
     parsed = extract_all(
         pairs,
         jobs=jobs,
@@ -967,6 +997,82 @@ def _lint_project(
     ):
         cache.put_report(run_key, report, sorted(reads.seen.items()))
     return report
+
+
+def _lint_incremental(
+    pairs: Sequence[tuple[Path, str]],
+    contents: dict[str, bytes],
+    config: Config,
+    cache: FactsCache,
+    jobs: int,
+    deps: dict[str, str],
+) -> Report:
+    """A cached run over many files: only the files an edit can reach are linted again
+    (see `preplint.pipeline.incremental`)."""
+    from preplint import __version__
+    from preplint.cache import code_stamp
+    from preplint.pipeline import incremental as inc
+
+    rules = selected_rules(config)
+    digests = {shown: inc.content_digest(contents[shown]) for _, shown in pairs}
+    key = inc.state_key(
+        [
+            __version__,
+            code_stamp(),
+            repr(config),
+            os.getcwd(),
+            " ".join(r.code for r in rules),
+            *(f"{path}\0{text}" for path, text in sorted(deps.items())),
+        ]
+    )
+    found = cache.get_state(key, inc.state_classes())
+    records = {r.path: r for r in found or () if isinstance(r, inc.FileRecord)}
+    order = [shown for _, shown in pairs]
+    files = {shown: file for file, shown in pairs}
+    todo = [
+        (file, shown)
+        for file, shown in pairs
+        if shown not in records or records[shown].digest != digests[shown]
+    ]
+    report_progress = PROGRESS
+    fresh = {
+        p.path: p
+        for p in extract_all(
+            todo,
+            jobs=jobs,
+            cache=cache,
+            progress=(lambda done: report_progress(done, len(todo))) if report_progress else None,
+        )
+    }
+    load = inc.Loader(files, cache)
+    plan = inc.plan(order, order, digests, records, fresh, load, deps)
+    index = plan.index
+    contribution_uses = index.take_uses()
+    work = [fresh[path] if path in fresh else load.parsed(path) for path in plan.rerun]
+    per_file = _rules_over(work, index, rules, jobs)
+    rule_uses = index.take_uses()
+    findings: dict[str, tuple[Diagnostic, ...]] = dict(plan.reused_findings)
+    failed: set[str] = set()
+    for item, diagnostics in zip(work, per_file, strict=False):
+        kept = _kept(item, diagnostics, config)
+        findings[item.path] = tuple(kept)
+        if any(d.code == "INTERNAL" for d in kept):
+            failed.add(item.path)  # not recorded: the next run tries again
+    indexed = {s.path for s in index.summaries}
+    unindexed = {path: findings.get(path) for path in order if path not in indexed}
+    records_out = inc.records_after(
+        plan,
+        order,
+        digests,
+        contribution_uses,
+        rule_uses,
+        {path: f for path, f in findings.items() if path not in failed},
+        {path: (None if path in failed else f) for path, f in unindexed.items()},
+    )
+    cache.put_state(key, records_out)
+    diagnostics_all = [d for path in order for d in findings.get(path, ())]
+    diagnostics_all.sort(key=lambda d: d.sort_key)
+    return Report(files=len(order), diagnostics=tuple(_dedupe(diagnostics_all)))
 
 
 def _neighbourhood_listing(files: Sequence[Path]) -> list[str]:

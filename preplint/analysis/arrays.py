@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from preplint.analysis.calls import argument_for, call_sites, resolve_function
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.dtypes import (
     _DTYPE_KEEPING_METHODS,
     _GENERATOR_FLOAT_METHODS,
@@ -43,6 +43,7 @@ def _int_shape(facts: FileFacts, args: list[Value]) -> tuple[int, ...] | None:
     return tuple(out)
 
 
+@on_behalf
 def array_info(
     facts: FileFacts,
     value: Value | None,

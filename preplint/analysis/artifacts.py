@@ -6,12 +6,11 @@ import re
 from typing import TYPE_CHECKING
 
 from preplint.analysis.calls import argument_for
-from preplint.analysis.context import memos, project_context
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.objects import binding_of
 from preplint.analysis.records import ArtifactEvent
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts, Value
-from preplint.facts.paths import paths_match
 from preplint.facts.project import shared_folders
 
 if TYPE_CHECKING:
@@ -39,6 +38,7 @@ def _open_path(facts: FileFacts, value: Value | None) -> Value | None:
     return value
 
 
+@on_behalf
 def artifact_events(facts: FileFacts, index: ProjectIndex) -> tuple[ArtifactEvent, ...]:
     memo = memos(facts, index)
     if memo.artifact_events is not None:
@@ -243,7 +243,7 @@ def _callback_path(facts: FileFacts, index: ProjectIndex, call: Call, value: Val
         return ""
     param = kept[0].value.text
     found: set[str] = set()
-    for f in index.files:
+    for f in index.files_calling(cls_name):
         for c in f.calls:
             if c.callee.rsplit(".", 1)[-1] != cls_name:
                 continue
@@ -312,12 +312,13 @@ def _looks_like_model_file(call: Call, index: ProjectIndex, facts: FileFacts) ->
 # --- across the project ------------------------------------------------------------------------
 
 
-def project_events(index: ProjectIndex) -> tuple[ArtifactEvent, ...]:
-    """Every save and load event of every file of the run, in file order."""
-    project = project_context(index)
-    if project.events is None:
-        project.events = tuple(e for f in index.files for e in artifact_events(f, index))
-    return project.events
+def project_events(index: ProjectIndex, selection: str = "all") -> tuple[ArtifactEvent, ...]:
+    """The saves and loads of every file of the run, in file order: all of them, or a named
+    selection ("keras-full-saves", "keras-saves"). Read on behalf of the file being analysed."""
+    from preplint.analysis.project_wide import answer
+
+    found: tuple[ArtifactEvent, ...] = answer(index, ("events", selection))
+    return found
 
 
 def partners(index: ProjectIndex, event: ArtifactEvent, action: str) -> list[ArtifactEvent]:
@@ -328,33 +329,31 @@ def partners(index: ProjectIndex, event: ArtifactEvent, action: str) -> list[Art
     """
     if not event.path:
         return []
-    found = [
-        e
-        for e in project_events(index)
-        if e.action == action and e is not event and paths_match(e.path, event.path)
-    ]
-    return _nearest(found, event.file)
+    from preplint.analysis.project_wide import answer
+
+    found: list[ArtifactEvent] = answer(index, ("partners", action, event))
+    return found
 
 
 def savers(index: ProjectIndex, path: str, near: str = "") -> list[ArtifactEvent]:
-    found = [
-        e
-        for e in project_events(index)
-        if e.action == "save" and path and paths_match(e.path, path)
-    ]
-    return _nearest(found, near) if near else found
+    if not path:
+        return []
+    from preplint.analysis.project_wide import answer
+
+    found: list[ArtifactEvent] = answer(index, ("savers", path, near))
+    return found
 
 
 def loaders(index: ProjectIndex, path: str, near: str = "") -> list[ArtifactEvent]:
-    found = [
-        e
-        for e in project_events(index)
-        if e.action == "load" and path and paths_match(e.path, path)
-    ]
-    return _nearest(found, near) if near else found
+    if not path:
+        return []
+    from preplint.analysis.project_wide import answer
+
+    found: list[ArtifactEvent] = answer(index, ("loaders", path, near))
+    return found
 
 
-def _nearest(events: list[ArtifactEvent], near: str) -> list[ArtifactEvent]:
+def nearest(events: list[ArtifactEvent], near: str) -> list[ArtifactEvent]:
     """The events whose files share the most leading folders with `near`."""
     if len(events) < 2 or not near:
         return events

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from preplint.analysis.context import project_context
 from preplint.analysis.scopes import enclosing_class
 from preplint.facts.model import Call, FileFacts, Function, Value
 
@@ -41,16 +40,16 @@ def call_sites(
     facts: FileFacts, fn: Function, index: ProjectIndex | None
 ) -> list[tuple[FileFacts, Call]]:
     """Every call of project function `fn` (defined in `facts`), in any file of the project."""
-    table = project_call_sites(index) if index is not None else _sites((facts,), None)
-    return table.get((facts.path, fn.qualname), [])
+    if index is None:
+        return _sites((facts,), None).get((facts.path, fn.qualname), [])
+    from preplint.analysis.project_wide import answer
 
-
-def project_call_sites(index: ProjectIndex) -> dict[tuple[str, str], list[tuple[FileFacts, Call]]]:
-    """(defining file path, function qualname) → every call of that project function."""
-    project = project_context(index)
-    if project.call_sites is None:
-        project.call_sites = _sites(index.files, index)
-    return project.call_sites
+    out: list[tuple[FileFacts, Call]] = []
+    for path, call in answer(index, ("sites", facts.path, fn.qualname)):
+        owner = index.file(path)
+        if owner is not None:
+            out.append((owner, owner.call_by_id[call]))
+    return out
 
 
 def _sites(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from preplint.analysis.records import Contribution
 
 if TYPE_CHECKING:
     from preplint.analysis.records import (
@@ -16,7 +21,7 @@ if TYPE_CHECKING:
         SeedCall,
         TrainInput,
     )
-    from preplint.facts.model import Call, ClassDef, FileFacts
+    from preplint.facts.model import Call, FileFacts
     from preplint.facts.project import ProjectIndex
 
 
@@ -133,28 +138,49 @@ class FileContext:
 
 
 class ProjectContext:
-    """The run's registry of file contexts, and the answers that belong to the whole project."""
+    """The run's registry of file contexts, and the answers that belong to the whole project.
+
+    Project-wide answers are built from each file's `Contribution` (its artifact events, the
+    project functions its calls run, the classes it builds). A file's contribution depends on
+    its own facts and the names it looks up; reading a project-wide answer is recorded, with a
+    digest of the answer, under the file that asked (see `read`).
+    """
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
         self._files: dict[int, FileContext] = {}
+        # path → the file's share of the project-wide answers, computed or handed in
+        self.contributions: dict[str, Contribution] = {}
         # every save and load of the run, in file order
         self.events: tuple[ArtifactEvent, ...] | None = None
-        # (defining file path, function qualname) → every call of it in the project
-        self.call_sites: dict[tuple[str, str], list[tuple[FileFacts, Call]]] | None = None
+        # (defining file path, function qualname) → (calling file, call id) of every call of it
+        self.call_sites: dict[tuple[str, str], list[tuple[str, int]]] | None = None
         # class names instantiated inside Keras subclasses, and anywhere else
         self.instantiations: tuple[frozenset[str], frozenset[str]] | None = None
-        # class name → the project classes of that name (LOAD002)
-        self.classes_by_name: dict[str, list[tuple[FileFacts, ClassDef]]] | None = None
-        # class name → where it is constructed (LOAD002)
-        self.construction_sites: dict[str, list[tuple[FileFacts, Call]]] | None = None
 
     def file(self, facts: FileFacts) -> FileContext:
         found = self._files.get(id(facts))
         if found is None:
             # The context keeps `facts` alive, so its id is not reused during the run.
             found = self._files[id(facts)] = FileContext(facts, self.index, FileMemos())
+            given = self.contributions.get(facts.path)
+            if given is not None and given.events is not None:
+                found.memos.artifact_events = given.events
         return found
+
+    def read(self, key: tuple[object, ...], value: object) -> None:
+        """Record that the file being analysed read the project-wide answer `key`."""
+        self.index.note_read(key, digest(value))
+
+    def forget(self, path: str) -> None:
+        """Drop the file contexts of `path` (its facts were replaced)."""
+        for k in [k for k, c in self._files.items() if c.facts.path == path]:
+            del self._files[k]
+
+
+def digest(value: object) -> str:
+    """A stable digest of an analysis answer (dataclasses, tuples, strings, numbers)."""
+    return hashlib.sha1(repr(value).encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 def project_context(index: ProjectIndex) -> ProjectContext:
@@ -175,3 +201,35 @@ def memos(facts: FileFacts, index: ProjectIndex | None) -> FileMemos:
     if index is None:
         return FileMemos()
     return project_context(index).file(facts).memos
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def on_behalf(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Mark a memoised analysis of its first argument (a file's facts): what it uses while
+    computing is recorded under that file, so every later reader of the memo depends on it."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        index = kwargs.get("index")
+        if not isinstance(index, _ProjectIndex):
+            index = None
+            for a in args[1:]:
+                if isinstance(a, _ProjectIndex):
+                    index = a
+                    break
+        if index is None:
+            return fn(*args, **kwargs)
+        facts: Any = args[0]
+        index.asking.append(facts.path)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            index.asking.pop()
+
+    return wrapper
+
+
+from preplint.facts.project import ProjectIndex as _ProjectIndex  # noqa: E402

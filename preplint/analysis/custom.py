@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from preplint.analysis.context import memos, project_context
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.records import CustomObject
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, ClassDef, FileFacts, Function
@@ -139,6 +139,7 @@ def _in_scope_name(name: str, scope: str) -> bool:
     return name == scope or name.startswith(scope + ".")
 
 
+@on_behalf
 def custom_objects_used(
     facts: FileFacts, index: ProjectIndex | None, scope: str | None = None, depth: int = 0
 ) -> tuple[CustomObject, ...]:
@@ -260,7 +261,8 @@ def _project_name(facts: FileFacts, callee: str, index: ProjectIndex | None) -> 
     return bool(mod) and index.module(mod, facts.path) is not None
 
 
-def _instantiations(
+@on_behalf
+def instantiations_in(
     facts: FileFacts, index: ProjectIndex | None
 ) -> tuple[frozenset[str], frozenset[str]]:
     """Class names called inside Keras subclasses' own methods, and called anywhere else."""
@@ -284,19 +286,11 @@ def _project_instantiations(
     facts: FileFacts, index: ProjectIndex | None
 ) -> tuple[frozenset[str], frozenset[str]]:
     if index is None:
-        return _instantiations(facts, None)
-    project = project_context(index)
-    cached = project.instantiations
-    if cached is None:
-        inside: set[str] = set()
-        outside: set[str] = set()
-        for f in index.files:
-            i, o = _instantiations(f, index)
-            inside |= i
-            outside |= o
-        cached = (frozenset(inside), frozenset(outside))
-        project.instantiations = cached
-    return cached
+        return instantiations_in(facts, None)
+    from preplint.analysis.project_wide import answer
+
+    found: tuple[frozenset[str], frozenset[str]] = answer(index, ("instantiations",))
+    return found
 
 
 def custom_classes_defined(
@@ -320,6 +314,9 @@ def custom_classes_defined(
     return tuple(out)
 
 
-def project_custom_classes(index: ProjectIndex) -> tuple[CustomObject, ...]:
-    """Every Keras subclass defined anywhere in the project (parts built by other custom classes aside)."""
-    return tuple(obj for f in index.files for obj in custom_classes_defined(f, index))
+def project_custom_classes(index: ProjectIndex, folder: str = "") -> tuple[CustomObject, ...]:
+    """Every Keras subclass defined in `folder` or below ("": anywhere in the project), parts
+    built by other custom classes aside."""
+    return tuple(
+        obj for f in index.class_files_under(folder) for obj in custom_classes_defined(f, index)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from preplint.analysis.code_roles import is_pytest_function, is_test_class
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.models import _INFER_WORDS, _TRAIN_WORDS, model_load_calls
 from preplint.analysis.scopes import NO_GRAD_CONTEXTS, enclosing_class, name_words
 from preplint.analysis.training import training_calls, training_scopes
@@ -63,6 +63,7 @@ def inference_reason(
     return ""
 
 
+@on_behalf
 def _model_holding_classes(facts: FileFacts, index: ProjectIndex) -> frozenset[str]:
     """Classes that keep a loaded model on the instance, so every method of theirs serves it.
 

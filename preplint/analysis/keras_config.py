@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from preplint.analysis.artifacts import project_events
-from preplint.analysis.context import project_context
 from preplint.analysis.custom import (
     custom_classes_defined,
     custom_objects_used,
@@ -13,7 +12,7 @@ from preplint.analysis.custom import (
     resolve_function,
 )
 from preplint.analysis.records import ArtifactEvent
-from preplint.analysis.saving import KERAS_FULL_SAVES, _artifact, keras_saves, saved_model_objects
+from preplint.analysis.saving import _artifact, keras_saves, saved_model_objects
 from preplint.facts.deps import dependency_entries, governing
 from preplint.facts.model import Call, ClassDef, FileFacts, Function, Value
 from preplint.facts.paths import basename, suffix
@@ -98,9 +97,7 @@ def missing_config_message(
 
 def only_weights_saved(index: ProjectIndex) -> bool:
     """The project saves Keras weights but never a whole model: configs are never read."""
-    saves = [
-        e for e in project_events(index) if e.action == "save" and e.api.startswith("keras-save")
-    ]
+    saves = project_events(index, "keras-saves")
     return bool(saves) and all(e.api == "keras-save-weights" for e in saves)
 
 
@@ -234,15 +231,13 @@ def keras_source_class(
 ) -> tuple[FileFacts, ClassDef] | None:
     """Linting Keras itself: `keras.src.layers.pooling.base_pooling.BasePooling` is canonicalised to
     `keras.layers.BasePooling`; find the project class of that name in a `keras` package."""
-    project = project_context(index)
-    table = project.classes_by_name
-    if table is None:
-        table = {}
-        for owner, c in index.all_classes():
-            if "keras" in owner.module.split("."):
-                table.setdefault(c.name, []).append((owner, c))
-        project.classes_by_name = table
-    found = table.get(base.rsplit(".", 1)[-1], [])
+    name = base.rsplit(".", 1)[-1]
+    found = [
+        (owner, c)
+        for owner in index.files_defining_class(name, "keras")
+        for c in owner.classes
+        if c.name == name
+    ]
     if not found:
         return None
     return max(found, key=lambda fc: shared_folders(fc[0].path, facts.path))
@@ -387,19 +382,15 @@ def _construction_sites(
 ) -> list[tuple[FileFacts, Call]]:
     """Calls of the class, in its file (within the function that defines it, for a local class)
     and in the project files that import it."""
-    project = project_context(index)
-    table = project.construction_sites
-    if table is None:
-        table = {}
-        for f in index.files:
-            for call in f.calls:
-                leaf = call.callee.rsplit(".", 1)[-1]
-                if leaf[:1].isupper():
-                    table.setdefault(leaf, []).append((f, call))
-        project.construction_sites = table
+    sites = [
+        (f, call)
+        for f in (index.files_calling(cls.name) if cls.name[:1].isupper() else ())
+        for call in f.calls
+        if call.callee.rsplit(".", 1)[-1] == cls.name
+    ]
     enclosing = init.cls.rpartition(".")[0]
     out: list[tuple[FileFacts, Call]] = []
-    for owner, call in table.get(cls.name, []):
+    for owner, call in sites:
         if owner is facts:
             if call.callee != cls.name:
                 continue
@@ -582,9 +573,7 @@ def class_save_reach(facts: FileFacts, cls_name: str, index: ProjectIndex) -> st
     it outside Keras classes' own code (a library module: its users' saves are not visible);
     'unsaved': it is built, but no such save of a model holding it is seen (only trained, only
     exported as a SavedModel, or built inside another custom class that rebuilds it at load)."""
-    for event in project_events(index):
-        if event.api not in KERAS_FULL_SAVES or event.obj_kind == "hf-model":
-            continue
+    for event in project_events(index, "keras-full-saves"):
         owner = index.file(event.file)
         if owner is None or not _writes_config(index, event):
             continue
@@ -593,7 +582,7 @@ def class_save_reach(facts: FileFacts, cls_name: str, index: ProjectIndex) -> st
             for o in saved_model_objects(owner, index, event)
         ):
             return "saved"
-    for f in index.files:
+    for f in index.files_calling(cls_name):
         if any(
             c.callee.rsplit(".", 1)[-1] == cls_name
             and (found := resolve_class(f, c.callee, index)) is not None

@@ -130,8 +130,8 @@ def _method_called_on_instance(fn: Function, index: ProjectIndex | None) -> bool
     if not fn.cls or index is None:
         return False
     cls = fn.cls.rsplit(".", 1)[-1]
-    for f in index.files:
-        builds = any(c.callee.rsplit(".", 1)[-1] == cls for c in f.calls)
+    for f in index.files_calling(cls):
+        builds = True
         if builds and any(c.method == fn.name and c.receiver != "self" for c in f.calls):
             return True
     return False

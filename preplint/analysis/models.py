@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from preplint.analysis.arrays import _attribute_assign, _returned_values
 from preplint.analysis.artifacts import artifact_events, partners
 from preplint.analysis.calls import argument_for, call_sites
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.objects import binding_of, bindings, classify_call
 from preplint.analysis.records import ArtifactEvent, Binding, ModelFeed
 from preplint.analysis.scopes import enclosing_class, inference_named_scope, no_grad_at
@@ -235,6 +235,7 @@ def _origin_of_value(
     return None
 
 
+@on_behalf
 def model_feeds(facts: FileFacts, index: ProjectIndex) -> tuple[ModelFeed, ...]:
     """Every call that gives data to a model, marked train or infer; cached on the facts."""
     memo = memos(facts, index)
@@ -370,6 +371,7 @@ TRANSFORM_METHODS = frozenset(
 )
 
 
+@on_behalf
 def model_load_calls(facts: FileFacts, index: ProjectIndex) -> tuple[Call, ...]:
     """Calls that load a model (not a preprocessor): load_model, torch.load, joblib.load of a model ..."""
     memo = memos(facts, index)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from preplint.analysis.artifacts import artifact_events, savers
 from preplint.analysis.calls import argument_for, call_sites, resolve_function
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.module_layers import value_mode_layers
 from preplint.analysis.objects import class_kind
 from preplint.analysis.records import LoadSite, ModuleState
@@ -220,6 +220,7 @@ def _class_is_torch(facts: FileFacts, cls: str, index: ProjectIndex | None) -> b
     return bool(cls) and class_kind(facts, cls, index) == "torch-module"
 
 
+@on_behalf
 def module_state(
     facts: FileFacts, name: str, scope: str, stmt: int, index: ProjectIndex | None, depth: int = 0
 ) -> ModuleState:
@@ -239,6 +240,7 @@ def module_state(
     return result
 
 
+@on_behalf
 def _calls_mentioning(
     facts: FileFacts, index: ProjectIndex | None
 ) -> dict[tuple[str, str], list[Call]]:
@@ -633,6 +635,7 @@ def _closure_point(facts: FileFacts, fn: Function | None, outer: Function) -> in
     return min(sites) if sites else fn.stmt_start
 
 
+@on_behalf
 def _memoized(
     facts: FileFacts,
     index: ProjectIndex | None,

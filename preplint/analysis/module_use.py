@@ -6,7 +6,7 @@ import builtins
 from collections.abc import Iterator
 
 from preplint.analysis.calls import call_sites
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.modes import TORCH_MODULE_METHODS
 from preplint.analysis.objects import binding_of, class_kind
 from preplint.analysis.records import ModuleState
@@ -125,6 +125,7 @@ def _constant_style(name: str) -> bool:
 MODULE_BASE_SUFFIXES = ("Module", "Model", "ModelMixin", "PreTrainedModel", "Layer", "Block")
 
 
+@on_behalf
 def module_like_class(facts: FileFacts, cls: str, index: ProjectIndex) -> bool:
     """A torch/Keras module class, or one from a model library (`PreTrainedModel`, `ModelMixin`) or with a `forward`."""
     memo = memos(facts, index).module_like_classes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.records import Binding
 from preplint.facts import frameworks as fw
 from preplint.facts.model import Call, FileFacts
@@ -108,6 +108,7 @@ def class_kind(facts: FileFacts, name: str, index: ProjectIndex | None) -> str |
     return None
 
 
+@on_behalf
 def bindings(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Binding, ...]:
     """Every assignment of an ML object, in statement order; cached on the facts."""
     memo = memos(facts, index)

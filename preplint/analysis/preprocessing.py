@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from preplint.analysis.artifacts import artifact_events
 from preplint.analysis.calls import argument_for, call_sites
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.inference import in_inference_path
 from preplint.analysis.lineage import data_arg, lineage, reaching
 from preplint.analysis.models import PREDICT_METHODS, binding_at
@@ -52,6 +52,7 @@ SAVE_QUALS = frozenset(
 )
 
 
+@on_behalf
 def preprocessor_fits(facts: FileFacts, index: ProjectIndex) -> tuple[PreFit, ...]:
     """Every fit/fit_transform/adapt/fit_on_texts of a preprocessor built in this file (stateless ones excluded)."""
     memo = memos(facts, index)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from preplint.analysis.calls import resolve_function
 from preplint.analysis.code_roles import is_test_code, is_test_module
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.models import model_origin
 from preplint.analysis.objects import bindings
 from preplint.analysis.records import SeedCall
@@ -65,6 +65,7 @@ NUMPY_GLOBAL_RNG_SAFE = frozenset(
 )
 
 
+@on_behalf
 def seed_calls(facts: FileFacts, index: ProjectIndex) -> list[SeedCall]:
     """Calls that seed global RNGs: framework seed functions, and project helpers (`set_seed`) that call them."""
     memo = memos(facts, index)
@@ -116,6 +117,7 @@ def _families(families: frozenset[str]) -> frozenset[str]:
     return frozenset("tensorflow" if f == "keras" else f for f in families)
 
 
+@on_behalf
 def helper_families(
     facts: FileFacts, call: Call, index: ProjectIndex, depth: int
 ) -> frozenset[str]:

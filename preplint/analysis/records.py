@@ -158,3 +158,13 @@ class SeedCall:
     call: Call
     families: frozenset[str]
     via: str  # the helper's name when seeded through a project function, '' for a direct seed call
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One file's share of the project-wide answers (what the incremental cache keeps)."""
+
+    events: tuple[ArtifactEvent, ...] | None
+    sites: tuple[tuple[str, str, int], ...]  # (defining path, function qualname, call id)
+    inside: frozenset[str]  # class names built inside Keras subclasses' methods
+    outside: frozenset[str]  # class names built anywhere else

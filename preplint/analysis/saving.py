@@ -29,9 +29,7 @@ def _artifact(path: str) -> str | None:
 
 
 def keras_saves(index: ProjectIndex) -> list[ArtifactEvent]:
-    return [
-        e for e in project_events(index) if e.api in KERAS_FULL_SAVES and e.obj_kind != "hf-model"
-    ]
+    return list(project_events(index, "keras-full-saves"))
 
 
 def saved_model_objects(

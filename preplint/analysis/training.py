@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from preplint.analysis.calls import resolve_function
-from preplint.analysis.context import memos
+from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.objects import binding_of
 from preplint.diagnostics import Span
 from preplint.facts.model import Call, FileFacts, Function
@@ -187,6 +187,7 @@ def _optimizer_like(
     return "optim" in last or last in ("opt", "opt_g", "opt_d") or last.startswith("opt_")
 
 
+@on_behalf
 def training_calls(facts: FileFacts, index: ProjectIndex | None = None) -> tuple[Call, ...]:
     """Calls that train: direct training calls, and calls of project functions that train."""
     memo = memos(facts, index)
@@ -222,6 +223,7 @@ def function_trains_deep(
     )
 
 
+@on_behalf
 def _calls_trainer(facts: FileFacts, call: Call, index: ProjectIndex | None, depth: int) -> bool:
     target = resolve_function(facts, call, index)
     if target is None:

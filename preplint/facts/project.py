@@ -1,43 +1,326 @@
-"""The project index: facts of every file, linked by imported names and artifact paths."""
+"""The project index: every file of a run, linked by imported names and artifact paths.
+
+The index knows each file by a small summary (path, module name, content digest, the names it
+calls and the classes it defines) and hands out a file's full facts only when analysis asks for
+them, loading them on demand. Every question is asked on behalf of a file (the *asker*: the file
+whose analysis needs the answer), and the index records what each asker used: the files whose
+facts it read, the answers of name lookups, and the project-wide answers it read (see
+`preplint.analysis.context`). A file's findings can change only when something its askers used
+changes: that is what lets a re-run after an edit redo only the files the edit can reach.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from preplint.facts.model import ClassDef, Const, FileFacts, Function, Value
 
 
+@dataclass(frozen=True)
+class FileSummary:
+    """What the index knows of a file without its facts."""
+
+    path: str
+    module: str
+    digest: str  # of the file's content; "" when unknown (files given as facts only)
+    call_leaves: frozenset[str]  # last part of every callee and qualname (`np.save` → `save`)
+    class_names: frozenset[str]
+
+
+def summarize(facts: FileFacts, digest: str = "") -> FileSummary:
+    return FileSummary(
+        facts.path,
+        facts.module,
+        digest,
+        frozenset(
+            name.rsplit(".", 1)[-1] for c in facts.calls for name in (c.callee, c.qualname) if name
+        ),
+        frozenset(c.name for c in facts.classes),
+    )
+
+
+# Lookup kinds whose answers are recomputed from summaries alone when a run is validated.
+Lookup = tuple[str, ...]
+
+
+@dataclass
+class Uses:
+    """What analysis on behalf of one file used: the raw material of its cache key."""
+
+    files: set[str] = field(default_factory=set)  # files whose facts were read
+    lookups: dict[Lookup, str | None] = field(default_factory=dict)  # name lookups → answer
+    reads: dict[tuple[object, ...], str] = field(default_factory=dict)  # project answers → digest
+    everything: bool = False  # looked at every file: any change anywhere counts
+
+    def merge(self, other: Uses) -> None:
+        self.files |= other.files
+        self.lookups.update(other.lookups)
+        self.reads.update(other.reads)
+        self.everything = self.everything or other.everything
+
+
+def asker_path(asker: FileFacts | str | None) -> str:
+    if asker is None:
+        return ""
+    return asker if isinstance(asker, str) else asker.path
+
+
 class ProjectIndex:
     def __init__(
-        self, files: Iterable[FileFacts], dependency_files: dict[str, str] | None = None
+        self,
+        files: Iterable[FileFacts] = (),
+        dependency_files: dict[str, str] | None = None,
+        *,
+        summaries: Sequence[FileSummary] = (),
+        load: Callable[[str], FileFacts | None] | None = None,
     ) -> None:
-        self.files: tuple[FileFacts, ...] = tuple(files)
+        """`files`: facts at hand; `summaries`: the run's files in order, whose facts (unless
+        given in `files`) `load(path)` reads when they are first needed. Without summaries the
+        run is `files`, in order."""
+        loaded = list(files)
+        self._facts: dict[str, FileFacts] = {f.path: f for f in loaded}
+        self.summaries: tuple[FileSummary, ...] = (
+            tuple(summaries) if summaries else tuple(summarize(f) for f in loaded)
+        )
+        self._summary: dict[str, FileSummary] = {s.path: s for s in self.summaries}
+        self._load = load
         # requirements*.txt, pyproject.toml, setup.cfg, environment.yml: display path → text
         self.dependency_files: dict[str, str] = dict(dependency_files or {})
-        self._by_module: dict[str, list[FileFacts]] = {}
-        for f in self.files:
-            parts = f.module.split(".")
+        self._by_module: dict[str, list[str]] = {}
+        for s in self.summaries:
+            parts = s.module.split(".")
             for i in range(len(parts)):
-                self._by_module.setdefault(".".join(parts[i:]), []).append(f)
+                self._by_module.setdefault(".".join(parts[i:]), []).append(s.path)
+        self._calling: dict[str, tuple[str, ...]] | None = None
+        # asker path → what it used; "" collects uses nobody claimed (every file depends on them)
+        self.uses: dict[str, Uses] = {}
+        self.asking: list[str] = []
         # Every analysis answer of this run: a preplint.analysis.context.ProjectContext, made
         # on first use (facts know nothing of analysis, so the slot is typed loosely here).
         self.analysis: object = None
 
+    # --- recording ---------------------------------------------------------------------------
+    #
+    # A use is recorded under the file whose analysis is running (the top of `asking`: the file
+    # whose rules run, or the file a memoised answer is being computed for) and under the file
+    # the question names, when it names one. Either way a file's cache key reaches it.
+
+    def used(self, asker: FileFacts | str | None) -> Uses:
+        path = asker_path(asker)
+        found = self.uses.get(path)
+        if found is None:
+            found = self.uses[path] = Uses()
+        return found
+
+    def _recipients(self, asker: FileFacts | str | None) -> list[Uses]:
+        top = self.asking[-1] if self.asking else ""
+        named = asker_path(asker)
+        out = [self.used(top)]
+        if named and named != top:
+            out.append(self.used(named))
+        return out
+
+    def note_file(self, path: str, asker: FileFacts | str | None = None) -> None:
+        for u in self._recipients(asker):
+            u.files.add(path)
+
+    def note_lookup(
+        self, lookup: Lookup, answer: str | None, asker: FileFacts | str | None = None
+    ) -> None:
+        for u in self._recipients(asker):
+            u.lookups[lookup] = answer
+
+    def note_read(self, key: tuple[object, ...], value_digest: str) -> None:
+        for u in self._recipients(None):
+            u.reads[key] = value_digest
+
+    def note_everything(self, asker: FileFacts | str | None = None) -> None:
+        for u in self._recipients(asker):
+            u.everything = True
+
+    def push(self, path: str) -> None:
+        self.asking.append(path)
+
+    def pop(self) -> None:
+        self.asking.pop()
+
+    def take_uses(self) -> dict[str, Uses]:
+        """What was recorded since the last call (a forked worker sends it back)."""
+        taken, self.uses = self.uses, {}
+        return taken
+
+    def merge_uses(self, uses: dict[str, Uses]) -> None:
+        for path, u in uses.items():
+            self.used(path).merge(u)
+
+    # --- files -------------------------------------------------------------------------------
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(s.path for s in self.summaries)
+
+    def summary(self, path: str) -> FileSummary | None:
+        return self._summary.get(path)
+
+    def loaded(self, path: str) -> FileFacts | None:
+        """A file's facts, loading them if needed; nothing recorded (the caller records)."""
+        found = self._facts.get(path)
+        if found is None and path in self._summary and self._load is not None:
+            found = self._load(path)
+            if found is not None:
+                self._facts[path] = found
+        return found
+
+    def file(self, path: str, asker: FileFacts | str | None = None) -> FileFacts | None:
+        """The facts of the file at `path` (a display path), read for `asker`."""
+        found = self.loaded(path)
+        self.note_lookup(("file", path), path if found is not None else None, asker)
+        if found is not None:
+            self.note_file(path, asker)
+        return found
+
+    @property
+    def files(self) -> tuple[FileFacts, ...]:
+        """Every file's facts. Whoever reads this depends on every file: prefer the keyed
+        questions below (`files_calling`, `files_in_folder`)."""
+        self.note_everything()
+        return self._all()
+
+    def every_file(self, asker: FileFacts | str | None) -> tuple[FileFacts, ...]:
+        """Every file's facts, for `asker`, which then depends on every file of the run."""
+        self.note_everything(asker)
+        return self._all()
+
+    def _all(self) -> tuple[FileFacts, ...]:
+        out = []
+        for s in self.summaries:
+            f = self.loaded(s.path)
+            if f is not None:
+                out.append(f)
+        return tuple(out)
+
+    def file_count(self, asker: FileFacts | str | None) -> int:
+        self.note_lookup(("count",), str(len(self.summaries)), asker)
+        return len(self.summaries)
+
+    def _handed(self, paths: Iterable[str], asker: FileFacts | str | None) -> list[FileFacts]:
+        out = []
+        for path in paths:
+            f = self.loaded(path)
+            if f is not None:
+                self.note_file(path, asker)
+                out.append(f)
+        return out
+
+    def calling_paths(self, name: str) -> tuple[str, ...]:
+        if self._calling is None:
+            table: dict[str, list[str]] = {}
+            for s in self.summaries:
+                for leaf in s.call_leaves:
+                    table.setdefault(leaf, []).append(s.path)
+            self._calling = {k: tuple(v) for k, v in table.items()}
+        return self._calling.get(name, ())
+
+    def files_calling(self, name: str, asker: FileFacts | str | None = None) -> list[FileFacts]:
+        """Files with a call whose callee ends in `name` (`Trainer(...)`, `x.Trainer(...)`)."""
+        paths = self.calling_paths(name)
+        self.note_lookup(("calling", name), "\0".join(paths), asker)
+        return self._handed(paths, asker)
+
+    def files_calling_any(
+        self, names: Iterable[str], asker: FileFacts | str | None = None
+    ) -> list[FileFacts]:
+        """`files_calling` for several names, each file once, in the run's file order."""
+        wanted: set[str] = set()
+        for name in sorted(set(names)):
+            paths = self.calling_paths(name)
+            self.note_lookup(("calling", name), "\0".join(paths), asker)
+            wanted.update(paths)
+        return self._handed([s.path for s in self.summaries if s.path in wanted], asker)
+
+    def folder_paths(self, folder: str) -> tuple[str, ...]:
+        return tuple(s.path for s in self.summaries if s.path.rpartition("/")[0] == folder)
+
+    def files_in_folder(self, folder: str, asker: FileFacts | str | None) -> list[FileFacts]:
+        """The files directly inside `folder` (a display path, "" for the current folder)."""
+        paths = self.folder_paths(folder)
+        self.note_lookup(("folder", folder), "\0".join(paths), asker)
+        return self._handed(paths, asker)
+
+    def class_files_under_paths(self, folder: str) -> tuple[str, ...]:
+        prefix = folder + "/" if folder else ""
+        return tuple(s.path for s in self.summaries if s.class_names and s.path.startswith(prefix))
+
+    def class_files_under(
+        self, folder: str, asker: FileFacts | str | None = None
+    ) -> list[FileFacts]:
+        """Files defining a class, in `folder` or below ("": every such file)."""
+        paths = self.class_files_under_paths(folder)
+        self.note_lookup(("class-files-under", folder), "\0".join(paths), asker)
+        return self._handed(paths, asker)
+
+    def class_paths(self, name: str, module_part: str) -> tuple[str, ...]:
+        return tuple(
+            s.path
+            for s in self.summaries
+            if name in s.class_names and module_part in s.module.split(".")
+        )
+
+    def files_defining_class(
+        self, name: str, module_part: str, asker: FileFacts | str | None = None
+    ) -> list[FileFacts]:
+        """Files defining a class `name` in a module with `module_part` in its dotted name."""
+        paths = self.class_paths(name, module_part)
+        self.note_lookup(("classes", name, module_part), "\0".join(paths), asker)
+        return self._handed(paths, asker)
+
+    def answer(self, lookup: Lookup) -> str | None:
+        """A recorded lookup asked again of this index (validating a cached result)."""
+        kind = lookup[0]
+        if kind == "module" and len(lookup) == 3:
+            return self.module_path(lookup[1], lookup[2])
+        if kind == "file" and len(lookup) == 2:
+            return lookup[1] if lookup[1] in self._summary else None
+        if kind == "count":
+            return str(len(self.summaries))
+        if kind == "calling" and len(lookup) == 2:
+            return "\0".join(self.calling_paths(lookup[1]))
+        if kind == "folder" and len(lookup) == 2:
+            return "\0".join(self.folder_paths(lookup[1]))
+        if kind == "class-files-under" and len(lookup) == 2:
+            return "\0".join(self.class_files_under_paths(lookup[1]))
+        if kind == "classes" and len(lookup) == 3:
+            return "\0".join(self.class_paths(lookup[1], lookup[2]))
+        return "\0?"  # a lookup this version does not know: never equal to a recorded answer
+
     # --- names across modules --------------------------------------------------------------
 
-    def module(self, dotted: str, near: str = "") -> FileFacts | None:
+    def module_path(self, dotted: str, near: str = "") -> str | None:
+        found = self._by_module.get(dotted)
+        if not found:
+            return None
+        if near and len(found) > 1:
+            return max(found, key=lambda p: (shared_folders(p, near), -len(p)))
+        return found[0]
+
+    def module(
+        self, dotted: str, near: str = "", asker: FileFacts | str | None = None
+    ) -> FileFacts | None:
         """The file for a module name, matching by suffix ('src.config' or 'config').
 
         When several folders hold a module of that name (two projects linted together), the one
-        closest to `near` (the importing file's path) wins.
+        closest to `near` (the importing file's path) wins. `asker` defaults to `near`.
         """
-        found = self._by_module.get(dotted)
-        if found and near and len(found) > 1:
-            return max(found, key=lambda f: (shared_folders(f.path, near), -len(f.path)))
-        if found:
-            return found[0]
-        # `from pkg import config` then `config.X`
-        return None
+        path = self.module_path(dotted, near)
+        who = asker if asker is not None else near
+        self.note_lookup(("module", dotted, near), path, who)
+        if path is None:
+            return None
+        found = self.loaded(path)
+        if found is not None:
+            self.note_file(path, who)
+        return found
 
     def _imported(self, facts: FileFacts, local: str) -> tuple[FileFacts, str] | None:
         qual = facts.imports.get(local)
@@ -127,12 +410,6 @@ class ProjectIndex:
         for f in self.files:
             for c in f.classes:
                 yield f, c
-
-    def file(self, path: str) -> FileFacts | None:
-        for f in self.files:
-            if f.path == path:
-                return f
-        return None
 
 
 def shared_folders(a: str, b: str) -> int:

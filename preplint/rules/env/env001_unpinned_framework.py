@@ -635,7 +635,7 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
     shown = crossing or [e for e in events if _artifact(e.path)]
     artifact = _artifact(shown[0].path) if shown else None
     if not project:
-        if len(index.files) < 2:
+        if index.file_count(facts) < 2:
             return  # one script linted alone: its project's dependency files are simply not in view
         first = min(mine, key=lambda e: facts.call_by_id[e.call].stmt)
         yield Finding(

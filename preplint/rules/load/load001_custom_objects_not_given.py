@@ -845,9 +845,7 @@ def custom_objects_not_given(ctx: FileContext) -> Iterator[Finding]:
         if not savers_known:
             unknown_savers = [e for e in keras_saves(index) if _unresolved(e.path)]
             if _unresolved(event.path):
-                candidates.extend(
-                    o for o in project_custom_classes(index) if _within(o.file, facts.path)
-                )
+                candidates.extend(project_custom_classes(index, posixpath.dirname(facts.path)))
                 unknown_savers = [e for e in keras_saves(index) if _within(e.file, facts.path)]
             for saver in unknown_savers:
                 owner = index.file(saver.file)
@@ -924,8 +922,8 @@ def _custom_objects_fix(
 def _import_line_for(index: ProjectIndex, facts: FileFacts, name: str) -> str | None:
     """How another file of the same folder imports `name` (`from layers import FeatureCross`)."""
     folder = facts.path.rpartition("/")[0]
-    for other in index.files:
-        if other is facts or other.path.rpartition("/")[0] != folder:
+    for other in index.files_in_folder(folder, facts):
+        if other is facts:
             continue
         qual = other.imports.get(name)
         if qual and qual.rsplit(".", 1)[-1] == name and "." in qual:

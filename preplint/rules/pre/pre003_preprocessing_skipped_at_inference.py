@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from preplint.analysis.artifacts import partners
-from preplint.analysis.context import FileContext, memos
+from preplint.analysis.context import FileContext, memos, on_behalf
 from preplint.analysis.lineage import data_arg, lineage, reaching
 from preplint.analysis.models import TRAIN_METHODS, binding_at, model_feeds
 from preplint.analysis.objects import classify_call
@@ -18,6 +18,7 @@ from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
 
 
+@on_behalf
 def train_inputs(facts: FileFacts, index: ProjectIndex) -> tuple[TrainInput, ...]:
     """What each training call feeds its model, with the data's lineage."""
     memo = memos(facts, index)

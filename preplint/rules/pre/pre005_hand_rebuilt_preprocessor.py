@@ -62,7 +62,7 @@ _STAT_LOADS = (
 def _saved_attributes(index: ProjectIndex, path: str) -> bool | None:
     """Whether the saver of `path` writes fitted attributes (`scaler.mean_`); None when no saver is known."""
     found: bool | None = None
-    for other in index.files:
+    for other in index.files_calling_any(q.rsplit(".", 1)[-1] for q in SAVE_QUALS):
         for c in other.calls:
             if c.qualname not in SAVE_QUALS:
                 continue

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from preplint.analysis.artifacts import project_events
 from preplint.analysis.context import FileContext
 from preplint.analysis.custom import custom_objects_used
-from preplint.analysis.saving import KERAS_FULL_SAVES, _artifact, model_objects
+from preplint.analysis.saving import _artifact, model_objects
 from preplint.facts import frameworks as fw
 from preplint.facts.project import ProjectIndex
 from preplint.rules import Finding, rule
@@ -204,9 +204,7 @@ def _lambdas_in_saved_models(index: ProjectIndex) -> dict[tuple[str, int, int], 
     """(file, line, column) of every Lambda layer inside a Keras model the project saves whole,
     with the path it is saved to ("" when unknown)."""
     out: dict[tuple[str, int, int], str] = {}
-    for event in project_events(index):
-        if event.api not in KERAS_FULL_SAVES or event.obj_kind == "hf-model":
-            continue
+    for event in project_events(index, "keras-full-saves"):
         owner = index.file(event.file)
         if owner is None:
             continue
