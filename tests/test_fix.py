@@ -21,11 +21,6 @@ from tests.helpers import as_project
 
 FIXABLE = [rule for rule in all_rules() if rule.fixable]
 CASES = [(rule, n) for rule in FIXABLE for n in range(len(rule.positives))]
-# Positive examples whose fix is known not to silence the finding: MODE001 inserts
-# `model.eval()` after the load, before a later `model.train()` that undoes it.
-KNOWN_UNSTABLE_FIXES = (
-    "    model.eval()\n    model.train()\n    return model(x)  # expect: MODE001",
-)
 
 
 def write_project(root: Path, sources: dict[str, str]) -> None:
@@ -74,13 +69,9 @@ def test_fix_parses_silences_the_rule_is_stable_and_minimal(
     n: int,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     sources = as_project(rule.positives[n])
-    if any(marker in text for marker in KNOWN_UNSTABLE_FIXES for text in sources.values()):
-        reason = "known: the fix lands before a later call that undoes it"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     write_project(tmp_path, sources)
     before = lint_sources(sources).diagnostics
     wanted = fixes_of(rule, before)
