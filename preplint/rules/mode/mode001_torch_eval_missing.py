@@ -162,16 +162,11 @@ def _eval_fix(
 
 def _switches_to_training(facts: FileFacts, index: ProjectIndex, call: Call, name: str) -> bool:
     """Whether `call` may leave module `name` in training mode: `name.train()` or `.train(flag)`
-    (also on a part or a holder of it, or `self.train()` for `self.x`), or a project helper given
+    (also on a part of it, or on what holds it: `self.train()` for `self.x`), or a project helper given
     `name` whose last switch of that argument is (or may be) to training."""
     if call.method == "train":
         receiver = base_receiver(facts, call)
-        if (
-            receiver == name
-            or receiver.startswith(name + ".")
-            or name.startswith(receiver + ".")
-            or (receiver == "self" and name.startswith("self."))
-        ):
+        if receiver == name or receiver.startswith(name + ".") or name.startswith(receiver + "."):
             return mode_change(call) in ("train", "either")
     if not any(a.value.name == name for a in call.args):
         return False
@@ -212,19 +207,17 @@ def _eval_after(facts: FileFacts, switch: Call, use: Call | None, name: str) -> 
         return None
     if use is not None and tuple(use.loops[: len(switch.loops)]) != tuple(switch.loops):
         return None
-    place = _statement_start(facts, switch)
+    chain = switch  # `model.train().to(d)`: the statement is the whole chain
+    while chain.parent != -1 and facts.call_by_id[chain.parent].receiver_call == chain.id:
+        chain = facts.call_by_id[chain.parent]
+    if any(a.stmt == switch.stmt and a.op == "comp" for a in facts.assigns):
+        return None  # `[m.train() for m in parts]`: the statement does not start with the call
+    place = _statement_start(facts, chain)  # None in `print(model.train())`
     if place is None:
         return None
     line, column, last = place
-    if not any(a.stmt == switch.stmt for a in facts.assigns):
-        outer = max(facts.calls_by_stmt[switch.stmt], key=lambda c: c.id)
-        if outer.parent != -1 or (outer.span.line, outer.span.column) != (line, column):
-            return None  # `print(model.train())`: not a statement that starts with the switch
-        last = max(last, outer.span.end_line)
-    later = [c.span for c in facts.calls if c.stmt > switch.stmt]
-    later += [a.span for a in facts.assigns if a.stmt > switch.stmt]
-    if any(span.line <= last for span in later):
-        return None  # `model.train(); y = model(x)` on one line
+    if not _alone_on_its_lines(facts, switch.stmt, line, last):
+        return None  # `model.train(); y = model(x)`: no line of its own to follow
     what = switch.callee or "the call"
     return Fix(
         f"Call `{name}.eval()` after `{what}()` switches it back to training mode",
@@ -232,10 +225,20 @@ def _eval_after(facts: FileFacts, switch: Call, use: Call | None, name: str) -> 
     )
 
 
+def _alone_on_its_lines(facts: FileFacts, stmt: int, line: int, last: int) -> bool:
+    """Whether no other statement with a call or an assignment shares a line with statement
+    `stmt` (lines `line` to `last`): a line inserted before or after it then starts a statement."""
+    spans = [c.span for c in facts.calls if c.stmt != stmt]
+    spans += [a.span for a in facts.assigns if a.stmt != stmt]
+    return not any(s.line <= last and s.end_line >= line for s in spans)
+
+
 def _eval_before(facts: FileFacts, use: Call, name: str) -> Fix | None:
     """`name.eval()` on the line before the assignment that runs the module, if it is one."""
     for a in facts.assigns:
         if a.stmt == use.stmt and a.op == "=" and use.id in a.value.calls:
+            if not _alone_on_its_lines(facts, a.stmt, a.span.line, a.span.end_line):
+                return None  # `with torch.no_grad(): y = model(x)`: no line of its own to precede
             text = f"{' ' * (a.span.column - 1)}{name}.eval()\n"
             return Fix(
                 f"Call `{name}.eval()` before running it",
