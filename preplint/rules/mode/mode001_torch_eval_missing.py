@@ -238,7 +238,7 @@ def _eval_before(facts: FileFacts, use: Call, name: str) -> Fix | None:
     for a in facts.assigns:
         if a.stmt == use.stmt and a.op == "=" and use.id in a.value.calls:
             if not _alone_on_its_lines(facts, a.stmt, a.span.line, a.span.end_line):
-                return None  # `with torch.no_grad(): y = model(x)`: no line of its own to precede
+                return None  # `x = prep(b); y = model(x)`: no line of its own to precede
             text = f"{' ' * (a.span.column - 1)}{name}.eval()\n"
             return Fix(
                 f"Call `{name}.eval()` before running it",
