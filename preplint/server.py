@@ -19,8 +19,10 @@ from preplint import __version__
 from preplint.cache import FactsCache
 from preplint.config import Config, find_config, load_config
 from preplint.diagnostics import Diagnostic, Fix, Severity
-from preplint.engine import Parsed, is_dependency_file, lint_text
+from preplint.engine import lint_text
 from preplint.errors import PreplintError
+from preplint.pipeline.dependencies import is_dependency_file
+from preplint.pipeline.parsed import Parsed
 
 SOURCE = "preplint"
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.preplint"

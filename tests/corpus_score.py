@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from preplint.engine import is_dependency_file, lint_sources
+from preplint.engine import lint_sources
+from preplint.pipeline.dependencies import is_dependency_file
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 LABEL = re.compile(r"#\s*expect:\s*([A-Z0-9 ,]+)")

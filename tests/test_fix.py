@@ -21,11 +21,6 @@ from tests.helpers import as_project
 
 FIXABLE = [rule for rule in all_rules() if rule.fixable]
 CASES = [(rule, n) for rule in FIXABLE for n in range(len(rule.positives))]
-# Positive examples whose fix is known not to silence the finding: MODE001 inserts
-# `model.eval()` after the load, before a later `model.train()` that undoes it.
-KNOWN_UNSTABLE_FIXES = (
-    "    model.eval()\n    model.train()\n    return model(x)  # expect: MODE001",
-)
 
 
 def write_project(root: Path, sources: dict[str, str]) -> None:
@@ -74,13 +69,9 @@ def test_fix_parses_silences_the_rule_is_stable_and_minimal(
     n: int,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     sources = as_project(rule.positives[n])
-    if any(marker in text for marker in KNOWN_UNSTABLE_FIXES for text in sources.values()):
-        reason = "known: the fix lands before a later call that undoes it"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     write_project(tmp_path, sources)
     before = lint_sources(sources).diagnostics
     wanted = fixes_of(rule, before)
@@ -318,6 +309,304 @@ def test_mode001_without_a_rebinding_still_fixes_after_the_load() -> None:
     [finding] = [d for d in lint_sources({"p.py": source}).diagnostics if d.code == "MODE001"]
     assert finding.fix is not None
     assert [(e.line, e.replacement) for e in finding.fix.edits] == [(6, "model.eval()\n")]
+
+
+# --- MODE001: the eval() goes after the last switch back to training mode --------------------
+
+NET = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 2))
+
+    def forward(self, x):
+        return self.body(x)
+"""
+
+LOADED = """\
+import torch
+from net import Net
+
+
+def score(x):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+"""
+
+# Each text is the fixed file; the line marked `# <- fix` is the one the fix adds.
+RETRAIN_FIXES = {
+    "helper-that-calls-train": """\
+import torch
+from net import Net
+
+
+def unfreeze(m):
+    m.eval()
+    m.train()
+
+
+def score(x):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    model.eval()
+    unfreeze(model)
+    model.eval()  # <- fix
+    with torch.no_grad():
+        preds = model(x)
+    return preds
+""",
+    "train-in-a-branch": """\
+import torch
+from net import Net
+
+
+def score(x, finetuned):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    if finetuned:
+        model.train()
+    with torch.no_grad():
+        model.eval()  # <- fix
+        preds = model(x)
+    return preds
+""",
+    "train-in-a-loop-the-use-is-outside-of": """\
+import torch
+from net import Net
+
+
+def score(batches, parts):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    for part in parts:
+        model.train()
+    out = []
+    for x in batches:
+        with torch.no_grad():
+            model.eval()  # <- fix
+            y = model(x)
+        out.append(y)
+    return out
+""",
+    "a-chained-train-over-lines": """\
+import torch
+from net import Net
+
+
+def score(x, device):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    model.eval()
+    model.train().to(
+        device
+    )
+    model.eval()  # <- fix
+    with torch.no_grad():
+        return model(x)
+""",
+    "train-of-an-attribute-in-another-method": """\
+import torch
+from net import Net
+
+
+class Predictor:
+    def __init__(self, path):
+        self.model = Net()
+        self.model.load_state_dict(torch.load(path, weights_only=True))
+
+    def predict(self, x):
+        self.model.train()
+        self.model.eval()  # <- fix
+        with torch.no_grad():
+            return self.model(x)
+""",
+    "wrapped-switch": """\
+import torch
+from net import Net
+
+
+def score(x):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    print(model.train())
+    with torch.no_grad():
+        model.eval()  # <- fix
+        preds = model(x)
+    return preds
+""",
+    "module-level-train-after-the-load": """\
+import torch
+from net import Net
+
+model = Net()
+model.load_state_dict(torch.load("net.pt", weights_only=True))
+model.train()
+model.eval()  # <- fix
+
+
+def predict(x):
+    with torch.no_grad():
+        return model(x)
+""",
+}
+
+
+def _mode001(sources: dict[str, str]) -> list[Diagnostic]:
+    return [d for d in lint_sources(sources).diagnostics if d.code == "MODE001"]
+
+
+@pytest.mark.parametrize("marked", RETRAIN_FIXES.values(), ids=list(RETRAIN_FIXES))
+def test_mode001_fix_lands_after_the_last_switch_to_training(
+    marked: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = "".join(line for line in marked.splitlines(True) if "# <- fix" not in line)
+    expected = marked.replace("  # <- fix", "")
+    monkeypatch.chdir(tmp_path)
+    sources = {"net.py": NET, "p.py": source}
+    write_project(tmp_path, sources)
+    [finding] = _mode001(sources)
+    assert finding.fix is not None and len(finding.fix.edits) == 1
+    outcome = apply_fixes([finding])
+    assert outcome.failed == {} and outcome.fixed == (finding,)
+    write_fixes(outcome)
+    fixed = (tmp_path / "p.py").read_text(encoding="utf-8")
+    assert fixed == expected
+    cst.parse_module(fixed)
+    after = {"net.py": NET, "p.py": fixed}
+    assert _mode001(after) == []
+    assert apply_fixes(lint_sources(after).diagnostics, unsafe=True).new_sources == {}
+
+
+def test_mode001_fix_after_a_later_train_is_the_exact_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = (
+        LOADED
+        + "    model.eval()\n    model.train()\n    with torch.no_grad():\n        return model(x)\n"
+    )
+    (tmp_path / "p.py").write_text(source, encoding="utf-8")
+    (tmp_path / "net.py").write_text(NET, encoding="utf-8")
+    [finding] = _mode001({"net.py": NET, "p.py": source})
+    assert finding.fix is not None
+    assert finding.fix.description == (
+        "Call `model.eval()` after `model.train()` switches it back to training mode"
+    )
+    write_fixes(apply_fixes([finding]))
+    assert (tmp_path / "p.py").read_text(encoding="utf-8") == LOADED + (
+        "    model.eval()\n    model.train()\n    model.eval()\n    with torch.no_grad():\n"
+        "        return model(x)\n"
+    )
+
+
+CORRECT_MODES = {
+    "eval-after-the-last-train": LOADED
+    + "    model.train()\n    model.eval()\n    with torch.no_grad():\n        return model(x)\n",
+    "training-and-inference-in-separate-functions": """\
+import torch
+import torch.nn as nn
+from net import Net
+
+
+def fit(model, loader):
+    opt = torch.optim.Adam(model.parameters())
+    model.train()
+    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+
+def predict(model, x):
+    model.eval()
+    with torch.no_grad():
+        return model(x)
+
+
+def main(loader, x):
+    model = Net()
+    model.load_state_dict(torch.load("net.pt", weights_only=True))
+    fit(model, loader)
+    print(predict(model, x))
+""",
+    "helper-that-ends-in-eval": "def freeze(m):\n    m.train()\n    m.eval()\n\n\n"
+    + LOADED
+    + "    freeze(model)\n    with torch.no_grad():\n        return model(x)\n",
+}
+
+
+@pytest.mark.parametrize("source", CORRECT_MODES.values(), ids=list(CORRECT_MODES))
+def test_mode001_fix_leaves_a_correct_mode_alone(source: str, tmp_path: Path) -> None:
+    (tmp_path / "net.py").write_text(NET, encoding="utf-8")
+    (tmp_path / "p.py").write_text(source, encoding="utf-8")
+    assert _mode001({"net.py": NET, "p.py": source}) == []
+    code, out, err = _cli(["check", "--no-cache", "--fix", "--unsafe-fixes", "p.py"], tmp_path)
+    assert code == 0 and "MODE001" not in out and "Fixed" not in err
+    assert (tmp_path / "p.py").read_text(encoding="utf-8") == source
+
+
+NO_SINGLE_PLACE = {
+    # the switch runs only in a branch and the use is a `return`: no line of its own to precede
+    "branch-then-return": LOADED.replace("score(x)", "score(x, finetuned)")
+    + "    if finetuned:\n        model.train()\n    with torch.no_grad():\n        return model(x)\n",
+    # the switch and the use share a line: nothing can go between them
+    "one-line": LOADED
+    + "    model.eval()\n    model.train(); preds = model(x)\n    return preds\n",
+    # the switch is an argument of another call, and the use is a `return`
+    "wrapped-switch-then-return": LOADED
+    + "    print(model.train())\n    with torch.no_grad():\n        return model(x)\n",
+}
+
+
+@pytest.mark.parametrize("source", NO_SINGLE_PLACE.values(), ids=list(NO_SINGLE_PLACE))
+def test_mode001_offers_no_fix_when_no_place_is_right(source: str, tmp_path: Path) -> None:
+    [finding] = _mode001({"net.py": NET, "p.py": source})
+    assert finding.fix is None
+    (tmp_path / "net.py").write_text(NET, encoding="utf-8")
+    (tmp_path / "p.py").write_text(source, encoding="utf-8")
+    code, out, _ = _cli(["check", "--no-cache", "--fix", "--unsafe-fixes", "p.py"], tmp_path)
+    assert code == 1 and "MODE001" in out
+    assert (tmp_path / "p.py").read_text(encoding="utf-8") == source
+
+
+NOT_A_SWITCH = {
+    "train-in-another-function": (
+        "import torch\nfrom net import Net\n\nmodel = Net()\n"
+        'model.load_state_dict(torch.load("net.pt", weights_only=True))\n\n\n'
+        "def finetune_mode(other):\n    other.train()\n\n\n"
+        "def predict(x):\n    with torch.no_grad():\n        return model(x)\n",
+        6,
+        "model.eval()\n",
+    ),
+    "helper-that-only-reads-the-mode": (
+        "def describe(m):\n    print(m.training)\n\n\n"
+        + LOADED
+        + "    describe(model)\n    with torch.no_grad():\n        return model(x)\n",
+        12,
+        "    model.eval()\n",
+    ),
+    "train-of-another-module": (
+        LOADED + "    teacher = Net()\n    teacher.train()\n    with torch.no_grad():\n"
+        "        return model(x)\n",
+        8,
+        "    model.eval()\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "replacement"), NOT_A_SWITCH.values(), ids=list(NOT_A_SWITCH)
+)
+def test_mode001_fix_stays_after_the_load_without_a_switch_on_the_path(
+    source: str, line: int, replacement: str
+) -> None:
+    [finding] = _mode001({"net.py": NET, "p.py": source})
+    assert finding.fix is not None
+    assert [(e.line, e.replacement) for e in finding.fix.edits] == [(line, replacement)]
+    assert source.splitlines()[line - 2].lstrip().startswith("model.load_state_dict(")
 
 
 def _copy_tree(source: Path, target: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from preplint.analysis.context import file_context, memos
-from preplint.engine import extract_source
 from preplint.facts.model import FileFacts
 from preplint.facts.project import ProjectIndex
+from preplint.pipeline.extraction import extract_source
 
 PACKAGE = Path(__file__).resolve().parents[1] / "preplint"
 TRAIN = "import torch\nnet = torch.nn.Linear(2, 1)\nopt = torch.optim.SGD(net.parameters())\nnet(x).sum().backward()\nopt.step()\n"

@@ -160,8 +160,8 @@ def test_load006_read_back_by_another_file_is_a_warning_with_the_reader() -> Non
 
 def test_a_checkpoint_callback_never_handed_to_fit_saves_nothing() -> None:
     from preplint.analysis.artifacts import artifact_events
-    from preplint.engine import extract_source
     from preplint.facts.project import ProjectIndex
+    from preplint.pipeline.extraction import extract_source
 
     def saves(src: str) -> list[str]:
         facts = extract_source(textwrap.dedent(src), "nb.py").facts

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from preplint import engine
+from preplint.pipeline import extraction, rules_phase
 from preplint.rules import all_rules
 from tests.test_cli import BAD, GOOD, run, write
 
@@ -234,9 +235,9 @@ def test_nesting_that_crashes_the_native_parser_is_a_syntax_finding(
 
 
 def test_ordinary_nesting_is_not_flagged() -> None:
-    assert engine.nesting_problem("x = " + "-" * 200 + "1\ny = ((((a))))\n") is None
-    assert engine.nesting_problem("def f(:\n") is None  # other syntax errors are libcst's
-    assert engine.nesting_problem("type X = int\n") is None
+    assert extraction.nesting_problem("x = " + "-" * 200 + "1\ny = ((((a))))\n") is None
+    assert extraction.nesting_problem("def f(:\n") is None  # other syntax errors are libcst's
+    assert extraction.nesting_problem("type X = int\n") is None
 
 
 def _crash_folder(root: Path) -> None:
@@ -252,7 +253,7 @@ def test_a_worker_killed_by_the_parser_costs_only_its_file(
 
     _crash_folder(tmp_path)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(engine, "_DEPTH_GUARD", False)  # let libcst meet the file: it segfaults
+    monkeypatch.setattr(extraction, "_DEPTH_GUARD", False)  # let libcst meet the file: it segfaults
     report = engine.lint_project(["."], Config(root=tmp_path), jobs=2)
     found = {(d.path, d.code) for d in report.diagnostics}
     assert {(f"script_{n}.py", "SAFE001") for n in range(9)} <= found
@@ -282,8 +283,10 @@ def test_a_rules_worker_that_dies_does_not_lose_findings(
 
     from preplint.config import Config
 
-    write(tmp_path, {f"script_{n:02}.py": BAD for n in range(engine._RULES_POOL_MIN_FILES + 2)})
-    original = engine._rules_job
+    write(
+        tmp_path, {f"script_{n:02}.py": BAD for n in range(rules_phase._RULES_POOL_MIN_FILES + 2)}
+    )
+    original = rules_phase._rules_job
 
     def dying(position: int) -> object:
         if position == 0:
@@ -292,11 +295,11 @@ def test_a_rules_worker_that_dies_does_not_lose_findings(
 
     # Pickled by name into the forked workers, which see this module attribute too.
     dying.__module__, dying.__qualname__ = original.__module__, original.__qualname__
-    monkeypatch.setattr(engine, "_rules_job", dying)
+    monkeypatch.setattr(rules_phase, "_rules_job", dying)
     monkeypatch.chdir(tmp_path)
     report = engine.lint_project(["."], Config(root=tmp_path), jobs=2)
     assert sorted((d.path, d.code) for d in report.diagnostics) == [
-        (f"script_{n:02}.py", "SAFE001") for n in range(engine._RULES_POOL_MIN_FILES + 2)
+        (f"script_{n:02}.py", "SAFE001") for n in range(rules_phase._RULES_POOL_MIN_FILES + 2)
     ]
 
 
@@ -309,10 +312,10 @@ def test_a_file_that_killed_its_worker_is_not_cached(
     _crash_folder(tmp_path)
     monkeypatch.chdir(tmp_path)
     cache = FactsCache(tmp_path / "cache")
-    monkeypatch.setattr(engine, "_DEPTH_GUARD", False)
+    monkeypatch.setattr(extraction, "_DEPTH_GUARD", False)
     first = engine.lint_project(["."], Config(root=tmp_path), jobs=2, cache=cache)
     assert ("deep.py", "INTERNAL") in {(d.path, d.code) for d in first.diagnostics}
-    monkeypatch.setattr(engine, "_DEPTH_GUARD", True)
+    monkeypatch.setattr(extraction, "_DEPTH_GUARD", True)
     second = engine.lint_project(["."], Config(root=tmp_path), jobs=2, cache=cache)
     assert ("deep.py", "SYNTAX") in {(d.path, d.code) for d in second.diagnostics}
     assert len(second.diagnostics) == 10

@@ -89,7 +89,7 @@ with torch.no_grad():
     ],
 )
 def test_array_info(expr: str, dtype: str, shape: tuple[int, ...] | None) -> None:
-    from preplint.engine import extract_source
+    from preplint.pipeline.extraction import extract_source
 
     src = f"import numpy as np\nimport torch\nimport tensorflow as tf\nimport pandas as pd\ndf = pd.read_csv('a')\nrow = ['1']\nvalue = {expr}\n"
     facts = extract_source(src, "a.py").facts

@@ -23,6 +23,7 @@ rules of a re-linted file ask for them.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +32,16 @@ from typing import TYPE_CHECKING, Any
 from preplint.analysis.context import project_context
 from preplint.analysis.project_wide import assembled, evaluate, known_key
 from preplint.analysis.records import ArtifactEvent, Contribution
-from preplint.diagnostics import Diagnostic
+from preplint.diagnostics import Diagnostic, Report
 from preplint.facts.project import FileSummary, ProjectIndex, Uses, summarize
 
 if TYPE_CHECKING:
     from preplint.analysis.context import ProjectContext
+    from preplint.cache import FactsCache
+    from preplint.config import Config
     from preplint.facts.model import FileFacts
     from preplint.pipeline.parsed import Parsed
+    from preplint.rules import Rule
 
 
 @dataclass(frozen=True)
@@ -329,7 +333,7 @@ class Loader:
             file = self.files[path]
             found = self.cache.get(file, path) if self.cache is not None else None
             if found is None:
-                from preplint.engine import extract_file
+                from preplint.pipeline.extraction import extract_file
 
                 found = extract_file(file, path)
             self._parsed[path] = found
@@ -339,3 +343,84 @@ class Loader:
         if path not in self.files:
             return None
         return self.parsed(path).facts
+
+
+def lint_incremental(
+    pairs: Sequence[tuple[Path, str]],
+    contents: dict[str, bytes],
+    config: Config,
+    rules: Sequence[Rule],
+    cache: FactsCache,
+    *,
+    jobs: int,
+    dependency_files: dict[str, str],
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """A cached run over `pairs` (file, display path): only the files an edit can reach are
+    linted again. `contents` holds every file's bytes as read for this run."""
+    from preplint import __version__
+    from preplint.cache import code_stamp
+    from preplint.pipeline.extraction import extract_all
+    from preplint.pipeline.rules_phase import dedupe, kept_diagnostics, rules_over
+
+    digests = {shown: content_digest(contents[shown]) for _, shown in pairs}
+    key = state_key(
+        [
+            __version__,
+            code_stamp(),
+            repr(config),
+            os.getcwd(),
+            " ".join(r.code for r in rules),
+            *(f"{path}\0{text}" for path, text in sorted(dependency_files.items())),
+        ]
+    )
+    found = cache.get_state(key, state_classes())
+    records = {r.path: r for r in found or () if isinstance(r, FileRecord)}
+    order = [shown for _, shown in pairs]
+    files = {shown: file for file, shown in pairs}
+    todo = [
+        (file, shown)
+        for file, shown in pairs
+        if shown not in records or records[shown].digest != digests[shown]
+    ]
+    fresh = {
+        p.path: p
+        for p in extract_all(
+            todo,
+            jobs=jobs,
+            cache=cache,
+            progress=(lambda done: progress(done, len(todo))) if progress else None,
+        )
+    }
+    load = Loader(files, cache)
+    made = plan(order, order, digests, records, fresh, load, dependency_files)
+    index = made.index
+    contribution_uses = index.take_uses()
+    work = [fresh[path] if path in fresh else load.parsed(path) for path in made.rerun]
+    per_file = rules_over(work, index, rules, jobs)
+    rule_uses = index.take_uses()
+    findings: dict[str, tuple[Diagnostic, ...]] = dict(made.reused_findings)
+    failed: set[str] = set()
+    for item, diagnostics in zip(work, per_file, strict=False):
+        kept = kept_diagnostics(item, diagnostics, config)
+        findings[item.path] = tuple(kept)
+        if any(d.code == "INTERNAL" for d in kept):
+            failed.add(item.path)  # not recorded: the next run tries again
+    indexed = {s.path for s in index.summaries}
+    records_out = records_after(
+        made,
+        order,
+        digests,
+        contribution_uses,
+        rule_uses,
+        {path: f for path, f in findings.items() if path not in failed},
+        {
+            path: (None if path in failed else findings.get(path))
+            for path in order
+            if path not in indexed
+        },
+    )
+    cache.put_state(key, records_out)
+    every = [d for path in order for d in findings.get(path, ())]
+    every.sort(key=lambda d: d.sort_key)
+    return Report(files=len(order), diagnostics=tuple(dedupe(every)))

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from preplint.analysis.calls import argument_for, resolve_function
 from preplint.analysis.code_roles import is_test_code
 from preplint.analysis.context import FileContext
-from preplint.analysis.modes import MODE_BAKING, module_state, scripted_saver_state
+from preplint.analysis.modes import (
+    MODE_BAKING,
+    base_receiver,
+    mode_change,
+    module_state,
+    scripted_saver_state,
+)
 from preplint.analysis.module_layers import layer_kinds, state_mode_layers
 from preplint.analysis.module_use import (
     built_untrained_here,
@@ -86,7 +93,10 @@ def _eval_fix(
     facts: FileFacts, index: ProjectIndex, state: ModuleState, use: Call, name: str
 ) -> Fix | None:
     """Insert `model.eval()` after the load (or before the use of a local model). Only where nothing
-    trains: an eval() inserted into a fine-tuning or training function would break its training."""
+    trains: an eval() inserted into a fine-tuning or training function would break its training.
+    When the module is switched back to training mode between the load and the use
+    (`model.train()`, a helper that calls it), the eval() goes after that switch, or right before
+    the use; with no such place there is no fix, as one that leaves the finding is worse than none."""
     training = training_scopes(facts, index)
     if use.scope in training:
         return None
@@ -108,6 +118,7 @@ def _eval_fix(
                     target = a.targets[0]
         if where is None or not target:
             return None
+        anchor = load.call.stmt
         # `model = models.resnet18()` after the load makes a new module in training mode: the
         # eval() belongs after that rebinding, or each --fix adds another one after the load.
         rebinds = [
@@ -120,7 +131,22 @@ def _eval_fix(
         ]
         if rebinds:
             last_bind = max(rebinds, key=lambda a: a.stmt)
+            anchor = last_bind.stmt
             where = last_bind.span.line, last_bind.span.column, last_bind.span.end_line
+        # A switch back to training mode after the anchor undoes an eval() there: in the use's
+        # function first (the last thing before the use), else after the load in its own scope.
+        if load.call.scope == use.scope:
+            retrain = _last_retrain(facts, index, name, use.scope, anchor, use.stmt)
+        else:
+            retrain = _last_retrain(facts, index, name, use.scope, -1, use.stmt)
+            if retrain is None:
+                late = _last_retrain(
+                    facts, index, target, load.call.scope, anchor, facts.statements + 1
+                )
+                if late is not None:
+                    return _eval_after(facts, late, None, target)
+        if retrain is not None:
+            return _eval_after(facts, retrain, use, name) or _eval_before(facts, use, name)
         _, column, last = where
         text = f"{' ' * (column - 1)}{target}.eval()\n"
         return Fix(
@@ -131,8 +157,88 @@ def _eval_fix(
         a.scope == use.scope and a.stmt < use.stmt and name in a.targets for a in facts.assigns
     ):
         return None  # a parameter, a global or an attribute: whoever owns it decides its mode
+    return _eval_before(facts, use, name)
+
+
+def _switches_to_training(facts: FileFacts, index: ProjectIndex, call: Call, name: str) -> bool:
+    """Whether `call` may leave module `name` in training mode: `name.train()` or `.train(flag)`
+    (also on a part of it, or on what holds it: `self.train()` for `self.x`), or a project helper given
+    `name` whose last switch of that argument is (or may be) to training."""
+    if call.method == "train":
+        receiver = base_receiver(facts, call)
+        if receiver == name or receiver.startswith(name + ".") or name.startswith(receiver + "."):
+            return mode_change(call) in ("train", "either")
+    if not any(a.value.name == name for a in call.args):
+        return False
+    target = resolve_function(facts, call, index)
+    if target is None:
+        return False
+    owner, fn = target
+    for param in fn.params:
+        value = argument_for(call, fn, param)
+        if value is None or value.name != name:
+            continue
+        last = ""
+        for c in owner.calls_by_scope.get(fn.qualname, []):
+            receiver = base_receiver(owner, c)
+            if receiver == param or receiver.startswith(param + "."):
+                last = mode_change(c) or last
+        if last in ("train", "either"):
+            return True
+    return False
+
+
+def _last_retrain(
+    facts: FileFacts, index: ProjectIndex, name: str, scope: str, after: int, before: int
+) -> Call | None:
+    """The last call of `scope` between statements `after` and `before` (both excluded) that may
+    switch module `name` back to training mode."""
+    for c in reversed(facts.calls_by_scope.get(scope, [])):
+        if after < c.stmt < before and _switches_to_training(facts, index, c, name):
+            return c
+    return None
+
+
+def _eval_after(facts: FileFacts, switch: Call, use: Call | None, name: str) -> Fix | None:
+    """`name.eval()` on the line after the statement of `switch`, when that statement runs each
+    time the use runs, before it: not in a branch, not in a loop the use is outside of, and a
+    statement of its own (`model.train()`, `model = model.train()`, `model.train().to(d)`)."""
+    if switch.in_condition:
+        return None
+    if use is not None and tuple(use.loops[: len(switch.loops)]) != tuple(switch.loops):
+        return None
+    chain = switch  # `model.train().to(d)`: the statement is the whole chain
+    while chain.parent != -1 and facts.call_by_id[chain.parent].receiver_call == chain.id:
+        chain = facts.call_by_id[chain.parent]
+    if any(a.stmt == switch.stmt and a.op == "comp" for a in facts.assigns):
+        return None  # `[m.train() for m in parts]`: the statement does not start with the call
+    place = _statement_start(facts, chain)  # None in `print(model.train())`
+    if place is None:
+        return None
+    line, column, last = place
+    if not _alone_on_its_lines(facts, switch.stmt, line, last):
+        return None  # `model.train(); y = model(x)`: no line of its own to follow
+    what = switch.callee or "the call"
+    return Fix(
+        f"Call `{name}.eval()` after `{what}()` switches it back to training mode",
+        (Edit(last + 1, 1, last + 1, 1, f"{' ' * (column - 1)}{name}.eval()\n"),),
+    )
+
+
+def _alone_on_its_lines(facts: FileFacts, stmt: int, line: int, last: int) -> bool:
+    """Whether no other statement with a call or an assignment shares a line with statement
+    `stmt` (lines `line` to `last`): a line inserted before or after it then starts a statement."""
+    spans = [c.span for c in facts.calls if c.stmt != stmt]
+    spans += [a.span for a in facts.assigns if a.stmt != stmt]
+    return not any(s.line <= last and s.end_line >= line for s in spans)
+
+
+def _eval_before(facts: FileFacts, use: Call, name: str) -> Fix | None:
+    """`name.eval()` on the line before the assignment that runs the module, if it is one."""
     for a in facts.assigns:
         if a.stmt == use.stmt and a.op == "=" and use.id in a.value.calls:
+            if not _alone_on_its_lines(facts, a.stmt, a.span.line, a.span.end_line):
+                return None  # `x = prep(b); y = model(x)`: no line of its own to precede
             text = f"{' ' * (a.span.column - 1)}{name}.eval()\n"
             return Fix(
                 f"Call `{name}.eval()` before running it",
