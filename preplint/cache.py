@@ -57,6 +57,7 @@ def code_stamp() -> str:
 
 
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
+_MAX_STATE_BYTES = 1024 * 1024 * 1024
 
 
 def _classes() -> dict[str, type]:
@@ -86,11 +87,22 @@ class _Rejected(Exception):
     pass
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def encode(obj: Any) -> Any:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out: dict[str, Any] = {"$": type(obj).__name__}
-        for f in dataclasses.fields(obj):
-            out[f.name] = encode(getattr(obj, f.name))
+    kind = type(obj)
+    if kind is str or kind is int or kind is bool or kind is float or obj is None:
+        return obj
+    if kind is tuple:
+        return {"$t": [encode(v) for v in obj]}
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(obj))
+    if names is not None:
+        out: dict[str, Any] = {"$": kind.__name__}
+        for name in names:
+            out[name] = encode(getattr(obj, name))
         return out
     if isinstance(obj, Severity):
         return {"$sev": int(obj)}
@@ -102,9 +114,57 @@ def encode(obj: Any) -> Any:
         return {"$d": [[encode(k), encode(v)] for k, v in obj.items()]}
     if isinstance(obj, list):
         return [encode(v) for v in obj]
-    if obj is None or isinstance(obj, (str, int, float, bool)):
+    if isinstance(obj, (str, int, float, bool)):
         return obj
     raise TypeError(f"cannot cache {type(obj).__name__}")
+
+
+def _hook(classes: dict[str, type]) -> Any:
+    """A `json.loads` object hook that builds tagged objects as the parser meets them (inner
+    ones first), checking each dataclass field; untagged objects (documents) stay dicts."""
+
+    def hook(data: dict[str, Any]) -> Any:
+        if "$" in data:
+            cls = classes.get(data["$"])
+            if cls is None:
+                raise _Rejected(f"unknown type {data['$']!r}")
+            hints = _field_types(cls)
+            del data["$"]
+            for name, value in data.items():
+                hint = hints.get(name)
+                if hint is None:
+                    raise _Rejected("unexpected fields")
+                if not _checker(hint)(value):
+                    raise _Rejected(f"{cls.__name__}.{name}: not a {hint}")
+            return cls(**data)
+        if len(data) == 1:
+            if "$t" in data:
+                items = data["$t"]
+                if not isinstance(items, list):
+                    raise _Rejected("a tuple that is not a list")
+                return tuple(items)
+            if "$fs" in data:
+                items = data["$fs"]
+                if not isinstance(items, list):
+                    raise _Rejected("a set that is not a list")
+                return frozenset(items)
+            if "$d" in data:
+                pairs = data["$d"]
+                if not isinstance(pairs, list) or not all(
+                    isinstance(p, list) and len(p) == 2 for p in pairs
+                ):
+                    raise _Rejected("a mapping that is not a list of pairs")
+                return {k: v for k, v in pairs}
+            if "$sev" in data:
+                return Severity(data["$sev"])
+        return data
+
+    return hook
+
+
+def loads(text: str, classes: dict[str, type]) -> Any:
+    """A cache document, its tagged objects rebuilt and checked (raises on anything else)."""
+    return json.loads(text, object_hook=_hook(classes))
 
 
 def decode(data: Any, classes: dict[str, type]) -> Any:
@@ -150,33 +210,57 @@ def _field_types(cls: type) -> dict[str, Any]:
 
 def _conforms(value: Any, hint: Any) -> bool:
     """Whether a decoded value has the declared type: JSON that decodes is not yet an entry."""
+    return _checker(hint)(value)
+
+
+_CHECKERS: dict[Any, Any] = {}
+
+
+def _checker(hint: Any) -> Any:
+    """A function telling whether a value has type `hint` (made once per hint)."""
+    found = _CHECKERS.get(hint)
+    if found is None:
+        found = _CHECKERS[hint] = _make_checker(hint)
+    return found
+
+
+def _make_checker(hint: Any) -> Any:  # noqa: C901 - one branch per kind of type
     if hint is Any or hint is object:
-        return True
+        return lambda v: True
     if hint is type(None):
-        return value is None
+        return lambda v: v is None
     origin = typing.get_origin(hint)
     if origin is None:
         if hint is float:
-            return type(value) in (int, float)
+            return lambda v: type(v) in (int, float)
         if hint is int:
-            return type(value) is int  # not a bool, not a Severity
-        return isinstance(value, hint)
+            return lambda v: type(v) is int  # not a bool, not a Severity
+        if hint is str:
+            return lambda v: type(v) is str
+        return lambda v: isinstance(v, hint)
     args = typing.get_args(hint)
     if origin is typing.Union or origin is types.UnionType:
-        return any(_conforms(value, arg) for arg in args)
+        parts = [_checker(arg) for arg in args]
+        return lambda v: any(part(v) for part in parts)
     if origin is tuple:
-        if not isinstance(value, tuple):
-            return False
         if len(args) == 2 and args[1] is Ellipsis:
-            return all(_conforms(v, args[0]) for v in value)
-        return len(value) == len(args) and all(map(_conforms, value, args))
-    if origin is frozenset or origin is list:
-        return isinstance(value, origin) and all(_conforms(v, args[0]) for v in value)
-    if origin is dict:
-        return isinstance(value, dict) and all(
-            _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()
+            item = _checker(args[0])
+            if args[0] is Any or args[0] is object:
+                return lambda v: isinstance(v, tuple)
+            return lambda v: isinstance(v, tuple) and all(map(item, v))
+        items = [_checker(arg) for arg in args]
+        return lambda v: (
+            isinstance(v, tuple)
+            and len(v) == len(items)
+            and all(check(x) for check, x in zip(items, v, strict=False))
         )
-    return False  # a type the cache does not know how to check: do not trust it
+    if origin is frozenset or origin is list:
+        item = _checker(args[0])
+        return lambda v: isinstance(v, origin) and all(map(item, v))
+    if origin is dict:
+        key, val = _checker(args[0]), _checker(args[1])
+        return lambda v: isinstance(v, dict) and all(key(k) and val(x) for k, x in v.items())
+    return lambda v: False  # a type the cache does not know how to check: do not trust it
 
 
 def default_cache_dir(config: Config) -> Path:
@@ -258,19 +342,27 @@ class FactsCache:
             return None
         return parsed
 
-    def _document(self, entry: Path, key: str) -> dict[str, Any] | None:
-        """The JSON document of an entry, or None; a broken entry is deleted, so the run
-        that follows writes a good one in its place."""
+    def _document(
+        self,
+        entry: Path,
+        key: str,
+        limit: int = _MAX_ENTRY_BYTES,
+        classes: dict[str, type] | None = None,
+    ) -> dict[str, Any] | None:
+        """The JSON document of an entry (tagged objects rebuilt when `classes` are given), or
+        None; a broken entry is deleted, so the run that follows writes a good one in its place."""
         try:
             if not entry.is_file():
                 return None
-            if entry.stat().st_size > _MAX_ENTRY_BYTES:
+            if entry.stat().st_size > limit:
                 _drop(entry)
                 return None
-            document = json.loads(entry.read_text(encoding="utf-8"))
+            text = entry.read_text(encoding="utf-8")
         except OSError:
             return None
-        except (ValueError, RecursionError):
+        try:
+            document = json.loads(text) if classes is None else loads(text, classes)
+        except (ValueError, KeyError, TypeError, AttributeError, _Rejected, RecursionError):
             _drop(entry)
             return None
         if not isinstance(document, dict) or document.get("key") != key:
@@ -279,19 +371,15 @@ class FactsCache:
         return document
 
     def _decoded(self, entry: Path, key: str, name: str, *, version: str | None = None) -> Any:
-        document = self._document(entry, key)
-        if document is None:
-            return None
-        if version is not None and document.get("version") != version:
-            _drop(entry)
-            return None
         if self._classes is None:
             self._classes = _classes()
-        try:
-            return decode(document[name], self._classes)
-        except (ValueError, KeyError, TypeError, AttributeError, _Rejected, RecursionError):
+        document = self._document(entry, key, classes=self._classes)
+        if document is None:
+            return None
+        if (version is not None and document.get("version") != version) or name not in document:
             _drop(entry)
             return None
+        return document[name]
 
     def put(self, file: Path, parsed: Parsed) -> None:
         try:
@@ -368,26 +456,20 @@ class FactsCache:
     def _state_entry(self, key: str) -> Path:
         return self.folder / "state" / f"{key}.json"
 
-    def get_state(self, key: str, classes: dict[str, type]) -> list[Any] | None:
-        """The records a run with this key left (validated field by field), or None."""
+    def get_state(self, key: str, classes: dict[str, type]) -> Any:
+        """The state a run with this key left (validated field by field), or None."""
         entry = self._state_entry(key)
-        document = self._document(entry, key)
+        document = self._document(
+            entry, key, limit=_MAX_STATE_BYTES, classes={**_classes(), **classes}
+        )
         if document is None:
             return None
         if document.get("version") != __version__:
             _drop(entry)
             return None
-        try:
-            records = decode(document["records"], {**_classes(), **classes})
-        except (ValueError, KeyError, TypeError, AttributeError, _Rejected, RecursionError):
-            _drop(entry)
-            return None
-        if not isinstance(records, list):
-            _drop(entry)
-            return None
-        return records
+        return document.get("state")
 
-    def put_state(self, key: str, records: list[Any]) -> None:
+    def put_state(self, key: str, state: Any) -> None:
         try:
             folder = self.folder / "state"
             folder.mkdir(parents=True, exist_ok=True)
@@ -396,7 +478,7 @@ class FactsCache:
             for stale in old:
                 with contextlib.suppress(OSError):
                     stale.unlink()
-            document = {"version": __version__, "key": key, "records": encode(records)}
+            document = {"version": __version__, "key": key, "state": encode(state)}
             _write_atomic(self._state_entry(key), json.dumps(document, separators=(",", ":")))
         except (OSError, TypeError, ValueError, RecursionError):
             return

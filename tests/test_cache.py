@@ -25,7 +25,16 @@ SCRIPTS = {
 
 
 def _entries(cache: Path, runs: bool) -> list[Path]:
-    return [p for p in cache.rglob("*.json") if (p.parent.name == "runs") == runs]
+    """Run entries, or facts entries (not the per-file records under `state/`)."""
+    return [
+        p
+        for p in cache.rglob("*.json")
+        if (p.parent.name == "runs") == runs and p.parent.name != "state"
+    ]
+
+
+def _states(cache: Path) -> list[Path]:
+    return sorted((cache / "state").glob("*.json"))
 
 
 def _fresh(tmp_path: Path) -> tuple[int, str]:
@@ -102,7 +111,7 @@ def test_poisoned_facts_entry_is_dropped_and_rewritten(
     assert _cached(tmp_path)[:2] == expected
     cache = tmp_path / "cache"
     for _ in range(2):
-        for entry in _entries(cache, runs=True):
+        for entry in [*_entries(cache, runs=True), *_states(cache)]:
             entry.unlink()  # so that the facts entries are read
         _poison(_entries(cache, runs=False), pattern, replacement)
         code, out, err = _cached(tmp_path)

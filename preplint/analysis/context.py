@@ -157,6 +157,8 @@ class ProjectContext:
         self.call_sites: dict[tuple[str, str], list[tuple[str, int]]] | None = None
         # class names instantiated inside Keras subclasses, and anywhere else
         self.instantiations: tuple[frozenset[str], frozenset[str]] | None = None
+        # class's file → (class name, calling file, callee's last part, call id) of its builds
+        self.constructions: dict[str, list[tuple[str, str, str, int]]] | None = None
 
     def file(self, facts: FileFacts) -> FileContext:
         found = self._files.get(id(facts))
@@ -179,8 +181,17 @@ class ProjectContext:
 
 
 def digest(value: object) -> str:
-    """A stable digest of an analysis answer (dataclasses, tuples, strings, numbers)."""
-    return hashlib.sha1(repr(value).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    """A stable digest of an analysis answer (dataclasses, tuples, sets, strings, numbers):
+    the same in every process (sets are sorted: their order follows the hash seed)."""
+    return hashlib.sha1(repr(_stable(value)).encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+def _stable(value: object) -> object:
+    if isinstance(value, (frozenset, set)):
+        return ("set", sorted((_stable(v) for v in value), key=repr))
+    if isinstance(value, (tuple, list)):
+        return tuple(_stable(v) for v in value)
+    return value
 
 
 def project_context(index: ProjectIndex) -> ProjectContext:

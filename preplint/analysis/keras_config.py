@@ -382,15 +382,19 @@ def _construction_sites(
 ) -> list[tuple[FileFacts, Call]]:
     """Calls of the class, in its file (within the function that defines it, for a local class)
     and in the project files that import it."""
-    sites = [
-        (f, call)
-        for f in (index.files_calling(cls.name) if cls.name[:1].isupper() else ())
-        for call in f.calls
-        if call.callee.rsplit(".", 1)[-1] == cls.name
-    ]
+    from preplint.analysis.project_wide import constructions
+
     enclosing = init.cls.rpartition(".")[0]
     out: list[tuple[FileFacts, Call]] = []
-    for owner, call in sites:
+    if not cls.name[:1].isupper():
+        return out
+    for name, path, leaf, call_id in constructions(index, facts.path):
+        if name != cls.name or leaf != cls.name:
+            continue
+        owner = facts if path == facts.path else index.file(path)
+        if owner is None:
+            continue
+        call = owner.call_by_id[call_id]
         if owner is facts:
             if call.callee != cls.name:
                 continue
@@ -582,6 +586,12 @@ def class_save_reach(facts: FileFacts, cls_name: str, index: ProjectIndex) -> st
             for o in saved_model_objects(owner, index, event)
         ):
             return "saved"
+    if cls_name[:1].isupper():
+        from preplint.analysis.project_wide import constructions
+
+        if any(leaf == cls_name for _, _, leaf, _ in constructions(index, facts.path)):
+            return "unsaved"
+        return "unused"
     for f in index.files_calling(cls_name):
         if any(
             c.callee.rsplit(".", 1)[-1] == cls_name

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from preplint.analysis.artifacts import artifact_events, nearest
 from preplint.analysis.calls import resolve_function
 from preplint.analysis.context import ProjectContext, project_context
-from preplint.analysis.custom import instantiations_in
+from preplint.analysis.custom import instantiations_in, resolve_class
 from preplint.analysis.records import ArtifactEvent, Contribution
 from preplint.facts.paths import paths_match
 
@@ -36,9 +36,16 @@ def contribution(facts: FileFacts, index: ProjectIndex) -> Contribution:
             if target is not None:
                 sites.append((target[0].path, target[1].qualname, c.id))
         inside, outside = instantiations_in(facts, index)
+        built: list[tuple[str, str, str, int]] = []
+        for c in facts.calls:
+            leaf = c.callee.rsplit(".", 1)[-1]
+            if leaf[:1].isupper():
+                found = resolve_class(facts, c.callee, index)
+                if found is not None:
+                    built.append((found[0].path, found[1].name, leaf, c.id))
     finally:
         index.pop()
-    return Contribution(events, tuple(sites), inside, outside)
+    return Contribution(events, tuple(sites), inside, outside, tuple(built))
 
 
 def assembled(index: ProjectIndex) -> ProjectContext:
@@ -56,6 +63,7 @@ def assembled(index: ProjectIndex) -> ProjectContext:
     table: dict[tuple[str, str], list[tuple[str, int]]] = {}
     inside: set[str] = set()
     outside: set[str] = set()
+    built: dict[str, list[tuple[str, str, str, int]]] = {}
     for path in index.paths:
         c = project.contributions.get(path)
         if c is None:
@@ -65,6 +73,9 @@ def assembled(index: ProjectIndex) -> ProjectContext:
             table.setdefault((defined_in, qualname), []).append((path, call))
         inside |= c.inside
         outside |= c.outside
+        for owner, name, leaf, call in c.constructions:
+            built.setdefault(owner, []).append((name, path, leaf, call))
+    project.constructions = built
     project.events = tuple(events)
     project.call_sites = table
     project.instantiations = (frozenset(inside), frozenset(outside))
@@ -109,6 +120,9 @@ def evaluate(project: ProjectContext, key: tuple[Any, ...]) -> Any:
         return nearest(found, near) if near else found
     if kind == "sites":
         return tuple(project.call_sites.get((key[1], key[2]), ()))
+    if kind == "constructions":
+        assert project.constructions is not None
+        return tuple(project.constructions.get(key[1], ()))
     if kind == "instantiations":
         assert project.instantiations is not None
         return project.instantiations
@@ -129,7 +143,7 @@ def known_key(key: object) -> bool:
         return False
     kind = key[0]
     if kind == "events":
-        return len(key) == 2 and key[1] in _EVENT_SELECTIONS
+        return len(key) == 2 and isinstance(key[1], str) and key[1] in _EVENT_SELECTIONS
     if kind == "partners":
         return (
             len(key) == 3
@@ -141,4 +155,13 @@ def known_key(key: object) -> bool:
         return len(key) == 3 and isinstance(key[1], str) and isinstance(key[2], str)
     if kind == "sites":
         return len(key) == 3 and isinstance(key[1], str) and isinstance(key[2], str)
+    if kind == "constructions":
+        return len(key) == 2 and isinstance(key[1], str)
     return kind == "instantiations" and len(key) == 1
+
+
+def constructions(index: ProjectIndex, owner: str) -> tuple[tuple[str, str, str, int], ...]:
+    """Every call in the run that builds a class defined in file `owner`:
+    (class name, calling file, callee's last part, call id), in file order."""
+    found: tuple[tuple[str, str, str, int], ...] = answer(index, ("constructions", owner))
+    return found

@@ -168,3 +168,5 @@ class Contribution:
     sites: tuple[tuple[str, str, int], ...]  # (defining path, function qualname, call id)
     inside: frozenset[str]  # class names built inside Keras subclasses' methods
     outside: frozenset[str]  # class names built anywhere else
+    # calls that build a project class: (class's file, class name, callee's last part, call id)
+    constructions: tuple[tuple[str, str, str, int], ...] = ()

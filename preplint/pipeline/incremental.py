@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +66,103 @@ class FileRecord:
     findings_deps: Deps | None
 
 
+@dataclass(frozen=True)
+class StoredDeps:
+    """`Deps` on disk: positions in the state's tables (each entry is stored once)."""
+
+    files: tuple[int, ...]
+    lookups: tuple[int, ...]
+    reads: tuple[int, ...]
+    everything: str
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    path: str
+    digest: str
+    summary: FileSummary | None
+    contribution: Contribution | None
+    contribution_deps: StoredDeps | None
+    findings: tuple[Diagnostic, ...] | None
+    findings_deps: StoredDeps | None
+
+
+@dataclass(frozen=True)
+class State:
+    files: tuple[tuple[str, str], ...]
+    lookups: tuple[tuple[tuple[str, ...], str | None], ...]
+    reads: tuple[tuple[tuple[object, ...], str], ...]
+    records: tuple[StoredRecord, ...]
+
+
 def state_classes() -> dict[str, type]:
-    return {c.__name__: c for c in (Deps, FileRecord, FileSummary, Contribution, ArtifactEvent)}
+    return {
+        c.__name__: c
+        for c in (State, StoredRecord, StoredDeps, FileSummary, Contribution, ArtifactEvent)
+    }
+
+
+def to_state(records: Sequence[FileRecord]) -> State:
+    files: dict[tuple[str, str], int] = {}
+    lookups: dict[tuple[tuple[str, ...], str | None], int] = {}
+    reads: dict[tuple[tuple[object, ...], str], int] = {}
+
+    def stored(deps: Deps | None) -> StoredDeps | None:
+        if deps is None:
+            return None
+        return StoredDeps(
+            tuple(files.setdefault(e, len(files)) for e in deps.files),
+            tuple(lookups.setdefault(e, len(lookups)) for e in deps.lookups),
+            tuple(reads.setdefault(e, len(reads)) for e in deps.reads),
+            deps.everything,
+        )
+
+    out = tuple(
+        StoredRecord(
+            r.path,
+            r.digest,
+            r.summary,
+            r.contribution,
+            stored(r.contribution_deps),
+            r.findings,
+            stored(r.findings_deps),
+        )
+        for r in records
+    )
+    return State(tuple(files), tuple(lookups), tuple(reads), out)
+
+
+def from_state(state: object) -> dict[str, FileRecord]:
+    """The records of a stored state; {} when it does not hold together."""
+    if not isinstance(state, State):
+        return {}
+    tables = state
+
+    def deps(d: StoredDeps | None) -> Deps | None:
+        if d is None:
+            return None
+        return Deps(
+            tuple(tables.files[i] for i in d.files),
+            tuple(tables.lookups[i] for i in d.lookups),
+            tuple(tables.reads[i] for i in d.reads),
+            d.everything,
+        )
+
+    try:
+        return {
+            r.path: FileRecord(
+                r.path,
+                r.digest,
+                r.summary,
+                r.contribution,
+                deps(r.contribution_deps),
+                r.findings,
+                deps(r.findings_deps),
+            )
+            for r in state.records
+        }
+    except IndexError:
+        return {}
 
 
 def content_digest(data: bytes) -> str:
@@ -91,6 +187,7 @@ class Checker:
         self.digests = digests
         self.everything = project_digest(index.summaries)
         self._answers: dict[tuple[str, ...], str | None] = {}
+        self._reads: dict[tuple[object, ...], str] = {}
 
     def structural(self, deps: Deps) -> bool:
         """Files, lookups and the everything flag (not project-wide answers)."""
@@ -107,11 +204,44 @@ class Checker:
                 return False
         return True
 
+    def why(
+        self,
+        path: str,
+        record: FileRecord | None,
+        fresh: dict[str, Parsed],
+        project: ProjectContext,
+    ) -> str:
+        """Why a file's findings must be made again (PREPLINT_EXPLAIN_RERUNS=1 prints it)."""
+        from preplint.analysis.context import digest
+
+        if path in fresh:
+            return "changed" if record is not None else "new"
+        if record is None or record.findings is None or record.findings_deps is None:
+            return "no record"
+        deps = record.findings_deps
+        if deps.everything and deps.everything != self.everything:
+            return "reads every file"
+        for file, value in deps.files:
+            if self.digests.get(file) != value:
+                return f"uses {file}"
+        for lookup, answer in deps.lookups:
+            if self.index.answer(lookup) != answer:
+                return f"lookup {lookup!r}"
+        for key, value in deps.reads:
+            if not known_key(key) or digest(evaluate(project, key)) != value:
+                return f"read {key!r}"[:200]
+        return "?"
+
     def reads(self, deps: Deps, project: ProjectContext) -> bool:
         from preplint.analysis.context import digest
 
         for key, value in deps.reads:
-            if not known_key(key) or digest(evaluate(project, key)) != value:
+            now = self._reads.get(key)
+            if now is None:
+                now = self._reads[key] = (
+                    digest(evaluate(project, key)) if known_key(key) else "\0unknown"
+                )
+            if now != value:
                 return False
         return True
 
@@ -236,6 +366,10 @@ def plan(
             reused[path] = record.findings
         else:
             rerun.append(path)
+            if os.environ.get("PREPLINT_EXPLAIN_RERUNS"):
+                print(
+                    f"re-lint {path}: {checker.why(path, record, fresh, project)}", file=sys.stderr
+                )
     return Plan(index, digests, records, reused, rerun, kept)
 
 
@@ -374,8 +508,7 @@ def lint_incremental(
             *(f"{path}\0{text}" for path, text in sorted(dependency_files.items())),
         ]
     )
-    found = cache.get_state(key, state_classes())
-    records = {r.path: r for r in found or () if isinstance(r, FileRecord)}
+    records = from_state(cache.get_state(key, state_classes()))
     order = [shown for _, shown in pairs]
     files = {shown: file for file, shown in pairs}
     todo = [
@@ -420,7 +553,7 @@ def lint_incremental(
             if path not in indexed
         },
     )
-    cache.put_state(key, records_out)
+    cache.put_state(key, to_state(records_out))
     every = [d for path in order for d in findings.get(path, ())]
     every.sort(key=lambda d: d.sort_key)
     return Report(files=len(order), diagnostics=tuple(dedupe(every)))
