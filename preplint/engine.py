@@ -12,7 +12,7 @@ from pathlib import Path
 
 from preplint.cache import FactsCache, Reads
 from preplint.config import Config
-from preplint.diagnostics import Diagnostic, Report
+from preplint.diagnostics import Report
 from preplint.facts.project import ProjectIndex
 from preplint.pipeline.dependencies import dependency_files, is_dependency_file, project_root
 from preplint.pipeline.extraction import (
@@ -31,7 +31,6 @@ from preplint.pipeline.partners import (
 from preplint.pipeline.paths import display_path
 from preplint.pipeline.rules_phase import (
     dedupe,
-    kept_diagnostics,
     rules_over,
     run_rules,
 )
@@ -75,10 +74,7 @@ def lint_parsed(
     facts_list = [p.facts for p in parsed if p.facts is not None]
     index = ProjectIndex(facts_list, dependency_files)
     work = [item for item in parsed if targets is None or item.path in targets]
-    per_file = rules_over(work, index, rules, jobs)
-    diagnostics: list[Diagnostic] = []
-    for item, found in zip(work, per_file, strict=False):
-        diagnostics += kept_diagnostics(item, found, config)
+    diagnostics = [d for found in rules_over(work, index, rules, jobs, config) for d in found]
     diagnostics.sort(key=lambda d: d.sort_key)
     return Report(files=len(work), diagnostics=tuple(dedupe(diagnostics)))
 
@@ -177,6 +173,9 @@ def _lint_project(
         if run_key is not None and not any(d.code == "INTERNAL" for d in report.diagnostics):
             cache.put_report(run_key, report, [])
         return report
+    if not search_partners:
+        report = _lint_many(pairs, config, jobs, deps)
+        return replace(report, notes=tuple(notes))
     parsed = extract_all(
         pairs,
         jobs=jobs,
@@ -197,6 +196,45 @@ def _lint_project(
     ):
         cache.put_report(run_key, report, sorted(reads.seen.items()))
     return report
+
+
+# How many files' facts a run over many files holds at once (see `ProjectIndex.settle`).
+KEEP_LOADED = 200
+
+
+def _keep_loaded() -> int:
+    """`KEEP_LOADED`, or PREPLINT_KEEP_LOADED (tests set 1 to let facts go after every file)."""
+    try:
+        return max(1, int(os.environ.get("PREPLINT_KEEP_LOADED", KEEP_LOADED)))
+    except ValueError:
+        return KEEP_LOADED
+
+
+def _lint_many(
+    pairs: Sequence[tuple[Path, str]], config: Config, jobs: int, deps: dict[str, str]
+) -> Report:
+    """A run without a cache over many files: facts wait on disk (`FactsStore`), memory holds
+    each file's summary and at most `KEEP_LOADED` files' facts."""
+    from preplint.analysis.project_wide import assembled
+    from preplint.pipeline.store import FactsStore
+
+    report_progress = PROGRESS
+    with FactsStore() as store:
+        parsed = extract_all(
+            pairs,
+            jobs=jobs,
+            progress=(lambda done: report_progress(done, len(pairs))) if report_progress else None,
+            keep=store.put,
+        )
+        summaries = [store.summaries[p.path] for p in parsed if p.path in store.summaries]
+        index = ProjectIndex(dependency_files=deps, summaries=summaries, load=store.load)
+        index.recording = False
+        index.keep_loaded = _keep_loaded()
+        assembled(index)
+        rules = selected_rules(config)
+        found = [d for each in rules_over(parsed, index, rules, jobs, config) for d in each]
+    found.sort(key=lambda d: d.sort_key)
+    return Report(files=len(parsed), diagnostics=tuple(dedupe(found)))
 
 
 def _read(file: Path) -> bytes:

@@ -172,12 +172,12 @@ class ProjectContext:
 
     def read(self, key: tuple[object, ...], value: object) -> None:
         """Record that the file being analysed read the project-wide answer `key`."""
-        self.index.note_read(key, digest(value))
+        if self.index.recording:
+            self.index.note_read(key, digest(value))
 
-    def forget(self, path: str) -> None:
-        """Drop the file contexts of `path` (its facts were replaced)."""
-        for k in [k for k, c in self._files.items() if c.facts.path == path]:
-            del self._files[k]
+    def forget_files(self) -> None:
+        """Drop every file context (the index let the facts go; see `ProjectIndex.settle`)."""
+        self._files.clear()
 
 
 def digest(value: object) -> str:

@@ -59,6 +59,8 @@ def assembled(index: ProjectIndex) -> ProjectContext:
             facts = index.loaded(path)
             if facts is not None:
                 project.contributions[path] = contribution(facts, index)
+            if not index.asking:
+                index.settle()  # no analysis holds facts now: a long run may let them go
     events: list[ArtifactEvent] = []
     table: dict[tuple[str, str], list[tuple[str, int]]] = {}
     inside: set[str] = set()

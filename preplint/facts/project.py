@@ -96,6 +96,10 @@ class ProjectIndex:
         # asker path → what it used; "" collects uses nobody claimed (every file depends on them)
         self.uses: dict[str, Uses] = {}
         self.asking: list[str] = []
+        # Off when nothing will keep the uses (a run without a cache): saves time and memory.
+        self.recording = True
+        # How many loaded files' facts to hold before `settle` lets them go (None: all).
+        self.keep_loaded: int | None = None
         # Every analysis answer of this run: a preplint.analysis.context.ProjectContext, made
         # on first use (facts know nothing of analysis, so the slot is typed loosely here).
         self.analysis: object = None
@@ -114,6 +118,8 @@ class ProjectIndex:
         return found
 
     def _recipients(self, asker: FileFacts | str | None) -> list[Uses]:
+        if not self.recording:
+            return []
         top = self.asking[-1] if self.asking else ""
         named = asker_path(asker)
         out = [self.used(top)]
@@ -138,6 +144,17 @@ class ProjectIndex:
     def note_everything(self, asker: FileFacts | str | None = None) -> None:
         for u in self._recipients(asker):
             u.everything = True
+
+    def settle(self) -> None:
+        """Between two files' analyses: when more facts are loaded than `keep_loaded`, let them
+        all go, with every per-file analysis answer (project-wide answers stay). The next
+        question loads what it needs again."""
+        if self.keep_loaded is None or self._load is None or len(self._facts) <= self.keep_loaded:
+            return
+        self._facts.clear()
+        forget = getattr(self.analysis, "forget_files", None)
+        if forget is not None:
+            forget()
 
     def push(self, path: str) -> None:
         self.asking.append(path)

@@ -278,6 +278,8 @@ def _extract_job(args: tuple[str, str, bool]) -> Parsed:
 # Set in the parent before a pool forks: the folder where workers say which file they start.
 _STARTED: str | None = None
 _POOL_ROUNDS = 4
+# Stands in for a result already handed to `deliver`.
+_DELIVERED = Parsed("", None, Suppressions({}, frozenset()))
 
 
 def _extract_pooled(
@@ -286,11 +288,13 @@ def _extract_pooled(
     context: Any,
     progress: Callable[[int], None] | None = None,
     before: int = 0,
+    deliver: Callable[[Parsed], None] | None = None,
 ) -> dict[str, Parsed]:
     """Extract in a process pool; a worker that dies costs only the file it held.
 
     The files it held are each run alone in a fresh process (and reported if that one dies
-    too), the rest go to a new pool.
+    too), the rest go to a new pool. Each result is handed to `deliver` as it arrives (the
+    returned mapping then holds None in its place, so results do not pile up).
     """
     import shutil
     import tempfile
@@ -318,6 +322,9 @@ def _extract_pooled(
                         broken = True
                         continue
                     results[parsed.path] = parsed
+                    if deliver is not None:
+                        deliver(parsed)
+                        results[parsed.path] = _DELIVERED
                     if progress is not None:
                         progress(before + len(results))
         except BrokenProcessPool:
@@ -334,11 +341,21 @@ def _extract_pooled(
             break
         for a in remaining:
             if a[1] in suspects:
-                results[a[1]] = _extract_alone(a, context)
+                results[a[1]] = _alone(a, context, deliver)
         remaining = [a for a in remaining if a[1] not in results]
     for a in remaining:  # pools kept dying: one process per file
-        results[a[1]] = _extract_alone(a, context)
+        results[a[1]] = _alone(a, context, deliver)
     return results
+
+
+def _alone(
+    args: tuple[str, str, bool], context: Any, deliver: Callable[[Parsed], None] | None
+) -> Parsed:
+    parsed = _extract_alone(args, context)
+    if deliver is None:
+        return parsed
+    deliver(parsed)
+    return _DELIVERED
 
 
 def _extract_alone(args: tuple[str, str, bool], context: Any) -> Parsed:
@@ -403,20 +420,32 @@ def extract_all(
     cache: object | None = None,
     prefilter: bool = True,
     progress: Callable[[int], None] | None = None,
+    keep: Callable[[Parsed], Parsed] | None = None,
 ) -> list[Parsed]:
     """Extract facts for many files, in a process pool when it pays, from the cache when it can.
 
     `progress(done)` is called as files are done (the command line shows it on a terminal).
+    `keep(parsed)` is called on each result as it arrives (after it is cached) and what it
+    returns is what the run holds (a `FactsStore` keeps the facts on disk instead).
     """
     from preplint.cache import FactsCache
 
     results: dict[str, Parsed] = {}
     todo: list[tuple[Path, str]] = []
     fc = cache if isinstance(cache, FactsCache) else None
+    files_by_shown = {shown: file for file, shown in files}
+
+    def arrived(parsed: Parsed, fresh: bool) -> None:
+        problem = parsed.problem
+        # A killed worker may not be the file's fault: that result is not cached.
+        if fresh and fc is not None and (problem is None or problem.code != "INTERNAL"):
+            fc.put(files_by_shown[parsed.path], parsed)
+        results[parsed.path] = keep(parsed) if keep is not None else parsed
+
     for file, shown in files:
         hit = fc.get(file, shown) if fc is not None else None
         if hit is not None:
-            results[shown] = hit
+            arrived(hit, False)
         else:
             todo.append((file, shown))
     if jobs > 1 and len(todo) >= 8:
@@ -429,17 +458,10 @@ def extract_all(
         args = [(str(f), s, prefilter) for f, s in todo_sorted]
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        results.update(_extract_pooled(args, jobs, context, progress, len(results)))
+        _extract_pooled(args, jobs, context, progress, len(results), lambda p: arrived(p, True))
     else:
         for file, shown in todo:
-            results[shown] = extract_file(file, shown, prefilter=prefilter)
+            arrived(extract_file(file, shown, prefilter=prefilter), True)
             if progress is not None:
                 progress(len(results))
-    if fc is not None:
-        for file, shown in todo:
-            problem = results[shown].problem
-            if (
-                problem is None or problem.code != "INTERNAL"
-            ):  # a killed worker may not be the file's fault
-                fc.put(file, results[shown])
     return [results[shown] for _, shown in files]

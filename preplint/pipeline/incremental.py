@@ -495,7 +495,7 @@ def lint_incremental(
     from preplint import __version__
     from preplint.cache import code_stamp
     from preplint.pipeline.extraction import extract_all
-    from preplint.pipeline.rules_phase import dedupe, kept_diagnostics, rules_over
+    from preplint.pipeline.rules_phase import dedupe, rules_over
 
     digests = {shown: content_digest(contents[shown]) for _, shown in pairs}
     key = state_key(
@@ -530,12 +530,11 @@ def lint_incremental(
     index = made.index
     contribution_uses = index.take_uses()
     work = [fresh[path] if path in fresh else load.parsed(path) for path in made.rerun]
-    per_file = rules_over(work, index, rules, jobs)
+    per_file = rules_over(work, index, rules, jobs, config)
     rule_uses = index.take_uses()
     findings: dict[str, tuple[Diagnostic, ...]] = dict(made.reused_findings)
     failed: set[str] = set()
-    for item, diagnostics in zip(work, per_file, strict=False):
-        kept = kept_diagnostics(item, diagnostics, config)
+    for item, kept in zip(work, per_file, strict=False):
         findings[item.path] = tuple(kept)
         if any(d.code == "INTERNAL" for d in kept):
             failed.add(item.path)  # not recorded: the next run tries again

@@ -78,20 +78,31 @@ def suppression_problems(item: Parsed) -> list[Diagnostic]:
 
 
 # The rules phase in a forked pool reads these instead of pickling the whole index per task.
-_RULES_STATE: tuple[Sequence[Parsed], ProjectIndex, Sequence[Rule]] | None = None
+_RULES_STATE: tuple[Sequence[Parsed], ProjectIndex, Sequence[Rule], Config] | None = None
 _RULES_POOL_MIN_FILES = 24
 
 
-def _rules_for(item: Parsed, index: ProjectIndex, rules: Sequence[Rule]) -> list[Diagnostic]:
-    if item.facts is None:
-        return []
-    return [_map_cells(d, item.facts) for d in run_rules(item.facts, index, rules)]
+def _rules_for(
+    item: Parsed, index: ProjectIndex, rules: Sequence[Rule], config: Config
+) -> list[Diagnostic]:
+    """One file's diagnostics as reported. Its facts come from the index (which may have let
+    them go since extraction, see `ProjectIndex.settle`)."""
+    if index.summary(item.path) is not None:
+        facts = index.loaded(item.path)
+        if facts is not None and facts is not item.facts:
+            item = replace(item, facts=facts)
+    found = []
+    if item.facts is not None:
+        found = [_map_cells(d, item.facts) for d in run_rules(item.facts, index, rules)]
+    out = kept_diagnostics(item, found, config)
+    index.settle()
+    return out
 
 
 def _rules_job(position: int) -> tuple[list[Diagnostic], dict[str, Uses]]:
     assert _RULES_STATE is not None
-    work, index, rules = _RULES_STATE
-    found = _rules_for(work[position], index, rules)
+    work, index, rules, config = _RULES_STATE
+    found = _rules_for(work[position], index, rules, config)
     return found, index.take_uses()  # what the parent's records need
 
 
@@ -100,17 +111,18 @@ def _statements(item: Parsed) -> int:
 
 
 def rules_over(
-    work: Sequence[Parsed], index: ProjectIndex, rules: Sequence[Rule], jobs: int
+    work: Sequence[Parsed], index: ProjectIndex, rules: Sequence[Rule], jobs: int, config: Config
 ) -> list[list[Diagnostic]]:
-    """Each file's diagnostics, in `work` order; in forked workers when there are many files."""
+    """Each file's diagnostics as reported (`kept_diagnostics`), in `work` order; in forked
+    workers when there are many files."""
     if jobs < 2 or len(work) < _RULES_POOL_MIN_FILES:
-        return [_rules_for(item, index, rules) for item in work]
+        return [_rules_for(item, index, rules, config) for item in work]
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return [_rules_for(item, index, rules) for item in work]
+        return [_rules_for(item, index, rules, config) for item in work]
     global _RULES_STATE
-    _RULES_STATE = (work, index, rules)
+    _RULES_STATE = (work, index, rules, config)
     # Project-wide answers every worker would otherwise compute again for itself.
     from preplint.analysis.project_wide import assembled
 
@@ -132,7 +144,7 @@ def rules_over(
                     results[i] = found
                     index.merge_uses(uses)
         except BrokenProcessPool:  # a worker was killed (out of memory): finish here
-            results = {i: _rules_for(work[i], index, rules) for i in range(len(work))}
+            results = {i: _rules_for(work[i], index, rules, config) for i in range(len(work))}
     finally:
         _RULES_STATE = None
     return [results[i] for i in range(len(work))]
