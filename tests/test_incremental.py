@@ -155,7 +155,9 @@ def test_config_constant_makes_and_breaks_a_link(tmp_path: Path) -> None:
 
 
 def test_new_loader_makes_a_link_and_removing_it_breaks_it(tmp_path: Path) -> None:
-    _linked_project(tmp_path, "artifacts/clf.joblib")
+    # The loader's own findings are new work; what guards reuse here is the second half: a new
+    # saver of the artifact an unchanged loader reads gives that loader a partner (PRE003).
+    _linked_project(tmp_path, "artifacts/other.joblib")
     loader = """\
         import joblib
         import pandas as pd
@@ -163,6 +165,7 @@ def test_new_loader_makes_a_link_and_removing_it_breaks_it(tmp_path: Path) -> No
         clf = joblib.load("artifacts/clf.joblib")
         print(clf.predict(pd.read_csv("rows.csv")))
         """
+    saver = TRAIN.replace("from config import TRAIN_OUT", 'TRAIN_OUT = "artifacts/other.joblib"')
     outputs = _sequence(
         tmp_path,
         [
@@ -170,9 +173,13 @@ def test_new_loader_makes_a_link_and_removing_it_breaks_it(tmp_path: Path) -> No
             lambda: _edit(tmp_path, "app/score.py", _replace("clf.joblib", "gone.joblib")),
             lambda: _edit(tmp_path, "app/score.py", _replace("gone.joblib", "clf.joblib")),
             lambda: (tmp_path / "app/score.py").unlink(),
+            lambda: write(tmp_path, {"app/train_other.py": saver}),
+            lambda: (tmp_path / "app/train_other.py").unlink(),
         ],
     )
     _all_differ(outputs)
+    assert ("app/predict.py", "PRE003", 9) in _codes(outputs[5])
+    assert not any(p == "app/predict.py" for p, _, _ in _codes(outputs[6]))
 
 
 def test_lines_inserted_above_the_saver_move_related_locations(tmp_path: Path) -> None:
@@ -291,30 +298,62 @@ def test_config_change_recomputes_everything(tmp_path: Path) -> None:
 
 
 def test_notebook_edit(tmp_path: Path) -> None:
+    # The notebook saves the model an unchanged script loads: when the notebook's save moves,
+    # a reused record of the script would keep its PRE003.
     _copy(tmp_path, "torch_project")
-    book = "torch_project/explore.ipynb"
+    book = "app/explore.ipynb"
+    write(
+        tmp_path,
+        {
+            "app/score.py": """\
+                import joblib
+                import pandas as pd
 
-    def cells(load: str) -> bytes:
+                clf = joblib.load("artifacts/nb.joblib")
+                print(clf.predict(pd.read_csv("rows.csv")))
+                """
+        },
+    )
+
+    def cells(save_to: str, load: str = "torch.load('artifacts/tabular_net.pt')") -> bytes:
         return notebook(
-            ("markdown", "# Look at the trained network\n"),
-            ("code", f"import torch\nfrom model import TabularNet\nstate = {load}\n"),
-            ("code", "net = TabularNet(8, 3)\nnet.load_state_dict(state)\n"),
+            ("markdown", "# Fit a quick baseline\n"),
+            (
+                "code",
+                "import joblib\nimport torch\nfrom sklearn.preprocessing import StandardScaler\n"
+                "from sklearn.svm import SVC\n",
+            ),
+            (
+                "code",
+                f"state = {load}\nscaler = StandardScaler()\nX = scaler.fit_transform(X_raw)\n",
+            ),
+            ("code", f"joblib.dump(SVC().fit(X, y), '{save_to}')\n"),
         )
 
     outputs = _sequence(
         tmp_path,
         [
-            lambda: write(tmp_path, {book: cells('torch.load("artifacts/tabular_net.pt")')}),
+            lambda: write(tmp_path, {book: cells("artifacts/nb.joblib")}),
+            lambda: write(tmp_path, {book: cells("artifacts/elsewhere.joblib")}),
             lambda: write(
                 tmp_path,
-                {book: cells('torch.load("artifacts/tabular_net.pt", weights_only=True)')},
+                {
+                    book: cells(
+                        "artifacts/elsewhere.joblib",
+                        "torch.load('artifacts/tabular_net.pt', weights_only=True)",
+                    )
+                },
             ),
+            lambda: write(tmp_path, {book: cells("artifacts/nb.joblib")}),
             lambda: (tmp_path / book).unlink(),
         ],
     )
     _all_differ(outputs)
+    assert ("app/score.py", "PRE003", 5) in _codes(outputs[1])
     assert any(p == book and c == "SAFE001" for p, c, _ in _codes(outputs[1]))
-    assert outputs[3] == outputs[0]
+    assert not any(p == "app/score.py" for p, _, _ in _codes(outputs[2]))
+    assert not any(p == book and c == "SAFE001" for p, c, _ in _codes(outputs[3]))
+    assert outputs[4] == outputs[1] and outputs[5] == outputs[0]
 
 
 # --- 2. only what an edit can reach is re-linted ------------------------------------------------
