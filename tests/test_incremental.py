@@ -36,8 +36,8 @@ def _copy(root: Path, *projects: str) -> None:
         shutil.copytree(FIXTURES / name, root / name)
 
 
-def _fresh(root: Path) -> tuple[int, str]:
-    code, out, err = run(["check", "--no-cache", "--format", "json", "."], root)
+def _fresh(root: Path, *extra: str) -> tuple[int, str]:
+    code, out, err = run(["check", "--no-cache", "--format", "json", *extra, "."], root)
     assert "Traceback" not in err
     return code, out
 
@@ -55,7 +55,7 @@ def _same(root: Path, *extra: str) -> tuple[str, dict[str, str]]:
     """A cached run and a fresh run agree byte for byte; the output and the re-linted files."""
     code, out, err = _cached(root, *extra)
     assert "Traceback" not in err and "internal error" not in err.lower()
-    assert (code, out) == _fresh(root)
+    assert (code, out) == _fresh(root, *extra)
     return out, _reruns(err)
 
 
@@ -295,6 +295,12 @@ def test_config_change_recomputes_everything(tmp_path: Path) -> None:
     assert {c for _, c, _ in _codes(out2)} <= {"SEED001", "SEED002", "SEED003"}
     (tmp_path / "pyproject.toml").unlink()
     assert _same(tmp_path)[0] == out0
+    # the same through the command line: no dependency file changes, only the configuration
+    out3, reruns = _same(tmp_path, "--ignore", "SAFE001")
+    assert set(reruns) == files and out3 == out1
+    out4, reruns = _same(tmp_path, "--preview")
+    assert set(reruns) == files
+    assert _same(tmp_path)[0] == out0
 
 
 def test_notebook_edit(tmp_path: Path) -> None:
@@ -449,6 +455,22 @@ def test_poisoned_state_is_ignored_and_rewritten(
         assert isinstance(FactsCache(cache).get_state(state.stem, state_classes()), State)
     assert len(outputs) == 2
     # and the rewritten state is used: nothing is re-linted
+    assert _same(tmp_path)[1] == {}
+
+
+def test_unknown_read_key_relints_the_files_that_read_it(tmp_path: Path) -> None:
+    # A project-wide question this version cannot answer cannot vouch for a record: were it
+    # taken as still holding, nothing would be re-linted here.
+    _copy(tmp_path, "keras_project")
+    expected = _same(tmp_path)[0]
+    [state] = _states(tmp_path / "cache")
+    text = state.read_text(encoding="utf-8")
+    poisoned = text.replace('{"$t":["events","all"]}', '{"$t":["no-such-kind","all"]}')
+    assert poisoned != text
+    state.write_text(poisoned, encoding="utf-8")
+    out, reruns = _same(tmp_path)
+    assert out == expected
+    assert reruns and set(reruns.values()) == {"read ('no-such-kind', 'all')"}
     assert _same(tmp_path)[1] == {}
 
 
