@@ -362,6 +362,144 @@ def test_notebook_edit(tmp_path: Path) -> None:
     assert outputs[4] == outputs[1] and outputs[5] == outputs[0]
 
 
+def test_model_class_edit_reaches_the_scripts_that_build_it(tmp_path: Path) -> None:
+    # predict.py is not edited: its MODE001 (no eval() before inference) needs the dropout
+    # that model.py's class holds.
+    _copy(tmp_path, "torch_project")
+    model = "torch_project/model.py"
+    original = (tmp_path / model).read_text(encoding="utf-8")
+    assert "nn.Dropout(" in original
+    outputs = _sequence(
+        tmp_path,
+        [
+            lambda: _edit(
+                tmp_path, model, lambda t: re.sub(r"nn\.Dropout\([^)]*\)", "nn.Identity()", t)
+            ),
+            lambda: _edit(tmp_path, model, lambda _: original),
+        ],
+    )
+    _all_differ(outputs)
+    assert outputs[2] == outputs[0]
+
+
+def test_layer_arguments_edited_in_the_script_that_builds_it(tmp_path: Path) -> None:
+    # layers.py is not edited: its LOAD002 depends on the arguments train.py passes.
+    _copy(tmp_path, "keras_project")
+    train = "keras_project/train.py"
+    outputs = _sequence(
+        tmp_path,
+        [
+            lambda: _edit(
+                tmp_path, train, _replace("activation=keras.activations.gelu", 'activation="gelu"')
+            ),
+            lambda: _edit(
+                tmp_path, train, _replace('activation="gelu"', "activation=keras.activations.gelu")
+            ),
+        ],
+    )
+    _all_differ(outputs)
+    assert outputs[2] == outputs[0]
+
+
+def test_saver_moved_to_another_folder(tmp_path: Path) -> None:
+    _linked_project(tmp_path, "artifacts/clf.joblib")
+    text = (tmp_path / "app/train.py").read_text(encoding="utf-8")
+
+    def move(src: str, dst: str) -> None:
+        (tmp_path / src).unlink()
+        write(tmp_path, {dst: text})
+
+    outputs = _sequence(
+        tmp_path,
+        [
+            lambda: move("app/train.py", "jobs/nightly/train.py"),
+            lambda: move("jobs/nightly/train.py", "app/train.py"),
+        ],
+    )
+    _all_differ(outputs)
+    assert outputs[2] == outputs[0]
+
+
+TRAINER = """\
+    from tensorflow import keras
+
+
+    def fit(x, y):
+        model = keras.Sequential([keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(x, y, epochs=3)
+        model.save("artifacts/m.keras")
+    """
+RUN_TRAINER = """\
+    import numpy as np
+    from tensorflow import keras
+
+    from trainer import fit
+
+    keras.utils.set_random_seed(0)
+    fit(np.zeros((4, 2)), np.zeros(4))
+    """
+
+
+def test_caller_edit_reaches_the_function_it_calls(tmp_path: Path) -> None:
+    # trainer.py is not edited: whether its fit() is seeded (SEED001) is decided by its call
+    # sites, read as a project-wide answer.
+    write(tmp_path, {"app/trainer.py": TRAINER, "app/run.py": RUN_TRAINER, "tools/other.py": OTHER})
+    seed = "keras.utils.set_random_seed(0)\n"
+    outputs = _sequence(
+        tmp_path,
+        [
+            lambda: _edit(tmp_path, "app/run.py", _replace(seed, "")),
+            lambda: write(tmp_path, {"app/run.py": RUN_TRAINER}),
+            lambda: write(tmp_path, {"app/run2.py": RUN_TRAINER.replace("    " + seed, "")}),
+            lambda: (tmp_path / "app/run.py").unlink(),  # the seeded caller goes
+            lambda: write(tmp_path, {"app/run.py": RUN_TRAINER}),
+        ],
+    )
+    _all_differ(outputs)
+    unseeded = ("app/trainer.py", "SEED001", 7)
+    assert [unseeded in _codes(out) for out in outputs] == [False, True, False, False, True, False]
+
+
+def test_dependency_file_edited(tmp_path: Path) -> None:
+    _copy(tmp_path, "torch_project", "sklearn_project")
+    requirements = "torch_project/requirements.txt"
+    outputs = _sequence(
+        tmp_path,
+        [
+            lambda: _edit(tmp_path, requirements, _replace("torch==2.3.1\n", "")),
+            lambda: _edit(tmp_path, requirements, lambda t: t + "torch==2.3.1\n"),
+        ],
+    )
+    _all_differ(outputs)
+    assert outputs[2] == outputs[0]
+
+
+def test_runs_over_part_of_the_tree_and_the_whole(tmp_path: Path) -> None:
+    # The records of one run serve the next whatever it was asked to check: a record made
+    # when only app/ was checked must not be reused when the whole tree (with another saver
+    # of the same artifact, nearer or farther) is checked, and the other way round.
+    _linked_project(tmp_path, "artifacts/clf.joblib")
+    _copy(tmp_path, "keras_project")
+    write(
+        tmp_path,
+        {
+            "other/train.py": TRAIN.replace(
+                "from config import TRAIN_OUT", 'TRAIN_OUT = "artifacts/clf.joblib"'
+            ).replace("scaler = StandardScaler()\nX = scaler.fit_transform(X_raw)", "X = X_raw")
+        },
+    )
+    seen = set()
+    for paths in (["app"], ["."], ["app"], ["other", "app"], ["."], ["keras_project"], ["."]):
+        shutil.rmtree(tmp_path / "cache" / "runs", ignore_errors=True)
+        cached = run(["check", "--cache-dir", "cache", "--format", "json", *paths], tmp_path)
+        fresh = run(["check", "--no-cache", "--format", "json", *paths], tmp_path)
+        assert "Traceback" not in cached[2]
+        assert cached[:2] == fresh[:2], paths
+        seen.add(fresh[1])
+    assert len(seen) >= 3
+
+
 # --- 2. only what an edit can reach is re-linted ------------------------------------------------
 #
 # These fail if the records were never reused (every file re-linted), or if a file that an edit
