@@ -476,28 +476,32 @@ def test_dependency_file_edited(tmp_path: Path) -> None:
 
 
 def test_runs_over_part_of_the_tree_and_the_whole(tmp_path: Path) -> None:
-    # The records of one run serve the next whatever it was asked to check: a record made
-    # when only app/ was checked must not be reused when the whole tree (with another saver
-    # of the same artifact, nearer or farther) is checked, and the other way round.
+    # The records of one run serve the next whatever it was asked to check. app/score.py
+    # loads what only other/train.py saves: checked alone, app/ has no saver for it; checked
+    # with other/, score.py's PRE003 appears without any file changing.
     _linked_project(tmp_path, "artifacts/clf.joblib")
     _copy(tmp_path, "keras_project")
     write(
         tmp_path,
         {
             "other/train.py": TRAIN.replace(
-                "from config import TRAIN_OUT", 'TRAIN_OUT = "artifacts/clf.joblib"'
-            ).replace("scaler = StandardScaler()\nX = scaler.fit_transform(X_raw)", "X = X_raw")
+                "from config import TRAIN_OUT", 'TRAIN_OUT = "artifacts/shared.joblib"'
+            ),
+            "app/score.py": PREDICT.replace("from config import PREDICT_IN\n", "").replace(
+                "PREDICT_IN", '"artifacts/shared.joblib"'
+            ),
         },
     )
-    seen = set()
+    outputs = []
     for paths in (["app"], ["."], ["app"], ["other", "app"], ["."], ["keras_project"], ["."]):
         shutil.rmtree(tmp_path / "cache" / "runs", ignore_errors=True)
         cached = run(["check", "--cache-dir", "cache", "--format", "json", *paths], tmp_path)
         fresh = run(["check", "--no-cache", "--format", "json", *paths], tmp_path)
         assert "Traceback" not in cached[2]
         assert cached[:2] == fresh[:2], paths
-        seen.add(fresh[1])
-    assert len(seen) >= 3
+        outputs.append(fresh[1])
+    linked = [("app/score.py", "PRE003", 8) in _codes(out) for out in outputs]
+    assert linked == [False, True, False, True, True, False, True]
 
 
 # --- 2. only what an edit can reach is re-linted ------------------------------------------------
