@@ -28,6 +28,7 @@ RERUN = re.compile(r"^re-lint (.+?): (.*)$", re.MULTILINE)
 
 @pytest.fixture(autouse=True)
 def _explain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cached run says on stderr which files it re-lints, and why."""
     monkeypatch.setenv("PREPLINT_EXPLAIN_RERUNS", "1")
 
 
@@ -85,15 +86,17 @@ def _sequence(root: Path, steps: list[Callable[[], None]]) -> list[str]:
 
 
 def _all_differ(outputs: list[str]) -> None:
-    """Each edit changed the findings (else the identity after it proves nothing)."""
+    """Each edit changed the output (else the identity after it proves nothing)."""
     for before, after in zip(outputs, outputs[1:], strict=False):
         assert before != after
 
 
 # --- 1. output identity ------------------------------------------------------------------------
 #
-# Each of these fails if a record whose deps broke were reused: the cached output would still
-# hold the findings of before the edit (checked by making `plan()` reuse every record).
+# Each test whose edit reaches an unchanged file fails if a record whose deps broke were reused:
+# the cached output would still hold that file's findings of before the edit (checked by making
+# `plan()` reuse every record, and by dropping each kind of dep check in turn). The others guard
+# what a changed file or a new configuration must redo.
 
 TRAIN = """\
     import joblib
@@ -249,6 +252,8 @@ def test_custom_layer_renamed_and_deleted(tmp_path: Path) -> None:
 
 
 def test_syntax_error_introduced_and_fixed(tmp_path: Path) -> None:
+    # A file that does not parse leaves the index: its partners lose (and then regain) what
+    # it saved, and its own record is one without a summary.
     _copy(tmp_path, "keras_project", "torch_project")
     train = "keras_project/train.py"
     outputs = _sequence(
@@ -264,6 +269,8 @@ def test_syntax_error_introduced_and_fixed(tmp_path: Path) -> None:
 
 
 def test_suppression_comment_in_one_file(tmp_path: Path) -> None:
+    # Guards the edited file's own record (its digest changed: reusing it would keep SAFE001)
+    # and that every other re-lint is explained by a read of the edited file.
     _copy(tmp_path, "torch_project", "sklearn_project")
     predict = "torch_project/predict.py"
     out0 = _same(tmp_path)[0]
@@ -282,6 +289,8 @@ def test_suppression_comment_in_one_file(tmp_path: Path) -> None:
 
 
 def test_config_change_recomputes_everything(tmp_path: Path) -> None:
+    # Fails if the state key left out the configuration: the records of the last run would
+    # be reused, with findings of codes now ignored (or of codes no longer selected).
     _copy(tmp_path, "torch_project", "sklearn_project")
     files = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.py")}
     out0 = _same(tmp_path)[0]
