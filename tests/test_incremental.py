@@ -10,6 +10,7 @@ an unchanged tree is answered from the per-file records rather than from a store
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 from collections.abc import Callable
@@ -511,6 +512,84 @@ def test_runs_over_part_of_the_tree_and_the_whole(tmp_path: Path) -> None:
         outputs.append(fresh[1])
     linked = [("app/score.py", "PRE003", 8) in _codes(out) for out in outputs]
     assert linked == [False, True, False, True, True, False, True]
+
+
+ARTIFACTS = ("artifacts/a.joblib", "artifacts/b.joblib", "artifacts/house_prices.keras")
+
+
+def _random_edit(root: Path, rng: random.Random) -> str:
+    """One edit of a kind the tests above take one at a time: a new or rewritten script,
+    config, layer file, caller or notebook in one of a few folders, a path changed, a file
+    deleted, lines inserted, a syntax error toggled, a suppression added."""
+    folder = rng.choice(["a", "b", "a/sub"])
+    present = sorted(p for p in root.rglob("*") if p.is_file() and "cache" not in p.parts)
+    scripts = [p for p in present if p.suffix in (".py", ".ipynb")]
+    kind = rng.randrange(10)
+    if kind == 0 and scripts:
+        victim = rng.choice(scripts)
+        victim.unlink()
+        return f"delete {victim}"
+    if kind in (1, 2) and scripts:
+        target = rng.choice(scripts)
+        text = target.read_text(encoding="utf-8")
+        named = [a for a in ARTIFACTS if a in text]
+        if named:
+            target.write_text(text.replace(rng.choice(named), rng.choice(ARTIFACTS)), "utf-8")
+            return f"path in {target}"
+    if kind == 3 and scripts:
+        target = rng.choice([p for p in scripts if p.suffix == ".py"] or scripts)
+        text = target.read_text(encoding="utf-8")
+        if target.suffix == ".py":
+            broken = "def broken(:\n"
+            new = text.replace(broken, "") if broken in text else "# moved\n\n" + text + broken
+            target.write_text(new, encoding="utf-8")
+            return f"lines and syntax in {target}"
+    if kind == 4 and scripts:
+        target = rng.choice([p for p in scripts if p.suffix == ".py"] or scripts)
+        lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+        if target.suffix == ".py" and lines:
+            i = rng.randrange(len(lines))
+            lines[i] = lines[i].rstrip("\n") + "  # preplint: ignore\n"
+            target.write_text("".join(lines), encoding="utf-8")
+            return f"suppression in {target}:{i + 1}"
+    a, b = rng.choice(ARTIFACTS), rng.choice(ARTIFACTS)
+    sources = {
+        "config.py": f'TRAIN_OUT = "{a}"\nPREDICT_IN = "{b}"\n',
+        "train.py": TRAIN,
+        "predict.py": PREDICT,
+        "layers.py": (FIXTURES / "keras_project/layers.py").read_text(encoding="utf-8"),
+        "keras_train.py": (FIXTURES / "keras_project/train.py").read_text(encoding="utf-8"),
+        "keras_predict.py": (FIXTURES / "keras_project/predict.py")
+        .read_text(encoding="utf-8")
+        .replace("MODEL_PATH)", f'"{b}")'),
+        "trainer.py": TRAINER.replace("artifacts/m.keras", a),
+        "run.py": RUN_TRAINER
+        if rng.random() < 0.5
+        else RUN_TRAINER.replace("    keras.utils", "    # "),
+        "explore.ipynb": notebook(
+            ("code", f"import joblib\nclf = joblib.load('{b}')\nclf.predict(X)\n")
+        ),
+    }
+    name = rng.choice(sorted(sources))
+    write(root, {f"{folder}/{name}": sources[name]})
+    return f"write {folder}/{name}"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_edit_sequences(tmp_path: Path, seed: int) -> None:
+    # Edits of every kind above, mixed: each run must still equal a run without a cache.
+    rng = random.Random(seed)
+    for _ in range(8):
+        _random_edit(tmp_path, rng)
+    outputs = set()
+    done = []
+    for _ in range(20):
+        done.append(_random_edit(tmp_path, rng))
+        code, out, err = _cached(tmp_path)
+        assert "Traceback" not in err
+        assert (code, out) == _fresh(tmp_path), done
+        outputs.add(out)
+    assert len(outputs) >= 4
 
 
 # --- 2. only what an edit can reach is re-linted ------------------------------------------------
