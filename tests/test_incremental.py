@@ -626,14 +626,6 @@ def test_edit_to_a_shared_config_relints_its_importers_only(tmp_path: Path) -> N
     assert "tools/other.py" not in reruns
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ENV001 reads the facts of every saving file of the run before it asks which "
-    "dependency files govern it (_counts before governing() in unpinned_framework), and PRE007 "
-    "resolves an imported module without the importing file (index.module(mod) in "
-    "_imported_augmentation), so two projects side by side are one component: an edit in one "
-    "re-lints the other's files (output stays right; only precision is lost)",
-)
 def test_edit_in_one_project_does_not_relint_a_sibling_project(tmp_path: Path) -> None:
     _copy(tmp_path, "keras_project", "torch_project")
     _same(tmp_path)

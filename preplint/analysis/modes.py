@@ -773,7 +773,7 @@ def _imported_state(
     if not qual:
         return UNKNOWN
     mod, _, attr = qual.rpartition(".")
-    owner = index.module(mod) if mod else None
+    owner = index.module(mod, facts.path) if mod else None
     if owner is None or owner is facts:
         return UNKNOWN
     target = f"{attr}.{rest}" if rest else attr

@@ -86,7 +86,7 @@ def module_uses(facts: FileFacts, index: ProjectIndex) -> Iterator[tuple[Call, s
         if call.qualname:
             # `from serving import model`: a project module's global, not a library function.
             mod, _, attr = call.qualname.rpartition(".")
-            owner = index.module(mod) if mod else None
+            owner = index.module(mod, facts.path) if mod else None
             if (
                 owner is None
                 or attr in owner.function_by_qualname

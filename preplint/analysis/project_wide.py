@@ -9,6 +9,7 @@ that file with a digest, so its cached findings are reused only while the answer
 
 from __future__ import annotations
 
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from preplint.analysis.artifacts import artifact_events, nearest
@@ -34,7 +35,7 @@ def contribution(facts: FileFacts, index: ProjectIndex) -> Contribution:
                 continue
             target = resolve_function(facts, c, index)
             if target is not None:
-                sites.append((target[0].path, target[1].qualname, c.id))
+                sites.append((intern(target[0].path), intern(target[1].qualname), c.id))
         inside, outside = instantiations_in(facts, index)
         built: list[tuple[str, str, str, int]] = []
         for c in facts.calls:
@@ -42,7 +43,7 @@ def contribution(facts: FileFacts, index: ProjectIndex) -> Contribution:
             if leaf[:1].isupper():
                 found = resolve_class(facts, c.callee, index)
                 if found is not None:
-                    built.append((found[0].path, found[1].name, leaf, c.id))
+                    built.append((intern(found[0].path), intern(found[1].name), intern(leaf), c.id))
     finally:
         index.pop()
     return Contribution(events, tuple(sites), inside, outside, tuple(built))

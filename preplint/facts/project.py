@@ -11,6 +11,7 @@ changes: that is what lets a re-run after an edit redo only the files the edit c
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -29,14 +30,19 @@ class FileSummary:
 
 
 def summarize(facts: FileFacts, digest: str = "") -> FileSummary:
+    # Interned: the same names recur in thousands of files' summaries.
+    intern = sys.intern
     return FileSummary(
-        facts.path,
-        facts.module,
+        intern(facts.path),
+        intern(facts.module),
         digest,
         frozenset(
-            name.rsplit(".", 1)[-1] for c in facts.calls for name in (c.callee, c.qualname) if name
+            intern(name.rsplit(".", 1)[-1])
+            for c in facts.calls
+            for name in (c.callee, c.qualname)
+            if name
         ),
-        frozenset(c.name for c in facts.classes),
+        frozenset(intern(c.name) for c in facts.classes),
     )
 
 

@@ -610,7 +610,8 @@ def unpinned_framework(ctx: FileContext) -> Iterator[Finding]:
     # Every saving script governed by the same dependency files is one project; its first reports.
     scripts: dict[str, list[ArtifactEvent]] = {}
     for event in ctx.project_events:
-        if _counts(index, event, library) and governing(index, event.file) == project:
+        # Governed by the same files first: that needs no other file's facts.
+        if governing(index, event.file) == project and _counts(index, event, library):
             scripts.setdefault(event.file, []).append(event)
     if not scripts or min(scripts) != facts.path:
         return

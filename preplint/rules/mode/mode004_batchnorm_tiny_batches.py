@@ -35,7 +35,7 @@ def _int_value(
 def _file_has_batchnorm(facts: FileFacts, index: ProjectIndex, keras: bool) -> bool:
     files = [facts]
     for qual in facts.imports.values():
-        owner = index.module(qual) or index.module(qual.rpartition(".")[0])
+        owner = index.module(qual, facts.path) or index.module(qual.rpartition(".")[0], facts.path)
         if owner is not None and owner is not facts:
             files.append(owner)
     for f in files:

@@ -303,7 +303,7 @@ def _imported_augmentation(facts: FileFacts, index: ProjectIndex, local: str) ->
     if not qual or "." not in qual:
         return ""
     mod, _, name = qual.rpartition(".")
-    owner = index.module(mod)
+    owner = index.module(mod, facts.path)
     if owner is None or owner is facts:
         return ""
     for a in owner.assigns:
