@@ -73,6 +73,7 @@ def lint_parsed(
     rules = selected_rules(config)
     facts_list = [p.facts for p in parsed if p.facts is not None]
     index = ProjectIndex(facts_list, dependency_files)
+    index.recording = False  # nothing keeps the uses of this run
     work = [item for item in parsed if targets is None or item.path in targets]
     diagnostics = [d for found in rules_over(work, index, rules, jobs, config) for d in found]
     diagnostics.sort(key=lambda d: d.sort_key)
@@ -198,38 +199,37 @@ def _lint_project(
     return report
 
 
-# How many files' facts a run over many files holds at once (see `ProjectIndex.settle`).
-KEEP_LOADED = 200
-
-
-def _keep_loaded() -> int:
-    """`KEEP_LOADED`, or PREPLINT_KEEP_LOADED (tests set 1 to let facts go after every file)."""
+def _keep_loaded() -> int | None:
+    """PREPLINT_KEEP_LOADED=N: a run over many files holds at most N files' facts at once
+    (less memory, more time: answers are worked out again after facts are let go)."""
     try:
-        return max(1, int(os.environ.get("PREPLINT_KEEP_LOADED", KEEP_LOADED)))
+        found = os.environ.get("PREPLINT_KEEP_LOADED")
+        return max(1, int(found)) if found else None
     except ValueError:
-        return KEEP_LOADED
+        return None
 
 
 def _lint_many(
     pairs: Sequence[tuple[Path, str]], config: Config, jobs: int, deps: dict[str, str]
 ) -> Report:
-    """A run without a cache over many files: facts wait on disk (`FactsStore`), memory holds
-    each file's summary and at most `KEEP_LOADED` files' facts."""
+    """A run without a cache over many files. With a cap on loaded facts
+    (PREPLINT_KEEP_LOADED), facts wait on disk (`FactsStore`) and memory holds each file's
+    summary and at most that many files' facts."""
     from preplint.analysis.project_wide import assembled
     from preplint.pipeline.store import FactsStore
 
     report_progress = PROGRESS
+    progress = (lambda done: report_progress(done, len(pairs))) if report_progress else None
+    keep = _keep_loaded()
+    if keep is None:
+        parsed = extract_all(pairs, jobs=jobs, progress=progress)
+        return lint_parsed(parsed, config, dependency_files=deps, jobs=jobs)
     with FactsStore() as store:
-        parsed = extract_all(
-            pairs,
-            jobs=jobs,
-            progress=(lambda done: report_progress(done, len(pairs))) if report_progress else None,
-            keep=store.put,
-        )
+        parsed = extract_all(pairs, jobs=jobs, progress=progress, keep=store.put)
         summaries = [store.summaries[p.path] for p in parsed if p.path in store.summaries]
         index = ProjectIndex(dependency_files=deps, summaries=summaries, load=store.load)
         index.recording = False
-        index.keep_loaded = _keep_loaded()
+        index.keep_loaded = keep
         assembled(index)
         rules = selected_rules(config)
         found = [d for each in rules_over(parsed, index, rules, jobs, config) for d in each]
