@@ -265,3 +265,15 @@ def test_a_crashing_worker_is_reported_not_raised(tmp_path: Path) -> None:
         tmp_path / "crash.pkl", input_path=None, options=ConfirmOptions(trust_artifacts=True)
     )
     assert audit["failure"].startswith("worker killed by signal SIGABRT")
+
+
+@pytest.mark.parametrize("data", [b"]\x00\x00" + bytes(range(40)), b"\xfd7zXZ\x00garbage"])
+def test_stream_that_looks_lzma_but_is_not_is_reported_not_raised(
+    tmp_path: Path, data: bytes
+) -> None:
+    # Found by the opcode fuzz: `]\x00\x00` (an empty list, then zeros) starts like a legacy
+    # lzma stream, and the decoder's LZMAError escaped the scanner.
+    path = tmp_path / "model.pkl"
+    path.write_bytes(data)
+    scan = scan_pickles(path)
+    assert scan.error is not None and "LZMAError" in scan.error

@@ -615,7 +615,7 @@ def scan_pickles(path: Path) -> PickleScan:
                 kind = "joblib" if kind == "pickle" else kind
     except ScanError as exc:
         error = str(exc)
-    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as exc:
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error, lzma.LZMAError) as exc:
         error = f"{type(exc).__name__}: {exc}"
     torchscript = kind == "torchscript"
     unique = tuple(sorted(set(imports)))
