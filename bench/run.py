@@ -1051,14 +1051,18 @@ def sample_tree(pid: int, with_pss: bool = True) -> list[tuple[int, int, int, in
 @dataclass
 class MemoryRun:
     jobs: int
+    keep: int | None  # PREPLINT_KEEP_LOADED, None: every file's facts held (the default)
     sample: Sample
     tree: TreeMemory
     diagnostics: int | None
     stdout: bytes
 
 
-def memory_run(ctx: Context, files: list[str], jobs: int, interval: float) -> MemoryRun:
-    """A cold run over `files` at `--jobs N`, its process tree sampled every `interval` s."""
+def memory_run(
+    ctx: Context, files: list[str], jobs: int, interval: float, keep: int | None = None
+) -> MemoryRun:
+    """A cold run over `files` at `--jobs N`, its process tree sampled every `interval` s;
+    with `keep`, PREPLINT_KEEP_LOADED caps how many files' facts the run holds."""
     import threading
 
     cache = Path(tempfile.mkdtemp(prefix=f"memory-{jobs}-", dir=ctx.scratch))
@@ -1068,10 +1072,13 @@ def memory_run(ctx: Context, files: list[str], jobs: int, interval: float) -> Me
     done = threading.Event()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         start = time.perf_counter()
+        env = preplint_env(ctx.env, cache)
+        if keep is not None:
+            env["PREPLINT_KEEP_LOADED"] = str(keep)
         proc = subprocess.Popen(
             cmd,
             cwd=ctx.root,
-            env=preplint_env(ctx.env, cache),
+            env=env,
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
@@ -1108,7 +1115,7 @@ def memory_run(ctx: Context, files: list[str], jobs: int, interval: float) -> Me
     )
     if proc.returncode not in PREPLINT_OK:
         print(_tail(err_path.read_bytes()), file=sys.stderr)
-    return MemoryRun(jobs, sample, tree, _count_diagnostics(stdout), stdout)
+    return MemoryRun(jobs, keep, sample, tree, _count_diagnostics(stdout), stdout)
 
 
 PSS_INTERVAL = 2.0  # seconds between two reads of smaps_rollup (see sample_tree)
@@ -1120,17 +1127,19 @@ def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[s
         MEMORY_HEADING,
         "",
         f"`preplint check --no-cache --format json --jobs N <{files} files>` over every .py file "
-        "of the corpus, one run each.",
+        "of the corpus, one run each; \"facts held\": all (the default) or the cap set with "
+        "`PREPLINT_KEEP_LOADED`.",
         "",
-        "| jobs | wall s | CPU s | exit | diagnostics | processes | peak tree RSS MB | target "
-        "| result | peak tree Pss MB | largest VmHWM MB | processes seen | ru_maxrss MB |",
-        "|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "| jobs | facts held | wall s | CPU s | exit | diagnostics | processes | peak tree RSS MB "
+        "| target | result | peak tree Pss MB | largest VmHWM MB | processes seen | ru_maxrss MB |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for run in runs:
         mb = run.tree.peak_rss_sum_kib * 1024 / 1e6
         verdict = "PASS" if mb <= MEMORY_TARGET_MB else "FAIL"
         lines.append(
-            f"| {run.jobs} | {run.sample.wall:.1f} | {run.sample.cpu:.1f} "
+            f"| {run.jobs} | {'all' if run.keep is None else run.keep} "
+            f"| {run.sample.wall:.1f} | {run.sample.cpu:.1f} "
             f"| {run.sample.returncode} | {run.diagnostics if run.diagnostics is not None else '-'} "
             f"| {run.tree.peak_processes} | {mb:.0f} | ≤ {MEMORY_TARGET_MB} | {verdict} "
             f"| {run.tree.peak_pss_sum_kib * 1024 / 1e6:.0f} "
@@ -1243,6 +1252,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="only measure the peak RSS of the process tree of a cold run over the full "
         "corpus at --jobs 1 and 2 (updates its own section of the output)",
+    )
+    parser.add_argument(
+        "--keep-loaded",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --memory, also a --jobs 1 run holding at most N files' facts "
+        "(PREPLINT_KEEP_LOADED)",
     )
     parser.add_argument(
         "--memory-interval",
@@ -1519,6 +1536,10 @@ def extra_modes(
             print(f"memory: {len(everything)} files", file=sys.stderr)
             full_files = relative_args(everything, root)
             runs = [memory_run(ctx, full_files, jobs, args.memory_interval) for jobs in (1, 2)]
+            if args.keep_loaded:
+                runs.append(
+                    memory_run(ctx, full_files, 1, args.memory_interval, args.keep_loaded)
+                )
             failed = failed or any(r.sample.returncode not in PREPLINT_OK for r in runs)
             sections.append(memory_section(runs, len(everything), args.memory_interval))
     stamp = (
