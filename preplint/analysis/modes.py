@@ -155,25 +155,6 @@ def saver_state(
                 state = replace(state, cls_facts=owner)
             return state
     return None
-    for event in savers(index, load.artifact, load.facts.path):
-        if event.api != "jit-save" or not event.obj:
-            continue
-        owner = index.file(event.file)
-        if owner is None:
-            continue
-        save = owner.call_by_id.get(event.call)
-        if save is None:
-            continue
-        arg = save.arg(0, "m")
-        if arg is None:
-            continue
-        if arg.value.kind == "call":
-            state = _origin_state(owner, arg.value, save.scope, save.stmt, index, depth + 1)
-        else:
-            state = module_state(owner, arg.value.text, save.scope, save.stmt, index, depth + 1)
-        if state.mode in ("train", "eval"):
-            return replace(state, torch=True)
-    return None
 
 
 UNKNOWN = ModuleState("unknown", False)
