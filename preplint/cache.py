@@ -16,7 +16,7 @@ import os
 import tempfile
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -435,18 +435,29 @@ class FactsCache:
 
     def put_report(self, key: str, report: Report, reads: Sequence[tuple[str, str]] = ()) -> None:
         """Store a run's report with the digest of each file it read beyond its key's files."""
+        recorded = [[shown, digest] for shown, digest in reads]
+        self._put_latest(
+            "runs", key, lambda: {"key": key, "partners": recorded, "report": encode(report)}, 16
+        )
+
+    def _put_latest(
+        self, kind: str, key: str, document: Callable[[], dict[str, Any]], keep: int
+    ) -> None:
+        """Write `<kind>/<key>.json`, keeping only the `keep` newest entries of that folder
+        (the last few runs are all a warm start needs). A cache that cannot be written only
+        costs speed; an entry another run removes meanwhile is no reason not to write."""
         try:
-            folder = self.folder / "runs"
+            folder = self.folder / kind
             folder.mkdir(parents=True, exist_ok=True)
             self._mark_folder()
-            # Keep the run folder small: the last few runs are all a warm start needs.
-            old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-16]
-            for stale in old:
+            ages: list[tuple[float, Path]] = []
+            for entry in folder.glob("*.json"):
+                with contextlib.suppress(OSError):
+                    ages.append((entry.stat().st_mtime, entry))
+            for _, stale in sorted(ages)[: max(0, len(ages) - keep)]:
                 with contextlib.suppress(OSError):
                     stale.unlink()
-            recorded = [[shown, digest] for shown, digest in reads]
-            document = {"key": key, "partners": recorded, "report": encode(report)}
-            text = json.dumps(document, separators=(",", ":"))
+            text = json.dumps(document(), separators=(",", ":"))
             _write_atomic(folder / f"{key}.json", text)
         except (OSError, TypeError, ValueError, RecursionError):
             return
@@ -470,18 +481,9 @@ class FactsCache:
         return document.get("state")
 
     def put_state(self, key: str, state: Any) -> None:
-        try:
-            folder = self.folder / "state"
-            folder.mkdir(parents=True, exist_ok=True)
-            self._mark_folder()
-            old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-8]
-            for stale in old:
-                with contextlib.suppress(OSError):
-                    stale.unlink()
-            document = {"version": __version__, "key": key, "state": encode(state)}
-            _write_atomic(self._state_entry(key), json.dumps(document, separators=(",", ":")))
-        except (OSError, TypeError, ValueError, RecursionError):
-            return
+        self._put_latest(
+            "state", key, lambda: {"version": __version__, "key": key, "state": encode(state)}, 8
+        )
 
     def _mark_folder(self) -> None:
         if self._ready:

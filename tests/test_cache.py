@@ -221,3 +221,17 @@ def test_run_key_changes_when_preplint_source_changes(tmp_path: Path) -> None:
         cache_module.code_stamp.cache_clear()
     assert before != after
     assert store.run_key(["x"], [("a.py", b"import torch\n")]) == before
+
+
+def test_an_entry_that_vanishes_while_pruning_does_not_stop_the_write(tmp_path: Path) -> None:
+    # A concurrent run may delete an old entry between the listing and its stat(); a dangling
+    # link stands in for it. Before, that OSError skipped writing the run and state entries.
+    write(tmp_path, SCRIPTS)
+    for kind in ("runs", "state"):
+        folder = tmp_path / "cache" / kind
+        folder.mkdir(parents=True)
+        (folder / "gone.json").symlink_to(folder / "missing-target.json")
+    _cached(tmp_path)
+    cache = tmp_path / "cache"
+    assert [p for p in (cache / "runs").glob("*.json") if p.is_file()]
+    assert [p for p in (cache / "state").glob("*.json") if p.is_file()]
