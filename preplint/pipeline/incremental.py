@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from preplint.analysis.context import project_context
 from preplint.analysis.project_wide import assembled, evaluate, known_key
 from preplint.analysis.records import ArtifactEvent, Contribution
+from preplint.cache import content_digest
 from preplint.diagnostics import Diagnostic, Report
 from preplint.facts.project import FileSummary, ProjectIndex, Uses, summarize
 
@@ -163,10 +164,6 @@ def from_state(state: object) -> dict[str, FileRecord]:
         }
     except IndexError:
         return {}
-
-
-def content_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def project_digest(summaries: Sequence[FileSummary]) -> str:
