@@ -645,6 +645,8 @@ STATE_POISONS = [
     ("unknown type tag", r'"\$":"StoredRecord"', '"$":"NoSuchRecord"'),
     ("read key of unknown kind", r'\{"\$t":\["events","all"\]\}', '{"$t":["no-such-kind","all"]}'),
     ("table entry not a pair", r'"files":\{"\$t":\[\{"\$t":\["', '"files":{"$t":[{"$t":[7,"'),
+    # a JSON list inside a key is not hashable: it must not reach a dict lookup
+    ("read key holding a list", r'\{"\$t":\["events","all"\]\}', '{"$t":["events",["all"]]}'),
 ]
 
 

@@ -233,11 +233,11 @@ class Checker:
         from preplint.analysis.context import digest
 
         for key, value in deps.reads:
+            if not known_key(key):  # from another version, or a damaged state (maybe unhashable)
+                return False
             now = self._reads.get(key)
             if now is None:
-                now = self._reads[key] = (
-                    digest(evaluate(project, key)) if known_key(key) else "\0unknown"
-                )
+                now = self._reads[key] = digest(evaluate(project, key))
             if now != value:
                 return False
         return True
