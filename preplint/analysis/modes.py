@@ -308,10 +308,12 @@ def _module_state(
     return replace(base, torch=base.torch or torch_evidence).merge_load(load)
 
 
-def _helper_mode_change(
-    facts: FileFacts, call: Call, name: str, index: ProjectIndex | None, depth: int
+def helper_switch(
+    facts: FileFacts, call: Call, name: str, index: ProjectIndex | None, *, branches: bool
 ) -> str:
-    """`set_eval(model)` / `freeze(model)`: a project helper that calls `.eval()` on what it is given."""
+    """`set_eval(model)` / `unfreeze(model)`: the last mode switch ('eval', 'train', 'either') a
+    project helper given module `name` makes on that argument, '' when none. A `.train()`
+    inside a branch of the helper counts only with `branches`."""
     if not any(a.value.name == name for a in call.args):
         return ""
     target = resolve_function(facts, call, index)
@@ -322,16 +324,23 @@ def _helper_mode_change(
         value = argument_for(call, fn, param)
         if value is None or value.name != name:
             continue
-        # The last switch in the helper is the mode its argument leaves in.
         last = ""
         for c in owner.calls_by_scope.get(fn.qualname, []):
             if _on(base_receiver(owner, c), param):
                 change = mode_change(c)
-                if change and not (change == "train" and c.in_condition):
-                    last = "eval" if change == "either" else change
+                if change and (branches or not (change == "train" and c.in_condition)):
+                    last = change
         if last:
             return last
     return ""
+
+
+def _helper_mode_change(
+    facts: FileFacts, call: Call, name: str, index: ProjectIndex | None, depth: int
+) -> str:
+    """The mode a helper leaves its argument in; a switch that may go either way counts as eval."""
+    change = helper_switch(facts, call, name, index, branches=False)
+    return "eval" if change == "either" else change
 
 
 def _load_in(

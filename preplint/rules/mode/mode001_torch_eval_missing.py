@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from preplint.analysis.calls import argument_for, resolve_function
 from preplint.analysis.code_roles import is_test_code
 from preplint.analysis.context import FileContext
 from preplint.analysis.modes import (
     MODE_BAKING,
     base_receiver,
+    helper_switch,
     mode_change,
     module_state,
     scripted_saver_state,
@@ -168,24 +168,7 @@ def _switches_to_training(facts: FileFacts, index: ProjectIndex, call: Call, nam
         receiver = base_receiver(facts, call)
         if receiver == name or receiver.startswith(name + ".") or name.startswith(receiver + "."):
             return mode_change(call) in ("train", "either")
-    if not any(a.value.name == name for a in call.args):
-        return False
-    target = resolve_function(facts, call, index)
-    if target is None:
-        return False
-    owner, fn = target
-    for param in fn.params:
-        value = argument_for(call, fn, param)
-        if value is None or value.name != name:
-            continue
-        last = ""
-        for c in owner.calls_by_scope.get(fn.qualname, []):
-            receiver = base_receiver(owner, c)
-            if receiver == param or receiver.startswith(param + "."):
-                last = mode_change(c) or last
-        if last in ("train", "either"):
-            return True
-    return False
+    return helper_switch(facts, call, name, index, branches=True) in ("train", "either")
 
 
 def _last_retrain(
