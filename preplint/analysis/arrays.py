@@ -271,7 +271,10 @@ def _param_array_info(
         arg = argument_for(site, fn, name)
         if arg is None:
             return UNKNOWN_ARRAY
-        infos.append(array_info(owner, arg, site.scope, site.stmt, index, depth + 2))
+        info = array_info(owner, arg, site.scope, site.stmt, index, depth + 2)
+        infos.append(info)
+        if not info.dtype or (info.dtype, info.lib) != (infos[0].dtype, infos[0].lib):
+            return UNKNOWN_ARRAY  # the answer whatever the other sites pass
     if not infos or any(not i.dtype for i in infos) or len({(i.dtype, i.lib) for i in infos}) != 1:
         return UNKNOWN_ARRAY
     first = infos[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from preplint.analysis.scopes import enclosing_class
@@ -36,20 +37,61 @@ def resolve_function(
     return None
 
 
-def call_sites(
-    facts: FileFacts, fn: Function, index: ProjectIndex | None
-) -> list[tuple[FileFacts, Call]]:
-    """Every call of project function `fn` (defined in `facts`), in any file of the project."""
+def call_sites(facts: FileFacts, fn: Function, index: ProjectIndex | None) -> Sites:
+    """Every call of project function `fn` (defined in `facts`), in any file of the project.
+
+    The calling files' facts are read as the sites are iterated: a caller that stops at the
+    first site that settles its question reads only the files up to it (a logging helper can
+    have a call in every file of a project)."""
     if index is None:
-        return _sites((facts,), None).get((facts.path, fn.qualname), [])
+        return Sites(None, _sites((facts,), None).get((facts.path, fn.qualname), []))
     from preplint.analysis.project_wide import answer
 
-    out: list[tuple[FileFacts, Call]] = []
-    for path, call in answer(index, ("sites", facts.path, fn.qualname)):
-        owner = index.file(path)
-        if owner is not None:
-            out.append((owner, owner.call_by_id[call]))
-    return out
+    return Sites(index, answer(index, ("sites", facts.path, fn.qualname)))
+
+
+class Sites:
+    """Call sites, as (calling file's facts, call); files are read on first iteration past them."""
+
+    def __init__(
+        self,
+        index: ProjectIndex | None,
+        pending: Sequence[tuple[str, int]] | Sequence[tuple[FileFacts, Call]],
+    ) -> None:
+        self._index = index
+        self._pending = pending
+        self._read: list[tuple[FileFacts, Call]] = []
+        self._next = 0
+
+    def _more(self) -> bool:
+        """Read the next site; False when none is left."""
+        while self._next < len(self._pending):
+            where, call = self._pending[self._next]
+            self._next += 1
+            if self._index is None:
+                assert not isinstance(where, str) and not isinstance(call, int)
+                self._read.append((where, call))
+                return True
+            assert isinstance(where, str) and isinstance(call, int)
+            owner = self._index.file(where)
+            if owner is not None:
+                self._read.append((owner, owner.call_by_id[call]))
+                return True
+        return False
+
+    def __iter__(self) -> Iterator[tuple[FileFacts, Call]]:
+        i = 0
+        while i < len(self._read) or self._more():
+            yield self._read[i]
+            i += 1
+
+    def __bool__(self) -> bool:
+        return bool(self._read) or self._more()
+
+    def __len__(self) -> int:
+        while self._more():
+            pass
+        return len(self._read)
 
 
 def _sites(

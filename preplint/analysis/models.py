@@ -101,6 +101,8 @@ def _event_path(facts: FileFacts, event: ArtifactEvent, index: ProjectIndex) -> 
     for owner, site in call_sites(facts, fn, index):
         arg = argument_for(site, fn, value.text)
         paths.add(index.resolve_path(owner, arg, site.scope, site.stmt) if arg is not None else "")
+        if "" in paths or len(paths) > 1:
+            return ""  # the answer whatever the other sites pass
     return paths.pop() if len(paths) == 1 else ""
 
 
@@ -168,6 +170,8 @@ def model_origin(
                 if arg is not None
                 else None
             )
+            if None in origins or len(origins) > 1:
+                return None  # the answer whatever the other sites pass
         return origins.pop() if len(origins) == 1 else None
     assign = facts.reaching_assign(expr, scope, stmt)
     if assign is None and expr.startswith("self."):
