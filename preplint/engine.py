@@ -199,22 +199,30 @@ def _lint_project(
     return report
 
 
-def _keep_loaded() -> int | None:
-    """PREPLINT_KEEP_LOADED=N: a run over many files holds at most N files' facts at once
-    (less memory, more time: answers are worked out again after facts are let go)."""
-    try:
-        found = os.environ.get("PREPLINT_KEEP_LOADED")
-        return max(1, int(found)) if found else None
-    except ValueError:
+# What a run over many files holds of loaded facts at once by default, in bytes of pickled facts
+# (loaded, they take about five times as much): projects of a few hundred files fit whole.
+FACTS_BUDGET = 40_000_000
+
+
+def _keep_loaded() -> tuple[int, bool] | None:
+    """How much loaded facts a run over many files may hold: (bytes of pickled facts, True) by
+    default; PREPLINT_KEEP_LOADED=N: (N files, False); PREPLINT_KEEP_LOADED=all: no limit
+    (None: every file's facts stay in memory, the fastest for a machine with memory to spare)."""
+    found = os.environ.get("PREPLINT_KEEP_LOADED", "").strip()
+    if found.lower() == "all":
         return None
+    try:
+        return (max(1, int(found)), False) if found else (FACTS_BUDGET, True)
+    except ValueError:
+        return (FACTS_BUDGET, True)
 
 
 def _lint_many(
     pairs: Sequence[tuple[Path, str]], config: Config, jobs: int, deps: dict[str, str]
 ) -> Report:
-    """A run without a cache over many files. With a cap on loaded facts
-    (PREPLINT_KEEP_LOADED), facts wait on disk (`FactsStore`) and memory holds each file's
-    summary and at most that many files' facts."""
+    """A run without a cache over many files. Facts wait on disk (`FactsStore`) and memory
+    holds each file's summary and the most recently used files' facts, up to a budget
+    (`_keep_loaded`): the least recently used are let go between two files' rules."""
     from preplint.analysis.project_wide import assembled
     from preplint.pipeline.store import FactsStore
 
@@ -224,12 +232,18 @@ def _lint_many(
     if keep is None:
         parsed = extract_all(pairs, jobs=jobs, progress=progress)
         return lint_parsed(parsed, config, dependency_files=deps, jobs=jobs)
+    cap, by_size = keep
     with FactsStore() as store:
         parsed = extract_all(pairs, jobs=jobs, progress=progress, keep=store.put)
         summaries = [store.summaries[p.path] for p in parsed if p.path in store.summaries]
-        index = ProjectIndex(dependency_files=deps, summaries=summaries, load=store.load)
+        index = ProjectIndex(
+            dependency_files=deps,
+            summaries=summaries,
+            load=store.load,
+            weigh=store.size if by_size else None,
+        )
         index.recording = False
-        index.keep_loaded = keep
+        index.keep_loaded = cap
         assembled(index)
         rules = selected_rules(config)
         found = [d for each in rules_over(parsed, index, rules, jobs, config) for d in each]

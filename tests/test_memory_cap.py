@@ -1,7 +1,9 @@
-"""PREPLINT_KEEP_LOADED: a run over many files that holds only a few files' facts at once.
+"""A run over many files holds a bounded amount of loaded facts at once.
 
-Facts wait on disk (`FactsStore`) and the index lets them go between two files' analyses,
-with every per-file analysis answer; the output must be the one a run holding everything gives.
+Facts wait on disk (`FactsStore`); between two files' analyses the index lets the least recently
+used go, with their analysis answers, while more than a budget is loaded (the default, in bytes
+of pickled facts, or PREPLINT_KEEP_LOADED=N files). The output must be the one a run holding
+everything gives (PREPLINT_KEEP_LOADED=all).
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+import preplint.engine as engine_module
 import preplint.pipeline.store as store_module
+from preplint.facts.model import FileFacts
+from preplint.facts.project import ProjectIndex, summarize
+from preplint.pipeline.extraction import extract_source
 from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,24 +29,48 @@ def _tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _check(tmp_path: Path) -> tuple[int, str]:
-    code, out, err = run(["check", "--no-cache", "--format", "json", "."], tmp_path)
+def _check(tmp_path: Path, *extra: str) -> tuple[int, str]:
+    code, out, err = run(["check", "--no-cache", "--format", "json", *extra, "."], tmp_path)
     assert "Traceback" not in err
     return code, out
 
 
-@pytest.mark.parametrize("keep", ["1", "3", "40"])
+@pytest.mark.parametrize(("keep", "jobs"), [("1", "1"), ("3", "1"), ("40", "1"), ("3", "2")])
 def test_capped_run_gives_the_output_of_a_full_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep: str, jobs: str
 ) -> None:
     # Guards: letting facts go while a memoised answer still points at them (an `is` test
     # between a reloaded file and the old one), or a project-wide answer lost with them.
     tree = _tree(tmp_path)
-    monkeypatch.delenv("PREPLINT_KEEP_LOADED", raising=False)
-    expected = _check(tree)
+    monkeypatch.setenv("PREPLINT_KEEP_LOADED", "all")
+    expected = _check(tree, "--jobs", jobs)
     assert expected[0] == 1 and '"code"' in expected[1]
     monkeypatch.setenv("PREPLINT_KEEP_LOADED", keep)
+    assert _check(tree, "--jobs", jobs) == expected
+
+
+def test_the_default_budget_is_in_bytes_of_facts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Guards: a budget that is never applied, or one counted in files instead of bytes.
+    tree = _tree(tmp_path)
+    loads: list[str] = []
+    real = store_module.FactsStore.load
+
+    def counting(self: store_module.FactsStore, path: str) -> object:
+        loads.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(store_module.FactsStore, "load", counting)
+    monkeypatch.delenv("PREPLINT_KEEP_LOADED", raising=False)
+    expected = _check(tree)
+    # These few hundred small files fit: each is loaded once.
+    assert len(loads) == len(set(loads)) > 50
+    loads.clear()
+    # A budget smaller than the largest file's facts: files are let go and read back.
+    monkeypatch.setattr(engine_module, "FACTS_BUDGET", 1000)
     assert _check(tree) == expected
+    assert len(loads) > len(set(loads))
 
 
 def test_capped_run_lets_facts_go_and_loads_them_again(
@@ -62,11 +92,66 @@ def test_capped_run_lets_facts_go_and_loads_them_again(
     stored = len(set(loads))
     assert stored > 50
     assert capped > stored  # files were let go and read back
-    # Without the cap nothing goes through the store at all.
+    # Without a limit nothing goes through the store at all.
     loads.clear()
-    monkeypatch.delenv("PREPLINT_KEEP_LOADED")
+    monkeypatch.setenv("PREPLINT_KEEP_LOADED", "all")
     _check(tree)
     assert loads == []
+
+
+def _index(sources: dict[str, str]) -> tuple[ProjectIndex, list[str]]:
+    facts: dict[str, FileFacts] = {}
+    for path, source in sources.items():
+        found = extract_source(source, path).facts
+        assert found is not None
+        facts[path] = found
+    loads: list[str] = []
+
+    def load(path: str) -> FileFacts:
+        loads.append(path)
+        # A new object each time, as a store's unpickling gives.
+        found = extract_source(sources[path], path).facts
+        assert found is not None
+        return found
+
+    index = ProjectIndex(summaries=[summarize(f) for f in facts.values()], load=load)
+    index.keep_loaded = 2
+    return index, loads
+
+
+SOURCES = {f"m{i}.py": f"import torch\nX{i} = {i}\n" for i in range(4)}
+
+
+def test_the_least_recently_used_facts_go_first() -> None:
+    # Guards: letting everything go at once, or the oldest loaded instead of the oldest used.
+    index, loads = _index(SOURCES)
+    index.loaded("m0.py")
+    index.loaded("m1.py")
+    index.loaded("m0.py")  # used again: m1 is now the oldest
+    index.loaded("m2.py")
+    index.settle()
+    loads.clear()
+    index.loaded("m0.py")
+    index.loaded("m2.py")
+    assert loads == []  # both stayed
+    index.loaded("m1.py")
+    assert loads == ["m1.py"]  # it went
+
+
+def test_facts_still_referenced_are_reused_not_loaded_twice() -> None:
+    # Guards: a second object for a file while a memo holds the first, which breaks every
+    # `owner is facts` test of analysis.
+    index, loads = _index(SOURCES)
+    kept = index.loaded("m0.py")
+    for name in ("m1.py", "m2.py", "m3.py"):
+        index.loaded(name)
+    index.settle()
+    loads.clear()
+    assert index.loaded("m0.py") is kept
+    assert loads == []
+    del kept
+    index.loaded("m1.py")  # not referenced any more once let go: loaded again
+    assert loads == ["m1.py"]
 
 
 def test_a_bad_cap_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -163,6 +163,9 @@ class ProjectContext:
     def file(self, facts: FileFacts) -> FileContext:
         found = self._files.get(id(facts))
         if found is None:
+            # Facts handed on by a memo after the index let them go are held again, so that
+            # their context goes when they go.
+            self.index.hold(facts)
             # The context keeps `facts` alive, so its id is not reused during the run.
             found = self._files[id(facts)] = FileContext(facts, self.index, FileMemos())
             given = self.contributions.get(facts.path)
@@ -175,9 +178,9 @@ class ProjectContext:
         if self.index.recording:
             self.index.note_read(key, digest(value))
 
-    def forget_files(self) -> None:
-        """Drop every file context (the index let the facts go; see `ProjectIndex.settle`)."""
-        self._files.clear()
+    def forget_file(self, facts: FileFacts) -> None:
+        """Drop a file's context (the index let its facts go; see `ProjectIndex.settle`)."""
+        self._files.pop(id(facts), None)
 
 
 def digest(value: object) -> str:

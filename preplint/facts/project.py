@@ -12,6 +12,8 @@ changes: that is what lets a re-run after an edit redo only the files the edit c
 from __future__ import annotations
 
 import sys
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -80,12 +82,20 @@ class ProjectIndex:
         *,
         summaries: Sequence[FileSummary] = (),
         load: Callable[[str], FileFacts | None] | None = None,
+        weigh: Callable[[str], int] | None = None,
     ) -> None:
         """`files`: facts at hand; `summaries`: the run's files in order, whose facts (unless
         given in `files`) `load(path)` reads when they are first needed. Without summaries the
-        run is `files`, in order."""
+        run is `files`, in order. `weigh(path)`: what a file's loaded facts count against
+        `keep_loaded` (1 each without it)."""
         loaded = list(files)
-        self._facts: dict[str, FileFacts] = {f.path: f for f in loaded}
+        # Loaded facts, least recently used first (`settle` lets the oldest go).
+        self._facts: OrderedDict[str, FileFacts] = OrderedDict((f.path, f) for f in loaded)
+        # Facts let go but still referenced (by a memo that kept a reference): reused, never
+        # loaded twice, so a file's facts are one object for the whole run (`owner is facts`).
+        self._alive: weakref.WeakValueDictionary[str, FileFacts] = weakref.WeakValueDictionary()
+        self._weigh = weigh
+        self._weight = sum(map(self._weight_of, self._facts))  # of the facts in `_facts`
         self.summaries: tuple[FileSummary, ...] = (
             tuple(summaries) if summaries else tuple(summarize(f) for f in loaded)
         )
@@ -104,7 +114,8 @@ class ProjectIndex:
         self.asking: list[str] = []
         # Off when nothing will keep the uses (a run without a cache): saves time and memory.
         self.recording = True
-        # How many loaded files' facts to hold before `settle` lets them go (None: all).
+        # How much loaded facts (counted by `weigh`) to hold before `settle` lets the least
+        # recently used go (None: all). Set it before the first question.
         self.keep_loaded: int | None = None
         # Every analysis answer of this run: a preplint.analysis.context.ProjectContext, made
         # on first use (facts know nothing of analysis, so the slot is typed loosely here).
@@ -151,16 +162,26 @@ class ProjectIndex:
         for u in self._recipients(asker):
             u.everything = True
 
-    def settle(self) -> None:
-        """Between two files' analyses: when more facts are loaded than `keep_loaded`, let them
-        all go, with every per-file analysis answer (project-wide answers stay). The next
-        question loads what it needs again."""
-        if self.keep_loaded is None or self._load is None or len(self._facts) <= self.keep_loaded:
+    def settle(self, keep: int | None = None) -> None:
+        """Between two files' analyses: while more facts are loaded than `keep_loaded` (or
+        `keep`), let the least recently used go, with their files' analysis answers (project-wide
+        answers stay). The next question about them loads them again."""
+        cap = self.keep_loaded if keep is None else keep
+        if cap is None or self._load is None:
             return
-        self._facts.clear()
-        forget = getattr(self.analysis, "forget_files", None)
-        if forget is not None:
-            forget()
+        forget = getattr(self.analysis, "forget_file", None)
+        while self._facts and self._weight > cap:
+            path, facts = self._facts.popitem(last=False)
+            self._weight -= self._weight_of(path)
+            if forget is not None:
+                forget(facts)
+
+    def _weight_of(self, path: str) -> int:
+        return self._weigh(path) if self._weigh is not None else 1
+
+    def _hold(self, path: str, facts: FileFacts) -> None:
+        self._facts[path] = facts
+        self._weight += self._weight_of(path)
 
     def push(self, path: str) -> None:
         self.asking.append(path)
@@ -189,10 +210,17 @@ class ProjectIndex:
     def loaded(self, path: str) -> FileFacts | None:
         """A file's facts, loading them if needed; nothing recorded (the caller records)."""
         found = self._facts.get(path)
-        if found is None and path in self._summary and self._load is not None:
-            found = self._load(path)
+        if found is not None:
+            if self.keep_loaded is not None:
+                self._facts.move_to_end(path)
+            return found
+        if path in self._summary and self._load is not None:
+            found = self._alive.get(path)
+            if found is None:
+                found = self._load(path)
             if found is not None:
-                self._facts[path] = found
+                self._hold(path, found)
+                self._alive[path] = found
         return found
 
     def file(self, path: str, asker: FileFacts | str | None = None) -> FileFacts | None:
@@ -202,6 +230,13 @@ class ProjectIndex:
         if found is not None:
             self.note_file(path, asker)
         return found
+
+    def hold(self, facts: FileFacts) -> None:
+        """Count `facts` among the loaded facts again if the index let them go while they were
+        still in use (see `settle`)."""
+        path = facts.path
+        if path not in self._facts and self._alive.get(path) is facts:
+            self._hold(path, facts)
 
     @property
     def files(self) -> tuple[FileFacts, ...]:

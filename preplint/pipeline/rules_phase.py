@@ -127,6 +127,11 @@ def rules_over(
     from preplint.analysis.project_wide import assembled
 
     assembled(index)
+    # The workers share the budget for loaded facts; the parent waits, holding none.
+    budget = index.keep_loaded
+    index.settle(0)
+    if budget is not None:
+        index.keep_loaded = max(1, budget // jobs)
     try:
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
@@ -147,6 +152,7 @@ def rules_over(
             results = {i: _rules_for(work[i], index, rules, config) for i in range(len(work))}
     finally:
         _RULES_STATE = None
+        index.keep_loaded = budget
     return [results[i] for i in range(len(work))]
 
 

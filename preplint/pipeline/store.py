@@ -25,6 +25,7 @@ class FactsStore:
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="preplint-facts-"))
         self._names: dict[str, str] = {}
+        self._sizes: dict[str, int] = {}
         self.summaries: dict[str, FileSummary] = {}
 
     def put(self, parsed: Parsed, digest: str = "") -> Parsed:
@@ -32,13 +33,20 @@ class FactsStore:
         if parsed.facts is None:
             return parsed
         name = f"{len(self._names)}.pickle"
-        (self.folder / name).write_bytes(pickle.dumps(parsed.facts, pickle.HIGHEST_PROTOCOL))
+        data = pickle.dumps(parsed.facts, pickle.HIGHEST_PROTOCOL)
+        (self.folder / name).write_bytes(data)
         self._names[parsed.path] = name
+        self._sizes[parsed.path] = len(data)
         self.summaries[parsed.path] = summarize(parsed.facts, digest)
         return replace(parsed, facts=None)
 
     def holds(self, path: str) -> bool:
         return path in self._names
+
+    def size(self, path: str) -> int:
+        """Bytes of a file's pickled facts: in proportion to what they take once loaded (about
+        five times as much)."""
+        return self._sizes.get(path, 0)
 
     def load(self, path: str) -> FileFacts | None:
         name = self._names.get(path)
