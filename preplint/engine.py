@@ -199,15 +199,15 @@ def _lint_project(
     return report
 
 
-# What a run over many files holds of loaded facts at once by default, in bytes of pickled facts
-# (loaded, they take about five times as much): projects of a few hundred files fit whole.
-FACTS_BUDGET = 40_000_000
+# What a run over many files holds of loaded facts at once by default, in bytes as estimated by
+# `estimated_size`: projects of several hundred files fit whole, and nothing is written to disk.
+FACTS_BUDGET = 200_000_000
 
 
 def _keep_loaded() -> tuple[int, bool] | None:
-    """How much loaded facts a run over many files may hold: (bytes of pickled facts, True) by
-    default; PREPLINT_KEEP_LOADED=N: (N files, False); PREPLINT_KEEP_LOADED=all: no limit
-    (None: every file's facts stay in memory, the fastest for a machine with memory to spare)."""
+    """How much loaded facts a run over many files may hold: (bytes, True) by default;
+    PREPLINT_KEEP_LOADED=N: (N files, False); PREPLINT_KEEP_LOADED=all: no limit (None: every
+    file's facts stay in memory, the fastest for a machine with memory to spare)."""
     found = os.environ.get("PREPLINT_KEEP_LOADED", "").strip()
     if found.lower() == "all":
         return None
@@ -220,10 +220,11 @@ def _keep_loaded() -> tuple[int, bool] | None:
 def _lint_many(
     pairs: Sequence[tuple[Path, str]], config: Config, jobs: int, deps: dict[str, str]
 ) -> Report:
-    """A run without a cache over many files. Facts wait on disk (`FactsStore`) and memory
-    holds each file's summary and the most recently used files' facts, up to a budget
-    (`_keep_loaded`): the least recently used are let go between two files' rules."""
+    """A run without a cache over many files. Memory holds each file's summary and the most
+    recently used files' facts, up to a budget (`_keep_loaded`); the rest wait on disk
+    (`FactsStore`), and the least recently used are let go between two files' rules."""
     from preplint.analysis.project_wide import assembled
+    from preplint.facts.project import estimated_size
     from preplint.pipeline.store import FactsStore
 
     report_progress = PROGRESS
@@ -233,14 +234,17 @@ def _lint_many(
         parsed = extract_all(pairs, jobs=jobs, progress=progress)
         return lint_parsed(parsed, config, dependency_files=deps, jobs=jobs)
     cap, by_size = keep
-    with FactsStore() as store:
+    weigh = estimated_size if by_size else None
+    with FactsStore(cap, weigh) as store:
         parsed = extract_all(pairs, jobs=jobs, progress=progress, keep=store.put)
         summaries = [store.summaries[p.path] for p in parsed if p.path in store.summaries]
         index = ProjectIndex(
+            store.take_held(),
             dependency_files=deps,
             summaries=summaries,
             load=store.load,
-            weigh=store.size if by_size else None,
+            weigh=weigh,
+            spill=store.save,
         )
         index.recording = False
         index.keep_loaded = cap

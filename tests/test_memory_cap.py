@@ -1,9 +1,10 @@
 """A run over many files holds a bounded amount of loaded facts at once.
 
-Facts wait on disk (`FactsStore`); between two files' analyses the index lets the least recently
-used go, with their analysis answers, while more than a budget is loaded (the default, in bytes
-of pickled facts, or PREPLINT_KEEP_LOADED=N files). The output must be the one a run holding
-everything gives (PREPLINT_KEEP_LOADED=all).
+Facts beyond a budget wait on disk (`FactsStore`); between two files' analyses the index lets the
+least recently used go, with their analysis answers, while more than the budget is loaded (the
+default, in estimated bytes, or PREPLINT_KEEP_LOADED=N files), writing them first if they were
+held since extraction. The output must be the one a run holding everything gives
+(PREPLINT_KEEP_LOADED=all).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 import preplint.engine as engine_module
 import preplint.pipeline.store as store_module
 from preplint.facts.model import FileFacts
-from preplint.facts.project import ProjectIndex, summarize
+from preplint.facts.project import ProjectIndex, estimated_size, summarize
 from preplint.pipeline.extraction import extract_source
 from tests.test_cli import run
 
@@ -49,28 +50,77 @@ def test_capped_run_gives_the_output_of_a_full_run(
     assert _check(tree, "--jobs", jobs) == expected
 
 
+def _count_store(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
+    """Paths the store loads and writes, in order."""
+    loads: list[str] = []
+    saves: list[str] = []
+    real_load, real_save = store_module.FactsStore.load, store_module.FactsStore.save
+
+    def load(self: store_module.FactsStore, path: str) -> object:
+        loads.append(path)
+        return real_load(self, path)
+
+    def save(self: store_module.FactsStore, facts: FileFacts) -> None:
+        if not self.holds(facts.path):
+            saves.append(facts.path)
+        real_save(self, facts)
+
+    monkeypatch.setattr(store_module.FactsStore, "load", load)
+    monkeypatch.setattr(store_module.FactsStore, "save", save)
+    return loads, saves
+
+
 def test_the_default_budget_is_in_bytes_of_facts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Guards: a budget that is never applied, or one counted in files instead of bytes.
+    # Guards: a budget that is never applied, one counted in files instead of bytes, or a small
+    # run that writes its facts to disk and reads them back for nothing.
     tree = _tree(tmp_path)
-    loads: list[str] = []
-    real = store_module.FactsStore.load
-
-    def counting(self: store_module.FactsStore, path: str) -> object:
-        loads.append(path)
-        return real(self, path)
-
-    monkeypatch.setattr(store_module.FactsStore, "load", counting)
+    loads, saves = _count_store(monkeypatch)
     monkeypatch.delenv("PREPLINT_KEEP_LOADED", raising=False)
     expected = _check(tree)
-    # These few hundred small files fit: each is loaded once.
-    assert len(loads) == len(set(loads)) > 50
-    loads.clear()
-    # A budget smaller than the largest file's facts: files are let go and read back.
-    monkeypatch.setattr(engine_module, "FACTS_BUDGET", 1000)
+    # These few hundred small files fit: nothing is written or loaded.
+    assert loads == saves == []
+    # What the files weigh, summed: a budget of exactly that still holds them all.
+    sizes = []
+    for file in sorted(tree.rglob("*.py")):
+        facts = extract_source(file.read_text(encoding="utf-8"), file.name).facts
+        if facts is not None:
+            sizes.append(estimated_size(facts))
+    monkeypatch.setattr(engine_module, "FACTS_BUDGET", sum(sizes))
     assert _check(tree) == expected
-    assert len(loads) > len(set(loads))
+    assert loads == saves == []
+    # Half of it: some files are written at once or when let go, and read back.
+    monkeypatch.setattr(engine_module, "FACTS_BUDGET", sum(sizes) // 2)
+    assert _check(tree) == expected
+    assert saves and loads and len(saves) == len(set(saves)) < len(sizes)
+    loads.clear()
+    saves.clear()
+    # Smaller than the largest file's facts: every file is written, and some read back often.
+    monkeypatch.setattr(engine_module, "FACTS_BUDGET", min(sizes) - 1)
+    assert _check(tree) == expected
+    assert len(loads) > len(set(loads)) and len(set(saves)) == len(saves) > len(sizes) // 2
+
+
+def test_facts_held_since_extraction_are_written_before_they_go() -> None:
+    # Guards: facts held from extraction and let go with no copy on disk (lost: the next
+    # question about the file finds nothing).
+    sources = {f"m{i}.py": f"import torch\nX{i} = {i}\n" for i in range(3)}
+    facts = {p: extract_source(s, p).facts for p, s in sources.items()}
+    written: dict[str, FileFacts] = {}
+    held = [f for f in facts.values() if f is not None]
+    index = ProjectIndex(
+        held,
+        summaries=[summarize(f) for f in held],
+        load=written.get,
+        spill=lambda f: written.setdefault(f.path, f),
+    )
+    index.keep_loaded = 1
+    assert index.all_loaded
+    index.settle()
+    assert sorted(written) == ["m0.py", "m1.py"] and not index.all_loaded
+    found = index.loaded("m0.py")
+    assert found is not None and found.constants["X0"] == facts["m0.py"].constants["X0"]  # type: ignore[union-attr]
 
 
 def test_capped_run_lets_facts_go_and_loads_them_again(
@@ -166,8 +216,8 @@ def test_the_store_folder_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyP
     made: list[Path] = []
     real = store_module.FactsStore.__init__
 
-    def remember(self: store_module.FactsStore) -> None:
-        real(self)
+    def remember(self: store_module.FactsStore, *args: object) -> None:
+        real(self, *args)  # type: ignore[arg-type]
         made.append(self.folder)
 
     monkeypatch.setattr(store_module.FactsStore, "__init__", remember)

@@ -127,10 +127,11 @@ def rules_over(
     from preplint.analysis.project_wide import assembled
 
     assembled(index)
-    # The workers share the budget for loaded facts; the parent waits, holding none.
+    # Unless every file's facts are held (the workers then share them with the parent), the
+    # workers share the budget for loaded facts, and the parent waits, holding none.
     budget = index.keep_loaded
-    index.settle(0)
-    if budget is not None:
+    if budget is not None and not index.all_loaded:
+        index.settle(0)
         index.keep_loaded = max(1, budget // jobs)
     try:
         # Biggest files first so that no worker ends alone on a giant.

@@ -1,18 +1,21 @@
 """Facts kept outside the heap while a run goes on.
 
 A run over thousands of files cannot hold every file's facts (a few hundred kilobytes of objects
-each) at once. The store pickles each file's facts into a private temporary folder as the file is
-extracted; the run keeps only the small `FileSummary` of each, and the project index loads a
-file's facts when analysis asks for them (and lets them go again, see `ProjectIndex.settle`).
+each) at once. The store holds facts in memory up to a budget as files are extracted and pickles
+the rest into a private temporary folder; the run keeps the small `FileSummary` of every file,
+and the project index loads a file's facts when analysis asks for them (and lets them go again,
+pickling them first if they were never written, see `ProjectIndex.settle`).
 The folder is made by `tempfile.mkdtemp` (readable by this user only) and removed at the end of
 the run; nothing in it is read by another run.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,31 +25,54 @@ from preplint.pipeline.parsed import Parsed
 
 
 class FactsStore:
-    def __init__(self) -> None:
+    """Facts of a run's files: held in memory up to `budget` (as weighed by `weigh`) while
+    the files are extracted, the rest pickled into the folder at once; held facts are pickled
+    when the index lets them go (`save`). A run whose facts fit the budget writes nothing."""
+
+    def __init__(
+        self, budget: int | None = None, weigh: Callable[[FileFacts], int] | None = None
+    ) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="preplint-facts-"))
         self._names: dict[str, str] = {}
-        self._sizes: dict[str, int] = {}
         self.summaries: dict[str, FileSummary] = {}
+        # Facts kept in memory during extraction, for the index (`take_held`).
+        self._held: list[FileFacts] = []
+        self._budget = budget
+        self._weigh = weigh
+        self._weight = 0
 
     def put(self, parsed: Parsed, digest: str = "") -> Parsed:
-        """Keep `parsed`'s facts here; return it without them (what the run holds on to)."""
+        """Take `parsed`'s facts (held, or written here); return it without them."""
         if parsed.facts is None:
             return parsed
-        name = f"{len(self._names)}.pickle"
-        data = pickle.dumps(parsed.facts, pickle.HIGHEST_PROTOCOL)
-        (self.folder / name).write_bytes(data)
-        self._names[parsed.path] = name
-        self._sizes[parsed.path] = len(data)
-        self.summaries[parsed.path] = summarize(parsed.facts, digest)
+        facts = parsed.facts
+        self.summaries[parsed.path] = summarize(facts, digest)
+        weight = self._weigh(facts) if self._weigh is not None else 1
+        if self._budget is not None and self._weight + weight <= self._budget:
+            self._held.append(facts)
+            self._weight += weight
+        else:
+            self.save(facts)
         return replace(parsed, facts=None)
+
+    def take_held(self) -> list[FileFacts]:
+        """The facts held in memory, in extraction order; the store forgets them."""
+        held, self._held = self._held, []
+        return held
+
+    def save(self, facts: FileFacts) -> None:
+        """Write `facts` unless they are written already. Atomic (written aside, then renamed):
+        forked workers may write the same file's facts at once."""
+        if facts.path in self._names:
+            return
+        name = f"{len(self._names)}.pickle"
+        aside = self.folder / f"{name}.{os.getpid()}"
+        aside.write_bytes(pickle.dumps(facts, pickle.HIGHEST_PROTOCOL))
+        os.replace(aside, self.folder / name)
+        self._names[facts.path] = name
 
     def holds(self, path: str) -> bool:
         return path in self._names
-
-    def size(self, path: str) -> int:
-        """Bytes of a file's pickled facts: in proportion to what they take once loaded (about
-        five times as much)."""
-        return self._sizes.get(path, 0)
 
     def load(self, path: str) -> FileFacts | None:
         name = self._names.get(path)
