@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from preplint.analysis.artifacts import artifact_events, savers
-from preplint.analysis.calls import argument_for, call_sites, resolve_function
+from preplint.analysis.calls import Sites, argument_for, call_sites, resolve_function
 from preplint.analysis.context import memos, on_behalf
 from preplint.analysis.module_layers import value_mode_layers
 from preplint.analysis.objects import class_kind
@@ -691,7 +691,7 @@ def _parameter_state(
 ) -> ModuleState:
     """A parameter: eval mode if a caller passes a module in eval mode; train if all callers pass train mode."""
     root = name.split(".")[0]
-    sites = call_sites(facts, fn, index) if depth < _MAX_DEPTH else []
+    sites = call_sites(facts, fn, index) if depth < _MAX_DEPTH else Sites(None, [])
     states: list[ModuleState] = []
     for owner, call in sites:
         value = argument_for(call, fn, root)

@@ -11,6 +11,7 @@ from preplint.facts.imports import ImportTable
 from preplint.facts.literals import Literals
 from preplint.facts.model import Arg, Value
 from preplint.facts.nodes import dotted_name, sub_nodes
+from preplint.facts.positions import Wanted
 from preplint.facts.values import ValueDescriber
 
 
@@ -35,7 +36,7 @@ class ExpressionWalker:
         self.imports = ImportTable(module_name)
         self.literals = Literals(self.imports)
         self.call_ids: dict[int, int] = {}  # id(cst.Call) -> call id
-        self.wanted: dict[int, Any] = {}  # id(node) -> node, for the nodes that need a span
+        self.wanted = Wanted()  # the nodes that need a span
         self.values = ValueDescriber(self.literals, self.call_ids, self.wanted)
         self.calls: list[dict[str, Any]] = []
         self.assigns: list[dict[str, Any]] = []
@@ -50,8 +51,7 @@ class ExpressionWalker:
 
     def want(self, node: cst.CSTNode) -> int:
         """Ask for `node`'s span; the key to read it by once spans are computed."""
-        self.wanted[id(node)] = node
-        return id(node)
+        return self.wanted.want(node)
 
     def value(self, node: cst.BaseExpression) -> Value:
         return self.values.describe(node)

@@ -8,6 +8,7 @@ This module runs the walk and turns its records into `FileFacts`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import libcst as cst
@@ -18,7 +19,7 @@ from preplint.facts.nodes import dotted_name
 from preplint.facts.positions import spans_for
 from preplint.facts.statements import StatementWalker
 
-__all__ = ["dotted_name", "extract", "module_name_for"]
+__all__ = ["dotted_name", "extract", "extract_parts", "module_name_for"]
 
 _NO_SPAN = Span(0, 0, 0, 0)
 
@@ -34,6 +35,35 @@ def extract(
     if walker.values.pending_texts:
         walker.values.fill_texts(source if source is not None else module.code, spans)
     return _file_facts(walker, path, spans, parents)
+
+
+def extract_parts(
+    parts: Iterable[tuple[int, cst.Module]], path: str, module_name: str, source: str
+) -> FileFacts:
+    """FileFacts of a file parsed in parts: (first line, module) of each, in order, as one walk;
+    the same facts as `extract` of the whole. Each part's tree can go once the next is asked
+    for: nothing of it is kept (its spans are computed, its node ids forgotten)."""
+    walker: StatementWalker | None = None
+    spans: dict[int, Span] = {}
+    for first_line, module in parts:
+        if walker is None:
+            walker = StatementWalker(module, module_name)
+        walker.module = module
+        walker.run()
+        spans.update(spans_for(module, walker.wanted, first_line))
+        # Node ids are keys below: the next part's nodes may reuse them.
+        walker.wanted.nodes.clear()
+        walker.call_ids.clear()
+        walker.module = _EMPTY
+        del module
+    if walker is None:
+        return extract(cst.parse_module(source), path, module_name, source)
+    parents = _parents(walker.calls)
+    walker.values.fill_texts(source, spans)
+    return _file_facts(walker, path, spans, parents)
+
+
+_EMPTY = cst.Module(body=())
 
 
 def module_name_for(path: str) -> str:

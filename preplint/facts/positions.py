@@ -28,8 +28,29 @@ class _NullContext:
 _NULL = _NullContext()
 
 
+class Wanted:
+    """The nodes whose spans a walk asks for, each under a key of its own: a number that stays
+    unique when the nodes are gone (an `id()` is reused once its node is freed, and a file
+    parsed in parts frees each part before the next)."""
+
+    __slots__ = ("nodes", "_last")
+
+    def __init__(self) -> None:
+        self.nodes: dict[int, tuple[int, cst.CSTNode]] = {}  # id(node) -> (key, node)
+        self._last = 0
+
+    def want(self, node: cst.CSTNode) -> int:
+        """Ask for `node`'s span; the key (never 0) to read it by once spans are computed."""
+        found = self.nodes.get(id(node))
+        if found is not None:
+            return found[0]
+        self._last += 1
+        self.nodes[id(node)] = (self._last, node)
+        return self._last
+
+
 class _SpanState(CodegenState):
-    def __init__(self, module: cst.Module, wanted: dict[int, Any]) -> None:
+    def __init__(self, module: cst.Module, wanted: dict[int, tuple[int, cst.CSTNode]]) -> None:
         super().__init__(
             default_indent=module.default_indent, default_newline=module.default_newline
         )
@@ -55,9 +76,10 @@ class _SpanState(CodegenState):
         return None
 
     def record_syntactic_position(self, node: cst.CSTNode, **_: Any) -> Any:
-        if id(node) not in self.wanted:
+        found = self.wanted.get(id(node))
+        if found is None:
             return _NULL
-        return _Recorder(self, id(node))
+        return _Recorder(self, found[0])
 
 
 class _Recorder:
@@ -79,8 +101,15 @@ class _Recorder:
             state.found[self.key] = Span(self.line, self.column + 1, state.line, state.column + 1)
 
 
-def spans_for(module: cst.Module, nodes: dict[int, Any]) -> dict[int, Span]:
-    """1-based spans (end column exclusive) of the nodes whose `id()` is a key of `nodes`."""
-    state = _SpanState(module, nodes)
+def spans_for(module: cst.Module, wanted: Wanted, first_line: int = 1) -> dict[int, Span]:
+    """1-based spans (end column exclusive) of the `wanted` nodes of `module`, by their keys;
+    `first_line`: the line of the file where `module`'s text begins (a file parsed in parts)."""
+    state = _SpanState(module, wanted.nodes)
     module._codegen(state)
-    return state.found
+    if first_line == 1:
+        return state.found
+    shift = first_line - 1
+    return {
+        key: Span(s.line + shift, s.column, s.end_line + shift, s.end_column)
+        for key, s in state.found.items()
+    }

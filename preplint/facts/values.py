@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import libcst as cst
 
 from preplint.diagnostics import Span
@@ -17,6 +15,7 @@ from preplint.facts.nodes import (
     expression_kind,
     sub_nodes,
 )
+from preplint.facts.positions import Wanted
 
 
 class ValueDescriber:
@@ -26,9 +25,7 @@ class ValueDescriber:
     span) are shared with the walk that records calls.
     """
 
-    def __init__(
-        self, literals: Literals, call_ids: dict[int, int], wanted: dict[int, Any]
-    ) -> None:
+    def __init__(self, literals: Literals, call_ids: dict[int, int], wanted: Wanted) -> None:
         self.literals = literals
         self.call_ids = call_ids
         self.wanted = wanted
@@ -70,8 +67,7 @@ class ValueDescriber:
         )
         if text is None:
             # Filled from the source once spans are known: cheaper than generating code per value.
-            self.pending_texts.append((value, id(node)))
-            self.wanted[id(node)] = node
+            self.pending_texts.append((value, self.wanted.want(node)))
         return value
 
     def collect(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -72,33 +73,113 @@ def nesting_problem(source: str) -> tuple[str, int] | None:
     rejects the same input with an error, so it is asked first. Other syntax errors are left
     to libcst, which knows newer grammar than the running interpreter may.
     """
+    return _python_reading(source, parts=False)[0]
+
+
+# A file longer than this (in characters) is parsed in parts of about this size: libcst's tree
+# takes some 800 bytes of memory per byte of source (a 450 KB test module: 370 MB), and a part's
+# tree is let go before the next part is parsed.
+PART_SIZE = 48_000
+
+
+def _python_reading(source: str, parts: bool) -> tuple[tuple[str, int] | None, list[int]]:
+    """`nesting_problem`, and with `parts`, where `source` may be cut for a parse in parts: the
+    offsets of the lines that begin top-level statements (none when it is short or CPython
+    cannot read it)."""
     import ast
     import warnings
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(source)
+            tree = ast.parse(source)
     except SyntaxError as exc:
         text = str(exc.msg)
         if "nested" in text or "too complex" in text:
-            return f"{text} (Python refuses it too)", max(1, exc.lineno or 1)
+            return (f"{text} (Python refuses it too)", max(1, exc.lineno or 1)), []
+        return None, []
     except (RecursionError, MemoryError) as exc:
         detail = str(exc) or "the parser's stack overflowed"
-        return f"nested too deeply: {detail} (Python refuses it too)", 1
+        return (f"nested too deeply: {detail} (Python refuses it too)", 1), []
     except ValueError:  # NUL bytes and the like: libcst gives the message
-        return None
-    return None
+        return None, []
+    if not parts or len(source) <= PART_SIZE or "\r" in source:
+        return None, []
+    return None, _cuts(source, tree.body)
+
+
+def _cuts(source: str, body: list[Any]) -> list[int]:
+    """Offsets where parts of about PART_SIZE begin: each at the first line of a top-level
+    statement (its first decorator) that no other statement shares."""
+    starts = [0]
+    find = source.find
+    pos = find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    cuts: list[int] = []
+    last = 0  # offset of the last cut (the file's start)
+    previous_end = 0  # last line of the statement before
+    for stmt in body:
+        decorators = getattr(stmt, "decorator_list", None)
+        line = decorators[0].lineno if decorators else stmt.lineno
+        if line > previous_end and stmt.col_offset == 0 and line <= len(starts):
+            offset = starts[line - 1]
+            if offset - last >= PART_SIZE:
+                cuts.append(offset)
+                last = offset
+        previous_end = max(previous_end, stmt.end_lineno or stmt.lineno)
+    return cuts
+
+
+class _PartRefused(Exception):
+    """libcst refused a part of a file that CPython read whole: the file is parsed whole."""
+
+
+def _parts(source: str, cuts: list[int]) -> Iterator[tuple[int, Any]]:
+    """(first line, libcst module) of each part of `source`, parsed as it is asked for."""
+    import libcst as cst
+
+    bounds = [0, *cuts, len(source)]
+    for begin, end in pairwise(bounds):
+        try:
+            module = cst.parse_module(source[begin:end])
+        except Exception as exc:
+            raise _PartRefused from exc
+        yield source.count("\n", 0, begin) + 1, module
+        del module
 
 
 def extract_source(source: str, path: str) -> Parsed:
     """Parse one file's text and extract its facts; never raises."""
     import libcst as cst
 
-    from preplint.facts.extract import extract, module_name_for
+    from preplint.facts.extract import extract, extract_parts, module_name_for
 
     suppressions = parse_suppressions(source)
-    too_deep = nesting_problem(source) if _DEPTH_GUARD else None
+    too_deep, cuts = _python_reading(source, parts=True) if _DEPTH_GUARD else (None, [])
+    if cuts:
+        try:
+            facts = extract_parts(_parts(source, cuts), path, module_name_for(path), source)
+        except _PartRefused:
+            pass  # parsed whole below, for the error libcst gives then
+        except RecursionError:
+            return Parsed(
+                path,
+                None,
+                suppressions,
+                special("SYNTAX", path, "cannot analyse: expression nested too deeply"),
+            )
+        except Exception as exc:
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            return Parsed(
+                path,
+                None,
+                suppressions,
+                special("INTERNAL", path, f"internal error while extracting facts: {detail}"),
+            )
+        else:
+            return Parsed(path, facts, suppressions)
     if too_deep is not None:
         message, line = too_deep
         return Parsed(
