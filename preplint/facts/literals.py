@@ -8,7 +8,7 @@ import libcst as cst
 
 from preplint.facts.imports import ImportTable
 from preplint.facts.model import Const
-from preplint.facts.nodes import dotted_name
+from preplint.facts.nodes import dotted_name, string_value
 
 _PATH_CALLS = ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "os.fspath")
 
@@ -38,10 +38,7 @@ class Literals:
         if depth > 20:
             return None
         if type(node) is cst.SimpleString:
-            try:
-                value = node.evaluated_value
-            except Exception:
-                return None
+            value = string_value(node.value)
             return value if isinstance(value, str) else None
         if type(node) is cst.ConcatenatedString:
             left = self.const(node.left, depth + 1)
