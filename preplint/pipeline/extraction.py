@@ -13,6 +13,7 @@ from typing import Any
 
 from preplint.diagnostics import Diagnostic, Span
 from preplint.facts import frameworks as fw
+from preplint.pipeline.heap import TRIM_AFTER, give_back
 from preplint.pipeline.parsed import Parsed
 from preplint.pipeline.special import special
 from preplint.suppress import Suppressions
@@ -152,6 +153,13 @@ def _parts(source: str, cuts: list[int]) -> Iterator[tuple[int, Any]]:
 
 def extract_source(source: str, path: str) -> Parsed:
     """Parse one file's text and extract its facts; never raises."""
+    parsed = _extract_source(source, path)
+    if len(source) > TRIM_AFTER:
+        give_back()  # the tree's pages, which the process would otherwise keep
+    return parsed
+
+
+def _extract_source(source: str, path: str) -> Parsed:
     import libcst as cst
 
     from preplint.facts.extract import extract, extract_parts, module_name_for
