@@ -1051,7 +1051,7 @@ def sample_tree(pid: int, with_pss: bool = True) -> list[tuple[int, int, int, in
 @dataclass
 class MemoryRun:
     jobs: int
-    keep: int | None  # PREPLINT_KEEP_LOADED, None: every file's facts held (the default)
+    keep: str | None  # PREPLINT_KEEP_LOADED (N files, or "all"); None: the default budget
     sample: Sample
     tree: TreeMemory
     diagnostics: int | None
@@ -1059,10 +1059,11 @@ class MemoryRun:
 
 
 def memory_run(
-    ctx: Context, files: list[str], jobs: int, interval: float, keep: int | None = None
+    ctx: Context, files: list[str], jobs: int, interval: float, keep: str | None = None
 ) -> MemoryRun:
     """A cold run over `files` at `--jobs N`, its process tree sampled every `interval` s;
-    with `keep`, PREPLINT_KEEP_LOADED caps how many files' facts the run holds."""
+    with `keep`, PREPLINT_KEEP_LOADED sets how many files' facts the run holds ("all": every
+    file's, none written to disk) instead of the default budget."""
     import threading
 
     cache = Path(tempfile.mkdtemp(prefix=f"memory-{jobs}-", dir=ctx.scratch))
@@ -1074,7 +1075,7 @@ def memory_run(
         start = time.perf_counter()
         env = preplint_env(ctx.env, cache)
         if keep is not None:
-            env["PREPLINT_KEEP_LOADED"] = str(keep)
+            env["PREPLINT_KEEP_LOADED"] = keep
         proc = subprocess.Popen(
             cmd,
             cwd=ctx.root,
@@ -1127,8 +1128,9 @@ def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[s
         MEMORY_HEADING,
         "",
         f"`preplint check --no-cache --format json --jobs N <{files} files>` over every .py file "
-        "of the corpus, one run each; \"facts held\": all (the default) or the cap set with "
-        "`PREPLINT_KEEP_LOADED`.",
+        'of the corpus, one run each; "facts held": default, the budget for loaded facts '
+        "(`FACTS_BUDGET` in preplint/engine.py; the rest wait on disk), or what "
+        "`PREPLINT_KEEP_LOADED` sets (N files, or all of them).",
         "",
         "| jobs | facts held | wall s | CPU s | exit | diagnostics | processes | peak tree RSS MB "
         "| target | result | peak tree Pss MB | largest VmHWM MB | processes seen | ru_maxrss MB |",
@@ -1138,7 +1140,7 @@ def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[s
         mb = run.tree.peak_rss_sum_kib * 1024 / 1e6
         verdict = "PASS" if mb <= MEMORY_TARGET_MB else "FAIL"
         lines.append(
-            f"| {run.jobs} | {'all' if run.keep is None else run.keep} "
+            f"| {run.jobs} | {'default' if run.keep is None else run.keep} "
             f"| {run.sample.wall:.1f} | {run.sample.cpu:.1f} "
             f"| {run.sample.returncode} | {run.diagnostics if run.diagnostics is not None else '-'} "
             f"| {run.tree.peak_processes} | {mb:.0f} | ≤ {MEMORY_TARGET_MB} | {verdict} "
@@ -1255,11 +1257,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--keep-loaded",
-        type=int,
-        default=0,
-        metavar="N",
-        help="with --memory, also a --jobs 1 run holding at most N files' facts "
-        "(PREPLINT_KEEP_LOADED)",
+        default="",
+        metavar="N|all",
+        help="with --memory, also a --jobs 1 run with PREPLINT_KEEP_LOADED set to this "
+        "(N files' facts, or all: every file's, the fastest)",
     )
     parser.add_argument(
         "--memory-interval",
@@ -1537,9 +1538,7 @@ def extra_modes(
             full_files = relative_args(everything, root)
             runs = [memory_run(ctx, full_files, jobs, args.memory_interval) for jobs in (1, 2)]
             if args.keep_loaded:
-                runs.append(
-                    memory_run(ctx, full_files, 1, args.memory_interval, args.keep_loaded)
-                )
+                runs.append(memory_run(ctx, full_files, 1, args.memory_interval, args.keep_loaded))
             failed = failed or any(r.sample.returncode not in PREPLINT_OK for r in runs)
             sections.append(memory_section(runs, len(everything), args.memory_interval))
     stamp = (
