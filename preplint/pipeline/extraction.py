@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from itertools import pairwise
@@ -403,8 +404,11 @@ def _extract_pooled(
             with ProcessPoolExecutor(
                 max_workers=min(jobs, len(remaining)), mp_context=context
             ) as pool:
-                futures = [pool.submit(_extract_job, a) for a in remaining]
-                for future in futures:
+                # A future keeps its result: each is dropped once delivered, or a run would
+                # hold every file's facts until the pool ends.
+                futures = deque(pool.submit(_extract_job, a) for a in remaining)
+                while futures:
+                    future = futures.popleft()
                     try:
                         parsed = future.result()
                     except BrokenProcessPool:
