@@ -1119,8 +1119,14 @@ def memory_run(
     return MemoryRun(jobs, keep, sample, tree, _count_diagnostics(stdout), stdout)
 
 
-PSS_INTERVAL = 2.0  # seconds between two reads of smaps_rollup (see sample_tree)
+PSS_INTERVAL = 0.5  # seconds between two reads of smaps_rollup (see sample_tree)
 MEMORY_TARGET_MB = 600  # issue target, in MB (10^6 bytes)
+
+
+def peak_memory_kib(tree: TreeMemory) -> int:
+    """The figure held to the target: peak tree Pss, or one process's exact high-water mark
+    where that is higher (a short peak between two Pss samples)."""
+    return max(tree.peak_pss_sum_kib, tree.largest_hwm_kib)
 
 
 def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[str]:
@@ -1132,12 +1138,13 @@ def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[s
         "(`FACTS_BUDGET` in preplint/engine.py; the rest wait on disk), or what "
         "`PREPLINT_KEEP_LOADED` sets (N files, or all of them).",
         "",
-        "| jobs | facts held | wall s | CPU s | exit | diagnostics | processes | peak tree RSS MB "
-        "| target | result | peak tree Pss MB | largest VmHWM MB | processes seen | ru_maxrss MB |",
-        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "| jobs | facts held | wall s | CPU s | exit | diagnostics | processes | peak memory MB "
+        "| target | result | peak tree Pss MB | largest VmHWM MB | peak tree RSS MB "
+        "| processes seen | ru_maxrss MB |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
-        mb = run.tree.peak_rss_sum_kib * 1024 / 1e6
+        mb = peak_memory_kib(run.tree) * 1024 / 1e6
         verdict = "PASS" if mb <= MEMORY_TARGET_MB else "FAIL"
         lines.append(
             f"| {run.jobs} | {'default' if run.keep is None else run.keep} "
@@ -1146,6 +1153,7 @@ def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[s
             f"| {run.tree.peak_processes} | {mb:.0f} | ≤ {MEMORY_TARGET_MB} | {verdict} "
             f"| {run.tree.peak_pss_sum_kib * 1024 / 1e6:.0f} "
             f"| {run.tree.largest_hwm_kib * 1024 / 1e6:.0f} "
+            f"| {run.tree.peak_rss_sum_kib * 1024 / 1e6:.0f} "
             f"| {len(run.tree.hwm_kib)} | {run.sample.maxrss_kib * 1024 / 1e6:.0f} |"
         )
     identical = len({run.stdout for run in runs}) == 1
@@ -1156,10 +1164,15 @@ def memory_section(runs: list[MemoryRun], files: int, interval: float) -> list[s
         f"through `/proc/PID/task/*/children`) every {interval * 1000:.0f} ms and reads "
         f"`VmRSS` and `VmHWM` from `/proc/PID/status`, and every {PSS_INTERVAL:g} s `Pss` from "
         "`/proc/PID/smaps_rollup` (which stalls the process while read).",
-        "- peak tree RSS (the figure held to the target): the largest sum of `VmRSS` over the "
-        "tree at one sample. Forked workers share pages with their parent until written, and "
-        "RSS counts a shared page in every process, so this sum is an upper bound; peak tree "
-        "Pss splits shared pages between their sharers. A peak shorter than the sampling "
+        "- peak memory (the figure held to the target): the larger of peak tree Pss and "
+        "largest VmHWM. Peak tree Pss is the largest sum of `Pss` over the tree at one sample: "
+        "the memory the run takes from the machine, each page counted once (a page shared by "
+        "forked processes is split between them). Largest VmHWM is the kernel's exact "
+        "high-water mark of one process, which a sample cannot miss.",
+        "- peak tree RSS: the largest sum of `VmRSS` over the tree at one sample. RSS counts a "
+        "page in every process that maps it, and forked workers map every page of their "
+        "parent until written, so at `--jobs 2` this counts most of the parent's memory "
+        "three times: shown, not held to the target. A peak shorter than the sampling "
         "interval can be missed.",
         "- largest VmHWM: the kernel's own high-water mark of one process (exact up to its "
         "last sample). processes: most alive at one sample; processes seen: all over the run "

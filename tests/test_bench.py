@@ -213,3 +213,13 @@ def test_sample_tree_without_pss_marks_it_unread():
     assert readings and readings[0][0] == os.getpid()
     assert all(pss == -1 for *_, pss in readings)
     assert all(pss >= 0 for *_, pss in run.sample_tree(os.getpid()))
+
+
+def test_peak_memory_is_pss_or_one_process_high_water_mark():
+    # Guards: holding the RSS sum to the target (a forked worker's pages shared with its
+    # parent counted twice), or a Pss figure that misses a short peak of one process.
+    tree = run.TreeMemory()
+    tree.add([(1, 300, 300, 200), (2, 280, 280, 60), (3, 280, 280, 60)])
+    assert run.peak_memory_kib(tree) == 320  # Pss 200 + 60 + 60, not RSS 860
+    tree.add([(1, 100, 400, -1)])  # one process peaked at 400 between two Pss samples
+    assert run.peak_memory_kib(tree) == 400

@@ -133,6 +133,9 @@ def rules_over(
     if budget is not None and not index.all_loaded:
         index.settle(0)
         index.keep_loaded = max(1, budget // jobs)
+        from preplint.pipeline.heap import give_back
+
+        give_back()  # what the let-go facts took, before every worker starts with a copy
     try:
         # Biggest files first so that no worker ends alone on a giant.
         order = sorted(range(len(work)), key=lambda i: -_statements(work[i]))
