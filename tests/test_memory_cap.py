@@ -276,3 +276,30 @@ def test_a_pool_does_not_hold_delivered_facts(tmp_path: Path) -> None:
     parsed = extract_all(files, jobs=2, keep=keep)
     assert len(parsed) == len(delivered) == 40 and all(p.facts is None for p in parsed)
     assert max(alive_then) <= 2, alive_then
+
+
+def test_rules_run_in_one_process_when_the_facts_do_not_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Guards: forked rule workers for a project over the budget, each holding its own facts
+    # and answers on top of the parent's pages (870 MB at --jobs 2 on the benchmark corpus);
+    # and the pool lost for projects that fit.
+    import concurrent.futures
+
+    tree = _tree(tmp_path)
+    pools: list[int] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def counting(*args: object, **kwargs: object) -> concurrent.futures.ProcessPoolExecutor:
+        pools.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting)
+    monkeypatch.delenv("PREPLINT_KEEP_LOADED", raising=False)
+    expected = _check(tree, "--jobs", "2")
+    fit = len(pools)
+    assert fit >= 2  # extraction and rules
+    pools.clear()
+    monkeypatch.setattr(engine_module, "FACTS_BUDGET", 100_000)
+    assert _check(tree, "--jobs", "2") == expected
+    assert len(pools) == fit - 1  # extraction only

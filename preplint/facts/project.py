@@ -193,6 +193,11 @@ class ProjectIndex:
         """Every file's facts are held (nothing was let go, or all were loaded again)."""
         return len(self._facts) == len(self.summaries)
 
+    @property
+    def partly_loaded(self) -> bool:
+        """Some file's facts wait to be loaded, under a budget that let them go."""
+        return self.keep_loaded is not None and not self.all_loaded
+
     def _weight_of(self, facts: FileFacts) -> int:
         return self._weigh(facts) if self._weigh is not None else 1
 
