@@ -61,12 +61,13 @@ class FactsStore:
         return held
 
     def save(self, facts: FileFacts) -> None:
-        """Write `facts` unless they are written already. Atomic (written aside, then renamed):
-        forked workers may write the same file's facts at once."""
+        """Write `facts` unless they are written already: under a name of this process's own
+        (a forked worker knows only the names written before the fork), aside and then
+        renamed, so that no reader sees part of a file."""
         if facts.path in self._names:
             return
-        name = f"{len(self._names)}.pickle"
-        aside = self.folder / f"{name}.{os.getpid()}"
+        name = f"{os.getpid()}-{len(self._names)}.pickle"
+        aside = self.folder / f"{name}.part"
         aside.write_bytes(pickle.dumps(facts, pickle.HIGHEST_PROTOCOL))
         os.replace(aside, self.folder / name)
         self._names[facts.path] = name
