@@ -88,11 +88,6 @@ class Sites:
     def __bool__(self) -> bool:
         return bool(self._read) or self._more()
 
-    def __len__(self) -> int:
-        while self._more():
-            pass
-        return len(self._read)
-
 
 def _sites(
     files: tuple[FileFacts, ...], index: ProjectIndex | None

@@ -101,6 +101,17 @@ class _Recorder:
             state.found[self.key] = Span(self.line, self.column + 1, state.line, state.column + 1)
 
 
+def line_starts(source: str) -> list[int]:
+    """Offset in `source` of the start of each line (lines end at "\\n")."""
+    starts = [0]
+    find = source.find
+    pos = find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
+
+
 def spans_for(module: cst.Module, wanted: Wanted, first_line: int = 1) -> dict[int, Span]:
     """1-based spans (end column exclusive) of the `wanted` nodes of `module`, by their keys;
     `first_line`: the line of the file where `module`'s text begins (a file parsed in parts)."""

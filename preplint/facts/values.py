@@ -15,7 +15,7 @@ from preplint.facts.nodes import (
     expression_kind,
     sub_nodes,
 )
-from preplint.facts.positions import Wanted
+from preplint.facts.positions import Wanted, line_starts
 
 
 class ValueDescriber:
@@ -103,12 +103,7 @@ class ValueDescriber:
         """Give the values still without text theirs, sliced from `source` by their spans."""
         if not self.pending_texts:
             return
-        starts = [0]
-        find = source.find
-        pos = find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
+        starts = line_starts(source)
         for value, key in self.pending_texts:
             span = spans.get(key)
             if span is None or span.line > len(starts) or span.end_line > len(starts):

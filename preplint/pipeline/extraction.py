@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preplint.diagnostics import Diagnostic, Span
 from preplint.facts import frameworks as fw
@@ -19,6 +19,9 @@ from preplint.pipeline.parsed import Parsed
 from preplint.pipeline.special import special
 from preplint.suppress import Suppressions
 from preplint.suppress import parse as parse_suppressions
+
+if TYPE_CHECKING:
+    from preplint.facts.model import FileFacts
 
 
 def decode_source(data: bytes) -> str:
@@ -84,7 +87,9 @@ def nesting_problem(source: str) -> tuple[str, int] | None:
 PART_SIZE = 48_000
 
 
-def _python_reading(source: str, parts: bool) -> tuple[tuple[str, int] | None, list[int]]:
+def _python_reading(
+    source: str, parts: bool
+) -> tuple[tuple[str, int] | None, list[tuple[int, int]]]:
     """`nesting_problem`, and with `parts`, where `source` may be cut for a parse in parts: the
     offsets of the lines that begin top-level statements (none when it is short or CPython
     cannot read it)."""
@@ -110,16 +115,13 @@ def _python_reading(source: str, parts: bool) -> tuple[tuple[str, int] | None, l
     return None, _cuts(source, tree.body)
 
 
-def _cuts(source: str, body: list[Any]) -> list[int]:
-    """Offsets where parts of about PART_SIZE begin: each at the first line of a top-level
-    statement (its first decorator) that no other statement shares."""
-    starts = [0]
-    find = source.find
-    pos = find("\n")
-    while pos != -1:
-        starts.append(pos + 1)
-        pos = find("\n", pos + 1)
-    cuts: list[int] = []
+def _cuts(source: str, body: list[Any]) -> list[tuple[int, int]]:
+    """(offset, line) where parts of about PART_SIZE begin: each at the first line of a
+    top-level statement (its first decorator) that no other statement shares."""
+    from preplint.facts.positions import line_starts
+
+    starts = line_starts(source)
+    cuts: list[tuple[int, int]] = []
     last = 0  # offset of the last cut (the file's start)
     previous_end = 0  # last line of the statement before
     for stmt in body:
@@ -128,7 +130,7 @@ def _cuts(source: str, body: list[Any]) -> list[int]:
         if line > previous_end and stmt.col_offset == 0 and line <= len(starts):
             offset = starts[line - 1]
             if offset - last >= PART_SIZE:
-                cuts.append(offset)
+                cuts.append((offset, line))
                 last = offset
         previous_end = max(previous_end, stmt.end_lineno or stmt.lineno)
     return cuts
@@ -138,17 +140,17 @@ class _PartRefused(Exception):
     """libcst refused a part of a file that CPython read whole: the file is parsed whole."""
 
 
-def _parts(source: str, cuts: list[int]) -> Iterator[tuple[int, Any]]:
+def _parts(source: str, cuts: list[tuple[int, int]]) -> Iterator[tuple[int, Any]]:
     """(first line, libcst module) of each part of `source`, parsed as it is asked for."""
     import libcst as cst
 
-    bounds = [0, *cuts, len(source)]
-    for begin, end in pairwise(bounds):
+    bounds = [(0, 1), *cuts, (len(source), 0)]
+    for (begin, line), (end, _) in pairwise(bounds):
         try:
             module = cst.parse_module(source[begin:end])
         except Exception as exc:
             raise _PartRefused from exc
-        yield source.count("\n", 0, begin) + 1, module
+        yield line, module
         del module
 
 
@@ -169,26 +171,13 @@ def _extract_source(source: str, path: str) -> Parsed:
     too_deep, cuts = _python_reading(source, parts=True) if _DEPTH_GUARD else (None, [])
     if cuts:
         try:
-            facts = extract_parts(_parts(source, cuts), path, module_name_for(path), source)
+            return _extracted(
+                path,
+                suppressions,
+                lambda: extract_parts(_parts(source, cuts), path, module_name_for(path), source),
+            )
         except _PartRefused:
             pass  # parsed whole below, for the error libcst gives then
-        except RecursionError:
-            return Parsed(
-                path,
-                None,
-                suppressions,
-                special("SYNTAX", path, "cannot analyse: expression nested too deeply"),
-            )
-        except Exception as exc:
-            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            return Parsed(
-                path,
-                None,
-                suppressions,
-                special("INTERNAL", path, f"internal error while extracting facts: {detail}"),
-            )
-        else:
-            return Parsed(path, facts, suppressions)
     if too_deep is not None:
         message, line = too_deep
         return Parsed(
@@ -227,8 +216,17 @@ def _extract_source(source: str, path: str) -> Parsed:
             suppressions,
             special("SYNTAX", path, f"cannot parse: {exc}".replace("\n", " ")[:300]),
         )
+    return _extracted(
+        path, suppressions, lambda: extract(module, path, module_name_for(path), source)
+    )
+
+
+def _extracted(path: str, suppressions: Suppressions, walk: Callable[[], FileFacts]) -> Parsed:
+    """`walk()`'s facts, or the problem it met (a part libcst refused goes on up)."""
     try:
-        facts = extract(module, path, module_name_for(path), source)
+        facts = walk()
+    except _PartRefused:
+        raise
     except RecursionError:
         return Parsed(
             path,
