@@ -63,10 +63,10 @@ def _count_store(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]
         loads.append(path)
         return real_load(self, path)
 
-    def save(self: store_module.FactsStore, facts: FileFacts) -> None:
+    def save(self: store_module.FactsStore, facts: FileFacts) -> bool:
         if not self.holds(facts.path):
             saves.append(facts.path)
-        real_save(self, facts)
+        return real_save(self, facts)
 
     monkeypatch.setattr(store_module.FactsStore, "load", load)
     monkeypatch.setattr(store_module.FactsStore, "save", save)
@@ -116,7 +116,7 @@ def test_facts_held_since_extraction_are_written_before_they_go() -> None:
         held,
         summaries=[summarize(f) for f in held],
         load=written.get,
-        spill=lambda f: written.setdefault(f.path, f),
+        spill=lambda f: written.setdefault(f.path, f) is f,
     )
     index.keep_loaded = 1
     assert index.all_loaded
@@ -131,14 +131,7 @@ def test_capped_run_lets_facts_go_and_loads_them_again(
 ) -> None:
     # Guards: a cap that is never applied (every file loaded once and kept).
     tree = _tree(tmp_path)
-    loads: list[str] = []
-    real = store_module.FactsStore.load
-
-    def counting(self: store_module.FactsStore, path: str) -> object:
-        loads.append(path)
-        return real(self, path)
-
-    monkeypatch.setattr(store_module.FactsStore, "load", counting)
+    loads, _ = _count_store(monkeypatch)
     monkeypatch.setenv("PREPLINT_KEEP_LOADED", "1")
     _check(tree)
     capped = len(loads)
@@ -303,3 +296,25 @@ def test_rules_run_in_one_process_when_the_facts_do_not_fit(
     monkeypatch.setattr(engine_module, "FACTS_BUDGET", 100_000)
     assert _check(tree, "--jobs", "2") == expected
     assert len(pools) == fit - 1  # extraction only
+
+
+def test_a_full_disk_keeps_facts_in_memory_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Guards: a store that cannot write (disk full, folder removed) crashing the run and losing
+    # every file's findings: facts it cannot write stay in memory, over the budget.
+    import errno
+
+    tree = _tree(tmp_path)
+    monkeypatch.setenv("PREPLINT_KEEP_LOADED", "all")
+    expected = _check(tree)
+    writes: list[str] = []
+
+    def full(self: store_module.FactsStore, name: str, data: bytes) -> None:
+        writes.append(name)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module.FactsStore, "_write", full)
+    monkeypatch.setenv("PREPLINT_KEEP_LOADED", "3")
+    assert _check(tree) == expected
+    assert len(writes) == 1  # tried once, then the store holds what it cannot write

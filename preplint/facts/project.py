@@ -90,13 +90,14 @@ class ProjectIndex:
         summaries: Sequence[FileSummary] = (),
         load: Callable[[str], FileFacts | None] | None = None,
         weigh: Callable[[FileFacts], int] | None = None,
-        spill: Callable[[FileFacts], None] | None = None,
+        spill: Callable[[FileFacts], bool] | None = None,
     ) -> None:
         """`files`: facts at hand; `summaries`: the run's files in order, whose facts (unless
         given in `files`) `load(path)` reads when they are first needed. Without summaries the
         run is `files`, in order. `weigh(facts)`: what a file's loaded facts count against
         `keep_loaded` (1 each without it); `spill(facts)`: called before facts are let go, so
-        that `load` can read them again (facts held since extraction were never written)."""
+        that `load` can read them again (facts held since extraction were never written);
+        facts it cannot write (False) are kept."""
         loaded = list(files)
         # Loaded facts, least recently used first (`settle` lets the oldest go).
         self._facts: OrderedDict[str, FileFacts] = OrderedDict((f.path, f) for f in loaded)
@@ -180,13 +181,18 @@ class ProjectIndex:
         if cap is None or self._load is None:
             return
         forget = getattr(self.analysis, "forget_file", None)
+        kept: list[tuple[str, FileFacts]] = []  # could not be written: held over the budget
         while self._facts and self._weight > cap:
-            _, facts = self._facts.popitem(last=False)
+            path, facts = self._facts.popitem(last=False)
+            if self._spill is not None and not self._spill(facts):
+                kept.append((path, facts))
+                continue
             self._weight -= self._weight_of(facts)
-            if self._spill is not None:
-                self._spill(facts)
             if forget is not None:
                 forget(facts)
+        for path, facts in reversed(kept):
+            self._facts[path] = facts
+            self._facts.move_to_end(path, last=False)
 
     @property
     def all_loaded(self) -> bool:

@@ -40,6 +40,7 @@ class FactsStore:
         self._budget = budget
         self._weigh = weigh
         self._weight = 0
+        self._broken = False  # a write failed: hold everything from then on
 
     def put(self, parsed: Parsed, digest: str = "") -> Parsed:
         """Take `parsed`'s facts (held, or written here); return it without them."""
@@ -48,11 +49,10 @@ class FactsStore:
         facts = parsed.facts
         self.summaries[parsed.path] = summarize(facts, digest)
         weight = self._weigh(facts) if self._weigh is not None else 1
-        if self._budget is not None and self._weight + weight <= self._budget:
+        fits = self._budget is not None and self._weight + weight <= self._budget
+        if fits or not self.save(facts):
             self._held.append(facts)
             self._weight += weight
-        else:
-            self.save(facts)
         return replace(parsed, facts=None)
 
     def take_held(self) -> list[FileFacts]:
@@ -60,17 +60,32 @@ class FactsStore:
         held, self._held = self._held, []
         return held
 
-    def save(self, facts: FileFacts) -> None:
-        """Write `facts` unless they are written already: under a name of this process's own
-        (a forked worker knows only the names written before the fork), aside and then
-        renamed, so that no reader sees part of a file."""
+    def save(self, facts: FileFacts) -> bool:
+        """Write `facts` unless they are written already; False when they cannot be (the disk
+        is full, the folder gone): the caller keeps them in memory, and after one failure the
+        store writes nothing more. Each file is named after the writing process too (a forked
+        worker knows only the names written before the fork), written aside and then renamed,
+        so that no reader sees part of a file."""
         if facts.path in self._names:
-            return
+            return True
+        if self._broken:
+            return False
         name = f"{os.getpid()}-{len(self._names)}.pickle"
-        aside = self.folder / f"{name}.part"
-        aside.write_bytes(pickle.dumps(facts, pickle.HIGHEST_PROTOCOL))
-        os.replace(aside, self.folder / name)
+        try:
+            self._write(name, pickle.dumps(facts, pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            self._broken = True
+            return False
         self._names[facts.path] = name
+        return True
+
+    def _write(self, name: str, data: bytes) -> None:
+        aside = self.folder / f"{name}.part"
+        try:
+            aside.write_bytes(data)
+            os.replace(aside, self.folder / name)
+        finally:
+            aside.unlink(missing_ok=True)
 
     def holds(self, path: str) -> bool:
         return path in self._names
